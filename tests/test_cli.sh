@@ -87,6 +87,9 @@ expect "verify oversized record fails" 1 "$EC" identity verify "$T/id-long"
 has "oversized reason" "trailing" "$T/err"
 expect "verify missing file fails" 1 "$EC" identity verify "$T/none"
 
+expect "mine into a missing folder fails before mining" 1 "$EC" identity mine --key "$T/k" --bits 40 "${FAST[@]}" --out "$T/no/such/dir/id"
+has "unwritable output reported up front" "cannot write checkpoint" "$T/err"
+
 # neighborhood prefix
 expect "mine with --prefix" 0 "$EC" identity mine --key "$T/k" --bits 2 --prefix 4:a "${FAST[@]}" --out "$T/idp"
 case "$(cat "$T/out")" in a*) ok "prefix address starts with a";; *) bad "prefix address";; esac

@@ -163,6 +163,13 @@ static int identity_mine(const char *prog, int argc, char **argv)
         fprintf(stderr, "resuming from %s: %" PRIu64 " hashes already tried\n", ckpt, job.start);
     }
 
+    /* Fail now, not after days of mining, if the output folder is unwritable. */
+    if (mine_checkpoint_write(ckpt, &job, job.start, job.elapsed_before) != EC_OK) {
+        int saved = errno;
+        ec_sign_wipe(&kp);
+        return cli_fail(prog, "cannot write checkpoint %s: %s", ckpt, strerror(saved));
+    }
+
     job.tty = isatty(STDERR_FILENO);
     fprintf(stderr, "expected work: 2^%u = %.0f Argon2id hashes (%u difficulty bits",
             job.bits + job.prefix_bits, ec_identity_expected_tries(job.bits, job.prefix_bits),
@@ -210,8 +217,16 @@ static int identity_mine(const char *prog, int argc, char **argv)
     err = ec_identity_encode(&id, buf, sizeof buf, &len);
     if (err) return cli_fail(prog, "cannot encode identity: %s", ec_err_str(err));
     err = cli_write_new_file(out, buf, len, 0644);
-    if (err) return cli_fail(prog, "cannot write %s: %s", out,
-                             err == EC_ERR_EXISTS ? "file exists" : strerror(errno));
+    if (err) {
+        /* Never lose a solution: print the record so it can be saved by hand. */
+        char hex[2 * EC_IDENTITY_LEN + 1];
+        int saved = errno;
+        ec_hex_encode(hex, buf, len);
+        fprintf(stderr, "identity record (hex, %zu bytes): %s\n", len, hex);
+        return cli_fail(prog, "cannot write %s: %s; the record is printed above and the "
+                        "checkpoint %s is kept", out,
+                        err == EC_ERR_EXISTS ? "file exists" : strerror(saved), ckpt);
+    }
     unlink(ckpt);
     char addr[65];
     ec_id_to_hex(&res.address, addr);

@@ -139,6 +139,7 @@ void mine_run(const mine_job *job, volatile sig_atomic_t *stop, mine_result *res
     /* Rate over the last minute or so: an exponential moving average. */
     double rate = 0, rate_t = t0;
     uint64_t rate_done = 0;
+    bool ckpt_warned = false;
     while (started > 0 && !atomic_load(&s->quit)) {
         struct timespec ts = {0, MINE_POLL_NS};
         nanosleep(&ts, NULL);
@@ -163,8 +164,13 @@ void mine_run(const mine_job *job, volatile sig_atomic_t *stop, mine_result *res
             last_print = t;
         }
         if (job->checkpoint && t - last_ckpt >= job->checkpoint_secs) {
-            mine_checkpoint_write(job->checkpoint, job, resume_point(s, started),
-                                  job->elapsed_before + (t - t0));
+            if (mine_checkpoint_write(job->checkpoint, job, resume_point(s, started),
+                                      job->elapsed_before + (t - t0)) != EC_OK &&
+                !ckpt_warned) {
+                fprintf(stderr, "\nwarning: cannot write checkpoint %s: %s\n",
+                        job->checkpoint, strerror(errno));
+                ckpt_warned = true;
+            }
             last_ckpt = t;
         }
     }

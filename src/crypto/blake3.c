@@ -145,7 +145,7 @@ static void compress_xof(const uint32_t cv[8],
  * held as an array over the lanes. The per-lane loops have no dependencies
  * between lanes, so compilers turn them into vector instructions (SSE2 on
  * any x86-64, NEON on arm64) without any intrinsics here. */
-#define LANES 8
+#define LANES 4
 
 static inline void g_lanes(uint32_t v[16][LANES], int a, int b, int c, int d,
                            const uint32_t *x, const uint32_t *y)
