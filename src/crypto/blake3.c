@@ -140,94 +140,6 @@ static void compress_xof(const uint32_t cv[8],
     }
 }
 
-/* ---- Several whole chunks at once --------------------------------------
- * LANES independent chunks are compressed in lock-step, each state word
- * held as an array over the lanes. The per-lane loops have no dependencies
- * between lanes, so compilers turn them into vector instructions (SSE2 on
- * any x86-64, NEON on arm64) without any intrinsics here. */
-#define LANES 4
-
-static inline void g_lanes(uint32_t v[16][LANES], int a, int b, int c, int d,
-                           const uint32_t *x, const uint32_t *y)
-{
-    for (int l = 0; l < LANES; l++) {
-        uint32_t va = v[a][l], vb = v[b][l], vc = v[c][l], vd = v[d][l];
-        va = va + vb + x[l];
-        vd = rotr32(vd ^ va, 16);
-        vc = vc + vd;
-        vb = rotr32(vb ^ vc, 12);
-        va = va + vb + y[l];
-        vd = rotr32(vd ^ va, 8);
-        vc = vc + vd;
-        vb = rotr32(vb ^ vc, 7);
-        v[a][l] = va;
-        v[b][l] = vb;
-        v[c][l] = vc;
-        v[d][l] = vd;
-    }
-}
-
-#define ROUND_LANES(v, m, r)                                                 \
-    do {                                                                     \
-        const uint8_t *s_ = SCHEDULE[r];                                     \
-        g_lanes(v, 0, 4, 8, 12, m[s_[0]], m[s_[1]]);                         \
-        g_lanes(v, 1, 5, 9, 13, m[s_[2]], m[s_[3]]);                         \
-        g_lanes(v, 2, 6, 10, 14, m[s_[4]], m[s_[5]]);                        \
-        g_lanes(v, 3, 7, 11, 15, m[s_[6]], m[s_[7]]);                        \
-        g_lanes(v, 0, 5, 10, 15, m[s_[8]], m[s_[9]]);                        \
-        g_lanes(v, 1, 6, 11, 12, m[s_[10]], m[s_[11]]);                      \
-        g_lanes(v, 2, 7, 8, 13, m[s_[12]], m[s_[13]]);                       \
-        g_lanes(v, 3, 4, 9, 14, m[s_[14]], m[s_[15]]);                       \
-    } while (0)
-
-/* Chaining values of the LANES whole chunks at `in` (consecutive, chunk
- * counters counter, counter+1, ...), written to out[32 * lane]. */
-static void hash_chunks_lanes(const uint32_t key[8], const uint8_t *in,
-                              uint64_t counter, uint32_t flags,
-                              uint8_t out[LANES * 32])
-{
-    uint32_t cv[8][LANES], v[16][LANES], m[16][LANES];
-    for (int i = 0; i < 8; i++)
-        for (int l = 0; l < LANES; l++)
-            cv[i][l] = key[i];
-    for (int b = 0; b < EC_BLAKE3_CHUNK_LEN / EC_BLAKE3_BLOCK_LEN; b++) {
-        uint32_t f = flags | (b == 0 ? CHUNK_START : 0) |
-                     (b == EC_BLAKE3_CHUNK_LEN / EC_BLAKE3_BLOCK_LEN - 1
-                          ? CHUNK_END
-                          : 0);
-        for (int l = 0; l < LANES; l++) {
-            const uint8_t *p = in + (size_t)l * EC_BLAKE3_CHUNK_LEN +
-                               (size_t)b * EC_BLAKE3_BLOCK_LEN;
-            for (int i = 0; i < 16; i++)
-                m[i][l] = load32(p + 4 * i);
-        }
-        for (int l = 0; l < LANES; l++) {
-            uint64_t ctr = counter + (uint64_t)l;
-            for (int i = 0; i < 8; i++)
-                v[i][l] = cv[i][l];
-            for (int i = 0; i < 4; i++)
-                v[8 + i][l] = IV[i];
-            v[12][l] = (uint32_t)ctr;
-            v[13][l] = (uint32_t)(ctr >> 32);
-            v[14][l] = EC_BLAKE3_BLOCK_LEN;
-            v[15][l] = f;
-        }
-        ROUND_LANES(v, m, 0);
-        ROUND_LANES(v, m, 1);
-        ROUND_LANES(v, m, 2);
-        ROUND_LANES(v, m, 3);
-        ROUND_LANES(v, m, 4);
-        ROUND_LANES(v, m, 5);
-        ROUND_LANES(v, m, 6);
-        for (int i = 0; i < 8; i++)
-            for (int l = 0; l < LANES; l++)
-                cv[i][l] = v[i][l] ^ v[i + 8][l];
-    }
-    for (int l = 0; l < LANES; l++)
-        for (int i = 0; i < 8; i++)
-            store32(out + 32 * l + 4 * i, cv[i][l]);
-}
-
 static void words_from_bytes(uint32_t w[8], const uint8_t b[32])
 {
     for (int i = 0; i < 8; i++)
@@ -421,21 +333,7 @@ void ec_blake3_update(ec_blake3 *h, const void *in, size_t len)
             push_chunk_cv(h, cv, total);
             chunk_reset(&h->chunk, h->key, total, h->chunk.flags);
         }
-        /* Fast paths: whole chunks (never the last one) straight from the
-         * input, LANES at a time while there are enough, then one by one. */
-        while (chunk_len(&h->chunk) == 0 &&
-               len > (size_t)LANES * EC_BLAKE3_CHUNK_LEN) {
-            ec_blake3_chunk *c = &h->chunk;
-            uint8_t cvs[LANES * 32];
-            hash_chunks_lanes(h->key, p, c->chunk_counter, c->flags, cvs);
-            for (int l = 0; l < LANES; l++) {
-                memcpy(cv, cvs + 32 * l, 32);
-                push_chunk_cv(h, cv, c->chunk_counter + 1);
-                c->chunk_counter++;
-            }
-            p += (size_t)LANES * EC_BLAKE3_CHUNK_LEN;
-            len -= (size_t)LANES * EC_BLAKE3_CHUNK_LEN;
-        }
+        /* Fast path: whole chunks (not the last) directly from the input. */
         while (chunk_len(&h->chunk) == 0 && len > EC_BLAKE3_CHUNK_LEN) {
             ec_blake3_chunk *c = &h->chunk;
             uint32_t w[8];
