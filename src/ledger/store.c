@@ -1,0 +1,49 @@
+/* Dispatch from the ec_store interface to its backend. */
+#include "ledger/store.h"
+
+void ec_store_close(ec_store *s)
+{
+    if (s) s->vt->close(s->impl); /* frees s too: the backend allocated it */
+}
+
+ec_err ec_store_begin(ec_store *s) { return s->vt->begin(s->impl); }
+ec_err ec_store_commit(ec_store *s) { return s->vt->commit(s->impl); }
+void ec_store_abort(ec_store *s) { s->vt->abort(s->impl); }
+
+ec_err ec_store_get_head(ec_store *s, const ec_id *token, ec_head *out)
+{
+    return s->vt->get_head(s->impl, token, out);
+}
+
+ec_err ec_store_put_head(ec_store *s, const ec_id *token, const ec_head *head)
+{
+    return s->vt->put_head(s->impl, token, head);
+}
+
+ec_err ec_store_get_tx(ec_store *s, const ec_id *tx_id, uint8_t *buf, size_t cap,
+                       size_t *len)
+{
+    return s->vt->get_tx(s->impl, tx_id, buf, cap, len);
+}
+
+ec_err ec_store_put_tx(ec_store *s, const ec_id *tx_id, const uint8_t *buf, size_t len)
+{
+    return s->vt->put_tx(s->impl, tx_id, buf, len);
+}
+
+bool ec_store_has_tx(ec_store *s, const ec_id *tx_id)
+{
+    size_t len;
+    ec_err err = s->vt->get_tx(s->impl, tx_id, NULL, 0, &len);
+    return err == EC_OK || err == EC_ERR_RANGE;
+}
+
+ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg)
+{
+    return s->vt->iterate(s->impl, from, fn, arg);
+}
+
+ec_err ec_store_counts_get(ec_store *s, ec_store_counts *out)
+{
+    return s->vt->counts(s->impl, out);
+}

@@ -1,0 +1,213 @@
+/* In-memory store backend, for the simulator and tests.
+ *
+ * Heads live in a GLib balanced tree (GTree) ordered by token id, so
+ * iteration from any id is O(log n) to start; transactions in a GLib hash
+ * table. A write transaction keeps an undo log, replayed backwards on abort. */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/store.h"
+
+typedef struct head_entry {
+    ec_id token; /* the tree's key points here */
+    ec_head head;
+} head_entry;
+
+typedef struct tx_entry {
+    ec_id id; /* the hash table's key points here */
+    size_t len;
+    uint8_t bytes[];
+} tx_entry;
+
+typedef struct undo {
+    bool is_tx;      /* undo a put_tx (remove id) or a put_head */
+    bool had_head;   /* put_head replaced an existing head */
+    ec_id id;        /* token or tx id */
+    ec_head old;
+} undo;
+
+typedef struct mem {
+    ec_store store;
+    GTree *heads;
+    GHashTable *txs;
+    bool in_txn;
+    undo *log;
+    size_t log_len, log_cap;
+} mem;
+
+static gint cmp_id(gconstpointer a, gconstpointer b, gpointer unused)
+{
+    (void)unused;
+    return ec_id_cmp(a, b);
+}
+
+static guint hash_id(gconstpointer a)
+{
+    const uint8_t *b = a; /* ids are uniform hashes: any 4 bytes will do */
+    return (guint)b[0] | (guint)b[1] << 8 | (guint)b[2] << 16 | (guint)b[3] << 24;
+}
+
+static gboolean eq_id(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, EC_ID_LEN) == 0;
+}
+
+static ec_err log_push(mem *m, const undo *u)
+{
+    if (m->log_len == m->log_cap) {
+        size_t cap = m->log_cap ? 2 * m->log_cap : 16;
+        undo *n = realloc(m->log, cap * sizeof *n);
+        if (n == NULL) return EC_ERR_NOMEM;
+        m->log = n;
+        m->log_cap = cap;
+    }
+    m->log[m->log_len++] = *u;
+    return EC_OK;
+}
+
+static ec_err mem_begin(void *impl)
+{
+    mem *m = impl;
+    if (m->in_txn) return EC_ERR_ARG;
+    m->in_txn = true;
+    m->log_len = 0;
+    return EC_OK;
+}
+
+static ec_err mem_commit(void *impl)
+{
+    mem *m = impl;
+    if (!m->in_txn) return EC_ERR_ARG;
+    m->in_txn = false;
+    m->log_len = 0;
+    return EC_OK;
+}
+
+static void mem_abort(void *impl)
+{
+    mem *m = impl;
+    if (!m->in_txn) return;
+    for (size_t i = m->log_len; i-- > 0;) {
+        undo *u = &m->log[i];
+        if (u->is_tx) {
+            g_hash_table_remove(m->txs, &u->id);
+        } else if (u->had_head) {
+            head_entry *e = g_tree_lookup(m->heads, &u->id);
+            if (e) e->head = u->old;
+        } else {
+            g_tree_remove(m->heads, &u->id);
+        }
+    }
+    m->in_txn = false;
+    m->log_len = 0;
+}
+
+static ec_err mem_get_head(void *impl, const ec_id *token, ec_head *out)
+{
+    mem *m = impl;
+    head_entry *e = g_tree_lookup(m->heads, token);
+    if (e == NULL) return EC_ERR_NOTFOUND;
+    *out = e->head;
+    return EC_OK;
+}
+
+static ec_err mem_put_head(void *impl, const ec_id *token, const ec_head *head)
+{
+    mem *m = impl;
+    if (!m->in_txn) return EC_ERR_ARG;
+    head_entry *e = g_tree_lookup(m->heads, token);
+    undo u = {.is_tx = false, .had_head = e != NULL, .id = *token};
+    if (e) u.old = e->head;
+    ec_err err = log_push(m, &u);
+    if (err) return err;
+    if (e) {
+        e->head = *head;
+        return EC_OK;
+    }
+    e = malloc(sizeof *e);
+    if (e == NULL) {
+        m->log_len--;
+        return EC_ERR_NOMEM;
+    }
+    e->token = *token;
+    e->head = *head;
+    g_tree_insert(m->heads, &e->token, e);
+    return EC_OK;
+}
+
+static ec_err mem_get_tx(void *impl, const ec_id *tx_id, uint8_t *buf, size_t cap, size_t *len)
+{
+    mem *m = impl;
+    tx_entry *e = g_hash_table_lookup(m->txs, tx_id);
+    if (e == NULL) return EC_ERR_NOTFOUND;
+    *len = e->len;
+    if (cap < e->len) return EC_ERR_RANGE;
+    memcpy(buf, e->bytes, e->len);
+    return EC_OK;
+}
+
+static ec_err mem_put_tx(void *impl, const ec_id *tx_id, const uint8_t *buf, size_t len)
+{
+    mem *m = impl;
+    if (!m->in_txn) return EC_ERR_ARG;
+    if (g_hash_table_contains(m->txs, tx_id)) return EC_OK; /* ids name content */
+    tx_entry *e = malloc(sizeof *e + len);
+    if (e == NULL) return EC_ERR_NOMEM;
+    undo u = {.is_tx = true, .id = *tx_id};
+    if (log_push(m, &u) != EC_OK) {
+        free(e);
+        return EC_ERR_NOMEM;
+    }
+    e->id = *tx_id;
+    e->len = len;
+    memcpy(e->bytes, buf, len);
+    g_hash_table_insert(m->txs, &e->id, e);
+    return EC_OK;
+}
+
+static ec_err mem_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
+{
+    mem *m = impl;
+    GTreeNode *n = from ? g_tree_lower_bound(m->heads, from) : g_tree_node_first(m->heads);
+    for (; n; n = g_tree_node_next(n)) {
+        head_entry *e = g_tree_node_value(n);
+        if (!fn(arg, &e->token, &e->head)) break;
+    }
+    return EC_OK;
+}
+
+static ec_err mem_counts(void *impl, ec_store_counts *out)
+{
+    mem *m = impl;
+    out->tokens = (uint64_t)g_tree_nnodes(m->heads);
+    out->transactions = g_hash_table_size(m->txs);
+    return EC_OK;
+}
+
+static void mem_close(void *impl)
+{
+    mem *m = impl;
+    mem_abort(m);
+    g_tree_destroy(m->heads);
+    g_hash_table_destroy(m->txs);
+    free(m->log);
+    free(m);
+}
+
+static const ec_store_vtable mem_vt = {
+    mem_begin, mem_commit, mem_abort, mem_get_head, mem_put_head,
+    mem_get_tx, mem_put_tx, mem_iterate, mem_counts, mem_close,
+};
+
+ec_err ec_store_mem_open(ec_store **out)
+{
+    mem *m = calloc(1, sizeof *m);
+    if (m == NULL) return EC_ERR_NOMEM;
+    m->heads = g_tree_new_full(cmp_id, NULL, NULL, free);
+    m->txs = g_hash_table_new_full(hash_id, eq_id, NULL, free);
+    m->store.vt = &mem_vt;
+    m->store.impl = m;
+    *out = &m->store;
+    return EC_OK;
+}

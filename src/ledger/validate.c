@@ -1,0 +1,136 @@
+#include "ledger/validate.h"
+
+#include <string.h>
+
+#include "crypto/blake3.h"
+
+static const struct {
+    const char *name, *text;
+} rules[] = {
+    [EC_RULE_OK] = {"ok", "valid"},
+    [EC_RULE_MALFORMED] = {"malformed", "transaction is malformed"},
+    [EC_RULE_BAD_SIGNATURE] = {"bad_signature", "a signature does not verify"},
+    [EC_RULE_UNUSED_SIGNATURE] = {"unused_signature", "a signature authorizes no mapping"},
+    [EC_RULE_TIMESTAMP_FUTURE] = {"timestamp_future", "timestamp is more than 2 hours ahead"},
+    [EC_RULE_ALREADY_COMMITTED] = {"already_committed", "transaction is already committed"},
+    [EC_RULE_TOKEN_EXISTS] = {"token_exists", "token already exists (create of an existing token)"},
+    [EC_RULE_MISSING_HISTORY] = {"missing_history",
+                                 "previous transaction is unknown here (out of order)"},
+    [EC_RULE_STALE_PREV] = {"stale_prev",
+                            "previous transaction is not the token's current head (replay or lost conflict)"},
+    [EC_RULE_DESTROYED] = {"destroyed", "token was destroyed and can never change again"},
+    [EC_RULE_WRONG_KEY] = {"wrong_key", "not signed by the token's current owner"},
+    [EC_RULE_TIMESTAMP_ORDER] = {"timestamp_order",
+                                 "timestamp is not later than the transaction it extends"},
+};
+
+const char *ec_rule_name(ec_rule r)
+{
+    return (unsigned)r < sizeof rules / sizeof rules[0] ? rules[r].name : "unknown";
+}
+
+const char *ec_rule_str(ec_rule r)
+{
+    return (unsigned)r < sizeof rules / sizeof rules[0] ? rules[r].text : "unknown rule";
+}
+
+ec_vote_class ec_rule_vote(ec_rule r)
+{
+    if (r == EC_RULE_OK) return EC_VOTE_VALID;
+    if (r == EC_RULE_MISSING_HISTORY) return EC_VOTE_OUT_OF_ORDER;
+    return EC_VOTE_INVALID;
+}
+
+static ec_err set(ec_verdict *v, ec_rule r, int index)
+{
+    v->rule = r;
+    v->index = index;
+    return EC_OK;
+}
+
+ec_err ec_validate_tx(ec_store *s, const ec_tx *tx, uint64_t now_ms, ec_verdict *v)
+{
+    ec_id key_hash[EC_TX_SIGS_MAX], id;
+    bool used[EC_TX_SIGS_MAX] = {false};
+    int bad = -1;
+
+    /* Stateless checks first: cheapest, and they need no store. */
+    if (ec_tx_id(tx, &id) != EC_OK) return set(v, EC_RULE_MALFORMED, -1);
+    if (ec_tx_check_signatures(tx, &bad) != EC_OK) return set(v, EC_RULE_BAD_SIGNATURE, bad);
+    if (tx->timestamp_ms > now_ms && tx->timestamp_ms - now_ms > EC_TX_FUTURE_MAX_MS)
+        return set(v, EC_RULE_TIMESTAMP_FUTURE, -1);
+    if (ec_store_has_tx(s, &id)) return set(v, EC_RULE_ALREADY_COMMITTED, -1);
+    for (int i = 0; i < tx->n_sigs; i++) ec_sign_keyhash(&key_hash[i], &tx->sigs[i].key);
+
+    for (int m = 0; m < tx->n_mappings; m++) {
+        const ec_mapping *mp = &tx->mappings[m];
+        ec_head head;
+        ec_err err = ec_store_get_head(s, &mp->token, &head);
+        if (err && err != EC_ERR_NOTFOUND) return err;
+        bool exists = err == EC_OK;
+
+        if (ec_id_is_zero(&mp->prev)) {
+            if (exists) return set(v, EC_RULE_TOKEN_EXISTS, m);
+            /* A create may be signed by anyone: every signature counts. */
+            for (int i = 0; i < tx->n_sigs; i++) used[i] = true;
+            continue;
+        }
+        if (!exists || ec_id_cmp(&head.tx_id, &mp->prev) != 0) {
+            bool known = ec_store_has_tx(s, &mp->prev);
+            return set(v, known ? EC_RULE_STALE_PREV : EC_RULE_MISSING_HISTORY, m);
+        }
+        if (ec_id_is_zero(&head.owner)) return set(v, EC_RULE_DESTROYED, m);
+        bool signed_by_owner = false;
+        for (int i = 0; i < tx->n_sigs; i++) {
+            if (ec_id_cmp(&key_hash[i], &head.owner) == 0) {
+                used[i] = true;
+                signed_by_owner = true;
+            }
+        }
+        if (!signed_by_owner) return set(v, EC_RULE_WRONG_KEY, m);
+        if (tx->timestamp_ms <= head.timestamp_ms) return set(v, EC_RULE_TIMESTAMP_ORDER, m);
+    }
+    for (int i = 0; i < tx->n_sigs; i++)
+        if (!used[i]) return set(v, EC_RULE_UNUSED_SIGNATURE, i);
+    return set(v, EC_RULE_OK, -1);
+}
+
+ec_err ec_ledger_apply_in_txn(ec_store *s, const ec_tx *tx, uint64_t now_ms,
+                              ec_verdict *v, ec_id *id_out)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_id id;
+    ec_err err = ec_validate_tx(s, tx, now_ms, v);
+    if (err || v->rule != EC_RULE_OK) return err;
+    if ((err = ec_tx_encode(tx, buf, sizeof buf, &len))) return err;
+    ec_blake3_hash(buf, len, id.b);
+    if (id_out) *id_out = id;
+    if ((err = ec_store_put_tx(s, &id, buf, len))) return err;
+    for (int m = 0; m < tx->n_mappings; m++) {
+        ec_head h = {id, tx->timestamp_ms, tx->mappings[m].owner};
+        if ((err = ec_store_put_head(s, &tx->mappings[m].token, &h))) return err;
+    }
+    return EC_OK;
+}
+
+ec_err ec_ledger_apply(ec_store *s, const uint8_t *buf, size_t len, uint64_t now_ms,
+                       ec_verdict *v, ec_id *id)
+{
+    ec_tx tx;
+    if (ec_tx_decode(&tx, buf, len) != EC_OK) return set(v, EC_RULE_MALFORMED, -1);
+    if (id) ec_tx_id(&tx, id);
+    ec_err err = ec_store_begin(s);
+    if (err) return err;
+    err = ec_ledger_apply_in_txn(s, &tx, now_ms, v, NULL);
+    if (err || v->rule != EC_RULE_OK) {
+        ec_store_abort(s);
+        return err;
+    }
+    return ec_store_commit(s);
+}
+
+int ec_tx_conflict_cmp(const ec_id *a, const ec_id *b)
+{
+    return ec_id_cmp(a, b);
+}
