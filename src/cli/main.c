@@ -21,6 +21,8 @@ static int cmd_version(const char *prog, int argc, char **argv)
 static const cli_cmd top[] = {
     {"key", cmd_key, "create and inspect Ed25519 key files"},
     {"identity", cmd_identity, "mine, verify and show proof-of-work identities"},
+    {"tx", cmd_tx, "build, sign and inspect transactions offline"},
+    {"ledger", cmd_ledger, "apply transactions to a local store and query it"},
     {"version", cmd_version, "print the version"},
     {NULL, NULL, NULL},
 };
