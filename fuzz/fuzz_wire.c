@@ -4,9 +4,10 @@
  * bytes 1..n = the program; the rest = the buffer the program reads, copied
  * into an exactly sized heap block so ASan catches any read past len.
  * Each program byte b is one call: b & 3 selects get_u8 / get_u32 / get_u64 /
- * get_bytes(b >> 2); b >> 2 == 63 takes the count from the next program byte,
- * times 17 (0..4335, past any buffer under -max_len=4096). The `out` block of
- * get_bytes is exactly n bytes too.
+ * get_bytes(b >> 2), where b >> 2 == 62 takes the count from the next program
+ * byte c as 17 * c (0..4335: past any buffer under -max_len=4096) and
+ * b >> 2 == 63 as (bytes left) + (int8_t)c, to probe the end exactly. The
+ * `out` block of get_bytes is exactly n bytes too.
  *
  * A reference model (pos, failed) predicts every result: the values read
  * (little-endian), zeros / a zeroed `out` once a read ran past the end, the
@@ -61,8 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 2: n = 8; break;
         default:
             n = op >> 2;
-            if (n == 63) {
-                n = pc + 1 < plen ? 17u * prog[++pc] : 0;
+            if (n >= 62) {
+                int c = pc + 1 < plen ? prog[++pc] : 0;
+                if (n == 62) {
+                    n = 17u * (unsigned)c;
+                } else {
+                    long m = (long)(len - pos) + (int8_t)c;
+                    n = m > 0 ? (size_t)m : 0;
+                }
             }
             break;
         }
