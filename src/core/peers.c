@@ -1,0 +1,169 @@
+#include "core/peers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct bucket {
+    ec_id *ids;
+    unsigned n, cap;
+} bucket;
+
+struct ec_peers {
+    ec_id self;
+    unsigned bucket_size;
+    size_t count;
+    bucket b[EC_ID_BITS];
+};
+
+ec_err ec_peers_new(ec_peers **out, const ec_id *self, unsigned bucket_size)
+{
+    if (out == NULL || self == NULL || bucket_size < 1 || bucket_size > EC_PEERS_BUCKET_SIZE_MAX)
+        return EC_ERR_ARG;
+    ec_peers *p = calloc(1, sizeof *p);
+    if (p == NULL) return EC_ERR_NOMEM;
+    p->self = *self;
+    p->bucket_size = bucket_size;
+    *out = p;
+    return EC_OK;
+}
+
+void ec_peers_free(ec_peers *p)
+{
+    if (p == NULL) return;
+    for (int j = 0; j < EC_ID_BITS; j++) free(p->b[j].ids);
+    free(p);
+}
+
+static unsigned bucket_of(const ec_peers *p, const ec_id *peer)
+{
+    ec_id d;
+    ec_id_xor(&d, &p->self, peer);
+    return ec_id_clz(&d); /* 256 only for self */
+}
+
+static int find(const bucket *b, const ec_id *peer)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        if (ec_id_cmp(&b->ids[i], peer) == 0) return (int)i;
+    return -1;
+}
+
+ec_err ec_peers_add(ec_peers *p, const ec_id *peer)
+{
+    unsigned j = bucket_of(p, peer);
+    if (j >= EC_ID_BITS) return EC_ERR_EXISTS;
+    bucket *b = &p->b[j];
+    if (find(b, peer) >= 0) return EC_ERR_EXISTS;
+    if (b->n >= p->bucket_size) return EC_ERR_RANGE;
+    if (b->n == b->cap) {
+        unsigned cap = b->cap ? 2 * b->cap : 4;
+        if (cap > p->bucket_size) cap = p->bucket_size;
+        ec_id *ids = realloc(b->ids, cap * sizeof *ids);
+        if (ids == NULL) return EC_ERR_NOMEM;
+        b->ids = ids;
+        b->cap = cap;
+    }
+    b->ids[b->n++] = *peer;
+    p->count++;
+    return EC_OK;
+}
+
+ec_err ec_peers_remove(ec_peers *p, const ec_id *peer)
+{
+    unsigned j = bucket_of(p, peer);
+    if (j >= EC_ID_BITS) return EC_ERR_NOTFOUND;
+    bucket *b = &p->b[j];
+    int i = find(b, peer);
+    if (i < 0) return EC_ERR_NOTFOUND;
+    b->ids[i] = b->ids[--b->n];
+    p->count--;
+    return EC_OK;
+}
+
+bool ec_peers_has(const ec_peers *p, const ec_id *peer)
+{
+    unsigned j = bucket_of(p, peer);
+    return j < EC_ID_BITS && find(&p->b[j], peer) >= 0;
+}
+
+size_t ec_peers_count(const ec_peers *p) { return p->count; }
+const ec_id *ec_peers_self(const ec_peers *p) { return &p->self; }
+
+size_t ec_peers_bucket(const ec_peers *p, unsigned j, const ec_id **peers)
+{
+    if (j >= EC_ID_BITS) return 0;
+    *peers = p->b[j].ids;
+    return p->b[j].n;
+}
+
+/* Candidates of one distance group, sorted by distance to target. */
+typedef struct group {
+    ec_id ids[EC_PEERS_NEAREST_MAX + 1];
+    size_t n;
+} group;
+
+/* Keeps the `cap` nearest of everything offered (insertion into a sorted
+ * array: groups are small, and only the first w matter). */
+static void offer(group *g, size_t cap, const ec_id *target, const ec_id *id)
+{
+    size_t i = g->n;
+    if (i == cap && ec_id_cmp_distance(target, id, &g->ids[cap - 1]) >= 0) return;
+    if (i == cap) i--;
+    else g->n++;
+    while (i > 0 && ec_id_cmp_distance(target, id, &g->ids[i - 1]) < 0) {
+        g->ids[i] = g->ids[i - 1];
+        i--;
+    }
+    g->ids[i] = *id;
+}
+
+size_t ec_peers_nearest(const ec_peers *p, const ec_id *target, size_t w, bool include_self,
+                        ec_id *out)
+{
+    if (w > EC_PEERS_NEAREST_MAX) w = EC_PEERS_NEAREST_MAX;
+    if (w == 0) return 0;
+    unsigned i = bucket_of(p, target);
+    size_t n = 0;
+    group g;
+
+    /* Group 1: bucket i, sharing more than i bits with target. */
+    g.n = 0;
+    if (i < EC_ID_BITS)
+        for (unsigned k = 0; k < p->b[i].n; k++) offer(&g, w, target, &p->b[i].ids[k]);
+    for (size_t k = 0; k < g.n && n < w; k++) out[n++] = g.ids[k];
+    /* Group 2: buckets deeper than i (and self), sharing exactly i bits. */
+    if (n < w) {
+        g.n = 0;
+        for (unsigned j = i + 1; j < EC_ID_BITS; j++)
+            for (unsigned k = 0; k < p->b[j].n; k++) offer(&g, w - n, target, &p->b[j].ids[k]);
+        if (include_self) offer(&g, w - n, target, &p->self);
+        for (size_t k = 0; k < g.n && n < w; k++) out[n++] = g.ids[k];
+    }
+    /* Then buckets i-1 down to 0, each sharing exactly j bits. */
+    for (unsigned j = i < EC_ID_BITS ? i : EC_ID_BITS; j-- > 0 && n < w;) {
+        g.n = 0;
+        for (unsigned k = 0; k < p->b[j].n; k++) offer(&g, w - n, target, &p->b[j].ids[k]);
+        for (size_t k = 0; k < g.n && n < w; k++) out[n++] = g.ids[k];
+    }
+    return n;
+}
+
+bool ec_peers_responsible(const ec_peers *p, const ec_id *target, size_t w)
+{
+    ec_id near[EC_PEERS_NEAREST_MAX];
+    size_t n = ec_peers_nearest(p, target, w, true, near);
+    for (size_t k = 0; k < n; k++)
+        if (ec_id_cmp(&near[k], &p->self) == 0) return true;
+    return false;
+}
+
+bool ec_peers_eligible(const ec_peers *p, const ec_id *target, size_t w, const ec_id *peer)
+{
+    ec_id near[EC_PEERS_NEAREST_MAX];
+    size_t n = ec_peers_nearest(p, target, w, true, near);
+    if (n < w) return true; /* fewer than w known: everyone nearby counts */
+    for (size_t k = 0; k < n; k++)
+        if (ec_id_cmp(&near[k], peer) == 0) return true;
+    /* Not in the set, or not in the w: eligible only if nearer than the w-th. */
+    return !ec_peers_has(p, peer) && ec_id_cmp_distance(target, peer, &near[n - 1]) < 0;
+}

@@ -1,0 +1,52 @@
+/* The peer set (seed §3.2): dense near the node's own address, with global
+ * coverage. Peers are kept in XOR buckets by shared-prefix length with the
+ * node's address (bucket j: peers that share exactly j leading bits with
+ * it), at most `bucket_size` per bucket. Bucket j covers 2^-(j+1) of the
+ * address space, so a bounded bucket means density doubles at every step
+ * toward the node's own address.
+ *
+ * "The w peers nearest to a" is exact within the set and costs a scan of a
+ * few buckets: bucket clz(self ^ a) first, then all deeper buckets, then the
+ * shallower ones one by one (each group strictly farther than the last). */
+#ifndef EC_CORE_PEERS_H
+#define EC_CORE_PEERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "crypto/id.h"
+
+#define EC_PEERS_BUCKET_SIZE_MAX 256
+#define EC_PEERS_NEAREST_MAX 64
+
+typedef struct ec_peers ec_peers;
+
+/* bucket_size 1..EC_PEERS_BUCKET_SIZE_MAX. Free with ec_peers_free. */
+ec_err ec_peers_new(ec_peers **out, const ec_id *self, unsigned bucket_size);
+void ec_peers_free(ec_peers *p);
+
+/* EC_OK added; EC_ERR_EXISTS already there (or self); EC_ERR_RANGE its
+ * bucket is full (not added: the caller decides whom to evict). */
+ec_err ec_peers_add(ec_peers *p, const ec_id *peer);
+/* EC_OK removed, EC_ERR_NOTFOUND not there. */
+ec_err ec_peers_remove(ec_peers *p, const ec_id *peer);
+bool ec_peers_has(const ec_peers *p, const ec_id *peer);
+size_t ec_peers_count(const ec_peers *p);
+/* Peers of bucket j (shared prefix length j with self): count, and a pointer
+ * valid until the next add or remove. */
+size_t ec_peers_bucket(const ec_peers *p, unsigned j, const ec_id **peers);
+const ec_id *ec_peers_self(const ec_peers *p);
+
+/* Writes the min(w, count) peers nearest to target, nearest first; with
+ * include_self the node's own address competes too. w <= EC_PEERS_NEAREST_MAX.
+ * Returns how many were written. */
+size_t ec_peers_nearest(const ec_peers *p, const ec_id *target, size_t w, bool include_self,
+                        ec_id *out);
+/* True if self is among the w nearest to target in its own view. */
+bool ec_peers_responsible(const ec_peers *p, const ec_id *target, size_t w);
+/* True if `peer` (in the set or not) would be among the w nearest to target
+ * of the set plus self: the vote-eligibility test. */
+bool ec_peers_eligible(const ec_peers *p, const ec_id *target, size_t w, const ec_id *peer);
+
+#endif

@@ -1,0 +1,166 @@
+#include "wire/msg.h"
+
+#include <string.h>
+
+#include "wire/codec.h"
+
+static const char *const names[EC_MSG_TYPE_END] = {
+    [EC_MSG_GET_TX] = "get_tx",           [EC_MSG_TX] = "tx",
+    [EC_MSG_GET_MAPPING] = "get_mapping", [EC_MSG_MAPPING] = "mapping",
+    [EC_MSG_VOTE] = "vote",               [EC_MSG_FIND_PEERS] = "find_peers",
+    [EC_MSG_PEERS] = "peers",
+};
+
+const char *ec_msg_type_name(ec_msg_type t)
+{
+    return t > 0 && t < EC_MSG_TYPE_END ? names[t] : "unknown";
+}
+
+/* The rules both directions enforce. */
+static ec_err check(const ec_msg *m)
+{
+    switch (m->type) {
+    case EC_MSG_TX:
+        return m->u.tx.len >= 1 && m->u.tx.len <= EC_MSG_TX_MAX ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_MAPPING:
+        if (m->u.mapping.found > 1) return EC_ERR_MALFORMED;
+        if (!m->u.mapping.found && (!ec_id_is_zero(&m->u.mapping.tx_id) ||
+                                    !ec_id_is_zero(&m->u.mapping.owner) ||
+                                    m->u.mapping.timestamp_ms != 0))
+            return EC_ERR_MALFORMED;
+        return EC_OK;
+    case EC_MSG_VOTE:
+        if (m->u.vote.n < 1 || m->u.vote.n > EC_MSG_VOTE_TOKENS_MAX) return EC_ERR_MALFORMED;
+        for (int i = 0; i < m->u.vote.n; i++) {
+            if (m->u.vote.votes[i] < -1 || m->u.vote.votes[i] > 1) return EC_ERR_MALFORMED;
+            for (int k = 0; k < i; k++)
+                if (ec_id_cmp(&m->u.vote.tokens[k], &m->u.vote.tokens[i]) == 0)
+                    return EC_ERR_MALFORMED;
+        }
+        return EC_OK;
+    case EC_MSG_FIND_PEERS:
+        return m->u.find_peers.want >= 1 && m->u.find_peers.want <= EC_MSG_PEERS_MAX
+                   ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_PEERS:
+        return m->u.peers.n <= EC_MSG_PEERS_MAX ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_GET_TX:
+    case EC_MSG_GET_MAPPING:
+        return EC_OK;
+    default:
+        return EC_ERR_VERSION;
+    }
+}
+
+static void put_id(ec_wire_writer *w, const ec_id *id) { ec_wire_put_bytes(w, id->b, EC_ID_LEN); }
+static void get_id(ec_wire_reader *r, ec_id *id) { ec_wire_get_bytes(r, id->b, EC_ID_LEN); }
+
+ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
+{
+    ec_err err = check(m);
+    if (err) return err == EC_ERR_VERSION ? EC_ERR_MALFORMED : err;
+    ec_wire_writer w;
+    ec_wire_writer_init(&w, buf, cap);
+    ec_wire_put_u8(&w, (uint8_t)m->type);
+    switch (m->type) {
+    case EC_MSG_GET_TX: put_id(&w, &m->u.get_tx.tx_id); break;
+    case EC_MSG_TX:
+        ec_wire_put_u8(&w, m->u.tx.hops);
+        ec_wire_put_bytes(&w, m->u.tx.bytes, m->u.tx.len); /* length = rest of message */
+        break;
+    case EC_MSG_GET_MAPPING: put_id(&w, &m->u.get_mapping.token); break;
+    case EC_MSG_MAPPING:
+        put_id(&w, &m->u.mapping.token);
+        ec_wire_put_u8(&w, m->u.mapping.found);
+        put_id(&w, &m->u.mapping.tx_id);
+        ec_wire_put_u64(&w, m->u.mapping.timestamp_ms);
+        put_id(&w, &m->u.mapping.owner);
+        break;
+    case EC_MSG_VOTE:
+        put_id(&w, &m->u.vote.tx_id);
+        ec_wire_put_u32(&w, m->u.vote.version);
+        ec_wire_put_u8(&w, m->u.vote.n);
+        for (int i = 0; i < m->u.vote.n; i++) {
+            put_id(&w, &m->u.vote.tokens[i]);
+            ec_wire_put_u8(&w, (uint8_t)m->u.vote.votes[i]);
+        }
+        break;
+    case EC_MSG_FIND_PEERS:
+        put_id(&w, &m->u.find_peers.target);
+        ec_wire_put_u8(&w, m->u.find_peers.want);
+        break;
+    case EC_MSG_PEERS:
+        put_id(&w, &m->u.peers.target);
+        ec_wire_put_u8(&w, m->u.peers.n);
+        for (int i = 0; i < m->u.peers.n; i++) put_id(&w, &m->u.peers.peers[i]);
+        break;
+    default: return EC_ERR_MALFORMED;
+    }
+    if (w.err) return w.err;
+    if (len) *len = w.len;
+    return EC_OK;
+}
+
+ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
+{
+    memset(m, 0, sizeof *m);
+    if (len > EC_MSG_MAX) return EC_ERR_RANGE;
+    ec_wire_reader r;
+    ec_wire_reader_init(&r, buf, len);
+    uint8_t type = ec_wire_get_u8(&r);
+    if (r.err) return r.err;
+    m->type = (ec_msg_type)type;
+    switch (m->type) {
+    case EC_MSG_GET_TX: get_id(&r, &m->u.get_tx.tx_id); break;
+    case EC_MSG_TX: {
+        m->u.tx.hops = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        size_t n = r.len - r.pos;
+        if (n < 1) return EC_ERR_TRUNCATED;
+        if (n > EC_MSG_TX_MAX) return EC_ERR_MALFORMED;
+        m->u.tx.len = (uint16_t)n;
+        ec_wire_get_bytes(&r, m->u.tx.bytes, n);
+        break;
+    }
+    case EC_MSG_GET_MAPPING: get_id(&r, &m->u.get_mapping.token); break;
+    case EC_MSG_MAPPING:
+        get_id(&r, &m->u.mapping.token);
+        m->u.mapping.found = ec_wire_get_u8(&r);
+        get_id(&r, &m->u.mapping.tx_id);
+        m->u.mapping.timestamp_ms = ec_wire_get_u64(&r);
+        get_id(&r, &m->u.mapping.owner);
+        break;
+    case EC_MSG_VOTE:
+        get_id(&r, &m->u.vote.tx_id);
+        m->u.vote.version = ec_wire_get_u32(&r);
+    {
+        /* A local count: the stores below must not make the compiler reload it. */
+        uint8_t n = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        if (n < 1 || n > EC_MSG_VOTE_TOKENS_MAX) return EC_ERR_MALFORMED;
+        m->u.vote.n = n;
+        for (unsigned i = 0; i < n; i++) {
+            get_id(&r, &m->u.vote.tokens[i]);
+            m->u.vote.votes[i] = (int8_t)ec_wire_get_u8(&r);
+        }
+        break;
+    }
+    case EC_MSG_FIND_PEERS:
+        get_id(&r, &m->u.find_peers.target);
+        m->u.find_peers.want = ec_wire_get_u8(&r);
+        break;
+    case EC_MSG_PEERS:
+        get_id(&r, &m->u.peers.target);
+    {
+        uint8_t n = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        if (n > EC_MSG_PEERS_MAX) return EC_ERR_MALFORMED;
+        m->u.peers.n = n;
+        for (unsigned i = 0; i < n; i++) get_id(&r, &m->u.peers.peers[i]);
+        break;
+    }
+    default: return EC_ERR_VERSION;
+    }
+    ec_err err = ec_wire_get_end(&r);
+    if (err) return err;
+    return check(m);
+}

@@ -1,0 +1,82 @@
+/* Protocol messages between nodes (seed §9.2). Byte format: docs/PROTOCOL.md,
+ * "Messages". Every message is one type byte and a fixed layout; all fit in
+ * EC_MSG_MAX bytes (one UDP payload). The decoder is strict: unknown type,
+ * truncated, trailing bytes or out-of-range counts are errors, and a
+ * message decodes to exactly one ec_msg (canonical).
+ *
+ * The wire layer carries transactions as opaque bytes: the ledger decodes
+ * them (a lower layer never includes a higher one). */
+#ifndef EC_WIRE_MSG_H
+#define EC_WIRE_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "crypto/id.h"
+
+#define EC_MSG_MAX 1200
+#define EC_MSG_TX_MAX 1163        /* largest transaction encoding (ledger) */
+#define EC_MSG_VOTE_TOKENS_MAX 6  /* a transaction maps at most 6 tokens */
+#define EC_MSG_PEERS_MAX 32
+
+typedef enum ec_msg_type {
+    EC_MSG_GET_TX = 1,      /* asks for a transaction by id */
+    EC_MSG_TX = 2,          /* a transaction (answer, or routed toward its tokens) */
+    EC_MSG_GET_MAPPING = 3, /* asks for a token's current head */
+    EC_MSG_MAPPING = 4,     /* a token's current head, or "unknown" */
+    EC_MSG_VOTE = 5,        /* a voter's verdict per token on one transaction */
+    EC_MSG_FIND_PEERS = 6,  /* asks for the peers nearest to an address */
+    EC_MSG_PEERS = 7,       /* the answer: up to 32 peer addresses */
+    EC_MSG_TYPE_END
+} ec_msg_type;
+
+/* Vote values per token (seed §10.2). */
+#define EC_MSG_VOTE_VALID 1
+#define EC_MSG_VOTE_INVALID (-1)
+#define EC_MSG_VOTE_OUT_OF_ORDER 0
+
+typedef struct ec_msg {
+    ec_msg_type type;
+    union {
+        struct { ec_id tx_id; } get_tx;
+        struct {
+            uint8_t hops;  /* forwarding steps left when routed; 0 = do not forward */
+            uint16_t len;
+            uint8_t bytes[EC_MSG_TX_MAX];
+        } tx;
+        struct { ec_id token; } get_mapping;
+        struct {
+            ec_id token;
+            uint8_t found; /* 0: unknown token, the rest is zero */
+            ec_id tx_id;
+            uint64_t timestamp_ms;
+            ec_id owner;
+        } mapping;
+        struct {
+            ec_id tx_id;
+            uint32_t version; /* the receiver keeps the highest per (voter, tx) */
+            uint8_t n;
+            ec_id tokens[EC_MSG_VOTE_TOKENS_MAX];
+            int8_t votes[EC_MSG_VOTE_TOKENS_MAX];
+        } vote;
+        struct { ec_id target; uint8_t want; } find_peers;
+        struct {
+            ec_id target;
+            uint8_t n;
+            ec_id peers[EC_MSG_PEERS_MAX];
+        } peers;
+    } u;
+} ec_msg;
+
+/* EC_ERR_MALFORMED for a message that breaks a rule below, EC_ERR_RANGE if
+ * cap is too small. */
+ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len);
+/* EC_ERR_TRUNCATED, EC_ERR_TRAILING, EC_ERR_VERSION (unknown type),
+ * EC_ERR_MALFORMED (counts out of range, vote value not -1/0/1, duplicate
+ * vote token, mapping "unknown" with non-zero fields), EC_ERR_RANGE (longer
+ * than EC_MSG_MAX). */
+ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len);
+const char *ec_msg_type_name(ec_msg_type t);
+
+#endif

@@ -1,0 +1,115 @@
+#include "test.h"
+#include "wire/msg.h"
+
+static ec_id idv(uint8_t v)
+{
+    ec_id a;
+    memset(a.b, v, sizeof a.b);
+    return a;
+}
+
+/* One message of each type, filled with distinct values. */
+static int samples(ec_msg *out)
+{
+    int n = 0;
+    memset(out, 0, 7 * sizeof *out);
+    out[n].type = EC_MSG_GET_TX; out[n++].u.get_tx.tx_id = idv(1);
+    out[n].type = EC_MSG_TX; out[n].u.tx.hops = 5; out[n].u.tx.len = EC_MSG_TX_MAX;
+    memset(out[n++].u.tx.bytes, 0x5a, EC_MSG_TX_MAX);
+    out[n].type = EC_MSG_GET_MAPPING; out[n++].u.get_mapping.token = idv(2);
+    out[n].type = EC_MSG_MAPPING; out[n].u.mapping.token = idv(3); out[n].u.mapping.found = 1;
+    out[n].u.mapping.tx_id = idv(4); out[n].u.mapping.timestamp_ms = 99; out[n++].u.mapping.owner = idv(5);
+    out[n].type = EC_MSG_VOTE; out[n].u.vote.tx_id = idv(6); out[n].u.vote.version = 7;
+    out[n].u.vote.n = 6;
+    for (int i = 0; i < 6; i++) { out[n].u.vote.tokens[i] = idv((uint8_t)(10 + i)); out[n].u.vote.votes[i] = (int8_t)(i % 3 - 1); }
+    n++;
+    out[n].type = EC_MSG_FIND_PEERS; out[n].u.find_peers.target = idv(8); out[n++].u.find_peers.want = 8;
+    out[n].type = EC_MSG_PEERS; out[n].u.peers.target = idv(9); out[n].u.peers.n = EC_MSG_PEERS_MAX;
+    for (int i = 0; i < EC_MSG_PEERS_MAX; i++) out[n].u.peers.peers[i] = idv((uint8_t)(100 + i));
+    n++;
+    return n;
+}
+
+static void test_every_type_roundtrips_within_one_udp_payload(void)
+{
+    ec_msg m[7], back;
+    uint8_t buf[EC_MSG_MAX], buf2[EC_MSG_MAX];
+    size_t len, len2;
+    int n = samples(m);
+    CHECK_EQ_INT(n, EC_MSG_TYPE_END - 1);
+    for (int i = 0; i < n; i++) {
+        CHECK_EQ_INT(ec_msg_encode(&m[i], buf, sizeof buf, &len), EC_OK);
+        CHECK(len <= EC_MSG_MAX);
+        CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+        CHECK_EQ_INT(back.type, m[i].type);
+        CHECK_EQ_INT(ec_msg_encode(&back, buf2, sizeof buf2, &len2), EC_OK);
+        CHECK(len == len2 && memcmp(buf, buf2, len) == 0);
+        CHECK(strcmp(ec_msg_type_name(m[i].type), "unknown") != 0);
+        /* Every truncation is refused. */
+        for (size_t k = 0; k < len; k++) {
+            ec_err e = ec_msg_decode(&back, buf, k);
+            /* A TX message cut after its first tx byte is a shorter valid TX. */
+            if (m[i].type == EC_MSG_TX && k >= 3) CHECK_EQ_INT(e, EC_OK);
+            else CHECK(e == EC_ERR_TRUNCATED);
+        }
+        if (m[i].type != EC_MSG_TX) {
+            buf[len] = 0;
+            CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1 <= EC_MSG_MAX ? len + 1 : len), EC_ERR_TRAILING);
+        }
+    }
+}
+
+static void test_malformed_messages_are_refused(void)
+{
+    ec_msg m[7], back;
+    uint8_t buf[EC_MSG_MAX + 1];
+    size_t len;
+    samples(m);
+    buf[0] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 1), EC_ERR_VERSION);
+    buf[0] = EC_MSG_TYPE_END;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 1), EC_ERR_VERSION);
+    memset(buf, EC_MSG_TX, sizeof buf);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, EC_MSG_MAX + 1), EC_ERR_RANGE);
+    /* Vote: bad value, duplicate token, zero count. */
+    ec_msg_encode(&m[4], buf, sizeof buf, &len);
+    size_t first = 1 + 32 + 4 + 1;
+    buf[first + 32] = 2;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[4], buf, sizeof buf, &len);
+    memcpy(buf + first + 33, buf + first, 32);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[4], buf, sizeof buf, &len);
+    buf[first - 1] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, first), EC_ERR_MALFORMED);
+    /* Mapping: "unknown" with a head attached; found = 2. */
+    ec_msg_encode(&m[3], buf, sizeof buf, &len);
+    buf[33] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    buf[33] = 2;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    /* Peers: more than 32; find_peers want 0. */
+    ec_msg_encode(&m[6], buf, sizeof buf, &len);
+    buf[33] = EC_MSG_PEERS_MAX + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[5], buf, sizeof buf, &len);
+    buf[33] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    /* TX with no transaction bytes. */
+    buf[0] = EC_MSG_TX;
+    buf[1] = 3;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 2), EC_ERR_TRUNCATED);
+    /* The encoder refuses what the decoder would. */
+    m[4].u.vote.votes[0] = 5;
+    CHECK_EQ_INT(ec_msg_encode(&m[4], buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m[0].type = (ec_msg_type)77;
+    CHECK_EQ_INT(ec_msg_encode(&m[0], buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    CHECK_EQ_INT(ec_msg_encode(&m[1], buf, 100, &len), EC_ERR_RANGE);
+}
+
+int main(void)
+{
+    RUN(test_every_type_roundtrips_within_one_udp_payload);
+    RUN(test_malformed_messages_are_refused);
+    return TEST_REPORT("msg");
+}
