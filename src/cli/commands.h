@@ -6,6 +6,7 @@ int cmd_key(const char *prog, int argc, char **argv);
 int cmd_identity(const char *prog, int argc, char **argv);
 int cmd_tx(const char *prog, int argc, char **argv);
 int cmd_ledger(const char *prog, int argc, char **argv);
+int cmd_sim(const char *prog, int argc, char **argv);
 
 #include "crypto/sign.h"
 #include "ledger/tx.h"

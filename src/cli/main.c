@@ -23,6 +23,7 @@ static const cli_cmd top[] = {
     {"identity", cmd_identity, "mine, verify and show proof-of-work identities"},
     {"tx", cmd_tx, "build, sign and inspect transactions offline"},
     {"ledger", cmd_ledger, "apply transactions to a local store and query it"},
+    {"sim", cmd_sim, "run the deterministic network simulator"},
     {"version", cmd_version, "print the version"},
     {NULL, NULL, NULL},
 };

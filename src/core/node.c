@@ -1,0 +1,429 @@
+/* The node: message dispatch, the outbox, the peer set, and the lookups a
+ * coordinator runs to find each token's neighborhood. Voting and commits
+ * are in node_vote.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node_internal.h"
+#include "crypto/blake3.h"
+#include "ledger/validate.h"
+
+void ec_node_config_default(ec_node_config *c)
+{
+    c->w = 8;
+    c->vote_threshold = 2;
+    c->quorum = 5;
+    c->bucket_size = 16;
+    c->witness = true;
+    c->resend_ms = 1000;
+    c->tx_timeout_ms = 60000;
+    c->pending_max = 4096;
+    c->outbox_max = 65536;
+}
+
+static guint hash_id(gconstpointer a)
+{
+    const uint8_t *b = a;
+    return (guint)b[0] | (guint)b[1] << 8 | (guint)b[2] << 16 | (guint)b[3] << 24;
+}
+
+static gboolean eq_id(gconstpointer a, gconstpointer b) { return memcmp(a, b, EC_ID_LEN) == 0; }
+
+ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
+                   ec_store *store, ec_rng *rng)
+{
+    if (out == NULL || cfg == NULL || addr == NULL || store == NULL || rng == NULL)
+        return EC_ERR_ARG;
+    if (cfg->w < 1 || cfg->w > NODE_W_MAX || cfg->quorum > cfg->w || cfg->pending_max < 1)
+        return EC_ERR_ARG;
+    ec_node *n = calloc(1, sizeof *n);
+    if (n == NULL) return EC_ERR_NOMEM;
+    n->cfg = *cfg;
+    n->addr = *addr;
+    n->store = store;
+    n->rng = rng;
+    ec_err err = ec_peers_new(&n->peers, addr, cfg->bucket_size);
+    if (err) {
+        free(n);
+        return err;
+    }
+    n->pending = g_hash_table_new_full(hash_id, eq_id, NULL, node_ptx_free);
+    n->cast = g_hash_table_new_full(hash_id, eq_id, free, free);
+    n->outbox = g_queue_new();
+    n->lookups = g_hash_table_new_full(hash_id, eq_id, free, NULL);
+    n->next_due = UINT64_MAX;
+    *out = n;
+    return EC_OK;
+}
+
+void ec_node_free(ec_node *n)
+{
+    if (n == NULL) return;
+    g_hash_table_destroy(n->lookups);
+    g_hash_table_destroy(n->pending);
+    g_hash_table_destroy(n->cast);
+    g_queue_free_full(n->outbox, free);
+    ec_peers_free(n->peers);
+    free(n);
+}
+
+void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg)
+{
+    n->on_commit = fn;
+    n->on_commit_arg = arg;
+}
+
+ec_err ec_node_add_peer(ec_node *n, const ec_id *peer) { return ec_peers_add(n->peers, peer); }
+const ec_id *ec_node_addr(const ec_node *n) { return &n->addr; }
+const ec_node_stats *ec_node_stats_get(const ec_node *n) { return &n->stats; }
+size_t ec_node_pending(const ec_node *n) { return g_hash_table_size(n->pending); }
+
+bool ec_node_responsible(const ec_node *n, const ec_id *target)
+{
+    return ec_peers_responsible(n->peers, target, n->cfg.w);
+}
+
+void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
+{
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    if (ec_id_cmp(to, &n->addr) == 0) return;
+    if (g_queue_get_length(n->outbox) >= n->cfg.outbox_max) {
+        n->stats.dropped_outbox_full++;
+        return;
+    }
+    if (ec_msg_encode(m, buf, sizeof buf, &len) != EC_OK) return;
+    outmsg *o = malloc(sizeof *o + len);
+    if (o == NULL) return;
+    o->to = *to;
+    o->len = len;
+    memcpy(o->bytes, buf, len);
+    g_queue_push_tail(n->outbox, o);
+    n->stats.sent[m->type]++;
+    n->stats.sent_bytes += len;
+}
+
+void node_send_tx(ec_node *n, const ec_id *to, const ptx *p)
+{
+    ec_msg m;
+    m.type = EC_MSG_TX;
+    m.u.tx.hops = 0;
+    m.u.tx.len = (uint16_t)p->len;
+    memcpy(m.u.tx.bytes, p->bytes, p->len);
+    node_send(n, to, &m);
+}
+
+bool ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len)
+{
+    outmsg *o = g_queue_pop_head(n->outbox);
+    if (o == NULL) return false;
+    bool ok = o->len <= cap;
+    if (ok) {
+        *to = o->to;
+        memcpy(buf, o->bytes, o->len);
+        *len = o->len;
+    }
+    free(o);
+    return ok;
+}
+
+/* Inserts id into a sorted nearest-first list of at most w, without dups. */
+static void near_insert(ec_id *list, size_t *nl, size_t w, const ec_id *target, const ec_id *id)
+{
+    for (size_t i = 0; i < *nl; i++)
+        if (ec_id_cmp(&list[i], id) == 0) return;
+    size_t i = *nl;
+    if (i == w && ec_id_cmp_distance(target, id, &list[w - 1]) >= 0) return;
+    if (i == w) i--;
+    else (*nl)++;
+    while (i > 0 && ec_id_cmp_distance(target, id, &list[i - 1]) < 0) {
+        list[i] = list[i - 1];
+        i--;
+    }
+    list[i] = *id;
+}
+
+size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, size_t nextra,
+                    ec_id *out)
+{
+    size_t w = n->cfg.w, nl = ec_peers_nearest(n->peers, target, w, true, out);
+    for (size_t i = 0; i < nextra; i++) near_insert(out, &nl, w, target, &extra[i]);
+    return nl;
+}
+
+/* ---- lookups (coordinator) ---- */
+
+static void lookup_start(ec_node *n, lookup *lk, const ec_id *target)
+{
+    memset(lk, 0, sizeof *lk);
+    lk->target = *target;
+    lk->nbest = ec_peers_nearest(n->peers, target, n->cfg.w, true, lk->best);
+    for (size_t i = 0; i < lk->nbest; i++) lk->queried[i] = ec_id_cmp(&lk->best[i], &n->addr) == 0;
+}
+
+/* Sends the next query, or marks the lookup done when the w nearest known
+ * have all answered (or failed). */
+static void lookup_step(ec_node *n, lookup *lk, uint64_t now)
+{
+    if (lk->done || lk->in_flight) return;
+    for (size_t i = 0; i < lk->nbest; i++) {
+        if (lk->queried[i]) continue;
+        ec_msg m;
+        m.type = EC_MSG_FIND_PEERS;
+        m.u.find_peers.target = lk->target;
+        m.u.find_peers.want = (uint8_t)n->cfg.w;
+        lk->queried[i] = true;
+        lk->in_flight = true;
+        lk->asked = lk->best[i];
+        lk->asked_at = now;
+        node_send(n, &lk->best[i], &m);
+        return;
+    }
+    lk->done = true;
+}
+
+static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_msg *m, uint64_t now)
+{
+    if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
+    lk->in_flight = false;
+    ec_id before = lk->best[0];
+    for (int i = 0; i < m->u.peers.n; i++) {
+        const ec_id *id = &m->u.peers.peers[i];
+        ec_peers_add(n->peers, id); /* learn it if its bucket has room */
+        /* Insert keeping the queried flags aligned with best[]. */
+        size_t nb = lk->nbest, w = n->cfg.w, k;
+        bool dup = false;
+        for (k = 0; k < nb; k++) dup |= ec_id_cmp(&lk->best[k], id) == 0;
+        if (dup || (nb == w && ec_id_cmp_distance(&lk->target, id, &lk->best[w - 1]) >= 0))
+            continue;
+        k = nb == w ? w - 1 : nb;
+        if (nb < w) lk->nbest++;
+        while (k > 0 && ec_id_cmp_distance(&lk->target, id, &lk->best[k - 1]) < 0) {
+            lk->best[k] = lk->best[k - 1];
+            lk->queried[k] = lk->queried[k - 1];
+            k--;
+        }
+        lk->best[k] = *id;
+        lk->queried[k] = ec_id_cmp(id, &n->addr) == 0;
+    }
+    /* Greedy: a node answers with its own w nearest, and its view near the
+     * target is dense when it is near the target itself. If the answer of
+     * the nearest node we asked brought nobody nearer, that answer is the
+     * neighborhood; stop instead of asking all w in turn. */
+    if (ec_id_cmp(&lk->best[0], &before) == 0 && ec_id_cmp(&lk->asked, &lk->best[0]) == 0) {
+        lk->done = true;
+        return;
+    }
+    lookup_step(n, lk, now);
+}
+
+/* All lookups done: send the transaction and the member list to everyone. */
+static void dispatch(ec_node *n, uint64_t now, ptx *p)
+{
+    p->nmembers = 0;
+    for (int l = 0; l < p->nlk; l++)
+        for (size_t i = 0; i < p->lk[l].nbest; i++) {
+            bool dup = false;
+            for (size_t k = 0; k < p->nmembers; k++)
+                dup |= ec_id_cmp(&p->members[k], &p->lk[l].best[i]) == 0;
+            if (!dup && p->nmembers < NODE_MEMBERS_MAX) p->members[p->nmembers++] = p->lk[l].best[i];
+        }
+    p->have_members = true;
+    p->dispatched = true;
+    node_lookups_forget(n, p);
+    ec_msg m;
+    m.type = EC_MSG_PEERS;
+    m.u.peers.target = p->id;
+    for (size_t i = 0; i < p->nmembers; i++) {
+        const ec_id *to = &p->members[i];
+        if (ec_id_cmp(to, &n->addr) == 0) continue;
+        /* The list first: a member that has it when the transaction comes
+         * votes to every neighborhood at once. */
+        for (size_t off = 0; off < p->nmembers; off += EC_MSG_PEERS_MAX) {
+            size_t cnt = p->nmembers - off < EC_MSG_PEERS_MAX ? p->nmembers - off : EC_MSG_PEERS_MAX;
+            m.u.peers.n = (uint8_t)cnt;
+            memcpy(m.u.peers.peers, &p->members[off], cnt * sizeof(ec_id));
+            node_send(n, to, &m);
+        }
+        node_send_tx(n, to, p);
+    }
+    node_try_vote(n, now, p);
+}
+
+static void coordinator_step(ec_node *n, uint64_t now, ptx *p)
+{
+    if (p->dispatched) return;
+    bool all = true;
+    for (int l = 0; l < p->nlk; l++) {
+        lookup *lk = &p->lk[l];
+        /* An unanswered query counts as a failed peer after resend_ms. */
+        if (lk->in_flight && now - lk->asked_at >= n->cfg.resend_ms) lk->in_flight = false;
+        lookup_step(n, lk, now);
+        all &= lk->done;
+    }
+    if (all) dispatch(n, now, p);
+}
+
+ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_id id;
+    n->stats.submitted++;
+    if (ec_tx_encode(tx, buf, sizeof buf, &len) != EC_OK) return EC_ERR_MALFORMED;
+    if (ec_tx_check_signatures(tx, NULL) != EC_OK) return EC_ERR_SIGNATURE;
+    ec_blake3_hash(buf, len, id.b);
+    ptx *p = node_ptx_get(n, &id, true, now);
+    if (p == NULL) return EC_ERR_RANGE;
+    if (p->coordinator) return EC_ERR_EXISTS;
+    p->coordinator = true;
+    if (!p->have_tx) {
+        p->tx = *tx;
+        memcpy(p->bytes, buf, len);
+        p->len = len;
+        p->have_tx = true;
+    }
+    p->nlk = 0;
+    for (int i = 0; i < tx->n_mappings; i++) lookup_start(n, &p->lk[p->nlk++], &tx->mappings[i].token);
+    if (n->cfg.witness) lookup_start(n, &p->lk[p->nlk++], &id);
+    for (int l = 0; l < p->nlk; l++) {
+        ec_id *k = malloc(sizeof *k);
+        if (k == NULL) continue;
+        *k = p->lk[l].target;
+        g_hash_table_replace(n->lookups, k, p);
+    }
+    coordinator_step(n, now, p);
+    return EC_OK;
+}
+
+/* ---- inbound ---- */
+
+void node_lookups_forget(ec_node *n, const ptx *p)
+{
+    for (int l = 0; l < p->nlk; l++)
+        if (g_hash_table_lookup(n->lookups, &p->lk[l].target) == p)
+            g_hash_table_remove(n->lookups, &p->lk[l].target);
+}
+
+static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    /* An answer to one of our lookups? */
+    ptx *p = g_hash_table_lookup(n->lookups, &m->u.peers.target);
+    if (p && p->coordinator && !p->dispatched) {
+        for (int l = 0; l < p->nlk; l++)
+            if (ec_id_cmp(&p->lk[l].target, &m->u.peers.target) == 0) {
+                lookup_answer(n, &p->lk[l], from, m, now);
+                coordinator_step(n, now, p);
+                return;
+            }
+    }
+    /* Else a member list for a transaction (target = tx id). */
+    node_on_members(n, now, m);
+}
+
+static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    r.type = EC_MSG_PEERS;
+    r.u.peers.target = m->u.find_peers.target;
+    size_t want = m->u.find_peers.want < NODE_W_MAX ? m->u.find_peers.want : NODE_W_MAX;
+    r.u.peers.n = (uint8_t)ec_peers_nearest(n->peers, &m->u.find_peers.target, want, true,
+                                            r.u.peers.peers);
+    node_send(n, from, &r);
+}
+
+static void on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ptx *p = node_ptx_get(n, &m->u.get_tx.tx_id, false, 0);
+    if (p && p->have_tx) {
+        node_send_tx(n, from, p);
+        return;
+    }
+    ec_msg r;
+    size_t len;
+    r.type = EC_MSG_TX;
+    r.u.tx.hops = 0;
+    if (ec_store_get_tx(n->store, &m->u.get_tx.tx_id, r.u.tx.bytes, sizeof r.u.tx.bytes, &len) == EC_OK) {
+        r.u.tx.len = (uint16_t)len;
+        node_send(n, from, &r);
+    } else {
+        n->stats.dropped_unexpected++;
+    }
+}
+
+static void on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    ec_head h;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_MAPPING;
+    r.u.mapping.token = m->u.get_mapping.token;
+    if (ec_store_get_head(n->store, &m->u.get_mapping.token, &h) == EC_OK) {
+        r.u.mapping.found = 1;
+        r.u.mapping.tx_id = h.tx_id;
+        r.u.mapping.timestamp_ms = h.timestamp_ms;
+        r.u.mapping.owner = h.owner;
+    }
+    node_send(n, from, &r);
+}
+
+ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *buf, size_t len)
+{
+    ec_msg m;
+    if (ec_msg_decode(&m, buf, len) != EC_OK) {
+        n->stats.dropped_malformed++;
+        return EC_ERR_MALFORMED;
+    }
+    n->stats.recv[m.type]++;
+    ec_peers_add(n->peers, from); /* whoever talks to us is a candidate peer */
+    switch (m.type) {
+    case EC_MSG_TX: node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len); break;
+    case EC_MSG_VOTE: node_on_vote(n, now, from, &m); break;
+    case EC_MSG_PEERS: on_peers(n, now, from, &m); break;
+    case EC_MSG_FIND_PEERS: on_find_peers(n, from, &m); break;
+    case EC_MSG_GET_TX: on_get_tx(n, from, &m); break;
+    case EC_MSG_GET_MAPPING: on_get_mapping(n, from, &m); break;
+    case EC_MSG_MAPPING: n->stats.dropped_unexpected++; break; /* catch-up: not yet */
+    default: n->stats.dropped_unexpected++; break;
+    }
+    return EC_OK;
+}
+
+ec_err ec_node_tick(ec_node *n, uint64_t now)
+{
+    /* Timers are coarse (resend_ms): nothing to do before the earliest. */
+    if (now < n->next_due) return EC_OK;
+    uint64_t next = UINT64_MAX;
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, n->pending);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        ptx *p = val;
+        if (now >= p->deadline) {
+            bool member = false;
+            for (int i = 0; p->have_tx && i < p->tx.n_mappings; i++) member |= p->member_of[i];
+            if (!p->committed && member) n->stats.timed_out++;
+            node_lookups_forget(n, p);
+            g_hash_table_iter_remove(&it);
+            continue;
+        }
+        if (now >= p->next_resend) {
+            p->next_resend = now + n->cfg.resend_ms;
+            if (p->coordinator && !p->dispatched) coordinator_step(n, now, p);
+            node_vote_tick(n, now, p);
+            /* Nothing left to re-send: sleep until the deadline. */
+            bool waiting = (p->coordinator && !p->dispatched) || (!p->have_tx && p->nvotes > 0) ||
+                           (p->voted && !p->committed && p->resends < NODE_RESENDS_MAX);
+            if (!waiting) p->next_resend = p->deadline;
+        }
+        uint64_t t = p->committed ? p->deadline : (p->next_resend < p->deadline ? p->next_resend : p->deadline);
+        if (t < next) next = t;
+    }
+    n->next_due = next;
+    return EC_OK;
+}
+
+uint64_t ec_node_next_deadline(const ec_node *n)
+{
+    return n->next_due;
+}

@@ -1,0 +1,91 @@
+/* The protocol core: one node's state machine, sans IO (seed §9-10).
+ *
+ * The caller owns the clock, the network and the randomness:
+ *   ec_node_recv(node, now, from, buf, len)  an inbound message
+ *   ec_node_submit(node, now, tx)            a client's transaction
+ *   ec_node_tick(node, now)                  timers (at ec_node_next_deadline)
+ *   ec_node_next_out(node, &to, buf, ...)    drain outbound messages
+ * The node never reads a clock, never opens a socket, draws randomness only
+ * from the ec_rng in its config, and keeps its ledger in the ec_store it is
+ * given. The UDP daemon and the simulator drive this same code.
+ *
+ * Protocol (docs/CONSENSUS.md): the node a transaction is submitted to
+ * looks up each token's neighborhood and the witness neighborhood (tx id),
+ * sends them the transaction and the member list; members validate their
+ * tokens and vote to all members; each member commits when every token has
+ * a quorum of eligible positive votes. */
+#ifndef EC_CORE_NODE_H
+#define EC_CORE_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/rng.h"
+#include "crypto/id.h"
+#include "ledger/store.h"
+#include "ledger/tx.h"
+#include "wire/msg.h"
+
+typedef struct ec_node_config {
+    unsigned w;               /* neighborhood width (8) */
+    int vote_threshold;       /* net positive balance needed per token (+2) */
+    unsigned quorum;          /* positive eligible votes needed per token (w/2 + 1) */
+    unsigned bucket_size;     /* peers per XOR bucket (16) */
+    bool witness;             /* also send to the tx id's neighborhood (true) */
+    uint64_t resend_ms;       /* re-send votes / lookups not yet answered (1000) */
+    uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
+    unsigned pending_max;     /* transactions in flight at once (4096) */
+    unsigned outbox_max;      /* queued outbound messages (65536) */
+} ec_node_config;
+
+/* Fills the defaults above. */
+void ec_node_config_default(ec_node_config *c);
+
+/* Message counters, by type (index = ec_msg_type). */
+typedef struct ec_node_stats {
+    uint64_t sent[EC_MSG_TYPE_END];
+    uint64_t sent_bytes;
+    uint64_t recv[EC_MSG_TYPE_END];
+    uint64_t dropped_malformed;   /* did not decode */
+    uint64_t dropped_unexpected;  /* decoded, but nothing to do with it */
+    uint64_t dropped_outbox_full;
+    uint64_t dropped_pending_full;
+    uint64_t submitted;
+    uint64_t committed;
+    uint64_t timed_out;
+    uint64_t conflicts_seen;      /* a decided tx conflicts with our committed head */
+} ec_node_stats;
+
+typedef struct ec_node ec_node;
+
+/* Called when this node commits a transaction (optional). */
+typedef void (*ec_node_commit_fn)(void *arg, ec_node *node, uint64_t now, const ec_id *tx_id,
+                                  const ec_tx *tx);
+
+/* The node keeps pointers to store and rng (not owned); addr is its address. */
+ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
+                   ec_store *store, ec_rng *rng);
+void ec_node_free(ec_node *n);
+void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg);
+
+/* Adds a known peer (bootstrap; the simulator fills tables this way). */
+ec_err ec_node_add_peer(ec_node *n, const ec_id *peer);
+
+ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *buf,
+                    size_t len);
+ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx);
+ec_err ec_node_tick(ec_node *n, uint64_t now);
+/* When ec_node_tick should next run; UINT64_MAX if nothing is pending. */
+uint64_t ec_node_next_deadline(const ec_node *n);
+/* Pops the next outbound message into buf (cap >= EC_MSG_MAX); false if none. */
+bool ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len);
+
+const ec_id *ec_node_addr(const ec_node *n);
+const ec_node_stats *ec_node_stats_get(const ec_node *n);
+/* Is this node responsible for target (among the w nearest in its view)? */
+bool ec_node_responsible(const ec_node *n, const ec_id *target);
+size_t ec_node_pending(const ec_node *n);
+
+#endif

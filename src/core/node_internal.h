@@ -1,0 +1,107 @@
+/* Internal state of ec_node, shared by node.c (messages, peers, lookups) and
+ * node_vote.c (pending transactions, votes, commits). Not a public header. */
+#ifndef EC_CORE_NODE_INTERNAL_H
+#define EC_CORE_NODE_INTERNAL_H
+
+#include <glib.h>
+
+#include "core/node.h"
+#include "core/peers.h"
+
+#define NODE_W_MAX 16
+#define NODE_LOOKUPS_MAX (EC_TX_MAPPINGS_MAX + 1) /* tokens + witness */
+#define NODE_MEMBERS_MAX (NODE_LOOKUPS_MAX * NODE_W_MAX)
+#define NODE_VOTE_UNSET 2
+#define NODE_RESENDS_MAX 3 /* vote re-sends to silent members per tx */
+#define NODE_KEEP_COMMITTED_RESENDS 10 /* resend periods a committed tx is kept */
+
+/* One voter's latest vote on one transaction. */
+typedef struct voter_vote {
+    ec_id voter;
+    uint32_t version;
+    uint8_t n;
+    ec_id tokens[EC_MSG_VOTE_TOKENS_MAX];
+    int8_t votes[EC_MSG_VOTE_TOKENS_MAX];
+} voter_vote;
+
+/* Iterative lookup of the w nodes nearest to a target (one query in flight). */
+typedef struct lookup {
+    ec_id target;
+    ec_id best[NODE_W_MAX + 1]; /* nearest known, self included */
+    bool queried[NODE_W_MAX + 1];
+    size_t nbest;
+    bool in_flight, done;
+    ec_id asked;
+    uint64_t asked_at;
+} lookup;
+
+/* A transaction this node is working on. */
+typedef struct ptx {
+    ec_id id;
+    bool have_tx;
+    ec_tx tx;
+    uint8_t bytes[EC_TX_MAX_LEN];
+    size_t len;
+    uint64_t created, deadline, next_resend;
+    /* Coordinator (the node it was submitted to). */
+    bool coordinator, dispatched;
+    lookup lk[NODE_LOOKUPS_MAX];
+    int nlk;
+    /* Members of every neighborhood involved, as far as this node knows. */
+    ec_id members[NODE_MEMBERS_MAX];
+    size_t nmembers;
+    bool have_members;
+    /* This node's role and vote per mapping. */
+    bool member_of[EC_TX_MAPPINGS_MAX];
+    int8_t my_vote[EC_TX_MAPPINGS_MAX];
+    uint32_t my_version;
+    bool voted;
+    size_t members_sent;  /* members[0..members_sent) got our first vote */
+    unsigned resends;
+    voter_vote *votes;
+    size_t nvotes, capvotes;
+    bool committed;
+} ptx;
+
+typedef struct outmsg {
+    ec_id to;
+    size_t len;
+    uint8_t bytes[];
+} outmsg;
+
+struct ec_node {
+    ec_node_config cfg;
+    ec_id addr;
+    ec_store *store;
+    ec_rng *rng;
+    ec_peers *peers;
+    GHashTable *pending; /* ec_id* (ptx.id) -> ptx* */
+    GHashTable *cast;    /* BLAKE3(token || prev) -> tx id voted +1 (sticky) */
+    GQueue *outbox;      /* outmsg* */
+    GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
+    ec_node_stats stats;
+    uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
+    ec_node_commit_fn on_commit;
+    void *on_commit_arg;
+};
+
+/* node.c */
+void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
+void node_send_tx(ec_node *n, const ec_id *to, const ptx *p);
+/* The w nearest to target among peers, self and `extra` (may be NULL). */
+size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, size_t nextra,
+                    ec_id *out);
+
+/* Drops p's lookups from the target index (dispatched or dropped). */
+void node_lookups_forget(ec_node *n, const ptx *p);
+
+/* node_vote.c */
+ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now);
+void node_ptx_free(void *p);
+void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len);
+void node_on_members(ec_node *n, uint64_t now, const ec_msg *m);
+void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+void node_try_vote(ec_node *n, uint64_t now, ptx *p);
+void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
+
+#endif

@@ -1,0 +1,388 @@
+/* Pending transactions, votes and commits (seed §10; docs/CONSENSUS.md).
+ *
+ * A member of token t's neighborhood votes once per (token, head): +1 for
+ * the first valid transaction it sees on that head, -1 for any other
+ * (conflicting, invalid), 0 when it lacks the history to judge. Votes are
+ * sticky: a member never moves its +1 to another transaction on the same
+ * head. A node commits when, for every token, the votes of eligible voters
+ * (the w nearest to the token in its view) hold at least `quorum` positives
+ * and a net balance of at least `vote_threshold`. With quorum > w/2 and
+ * sticky votes two conflicting transactions cannot both reach it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node_internal.h"
+#include "crypto/blake3.h"
+#include "ledger/validate.h"
+
+static bool token_member(const ec_node *n, const ptx *p, const ec_id *id);
+static void echo_vote(ec_node *n, const ptx *p, const ec_id *to);
+
+void node_ptx_free(void *v)
+{
+    ptx *p = v;
+    free(p->votes);
+    free(p);
+}
+
+ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now)
+{
+    ptx *p = g_hash_table_lookup(n->pending, id);
+    if (p || !create) return p;
+    if (g_hash_table_size(n->pending) >= n->cfg.pending_max) {
+        n->stats.dropped_pending_full++;
+        return NULL;
+    }
+    p = calloc(1, sizeof *p);
+    if (p == NULL) return NULL;
+    p->id = *id;
+    p->created = now;
+    p->deadline = now + n->cfg.tx_timeout_ms;
+    p->next_resend = now + n->cfg.resend_ms;
+    for (int i = 0; i < EC_TX_MAPPINGS_MAX; i++) p->my_vote[i] = NODE_VOTE_UNSET;
+    g_hash_table_insert(n->pending, &p->id, p);
+    if (p->next_resend < n->next_due) n->next_due = p->next_resend;
+    return p;
+}
+
+static void add_member(ptx *p, const ec_id *id)
+{
+    for (size_t k = 0; k < p->nmembers; k++)
+        if (ec_id_cmp(&p->members[k], id) == 0) return;
+    if (p->nmembers < NODE_MEMBERS_MAX) p->members[p->nmembers++] = *id;
+}
+
+void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len)
+{
+    ec_tx tx;
+    ec_id id;
+    (void)from;
+    if (ec_tx_decode(&tx, bytes, len) != EC_OK || ec_tx_check_signatures(&tx, NULL) != EC_OK) {
+        n->stats.dropped_malformed++;
+        return;
+    }
+    ec_blake3_hash(bytes, len, id.b);
+    ptx *p = node_ptx_get(n, &id, false, now);
+    if (p == NULL && ec_store_has_tx(n->store, &id)) {
+        n->stats.dropped_unexpected++; /* already committed and forgotten */
+        return;
+    }
+    if (p == NULL) p = node_ptx_get(n, &id, true, now);
+    if (p == NULL || p->have_tx) return;
+    p->tx = tx;
+    memcpy(p->bytes, bytes, len);
+    p->len = len;
+    p->have_tx = true;
+    node_try_vote(n, now, p);
+}
+
+void node_on_members(ec_node *n, uint64_t now, const ec_msg *m)
+{
+    ptx *p = node_ptx_get(n, &m->u.peers.target, false, now);
+    if (p == NULL) {
+        if (ec_store_has_tx(n->store, &m->u.peers.target)) return;
+        p = node_ptx_get(n, &m->u.peers.target, true, now);
+        if (p == NULL) return;
+    }
+    size_t before = p->nmembers;
+    for (int i = 0; i < m->u.peers.n; i++) add_member(p, &m->u.peers.peers[i]);
+    p->have_members = true;
+    if (p->voted) {
+        /* We voted before the list came: the members it adds get our vote. */
+        for (size_t k = before; k < p->nmembers; k++)
+            if (token_member(n, p, &p->members[k])) echo_vote(n, p, &p->members[k]);
+        p->members_sent = p->nmembers;
+    }
+    node_try_vote(n, now, p);
+}
+
+/* Key of the sticky vote table: the head a mapping extends. */
+static void cast_key(ec_id *key, const ec_mapping *mp)
+{
+    ec_blake3 h;
+    ec_blake3_init(&h);
+    ec_blake3_update(&h, mp->token.b, EC_ID_LEN);
+    ec_blake3_update(&h, mp->prev.b, EC_ID_LEN);
+    ec_blake3_finalize(&h, key->b, EC_ID_LEN);
+}
+
+/* This node's vote on mapping i. */
+static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i)
+{
+    const ec_mapping *mp = &p->tx.mappings[i];
+    ec_id key;
+    cast_key(&key, mp);
+    const ec_id *prior = g_hash_table_lookup(n->cast, &key);
+    if (prior) return ec_id_cmp(prior, &p->id) == 0 ? EC_MSG_VOTE_VALID : EC_MSG_VOTE_INVALID;
+
+    /* The same rules as ec_validate_tx, for this one mapping. */
+    ec_head head;
+    ec_err err = ec_store_get_head(n->store, &mp->token, &head);
+    bool exists = err == EC_OK;
+    if (p->tx.timestamp_ms > now + EC_TX_FUTURE_MAX_MS) return EC_MSG_VOTE_INVALID;
+    if (ec_id_is_zero(&mp->prev)) {
+        if (exists) return EC_MSG_VOTE_INVALID;
+    } else {
+        if (!exists || ec_id_cmp(&head.tx_id, &mp->prev) != 0)
+            return ec_store_has_tx(n->store, &mp->prev) ? EC_MSG_VOTE_INVALID
+                                                        : EC_MSG_VOTE_OUT_OF_ORDER;
+        if (ec_id_is_zero(&head.owner) || p->tx.timestamp_ms <= head.timestamp_ms)
+            return EC_MSG_VOTE_INVALID;
+        bool owner = false;
+        for (int s = 0; s < p->tx.n_sigs; s++) {
+            ec_id kh;
+            ec_sign_keyhash(&kh, &p->tx.sigs[s].key);
+            owner |= ec_id_cmp(&kh, &head.owner) == 0;
+        }
+        if (!owner) return EC_MSG_VOTE_INVALID;
+    }
+    ec_id *k = malloc(sizeof *k), *v = malloc(sizeof *v);
+    if (k && v) {
+        *k = key;
+        *v = p->id;
+        g_hash_table_insert(n->cast, k, v);
+    } else {
+        free(k);
+        free(v);
+    }
+    return EC_MSG_VOTE_VALID;
+}
+
+/* Is `id` among the w nearest (in this node's view) to one of the tx's
+ * tokens? Witness-only members are not: they keep the transaction but
+ * neither vote nor need votes. */
+static bool token_member(const ec_node *n, const ptx *p, const ec_id *id)
+{
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        ec_id near[NODE_W_MAX];
+        size_t nn = node_nearest(n, &p->tx.mappings[i].token, p->members, p->nmembers, near);
+        for (size_t k = 0; k < nn; k++)
+            if (ec_id_cmp(&near[k], id) == 0) return true;
+    }
+    return false;
+}
+
+static void send_vote(ec_node *n, const ptx *p, bool only_silent)
+{
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_VOTE;
+    m.u.vote.tx_id = p->id;
+    m.u.vote.version = p->my_version;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i]) continue;
+        m.u.vote.tokens[m.u.vote.n] = p->tx.mappings[i].token;
+        m.u.vote.votes[m.u.vote.n++] = p->my_vote[i];
+    }
+    if (m.u.vote.n == 0) return;
+    for (size_t k = 0; k < p->nmembers; k++) {
+        if (only_silent) {
+            bool heard = false;
+            for (size_t v = 0; v < p->nvotes; v++) heard |= ec_id_cmp(&p->votes[v].voter, &p->members[k]) == 0;
+            if (heard) continue;
+        }
+        if (!token_member(n, p, &p->members[k])) continue;
+        node_send(n, &p->members[k], &m);
+    }
+}
+
+/* Returns true if this voter was not heard from before on this tx. */
+static bool record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
+{
+    for (size_t v = 0; v < p->nvotes; v++) {
+        voter_vote *e = &p->votes[v];
+        if (ec_id_cmp(&e->voter, voter) != 0) continue;
+        if (m->u.vote.version < e->version) return false; /* keep only the newest */
+        e->version = m->u.vote.version;
+        e->n = m->u.vote.n;
+        memcpy(e->tokens, m->u.vote.tokens, sizeof e->tokens);
+        memcpy(e->votes, m->u.vote.votes, sizeof e->votes);
+        return false;
+    }
+    if (p->nvotes == p->capvotes) {
+        size_t cap = p->capvotes ? 2 * p->capvotes : 8;
+        voter_vote *nv = realloc(p->votes, cap * sizeof *nv);
+        if (nv == NULL) return false;
+        p->votes = nv;
+        p->capvotes = cap;
+    }
+    voter_vote *e = &p->votes[p->nvotes++];
+    e->voter = *voter;
+    e->version = m->u.vote.version;
+    e->n = m->u.vote.n;
+    memcpy(e->tokens, m->u.vote.tokens, sizeof e->tokens);
+    memcpy(e->votes, m->u.vote.votes, sizeof e->votes);
+    return true;
+}
+
+/* Our vote, to one voter who did not have it (views of a neighborhood
+ * differ at its edge: a node another member does not count may still
+ * count on us). */
+static void echo_vote(ec_node *n, const ptx *p, const ec_id *to)
+{
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_VOTE;
+    m.u.vote.tx_id = p->id;
+    m.u.vote.version = p->my_version;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i]) continue;
+        m.u.vote.tokens[m.u.vote.n] = p->tx.mappings[i].token;
+        m.u.vote.votes[m.u.vote.n++] = p->my_vote[i];
+    }
+    if (m.u.vote.n) node_send(n, to, &m);
+}
+
+/* Writes a decided transaction: its bytes and the heads of all its tokens,
+ * except where our head is a different transaction on the same previous
+ * head (a conflicting commit: counted, never overwritten). */
+static void commit(ec_node *n, uint64_t now, ptx *p)
+{
+    if (ec_store_begin(n->store) != EC_OK) return;
+    ec_store_put_tx(n->store, &p->id, p->bytes, p->len);
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        const ec_mapping *mp = &p->tx.mappings[i];
+        ec_head h;
+        if (ec_store_get_head(n->store, &mp->token, &h) == EC_OK && ec_id_cmp(&h.tx_id, &mp->prev) != 0) {
+            uint8_t buf[EC_TX_MAX_LEN];
+            size_t len;
+            ec_tx other;
+            bool sibling = ec_id_is_zero(&mp->prev);
+            if (!sibling && ec_store_get_tx(n->store, &h.tx_id, buf, sizeof buf, &len) == EC_OK &&
+                ec_tx_decode(&other, buf, len) == EC_OK)
+                for (int k = 0; k < other.n_mappings; k++)
+                    sibling |= ec_id_cmp(&other.mappings[k].token, &mp->token) == 0 &&
+                               ec_id_cmp(&other.mappings[k].prev, &mp->prev) == 0;
+            if (sibling) {
+                n->stats.conflicts_seen++;
+                continue;
+            }
+        }
+        ec_head nh = {p->id, p->tx.timestamp_ms, mp->owner};
+        ec_store_put_head(n->store, &mp->token, &nh);
+    }
+    if (ec_store_commit(n->store) != EC_OK) return;
+    p->committed = true;
+    n->stats.committed++;
+    /* Kept a little longer to answer stragglers' votes, then forgotten. */
+    uint64_t keep = now + NODE_KEEP_COMMITTED_RESENDS * n->cfg.resend_ms;
+    if (keep < p->deadline) p->deadline = keep;
+    if (p->deadline < n->next_due) n->next_due = p->deadline;
+    if (n->on_commit) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
+}
+
+/* Commits if every token has a quorum of eligible positive votes. */
+static void try_commit(ec_node *n, uint64_t now, ptx *p)
+{
+    if (p->committed || !p->have_tx) return;
+    bool any_member = false;
+    for (int i = 0; i < p->tx.n_mappings; i++) any_member |= p->member_of[i];
+    if (!any_member) return; /* witnesses and coordinators keep, not commit */
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        const ec_id *t = &p->tx.mappings[i].token;
+        ec_id near[NODE_W_MAX];
+        size_t nn = node_nearest(n, t, p->members, p->nmembers, near);
+        int pos = 0, neg = 0;
+        for (size_t v = 0; v < p->nvotes; v++) {
+            const voter_vote *e = &p->votes[v];
+            bool eligible = false;
+            for (size_t k = 0; k < nn; k++) eligible |= ec_id_cmp(&near[k], &e->voter) == 0;
+            if (!eligible) continue;
+            for (int j = 0; j < e->n; j++) {
+                if (ec_id_cmp(&e->tokens[j], t) != 0) continue;
+                pos += e->votes[j] > 0;
+                neg += e->votes[j] < 0;
+            }
+        }
+        if (pos < (int)n->cfg.quorum || pos - neg < n->cfg.vote_threshold) return;
+    }
+    commit(n, now, p);
+}
+
+void node_try_vote(ec_node *n, uint64_t now, ptx *p)
+{
+    if (!p->have_tx || p->voted || p->committed) return;
+    /* Without a member list (lost, or not sent yet) we still know our own
+     * neighborhoods; the list, when it comes, adds the others. */
+    bool member = false;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        const ec_id *t = &p->tx.mappings[i].token;
+        ec_id near[NODE_W_MAX];
+        size_t nn = node_nearest(n, t, p->members, p->nmembers, near);
+        p->member_of[i] = false;
+        for (size_t k = 0; k < nn; k++) p->member_of[i] |= ec_id_cmp(&near[k], &n->addr) == 0;
+        member |= p->member_of[i];
+        /* Our own view of our neighborhood joins the coordinator's list:
+         * a member it missed still gets our vote. */
+        if (p->member_of[i])
+            for (size_t k = 0; k < nn; k++) add_member(p, &near[k]);
+    }
+    if (!member) return;
+    for (int i = 0; i < p->tx.n_mappings; i++)
+        if (p->member_of[i]) p->my_vote[i] = judge(n, now, p, i);
+    p->voted = true;
+    p->my_version = 1;
+    ec_msg self;
+    memset(&self, 0, sizeof self);
+    self.type = EC_MSG_VOTE;
+    self.u.vote.version = 1;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i]) continue;
+        self.u.vote.tokens[self.u.vote.n] = p->tx.mappings[i].token;
+        self.u.vote.votes[self.u.vote.n++] = p->my_vote[i];
+    }
+    record_vote(p, &n->addr, &self);
+    send_vote(n, p, false);
+    p->members_sent = p->nmembers;
+    try_commit(n, now, p);
+}
+
+void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    ptx *p = node_ptx_get(n, &m->u.vote.tx_id, false, now);
+    if (p == NULL) {
+        if (ec_store_has_tx(n->store, &m->u.vote.tx_id)) return; /* decided here already */
+        p = node_ptx_get(n, &m->u.vote.tx_id, true, now);
+        if (p == NULL) return;
+    }
+    add_member(p, from);
+    bool is_new = record_vote(p, from, m);
+    /* A voter that never got our vote (it was not on our list) gets it now. */
+    if (is_new && p->voted) {
+        bool sent_before = false;
+        for (size_t k = 0; k < p->nmembers && !sent_before; k++)
+            sent_before = ec_id_cmp(&p->members[k], from) == 0 && p->members_sent > k;
+        if (!sent_before) echo_vote(n, p, from);
+    }
+    if (!p->have_tx) {
+        /* Votes for a transaction we have not seen: ask the voter for it. */
+        if (p->nvotes == 1) {
+            ec_msg g;
+            g.type = EC_MSG_GET_TX;
+            g.u.get_tx.tx_id = p->id;
+            node_send(n, from, &g);
+        }
+        return;
+    }
+    if (!p->voted) node_try_vote(n, now, p);
+    try_commit(n, now, p);
+}
+
+void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
+{
+    if (p->committed) return;
+    if (!p->have_tx && p->nvotes > 0) {
+        ec_msg g;
+        g.type = EC_MSG_GET_TX;
+        g.u.get_tx.tx_id = p->id;
+        node_send(n, &p->votes[ec_rng_below(n->rng, p->nvotes)].voter, &g);
+        return;
+    }
+    /* Re-send our vote to members we have not heard from: they may have
+     * lost ours, or never got the transaction. */
+    if (p->voted && p->resends < NODE_RESENDS_MAX) {
+        p->resends++;
+        send_vote(n, p, true);
+    }
+    (void)now;
+}

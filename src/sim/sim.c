@@ -1,0 +1,328 @@
+/* Simulator engine: the event heap, the network model, and the nodes. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto/blake3.h"
+#include "sim/sim_internal.h"
+
+void sim_config_default(sim_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->seed = 1;
+    c->nodes = 50;
+    c->latency = SIM_LAT_CONST;
+    c->lat_a = 50;
+    c->txs = 200;
+    c->rate = 20;
+    c->tokens_min = 1;
+    c->tokens_max = 1;
+    c->new_fraction = 1.0;
+    c->clients = 64;
+    c->drain_ms = 60000;
+    ec_node_config_default(&c->node);
+}
+
+static guint hash_id(gconstpointer a)
+{
+    const uint8_t *b = a;
+    return (guint)b[0] | (guint)b[1] << 8 | (guint)b[2] << 16 | (guint)b[3] << 24;
+}
+
+static gboolean eq_id(gconstpointer a, gconstpointer b) { return memcmp(a, b, EC_ID_LEN) == 0; }
+
+static bool ev_less(const ev *a, const ev *b)
+{
+    return a->t_us < b->t_us || (a->t_us == b->t_us && a->seq < b->seq);
+}
+
+void sim_push(sim *s, const ev *e)
+{
+    if (s->nheap == s->capheap) {
+        s->capheap = s->capheap ? 2 * s->capheap : 1024;
+        s->heap = realloc(s->heap, s->capheap * sizeof *s->heap);
+    }
+    size_t i = s->nheap++;
+    s->heap[i] = *e;
+    s->heap[i].seq = s->seq++;
+    while (i > 0 && ev_less(&s->heap[i], &s->heap[(i - 1) / 2])) {
+        ev t = s->heap[i];
+        s->heap[i] = s->heap[(i - 1) / 2];
+        s->heap[(i - 1) / 2] = t;
+        i = (i - 1) / 2;
+    }
+}
+
+static ev pop(sim *s)
+{
+    ev top = s->heap[0];
+    s->heap[0] = s->heap[--s->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < s->nheap && ev_less(&s->heap[l], &s->heap[m])) m = l;
+        if (r < s->nheap && ev_less(&s->heap[r], &s->heap[m])) m = r;
+        if (m == i) break;
+        ev t = s->heap[i];
+        s->heap[i] = s->heap[m];
+        s->heap[m] = t;
+        i = m;
+    }
+    return top;
+}
+
+uint32_t sim_node_of(const sim *s, const ec_id *addr)
+{
+    gpointer v = g_hash_table_lookup(s->index, addr);
+    return v ? (uint32_t)(GPOINTER_TO_SIZE(v) - 1) : UINT32_MAX;
+}
+
+/* First index in the sorted addresses whose top `bits` bits (0..64) are
+ * >= (or, with upper, >) t's: [lower(false), lower(true)) are the nodes
+ * sharing those bits with t. */
+static size_t lower(const sim *s, const ec_id *t, unsigned bits, bool upper)
+{
+    uint64_t want = bits ? ec_id_top64(t) >> (64 - bits) : 0;
+    size_t lo = 0, hi = s->cfg.nodes;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint64_t have = bits ? ec_id_top64(&s->addrs[mid]) >> (64 - bits) : 0;
+        if (have < want || (upper && have == want)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+size_t sim_true_nearest(const sim *s, const ec_id *target, size_t w, uint32_t *out)
+{
+    /* The w nearest share the longest prefix with target that w nodes share:
+     * they lie in one contiguous range of the sorted addresses. */
+    size_t lo = 0, hi = s->cfg.nodes;
+    for (unsigned bits = 1; bits <= 64; bits++) {
+        size_t l = lower(s, target, bits, false), h = lower(s, target, bits, true);
+        if (h - l < w) break;
+        lo = l;
+        hi = h;
+    }
+    size_t n = 0;
+    for (size_t i = lo; i < hi; i++) {
+        if (n == w && ec_id_cmp_distance(target, &s->addrs[i], &s->addrs[out[w - 1]]) >= 0)
+            continue;
+        size_t k = n < w ? n++ : w - 1;
+        while (k > 0 && ec_id_cmp_distance(target, &s->addrs[i], &s->addrs[out[k - 1]]) < 0) {
+            out[k] = out[k - 1];
+            k--;
+        }
+        out[k] = (uint32_t)i;
+    }
+    return n;
+}
+
+static uint64_t latency_us(sim *s)
+{
+    const sim_config *c = &s->cfg;
+    double ms = c->lat_a;
+    switch (c->latency) {
+    case SIM_LAT_CONST: break;
+    case SIM_LAT_UNIFORM: ms = c->lat_a + (c->lat_b - c->lat_a) * ec_rng_double(&s->rng); break;
+    case SIM_LAT_LOGNORMAL: {
+        /* median a, 99th percentile b: sigma = ln(b/a) / 2.326 */
+        double u1 = ec_rng_double(&s->rng), u2 = ec_rng_double(&s->rng);
+        double z = sqrt(-2 * log(u1 > 0 ? u1 : 1e-300)) * cos(2 * M_PI * u2);
+        ms = c->lat_a * exp(z * log(c->lat_b / c->lat_a) / 2.326);
+        break;
+    }
+    case SIM_LAT_ROUNDS: ms = c->lat_a * (1 + (ec_rng_double(&s->rng) < c->lat_b)); break;
+    }
+    return (uint64_t)(ms * 1000);
+}
+
+static bool partitioned(const sim *s, uint32_t a, uint32_t b)
+{
+    uint64_t now_ms = s->now_us / 1000;
+    for (unsigned i = 0; i < s->cfg.npartitions; i++) {
+        const sim_partition *p = &s->cfg.partitions[i];
+        if (now_ms < p->start_ms || now_ms >= p->end_ms) continue;
+        uint32_t cut = (uint32_t)(p->fraction * s->cfg.nodes);
+        if ((a < cut) != (b < cut)) return true;
+    }
+    return false;
+}
+
+static void schedule_tick(sim *s, uint32_t i)
+{
+    sim_node *sn = &s->nodes[i];
+    uint64_t d = ec_node_next_deadline(sn->node);
+    if (d == UINT64_MAX) return;
+    uint64_t t = d * 1000 > s->now_us ? d * 1000 : s->now_us + 1000;
+    if (t >= sn->tick_at_us) return;
+    sn->tick_at_us = t;
+    ev e = {.t_us = t, .kind = EV_TICK, .node = i};
+    sim_push(s, &e);
+}
+
+/* Moves a node's outbox onto the network. */
+static void flush(sim *s, uint32_t i)
+{
+    ec_id to;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    while (ec_node_next_out(s->nodes[i].node, &to, buf, sizeof buf, &len)) {
+        uint32_t j = sim_node_of(s, &to);
+        if (j == UINT32_MAX) continue;
+        int copies = 1 + (s->cfg.dup > 0 && ec_rng_double(&s->rng) < s->cfg.dup);
+        for (int c = 0; c < copies; c++) {
+            if (s->cfg.loss > 0 && ec_rng_double(&s->rng) < s->cfg.loss) {
+                s->lost++;
+                continue;
+            }
+            ev e = {.t_us = s->now_us + latency_us(s), .kind = EV_DELIVER, .node = j, .from = i,
+                    .len = (uint32_t)len};
+            e.data = malloc(len);
+            memcpy(e.data, buf, len);
+            sim_push(s, &e);
+        }
+    }
+    schedule_tick(s, i);
+}
+
+void sim_after_node(sim *s, uint32_t i) { flush(s, i); }
+
+static void on_commit(void *arg, ec_node *node, uint64_t now, const ec_id *tx_id, const ec_tx *tx)
+{
+    sim *s = arg;
+    (void)now;
+    sim_workload_on_commit(s, sim_node_of(s, ec_node_addr(node)), tx_id, tx);
+}
+
+static void fill_peers(sim *s, uint32_t i)
+{
+    /* Ideal XOR buckets: bucket j holds up to bucket_size random nodes among
+     * those sharing exactly j bits with node i (two ranges of the sorted list). */
+    const ec_id *self = &s->addrs[i];
+    unsigned k = s->cfg.node.bucket_size;
+    for (unsigned j = 0; j < 64; j++) {
+        size_t lo = lower(s, self, j, false), hi = lower(s, self, j, true);
+        size_t lo2 = lower(s, self, j + 1, false), hi2 = lower(s, self, j + 1, true);
+        size_t cand = (hi - lo) - (hi2 - lo2);
+        if (hi - lo <= 1) break;
+        /* All of a small bucket; k distinct random ones of a large one. */
+        size_t added = 0;
+        for (size_t tries = 0; added < k && added < cand && tries < 8 * (size_t)k + cand; tries++) {
+            size_t r = cand <= k ? tries : ec_rng_below(&s->rng, cand);
+            if (r >= cand) break;
+            size_t idx = lo + r < lo2 ? lo + r : hi2 + (r - (lo2 - lo));
+            added += ec_node_add_peer(s->nodes[i].node, &s->addrs[idx]) == EC_OK;
+        }
+    }
+}
+
+/* One CSV row: totals at the end of simulated second `sec`. */
+static void csv_row(sim *s, FILE *csv, uint64_t sec)
+{
+    uint64_t msgs = 0, done = 0;
+    for (unsigned i = 0; i < s->cfg.nodes; i++) {
+        const ec_node_stats *st = ec_node_stats_get(s->nodes[i].node);
+        for (int t = 1; t < EC_MSG_TYPE_END; t++) msgs += st->sent[t];
+    }
+    for (size_t i = 0; i < s->ntxs; i++) done += s->txs[i].done;
+    fprintf(csv, "%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)sec,
+            (unsigned long long)s->submitted, (unsigned long long)done, (unsigned long long)msgs,
+            (unsigned long long)s->delivered, (unsigned long long)s->lost);
+}
+
+ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
+{
+    sim s;
+    memset(&s, 0, sizeof s);
+    s.cfg = *c;
+    ec_rng_seed(&s.rng, c->seed);
+    struct timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+
+    /* Addresses: random, sorted; identities' Argon2id is skipped. */
+    s.addrs = malloc(c->nodes * sizeof *s.addrs);
+    for (unsigned i = 0; i < c->nodes; i++) ec_rng_bytes(&s.rng, s.addrs[i].b, EC_ID_LEN);
+    qsort(s.addrs, c->nodes, sizeof *s.addrs, (int (*)(const void *, const void *))ec_id_cmp);
+    s.index = g_hash_table_new(hash_id, eq_id);
+    s.nodes = calloc(c->nodes, sizeof *s.nodes);
+    for (unsigned i = 0; i < c->nodes; i++) {
+        sim_node *sn = &s.nodes[i];
+        g_hash_table_insert(s.index, &s.addrs[i], GSIZE_TO_POINTER((size_t)i + 1));
+        ec_rng_seed(&sn->rng, c->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
+        if (ec_store_mem_open(&sn->store) != EC_OK ||
+            ec_node_new(&sn->node, &c->node, &s.addrs[i], sn->store, &sn->rng) != EC_OK)
+            return EC_ERR_NOMEM;
+        ec_node_on_commit(sn->node, on_commit, &s);
+        sn->tick_at_us = UINT64_MAX;
+    }
+    for (unsigned i = 0; i < c->nodes; i++) fill_peers(&s, i);
+    s.tx_by_id = g_hash_table_new_full(hash_id, eq_id, free, NULL);
+    s.decided = g_hash_table_new_full(hash_id, eq_id, free, free);
+    sim_workload_schedule(&s);
+
+    uint64_t end_us = UINT64_MAX, last_progress = 0, next_row_us = 1000000;
+    if (csv) fprintf(csv, "second,submitted,committed,messages,delivered,lost\n");
+    while (s.nheap > 0) {
+        ev e = pop(&s);
+        if (e.t_us > end_us) {
+            free(e.data);
+            continue;
+        }
+        while (csv && e.t_us >= next_row_us) {
+            csv_row(&s, csv, next_row_us / 1000000);
+            next_row_us += 1000000;
+        }
+        s.now_us = e.t_us;
+        s.events++;
+        uint64_t now_ms = s.now_us / 1000;
+        switch (e.kind) {
+        case EV_DELIVER:
+            if (partitioned(&s, e.from, e.node)) {
+                s.dropped_partition++;
+            } else {
+                s.delivered++;
+                ec_node_recv(s.nodes[e.node].node, now_ms, &s.addrs[e.from], e.data, e.len);
+                flush(&s, e.node);
+            }
+            free(e.data);
+            break;
+        case EV_TICK:
+            if (s.nodes[e.node].tick_at_us != e.t_us) break; /* superseded */
+            s.nodes[e.node].tick_at_us = UINT64_MAX;
+            ec_node_tick(s.nodes[e.node].node, now_ms);
+            flush(&s, e.node);
+            break;
+        case EV_SUBMIT:
+            sim_workload_submit(&s, &e);
+            if (e.tx + 1 == c->txs) end_us = s.now_us + c->drain_ms * 1000;
+            break;
+        }
+        if (c->progress && s.events - last_progress >= 200000) {
+            last_progress = s.events;
+            fprintf(stderr, "\rsim: t=%.1fs events=%llu txs=%zu", s.now_us / 1e6,
+                    (unsigned long long)s.events, s.ntxs);
+        }
+    }
+    if (c->progress) fputc('\n', stderr);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    sim_report(&s, out, (double)(w1.tv_sec - w0.tv_sec) + (w1.tv_nsec - w0.tv_nsec) / 1e9);
+
+    for (unsigned i = 0; i < c->nodes; i++) {
+        ec_node_free(s.nodes[i].node);
+        ec_store_close(s.nodes[i].store);
+    }
+    for (size_t i = 0; i < s.nheap; i++) free(s.heap[i].data);
+    free(s.heap);
+    free(s.nodes);
+    free(s.addrs);
+    free(s.txs);
+    free(s.live);
+    free(s.clients);
+    g_hash_table_destroy(s.index);
+    g_hash_table_destroy(s.tx_by_id);
+    g_hash_table_destroy(s.decided);
+    if (s.live_by_token) g_hash_table_destroy(s.live_by_token);
+    return EC_OK;
+}

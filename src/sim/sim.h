@@ -1,0 +1,60 @@
+/* The deterministic discrete-event simulator: many nodes of the real core
+ * (src/core/node.c) in one process, with a virtual clock, a seeded network
+ * (latency, loss, duplication, partitions) and a workload of transactions.
+ * One seed and one scenario give byte-identical output. */
+#ifndef EC_SIM_SIM_H
+#define EC_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "base/err.h"
+#include "core/node.h"
+
+typedef enum sim_latency_kind {
+    SIM_LAT_CONST,     /* a ms */
+    SIM_LAT_UNIFORM,   /* a..b ms */
+    SIM_LAT_LOGNORMAL, /* median a ms, 99th percentile b ms */
+    SIM_LAT_ROUNDS,    /* a ms per round; one round per hop, +1 with probability b */
+} sim_latency_kind;
+
+#define SIM_PARTITIONS_MAX 8
+
+typedef struct sim_partition {
+    uint64_t start_ms, end_ms;
+    double fraction; /* nodes [0, fraction*N) in address order vs the rest */
+} sim_partition;
+
+typedef struct sim_config {
+    uint64_t seed;
+    unsigned nodes;
+    /* network */
+    sim_latency_kind latency;
+    double lat_a, lat_b;
+    double loss, dup;
+    sim_partition partitions[SIM_PARTITIONS_MAX];
+    unsigned npartitions;
+    /* workload */
+    unsigned txs;            /* transactions to submit */
+    double rate;             /* per simulated second */
+    unsigned tokens_min, tokens_max;
+    double new_fraction;     /* share of creates (the rest transfer live tokens) */
+    double double_spend;     /* share of transfers submitted as a conflicting pair */
+    unsigned clients;        /* client keys that own tokens */
+    uint64_t drain_ms;       /* simulated time allowed after the last submission */
+    ec_node_config node;
+    bool progress;           /* progress line on stderr */
+    bool no_wall;            /* zero the wall-clock fields: byte-identical output */
+} sim_config;
+
+void sim_config_default(sim_config *c);
+/* Reads "key = value" lines (docs/SIMULATION.md lists the keys) over c.
+ * On error writes a message to err (one line) and returns EC_ERR_MALFORMED. */
+ec_err sim_config_load(sim_config *c, const char *path, char *err, size_t errlen);
+
+/* Runs the scenario; writes the JSON summary to `out` and, when csv is not
+ * NULL, one row per simulated second. */
+ec_err sim_run(const sim_config *c, FILE *out, FILE *csv);
+
+#endif

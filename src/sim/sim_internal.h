@@ -1,0 +1,83 @@
+/* Internal state of the simulator, shared by its files. */
+#ifndef EC_SIM_INTERNAL_H
+#define EC_SIM_INTERNAL_H
+
+#include <glib.h>
+
+#include "base/rng.h"
+#include "crypto/sign.h"
+#include "ledger/store.h"
+#include "sim/sim.h"
+
+typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT } ev_kind;
+
+typedef struct ev {
+    uint64_t t_us;
+    uint64_t seq;   /* tie-break: insertion order, so runs are deterministic */
+    ev_kind kind;
+    uint32_t node, from;
+    uint32_t len;
+    uint8_t *data;  /* message bytes (deliver) or tx index (submit) */
+    uint64_t tx;
+} ev;
+
+typedef struct sim_node {
+    ec_node *node;
+    ec_store *store;
+    ec_rng rng;
+    uint64_t tick_at_us; /* scheduled tick, UINT64_MAX if none */
+    uint32_t group;      /* partition side, recomputed per message */
+} sim_node;
+
+/* A transaction of the workload, and what became of it. */
+typedef struct sim_tx {
+    ec_tx tx;
+    ec_id id;
+    uint64_t submit_us;
+    uint32_t at_node;
+    uint32_t responsible[EC_TX_MAPPINGS_MAX * 16]; /* true members of every token */
+    uint32_t nresp;
+    uint32_t ncommitted;   /* responsible nodes that committed it */
+    uint64_t first_us, last_us;
+    int conflict_of;       /* index of its double-spend twin, -1 if none */
+    uint32_t owner_client; /* client that owns its tokens afterwards */
+    bool done;             /* committed by every responsible node */
+} sim_tx;
+
+typedef struct sim {
+    sim_config cfg;
+    ec_rng rng;          /* network and workload randomness */
+    sim_node *nodes;
+    ec_id *addrs;        /* sorted */
+    GHashTable *index;   /* ec_id* -> node index + 1 */
+    ev *heap;
+    size_t nheap, capheap;
+    uint64_t seq, now_us, events;
+    sim_tx *txs;
+    size_t ntxs, captxs;
+    GHashTable *tx_by_id;    /* ec_id* -> sim_tx index + 1 */
+    GHashTable *decided;     /* BLAKE3(token||prev) -> committed tx id (safety checker) */
+    GHashTable *live_by_token; /* ec_id* -> live index + 1 */
+    uint64_t submitted, double_spends;
+    uint64_t conflicting_commits;
+    ec_keypair *clients;
+    /* live tokens for transfers: token, head tx id, owner client, busy */
+    struct live { ec_id token, head; uint32_t owner; bool busy; } *live;
+    size_t nlive, caplive;
+    uint64_t delivered, lost, dropped_partition;
+} sim;
+
+/* sim.c */
+void sim_push(sim *s, const ev *e);
+uint32_t sim_node_of(const sim *s, const ec_id *addr);
+size_t sim_true_nearest(const sim *s, const ec_id *target, size_t w, uint32_t *out);
+/* Moves node i's outbox onto the network and schedules its next tick. */
+void sim_after_node(sim *s, uint32_t i);
+/* sim_workload.c */
+void sim_workload_schedule(sim *s);
+void sim_workload_submit(sim *s, const ev *e);
+void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_tx *tx);
+/* sim_report.c */
+void sim_report(sim *s, FILE *out, double wall_s);
+
+#endif

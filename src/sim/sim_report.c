@@ -1,0 +1,126 @@
+/* The simulator's JSON summary. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "crypto/blake3.h"
+#include "sim/sim_internal.h"
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double pct(const uint64_t *v, size_t n, double p)
+{
+    if (n == 0) return 0;
+    size_t i = (size_t)(p * (double)(n - 1) + 0.5);
+    return (double)v[i];
+}
+
+static bool digest_head(void *arg, const ec_id *token, const ec_head *h)
+{
+    ec_blake3_update(arg, token->b, EC_ID_LEN);
+    ec_blake3_update(arg, h->tx_id.b, EC_ID_LEN);
+    ec_blake3_update(arg, h->owner.b, EC_ID_LEN);
+    uint8_t ts[8];
+    for (int i = 0; i < 8; i++) ts[i] = (uint8_t)(h->timestamp_ms >> (8 * i));
+    ec_blake3_update(arg, ts, 8);
+    return true;
+}
+
+static const char *lat_name[] = {"constant", "uniform", "lognormal", "rounds"};
+
+void sim_report(sim *s, FILE *out, double wall_s)
+{
+    const sim_config *c = &s->cfg;
+    uint64_t *lat = malloc((s->ntxs + 1) * sizeof *lat), *first = malloc((s->ntxs + 1) * sizeof *first);
+    size_t nl = 0, partial = 0, by_k_n[EC_TX_MAPPINGS_MAX + 1] = {0};
+    for (size_t i = 0; i < s->ntxs; i++) {
+        const sim_tx *t = &s->txs[i];
+        if (t->done) {
+            lat[nl] = t->last_us - t->submit_us;
+            first[nl++] = t->first_us - t->submit_us;
+            by_k_n[t->tx.n_mappings]++;
+        } else if (t->ncommitted > 0) {
+            partial++;
+            if (getenv("EC_SIM_DEBUG")) {
+                fprintf(stderr, "partial tx %zu: %u/%u committed; k=%d\n", i, t->ncommitted, t->nresp, t->tx.n_mappings);
+                for (uint32_t r = 0; r < t->nresp; r++) {
+                    ec_node *nd = s->nodes[t->responsible[r]].node;
+                    fprintf(stderr, "  resp node %u: responsible-in-own-view=%d has_tx=%d\n", t->responsible[r],
+                            ec_node_responsible(nd, &t->tx.mappings[0].token),
+                            ec_store_has_tx(s->nodes[t->responsible[r]].store, &t->id));
+                }
+            }
+        }
+    }
+    qsort(lat, nl, sizeof *lat, cmp_u64);
+    qsort(first, nl, sizeof *first, cmp_u64);
+
+    uint64_t sent[EC_MSG_TYPE_END] = {0}, bytes = 0, total = 0, malformed = 0, timed_out = 0;
+    for (unsigned i = 0; i < c->nodes; i++) {
+        const ec_node_stats *st = ec_node_stats_get(s->nodes[i].node);
+        for (int t = 1; t < EC_MSG_TYPE_END; t++) sent[t] += st->sent[t];
+        bytes += st->sent_bytes;
+        malformed += st->dropped_malformed;
+        timed_out += st->timed_out;
+    }
+    for (int t = 1; t < EC_MSG_TYPE_END; t++) total += sent[t];
+
+    ec_blake3 h;
+    ec_blake3_init(&h);
+    for (unsigned i = 0; i < c->nodes; i++) {
+        ec_blake3_update(&h, s->addrs[i].b, EC_ID_LEN);
+        ec_store_iterate(s->nodes[i].store, NULL, digest_head, &h);
+    }
+    uint8_t dg[32];
+    char dhex[65];
+    ec_blake3_finalize(&h, dg, 32);
+    for (int i = 0; i < 32; i++) snprintf(dhex + 2 * i, 3, "%02x", dg[i]);
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    if (c->no_wall) {
+        wall_s = 0;
+        ru.ru_maxrss = 0;
+    }
+    double per = nl ? (double)total / (double)nl : 0;
+    fprintf(out, "{\n  \"seed\": %llu,\n  \"nodes\": %u,\n", (unsigned long long)c->seed, c->nodes);
+    fprintf(out, "  \"network\": {\"latency\": \"%s\", \"a_ms\": %g, \"b\": %g, \"loss\": %g, "
+            "\"dup\": %g, \"partitions\": %u},\n", lat_name[c->latency], c->lat_a, c->lat_b,
+            c->loss, c->dup, c->npartitions);
+    fprintf(out, "  \"consensus\": {\"w\": %u, \"quorum\": %u, \"vote_threshold\": %d, "
+            "\"bucket_size\": %u, \"witness\": %s},\n", c->node.w, c->node.quorum,
+            c->node.vote_threshold, c->node.bucket_size, c->node.witness ? "true" : "false");
+    fprintf(out, "  \"signatures\": \"verified\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n");
+    fprintf(out, "  \"submitted\": %llu,\n  \"double_spend_pairs\": %llu,\n  \"committed\": %zu,\n"
+            "  \"partially_committed\": %zu,\n  \"conflicting_commits\": %llu,\n  \"timed_out\": %llu,\n",
+            (unsigned long long)s->submitted, (unsigned long long)s->double_spends, nl, partial,
+            (unsigned long long)s->conflicting_commits, (unsigned long long)timed_out);
+    fprintf(out, "  \"committed_by_tokens\": [");
+    for (int k = 1; k <= EC_TX_MAPPINGS_MAX; k++) fprintf(out, "%zu%s", by_k_n[k], k < EC_TX_MAPPINGS_MAX ? ", " : "],\n");
+    fprintf(out, "  \"latency\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, \"first_p50\": %.3f},\n",
+            pct(lat, nl, .5) / 1e6, pct(lat, nl, .95) / 1e6, pct(lat, nl, .99) / 1e6, pct(first, nl, .5) / 1e6);
+    if (c->latency == SIM_LAT_ROUNDS)
+        fprintf(out, "  \"latency_rounds\": {\"p50\": %.2f, \"p95\": %.2f, \"p99\": %.2f},\n",
+                pct(lat, nl, .5) / 1e3 / c->lat_a, pct(lat, nl, .95) / 1e3 / c->lat_a,
+                pct(lat, nl, .99) / 1e3 / c->lat_a);
+    fprintf(out, "  \"messages\": %llu,\n  \"messages_per_commit\": %.1f,\n  \"bytes_per_commit\": %.0f,\n",
+            (unsigned long long)total, per, nl ? (double)bytes / (double)nl : 0);
+    fprintf(out, "  \"messages_by_type\": {");
+    for (int t = 1; t < EC_MSG_TYPE_END; t++)
+        fprintf(out, "\"%s\": %llu%s", ec_msg_type_name((ec_msg_type)t), (unsigned long long)sent[t],
+                t + 1 < EC_MSG_TYPE_END ? ", " : "},\n");
+    fprintf(out, "  \"delivered\": %llu,\n  \"lost\": %llu,\n  \"dropped_by_partition\": %llu,\n"
+            "  \"dropped_malformed\": %llu,\n",
+            (unsigned long long)s->delivered, (unsigned long long)s->lost,
+            (unsigned long long)s->dropped_partition, (unsigned long long)malformed);
+    fprintf(out, "  \"simulated_seconds\": %.3f,\n  \"events\": %llu,\n  \"events_per_second\": %.0f,\n"
+            "  \"wall_seconds\": %.3f,\n  \"peak_rss_mb\": %.1f,\n  \"digest\": \"%s\"\n}\n",
+            s->now_us / 1e6, (unsigned long long)s->events, wall_s > 0 ? (double)s->events / wall_s : 0,
+            wall_s, ru.ru_maxrss / 1024.0, dhex);
+    free(lat);
+    free(first);
+}
