@@ -16,6 +16,7 @@ void ec_node_config_default(ec_node_config *c)
     c->bucket_size = 16;
     c->witness = true;
     c->resend_ms = 1000;
+    c->lookup_timeout_ms = 500;
     c->tx_timeout_ms = 60000;
     c->pending_max = 4096;
     c->outbox_max = 65536;
@@ -256,8 +257,8 @@ static void coordinator_step(ec_node *n, uint64_t now, ptx *p)
     bool all = true;
     for (int l = 0; l < p->nlk; l++) {
         lookup *lk = &p->lk[l];
-        /* An unanswered query counts as a failed peer after resend_ms. */
-        if (lk->in_flight && now - lk->asked_at >= n->cfg.resend_ms) lk->in_flight = false;
+        /* An unanswered query counts as a failed peer after the timeout. */
+        if (lk->in_flight && now - lk->asked_at >= n->cfg.lookup_timeout_ms) lk->in_flight = false;
         lookup_step(n, lk, now);
         all &= lk->done;
     }
@@ -277,6 +278,8 @@ ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
     if (p == NULL) return EC_ERR_RANGE;
     if (p->coordinator) return EC_ERR_EXISTS;
     p->coordinator = true;
+    p->next_resend = now + n->cfg.lookup_timeout_ms;
+    if (p->next_resend < n->next_due) n->next_due = p->next_resend;
     if (!p->have_tx) {
         p->tx = *tx;
         memcpy(p->bytes, buf, len);
@@ -415,6 +418,7 @@ ec_err ec_node_tick(ec_node *n, uint64_t now)
             bool waiting = (p->coordinator && !p->dispatched) || (!p->have_tx && p->nvotes > 0) ||
                            (p->voted && !p->committed && p->resends < NODE_RESENDS_MAX);
             if (!waiting) p->next_resend = p->deadline;
+            else if (p->coordinator && !p->dispatched) p->next_resend = now + n->cfg.lookup_timeout_ms;
         }
         uint64_t t = p->committed ? p->deadline : (p->next_resend < p->deadline ? p->next_resend : p->deadline);
         if (t < next) next = t;

@@ -34,7 +34,8 @@ typedef struct ec_node_config {
     unsigned quorum;          /* positive eligible votes needed per token (w/2 + 1) */
     unsigned bucket_size;     /* peers per XOR bucket (16) */
     bool witness;             /* also send to the tx id's neighborhood (true) */
-    uint64_t resend_ms;       /* re-send votes / lookups not yet answered (1000) */
+    uint64_t resend_ms;       /* re-send votes to members not heard from (1000) */
+    uint64_t lookup_timeout_ms; /* a lookup query unanswered this long has failed (500) */
     uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
     unsigned pending_max;     /* transactions in flight at once (4096) */
     unsigned outbox_max;      /* queued outbound messages (65536) */
