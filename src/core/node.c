@@ -329,6 +329,16 @@ static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
     ec_msg r;
     r.type = EC_MSG_PEERS;
     r.u.peers.target = m->u.find_peers.target;
+    /* Asked about a transaction we work on: the members we know for it (a
+     * member that lost the coordinator's list recovers it this way). */
+    ptx *p = node_ptx_get(n, &m->u.find_peers.target, false, 0);
+    if (p && p->nmembers > 0) {
+        size_t cnt = p->nmembers < EC_MSG_PEERS_MAX ? p->nmembers : EC_MSG_PEERS_MAX;
+        r.u.peers.n = (uint8_t)cnt;
+        memcpy(r.u.peers.peers, p->members, cnt * sizeof(ec_id));
+        node_send(n, from, &r);
+        return;
+    }
     size_t want = m->u.find_peers.want < NODE_W_MAX ? m->u.find_peers.want : NODE_W_MAX;
     r.u.peers.n = (uint8_t)ec_peers_nearest(n->peers, &m->u.find_peers.target, want, true,
                                             r.u.peers.peers);
@@ -416,8 +426,11 @@ ec_err ec_node_tick(ec_node *n, uint64_t now)
             node_vote_tick(n, now, p);
             /* Nothing left to re-send: sleep until the deadline. */
             bool waiting = (p->coordinator && !p->dispatched) || (!p->have_tx && p->nvotes > 0) ||
-                           (p->voted && !p->committed && p->resends < NODE_RESENDS_MAX);
+                           (p->voted && !p->committed);
             if (!waiting) p->next_resend = p->deadline;
+            /* Vote re-sends back off: 1, 2, 4, 8... resend periods. */
+            else if (p->voted && !p->committed)
+                p->next_resend = now + (n->cfg.resend_ms << (p->resends < 6 ? p->resends : 6));
             else if (p->coordinator && !p->dispatched) p->next_resend = now + n->cfg.lookup_timeout_ms;
         }
         uint64_t t = p->committed ? p->deadline : (p->next_resend < p->deadline ? p->next_resend : p->deadline);

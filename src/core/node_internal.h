@@ -12,8 +12,7 @@
 #define NODE_LOOKUPS_MAX (EC_TX_MAPPINGS_MAX + 1) /* tokens + witness */
 #define NODE_MEMBERS_MAX (NODE_LOOKUPS_MAX * NODE_W_MAX)
 #define NODE_VOTE_UNSET 2
-#define NODE_RESENDS_MAX 3 /* vote re-sends to silent members per tx */
-#define NODE_KEEP_COMMITTED_RESENDS 10 /* resend periods a committed tx is kept */
+#define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
 
 /* One voter's latest vote on one transaction. */
 typedef struct voter_vote {

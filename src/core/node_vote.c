@@ -337,22 +337,53 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
     try_commit(n, now, p);
 }
 
+/* A straggler still voting on a transaction we committed and forgot:
+ * it gets +1 for the tokens we are responsible for, which is what our
+ * commit stands for. Without it a member that lost messages could wait
+ * forever for votes that the others no longer send. */
+static void answer_decided(ec_node *n, const ec_id *to, const ec_id *tx_id)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    if (ec_store_get_tx(n->store, tx_id, buf, sizeof buf, &len) != EC_OK ||
+        ec_tx_decode(&tx, buf, len) != EC_OK)
+        return;
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_VOTE;
+    m.u.vote.tx_id = *tx_id;
+    m.u.vote.version = 1;
+    for (int i = 0; i < tx.n_mappings; i++) {
+        if (!ec_node_responsible(n, &tx.mappings[i].token)) continue;
+        m.u.vote.tokens[m.u.vote.n] = tx.mappings[i].token;
+        m.u.vote.votes[m.u.vote.n++] = EC_MSG_VOTE_VALID;
+    }
+    if (m.u.vote.n) node_send(n, to, &m);
+}
+
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
     ptx *p = node_ptx_get(n, &m->u.vote.tx_id, false, now);
     if (p == NULL) {
-        if (ec_store_has_tx(n->store, &m->u.vote.tx_id)) return; /* decided here already */
+        if (ec_store_has_tx(n->store, &m->u.vote.tx_id)) {
+            answer_decided(n, from, &m->u.vote.tx_id);
+            return;
+        }
         p = node_ptx_get(n, &m->u.vote.tx_id, true, now);
         if (p == NULL) return;
     }
     add_member(p, from);
     bool is_new = record_vote(p, from, m);
-    /* A voter that never got our vote (it was not on our list) gets it now. */
-    if (is_new && p->voted) {
+    /* A voter that has not got our vote gets it now: one that was not on
+     * our list, or one that sends its vote again (it re-sends only to the
+     * members it has not heard from: ours was lost). */
+    if (p->voted) {
         bool sent_before = false;
         for (size_t k = 0; k < p->nmembers && !sent_before; k++)
             sent_before = ec_id_cmp(&p->members[k], from) == 0 && p->members_sent > k;
-        if (!sent_before) echo_vote(n, p, from);
+        /* version > 1: the voter is re-sending, so it misses votes. */
+        if (!is_new || !sent_before || m->u.vote.version > 1) echo_vote(n, p, from);
     }
     if (!p->have_tx) {
         /* Votes for a transaction we have not seen: ask the voter for it. */
@@ -380,9 +411,21 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
     }
     /* Re-send our vote to members we have not heard from: they may have
      * lost ours, or never got the transaction. */
-    if (p->voted && p->resends < NODE_RESENDS_MAX) {
+    if (p->voted) {
         p->resends++;
+        /* A new version with the same values: receivers that already
+         * decided answer it with their own vote (see node_on_vote). */
+        p->my_version++;
         send_vote(n, p, true);
+        /* The coordinator's member list never came: ask a voter for its. */
+        if (!p->have_members && p->nvotes > 1) {
+            ec_msg q;
+            q.type = EC_MSG_FIND_PEERS;
+            q.u.find_peers.target = p->id;
+            q.u.find_peers.want = EC_MSG_PEERS_MAX;
+            const ec_id *to = &p->votes[ec_rng_below(n->rng, p->nvotes)].voter;
+            if (ec_id_cmp(to, &n->addr) != 0) node_send(n, to, &q);
+        }
     }
     (void)now;
 }

@@ -45,15 +45,6 @@ void sim_report(sim *s, FILE *out, double wall_s)
             by_k_n[t->tx.n_mappings]++;
         } else if (t->ncommitted > 0) {
             partial++;
-            if (getenv("EC_SIM_DEBUG")) {
-                fprintf(stderr, "partial tx %zu: %u/%u committed; k=%d\n", i, t->ncommitted, t->nresp, t->tx.n_mappings);
-                for (uint32_t r = 0; r < t->nresp; r++) {
-                    ec_node *nd = s->nodes[t->responsible[r]].node;
-                    fprintf(stderr, "  resp node %u: responsible-in-own-view=%d has_tx=%d\n", t->responsible[r],
-                            ec_node_responsible(nd, &t->tx.mappings[0].token),
-                            ec_store_has_tx(s->nodes[t->responsible[r]].store, &t->id));
-                }
-            }
         }
     }
     qsort(lat, nl, sizeof *lat, cmp_u64);
