@@ -162,18 +162,24 @@ static bool token_member(const ec_node *n, const ptx *p, const ec_id *id)
     return false;
 }
 
+/* Our current vote on p as a message; n = 0 if we are no member. */
+static void build_vote(const ptx *p, ec_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = EC_MSG_VOTE;
+    m->u.vote.tx_id = p->id;
+    m->u.vote.version = p->my_version;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i]) continue;
+        m->u.vote.tokens[m->u.vote.n] = p->tx.mappings[i].token;
+        m->u.vote.votes[m->u.vote.n++] = p->my_vote[i];
+    }
+}
+
 static void send_vote(ec_node *n, const ptx *p, bool only_silent)
 {
     ec_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_VOTE;
-    m.u.vote.tx_id = p->id;
-    m.u.vote.version = p->my_version;
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        if (!p->member_of[i]) continue;
-        m.u.vote.tokens[m.u.vote.n] = p->tx.mappings[i].token;
-        m.u.vote.votes[m.u.vote.n++] = p->my_vote[i];
-    }
+    build_vote(p, &m);
     if (m.u.vote.n == 0) return;
     for (size_t k = 0; k < p->nmembers; k++) {
         if (only_silent) {
@@ -221,15 +227,7 @@ static bool record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
 static void echo_vote(ec_node *n, const ptx *p, const ec_id *to)
 {
     ec_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_VOTE;
-    m.u.vote.tx_id = p->id;
-    m.u.vote.version = p->my_version;
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        if (!p->member_of[i]) continue;
-        m.u.vote.tokens[m.u.vote.n] = p->tx.mappings[i].token;
-        m.u.vote.votes[m.u.vote.n++] = p->my_vote[i];
-    }
+    build_vote(p, &m);
     if (m.u.vote.n) node_send(n, to, &m);
 }
 
@@ -323,14 +321,7 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
     p->voted = true;
     p->my_version = 1;
     ec_msg self;
-    memset(&self, 0, sizeof self);
-    self.type = EC_MSG_VOTE;
-    self.u.vote.version = 1;
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        if (!p->member_of[i]) continue;
-        self.u.vote.tokens[self.u.vote.n] = p->tx.mappings[i].token;
-        self.u.vote.votes[self.u.vote.n++] = p->my_vote[i];
-    }
+    build_vote(p, &self);
     record_vote(p, &n->addr, &self);
     send_vote(n, p, false);
     p->members_sent = p->nmembers;
