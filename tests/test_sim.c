@@ -130,6 +130,24 @@ static void test_loss_and_healed_partition_still_commit(void)
     free(out);
 }
 
+static void test_crashed_nodes_restart_and_nothing_conflicts(void)
+{
+    sim_config c;
+    sim_config_default(&c);
+    c.nodes = 60;
+    c.txs = 150;
+    c.rate = 15;
+    c.new_fraction = 0.5;
+    c.ncrashes = 1;
+    c.crashes[0] = (sim_crash){2000, 5000, 0.1};
+    char *out = run(&c);
+    CHECK(field(out, "crashes") >= 4);
+    CHECK(field(out, "dropped_node_down") > 0);
+    CHECK(field(out, "committed") >= 100);
+    CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
+    free(out);
+}
+
 static void test_malformed_or_unknown_message_is_dropped_and_counted(void)
 {
     ec_node_config cfg;
@@ -172,6 +190,7 @@ int main(void)
     RUN(test_same_seed_same_bytes);
     RUN(test_double_spend_never_commits_twice_across_100_seeds);
     RUN(test_loss_and_healed_partition_still_commit);
+    RUN(test_crashed_nodes_restart_and_nothing_conflicts);
     RUN(test_malformed_or_unknown_message_is_dropped_and_counted);
     return TEST_REPORT("sim");
 }

@@ -39,6 +39,8 @@ typedef struct ec_node_config {
     uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
     unsigned pending_max;     /* transactions in flight at once (4096) */
     unsigned outbox_max;      /* queued outbound messages (65536) */
+    bool verify_signatures;   /* check transaction signatures (true; the simulator
+                                 may turn it off for very large runs) */
 } ec_node_config;
 
 /* Fills the defaults above. */

@@ -44,6 +44,20 @@ static const char *apply(sim_config *c, const char *k, char *v)
         c->partitions[c->npartitions++] = (sim_partition){(uint64_t)(a * 1000), (uint64_t)(b * 1000), f};
         return NULL;
     }
+    if (!strcmp(k, "crash")) {
+        double f;
+        if (sscanf(v, "%lf %lf %lf", &a, &b, &f) != 3 || a < 0 || b <= a || f <= 0 || f >= 1)
+            return "crash must be 'START_S END_S FRACTION' with 0 < FRACTION < 1";
+        if (c->ncrashes == SIM_PARTITIONS_MAX) return "too many crash periods";
+        c->crashes[c->ncrashes++] = (sim_crash){(uint64_t)(a * 1000), (uint64_t)(b * 1000), f};
+        return NULL;
+    }
+    if (!strcmp(k, "verify_signatures")) {
+        if (!strcmp(v, "true")) c->node.verify_signatures = true;
+        else if (!strcmp(v, "false")) c->node.verify_signatures = false;
+        else return "verify_signatures must be true or false";
+        return NULL;
+    }
     if (!strcmp(k, "witness")) {
         if (!strcmp(v, "true")) c->node.witness = true;
         else if (!strcmp(v, "false")) c->node.witness = false;

@@ -196,6 +196,44 @@ static void on_commit(void *arg, ec_node *node, uint64_t now, const ec_id *tx_id
     sim_workload_on_commit(s, sim_node_of(s, ec_node_addr(node)), tx_id, tx);
 }
 
+static void fill_peers(sim *s, uint32_t i);
+
+static ec_err start_node(sim *s, uint32_t i)
+{
+    sim_node *sn = &s->nodes[i];
+    if (ec_node_new(&sn->node, &s->cfg.node, &s->addrs[i], sn->store, &sn->rng) != EC_OK)
+        return EC_ERR_NOMEM;
+    ec_node_on_commit(sn->node, on_commit, s);
+    sn->tick_at_us = UINT64_MAX;
+    fill_peers(s, i);
+    return EC_OK;
+}
+
+void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
+{
+    for (int t = 0; t < EC_MSG_TYPE_END; t++) acc->sent[t] += st->sent[t];
+    acc->sent_bytes += st->sent_bytes;
+    acc->dropped_malformed += st->dropped_malformed;
+    acc->timed_out += st->timed_out;
+}
+
+/* Crash schedule: each period takes down a seeded random share of nodes. */
+static void schedule_crashes(sim *s)
+{
+    for (unsigned c = 0; c < s->cfg.ncrashes; c++) {
+        const sim_crash *k = &s->cfg.crashes[c];
+        uint32_t count = (uint32_t)(k->fraction * s->cfg.nodes);
+        for (uint32_t j = 0; j < count; j++) {
+            uint32_t i = (uint32_t)ec_rng_below(&s->rng, s->cfg.nodes);
+            ev e = {.t_us = k->start_ms * 1000, .kind = EV_CRASH, .node = i};
+            sim_push(s, &e);
+            e.t_us = k->end_ms * 1000;
+            e.kind = EV_RESTART;
+            sim_push(s, &e);
+        }
+    }
+}
+
 static void fill_peers(sim *s, uint32_t i)
 {
     /* Ideal XOR buckets: bucket j holds up to bucket_size random nodes among
@@ -222,10 +260,10 @@ static void fill_peers(sim *s, uint32_t i)
 static void csv_row(sim *s, FILE *csv, uint64_t sec)
 {
     uint64_t msgs = 0, done = 0;
-    for (unsigned i = 0; i < s->cfg.nodes; i++) {
-        const ec_node_stats *st = ec_node_stats_get(s->nodes[i].node);
-        for (int t = 1; t < EC_MSG_TYPE_END; t++) msgs += st->sent[t];
-    }
+    ec_node_stats acc = s->retired;
+    for (unsigned i = 0; i < s->cfg.nodes; i++)
+        if (s->nodes[i].node) sim_stats_add(&acc, ec_node_stats_get(s->nodes[i].node));
+    for (int t = 1; t < EC_MSG_TYPE_END; t++) msgs += acc.sent[t];
     for (size_t i = 0; i < s->ntxs; i++) done += s->txs[i].done;
     fprintf(csv, "%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)sec,
             (unsigned long long)s->submitted, (unsigned long long)done, (unsigned long long)msgs,
@@ -251,13 +289,11 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         sim_node *sn = &s.nodes[i];
         g_hash_table_insert(s.index, &s.addrs[i], GSIZE_TO_POINTER((size_t)i + 1));
         ec_rng_seed(&sn->rng, c->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
-        if (ec_store_mem_open(&sn->store) != EC_OK ||
-            ec_node_new(&sn->node, &c->node, &s.addrs[i], sn->store, &sn->rng) != EC_OK)
-            return EC_ERR_NOMEM;
-        ec_node_on_commit(sn->node, on_commit, &s);
-        sn->tick_at_us = UINT64_MAX;
+        if (ec_store_mem_open(&sn->store) != EC_OK) return EC_ERR_NOMEM;
     }
-    for (unsigned i = 0; i < c->nodes; i++) fill_peers(&s, i);
+    for (unsigned i = 0; i < c->nodes; i++)
+        if (start_node(&s, i) != EC_OK) return EC_ERR_NOMEM;
+    schedule_crashes(&s);
     s.tx_by_id = g_hash_table_new_full(hash_id, eq_id, free, NULL);
     s.decided = g_hash_table_new_full(hash_id, eq_id, free, free);
     sim_workload_schedule(&s);
@@ -279,7 +315,9 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         uint64_t now_ms = s.now_us / 1000;
         switch (e.kind) {
         case EV_DELIVER:
-            if (partitioned(&s, e.from, e.node)) {
+            if (s.nodes[e.node].down) {
+                s.dropped_down++;
+            } else if (partitioned(&s, e.from, e.node)) {
                 s.dropped_partition++;
             } else {
                 s.delivered++;
@@ -288,8 +326,21 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
             }
             free(e.data);
             break;
+        case EV_CRASH:
+            if (s.nodes[e.node].down) break;
+            s.nodes[e.node].down = true;
+            s.crashes++;
+            sim_stats_add(&s.retired, ec_node_stats_get(s.nodes[e.node].node));
+            ec_node_free(s.nodes[e.node].node);
+            s.nodes[e.node].node = NULL;
+            break;
+        case EV_RESTART:
+            if (!s.nodes[e.node].down) break;
+            s.nodes[e.node].down = false;
+            if (start_node(&s, e.node) != EC_OK) return EC_ERR_NOMEM;
+            break;
         case EV_TICK:
-            if (s.nodes[e.node].tick_at_us != e.t_us) break; /* superseded */
+            if (s.nodes[e.node].down || s.nodes[e.node].tick_at_us != e.t_us) break;
             s.nodes[e.node].tick_at_us = UINT64_MAX;
             ec_node_tick(s.nodes[e.node].node, now_ms);
             flush(&s, e.node);
@@ -310,7 +361,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     sim_report(&s, out, (double)(w1.tv_sec - w0.tv_sec) + (w1.tv_nsec - w0.tv_nsec) / 1e9);
 
     for (unsigned i = 0; i < c->nodes; i++) {
-        ec_node_free(s.nodes[i].node);
+        if (s.nodes[i].node) ec_node_free(s.nodes[i].node);
         ec_store_close(s.nodes[i].store);
     }
     for (size_t i = 0; i < s.nheap; i++) free(s.heap[i].data);

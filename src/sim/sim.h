@@ -26,6 +26,14 @@ typedef struct sim_partition {
     double fraction; /* nodes [0, fraction*N) in address order vs the rest */
 } sim_partition;
 
+/* A share of the nodes (chosen by the seed) is down from start to end: it
+ * receives nothing, sends nothing, runs no timers, and comes back with its
+ * store but without its in-flight state (a process restart). */
+typedef struct sim_crash {
+    uint64_t start_ms, end_ms;
+    double fraction;
+} sim_crash;
+
 typedef struct sim_config {
     uint64_t seed;
     unsigned nodes;
@@ -35,6 +43,8 @@ typedef struct sim_config {
     double loss, dup;
     sim_partition partitions[SIM_PARTITIONS_MAX];
     unsigned npartitions;
+    sim_crash crashes[SIM_PARTITIONS_MAX];
+    unsigned ncrashes;
     /* workload */
     unsigned txs;            /* transactions to submit */
     double rate;             /* per simulated second */

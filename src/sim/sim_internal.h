@@ -9,7 +9,7 @@
 #include "ledger/store.h"
 #include "sim/sim.h"
 
-typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT } ev_kind;
+typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART } ev_kind;
 
 typedef struct ev {
     uint64_t t_us;
@@ -26,7 +26,7 @@ typedef struct sim_node {
     ec_store *store;
     ec_rng rng;
     uint64_t tick_at_us; /* scheduled tick, UINT64_MAX if none */
-    uint32_t group;      /* partition side, recomputed per message */
+    bool down;           /* crashed: receives, sends and ticks nothing */
 } sim_node;
 
 /* A transaction of the workload, and what became of it. */
@@ -64,7 +64,8 @@ typedef struct sim {
     /* live tokens for transfers: token, head tx id, owner client, busy */
     struct live { ec_id token, head; uint32_t owner; bool busy; } *live;
     size_t nlive, caplive;
-    uint64_t delivered, lost, dropped_partition;
+    uint64_t delivered, lost, dropped_partition, dropped_down, crashes;
+    ec_node_stats retired; /* counters of node instances that crashed */
 } sim;
 
 /* sim.c */
@@ -79,5 +80,7 @@ void sim_workload_submit(sim *s, const ev *e);
 void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_tx *tx);
 /* sim_report.c */
 void sim_report(sim *s, FILE *out, double wall_s);
+/* Adds a node's counters to acc. */
+void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st);
 
 #endif

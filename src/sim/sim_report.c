@@ -50,14 +50,12 @@ void sim_report(sim *s, FILE *out, double wall_s)
     qsort(lat, nl, sizeof *lat, cmp_u64);
     qsort(first, nl, sizeof *first, cmp_u64);
 
-    uint64_t sent[EC_MSG_TYPE_END] = {0}, bytes = 0, total = 0, malformed = 0, timed_out = 0;
-    for (unsigned i = 0; i < c->nodes; i++) {
-        const ec_node_stats *st = ec_node_stats_get(s->nodes[i].node);
-        for (int t = 1; t < EC_MSG_TYPE_END; t++) sent[t] += st->sent[t];
-        bytes += st->sent_bytes;
-        malformed += st->dropped_malformed;
-        timed_out += st->timed_out;
-    }
+    ec_node_stats acc = s->retired;
+    for (unsigned i = 0; i < c->nodes; i++)
+        if (s->nodes[i].node) sim_stats_add(&acc, ec_node_stats_get(s->nodes[i].node));
+    const uint64_t *sent = acc.sent;
+    uint64_t bytes = acc.sent_bytes, total = 0, malformed = acc.dropped_malformed,
+             timed_out = acc.timed_out;
     for (int t = 1; t < EC_MSG_TYPE_END; t++) total += sent[t];
 
     ec_blake3 h;
@@ -85,7 +83,8 @@ void sim_report(sim *s, FILE *out, double wall_s)
     fprintf(out, "  \"consensus\": {\"w\": %u, \"quorum\": %u, \"vote_threshold\": %d, "
             "\"bucket_size\": %u, \"witness\": %s},\n", c->node.w, c->node.quorum,
             c->node.vote_threshold, c->node.bucket_size, c->node.witness ? "true" : "false");
-    fprintf(out, "  \"signatures\": \"verified\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n");
+    fprintf(out, "  \"signatures\": \"%s\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n",
+            c->node.verify_signatures ? "verified" : "skipped");
     fprintf(out, "  \"submitted\": %llu,\n  \"double_spend_pairs\": %llu,\n  \"committed\": %zu,\n"
             "  \"partially_committed\": %zu,\n  \"conflicting_commits\": %llu,\n  \"timed_out\": %llu,\n",
             (unsigned long long)s->submitted, (unsigned long long)s->double_spends, nl, partial,
@@ -105,9 +104,10 @@ void sim_report(sim *s, FILE *out, double wall_s)
         fprintf(out, "\"%s\": %llu%s", ec_msg_type_name((ec_msg_type)t), (unsigned long long)sent[t],
                 t + 1 < EC_MSG_TYPE_END ? ", " : "},\n");
     fprintf(out, "  \"delivered\": %llu,\n  \"lost\": %llu,\n  \"dropped_by_partition\": %llu,\n"
-            "  \"dropped_malformed\": %llu,\n",
+            "  \"dropped_node_down\": %llu,\n  \"crashes\": %llu,\n  \"dropped_malformed\": %llu,\n",
             (unsigned long long)s->delivered, (unsigned long long)s->lost,
-            (unsigned long long)s->dropped_partition, (unsigned long long)malformed);
+            (unsigned long long)s->dropped_partition, (unsigned long long)s->dropped_down,
+            (unsigned long long)s->crashes, (unsigned long long)malformed);
     fprintf(out, "  \"simulated_seconds\": %.3f,\n  \"events\": %llu,\n  \"events_per_second\": %.0f,\n"
             "  \"wall_seconds\": %.3f,\n  \"peak_rss_mb\": %.1f,\n  \"digest\": \"%s\"\n}\n",
             s->now_us / 1e6, (unsigned long long)s->events, wall_s > 0 ? (double)s->events / wall_s : 0,

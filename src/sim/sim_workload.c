@@ -57,6 +57,10 @@ static void finish_tx(sim *s, sim_tx *t, uint32_t at)
     *key = t->id;
     g_hash_table_insert(s->tx_by_id, key, GSIZE_TO_POINTER((size_t)(t - s->txs) + 1));
     s->submitted++;
+    /* A crashed node takes no submissions: the client tries the next one. */
+    for (uint32_t tries = 0; s->nodes[at].down && tries < s->cfg.nodes; tries++)
+        at = (at + 1) % s->cfg.nodes;
+    t->at_node = at;
     ec_node_submit(s->nodes[at].node, s->now_us / 1000, &t->tx);
     sim_after_node(s, at);
 }
