@@ -188,7 +188,7 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
 {
     if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
     lk->in_flight = false;
-    ec_id before = lk->best[0];
+    bool nearer = false; /* did the answer name anyone nearer than its sender? */
     for (int i = 0; i < m->u.peers.n; i++) {
         const ec_id *id = &m->u.peers.peers[i];
         ec_peers_add(n->peers, id); /* learn it if its bucket has room */
@@ -207,12 +207,13 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
         }
         lk->best[k] = *id;
         lk->queried[k] = ec_id_cmp(id, &n->addr) == 0;
+        nearer |= ec_id_cmp_distance(&lk->target, id, from) < 0;
     }
     /* Greedy: a node answers with its own w nearest, and its view near the
-     * target is dense when it is near the target itself. If the answer of
-     * the nearest node we asked brought nobody nearer, that answer is the
-     * neighborhood; stop instead of asking all w in turn. */
-    if (ec_id_cmp(&lk->best[0], &before) == 0 && ec_id_cmp(&lk->asked, &lk->best[0]) == 0) {
+     * target is dense when it is near the target itself. An answer that
+     * names nobody nearer than its sender is the neighborhood: stop instead
+     * of asking all w in turn (also when a nearer node's query was lost). */
+    if (!nearer) {
         lk->done = true;
         return;
     }

@@ -56,7 +56,6 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
 {
     ec_tx tx;
     ec_id id;
-    (void)from;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||
         (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, NULL) != EC_OK)) {
         n->stats.dropped_malformed++;
@@ -74,6 +73,17 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
     memcpy(p->bytes, bytes, len);
     p->len = len;
     p->have_tx = true;
+    /* The coordinator sends the member list just before the transaction;
+     * a transaction with no list and no votes yet comes from the
+     * coordinator, and its list was lost: ask it again at once (a member
+     * without the list cannot reach the other neighborhoods). */
+    if (!p->have_members && p->nvotes == 0) {
+        ec_msg q;
+        q.type = EC_MSG_FIND_PEERS;
+        q.u.find_peers.target = id;
+        q.u.find_peers.want = EC_MSG_PEERS_MAX;
+        node_send(n, from, &q);
+    }
     node_try_vote(n, now, p);
 }
 
