@@ -203,23 +203,26 @@ static void send_vote(ec_node *n, const ptx *p, bool only_silent)
     }
 }
 
-/* Returns true if this voter was not heard from before on this tx. */
-static bool record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
+/* What record_vote saw: a voter new on this tx, a newer version of a known
+ * voter's vote (a re-send), or nothing new. */
+typedef enum { VOTE_NEW, VOTE_NEWER, VOTE_SAME } vote_seen;
+
+static vote_seen record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
 {
     for (size_t v = 0; v < p->nvotes; v++) {
         voter_vote *e = &p->votes[v];
         if (ec_id_cmp(&e->voter, voter) != 0) continue;
-        if (m->u.vote.version < e->version) return false; /* keep only the newest */
+        if (m->u.vote.version <= e->version) return VOTE_SAME; /* keep only the newest */
         e->version = m->u.vote.version;
         e->n = m->u.vote.n;
         memcpy(e->tokens, m->u.vote.tokens, sizeof e->tokens);
         memcpy(e->votes, m->u.vote.votes, sizeof e->votes);
-        return false;
+        return VOTE_NEWER;
     }
     if (p->nvotes == p->capvotes) {
         size_t cap = p->capvotes ? 2 * p->capvotes : 8;
         voter_vote *nv = realloc(p->votes, cap * sizeof *nv);
-        if (nv == NULL) return false;
+        if (nv == NULL) return VOTE_SAME;
         p->votes = nv;
         p->capvotes = cap;
     }
@@ -229,7 +232,7 @@ static bool record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
     e->n = m->u.vote.n;
     memcpy(e->tokens, m->u.vote.tokens, sizeof e->tokens);
     memcpy(e->votes, m->u.vote.votes, sizeof e->votes);
-    return true;
+    return VOTE_NEW;
 }
 
 /* Our vote, to one voter who did not have it (views of a neighborhood
@@ -376,16 +379,16 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         if (p == NULL) return;
     }
     add_member(p, from);
-    bool is_new = record_vote(p, from, m);
+    vote_seen seen = record_vote(p, from, m);
     /* A voter that has not got our vote gets it now: one that was not on
-     * our list, or one that sends its vote again (it re-sends only to the
-     * members it has not heard from: ours was lost). */
-    if (p->voted) {
+     * our list, or one that re-sends (a higher version: it re-sends only to
+     * the members it has not heard from, so ours was lost). An echo carries
+     * no new version, so echoes are never answered: no ping-pong. */
+    if (p->voted && seen != VOTE_SAME) {
         bool sent_before = false;
         for (size_t k = 0; k < p->nmembers && !sent_before; k++)
             sent_before = ec_id_cmp(&p->members[k], from) == 0 && p->members_sent > k;
-        /* version > 1: the voter is re-sending, so it misses votes. */
-        if (!is_new || !sent_before || m->u.vote.version > 1) echo_vote(n, p, from);
+        if (seen == VOTE_NEWER || !sent_before || m->u.vote.version > 1) echo_vote(n, p, from);
     }
     if (!p->have_tx) {
         /* Votes for a transaction we have not seen: ask the voter for it. */
