@@ -223,17 +223,15 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
 /* All lookups done: send the transaction and the member list to everyone. */
 static void dispatch(ec_node *n, uint64_t now, ptx *p)
 {
-    p->nmembers = 0;
     for (int l = 0; l < p->nlk; l++)
-        for (size_t i = 0; i < p->lk[l].nbest; i++) {
-            bool dup = false;
-            for (size_t k = 0; k < p->nmembers; k++)
-                dup |= ec_id_cmp(&p->members[k], &p->lk[l].best[i]) == 0;
-            if (!dup && p->nmembers < NODE_MEMBERS_MAX) p->members[p->nmembers++] = p->lk[l].best[i];
-        }
+        for (size_t i = 0; i < p->lk[l].nbest; i++) node_add_member(p, &p->lk[l].best[i]);
     p->have_members = true;
     p->dispatched = true;
     node_lookups_forget(n, p);
+    /* The lookups are done with: their memory goes now, not at the deadline. */
+    free(p->lk);
+    p->lk = NULL;
+    p->nlk = 0;
     ec_msg m;
     m.type = EC_MSG_PEERS;
     m.u.peers.target = p->id;
@@ -289,6 +287,8 @@ ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
         p->len = len;
         p->have_tx = true;
     }
+    p->lk = calloc(NODE_LOOKUPS_MAX, sizeof *p->lk);
+    if (p->lk == NULL) return EC_ERR_NOMEM;
     p->nlk = 0;
     for (int i = 0; i < tx->n_mappings; i++) lookup_start(n, &p->lk[p->nlk++], &tx->mappings[i].token);
     if (n->cfg.witness) lookup_start(n, &p->lk[p->nlk++], &id);

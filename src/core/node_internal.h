@@ -44,11 +44,11 @@ typedef struct ptx {
     uint64_t created, deadline, next_resend;
     /* Coordinator (the node it was submitted to). */
     bool coordinator, dispatched;
-    lookup lk[NODE_LOOKUPS_MAX];
+    lookup *lk; /* NODE_LOOKUPS_MAX of them, allocated for coordinators only */
     int nlk;
     /* Members of every neighborhood involved, as far as this node knows. */
-    ec_id members[NODE_MEMBERS_MAX];
-    size_t nmembers;
+    ec_id *members; /* grows up to NODE_MEMBERS_MAX */
+    size_t nmembers, capmembers;
     bool have_members;
     /* This node's role and vote per mapping. */
     bool member_of[EC_TX_MAPPINGS_MAX];
@@ -96,6 +96,8 @@ void node_lookups_forget(ec_node *n, const ptx *p);
 
 /* node_vote.c */
 ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now);
+/* Adds id to p's member list unless it is there or the list is full. */
+void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len);
 void node_on_members(ec_node *n, uint64_t now, const ec_msg *m);

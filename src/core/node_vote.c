@@ -22,6 +22,8 @@ void node_ptx_free(void *v)
 {
     ptx *p = v;
     free(p->votes);
+    free(p->members);
+    free(p->lk);
     free(p);
 }
 
@@ -45,11 +47,20 @@ ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now)
     return p;
 }
 
-static void add_member(ptx *p, const ec_id *id)
+void node_add_member(ptx *p, const ec_id *id)
 {
     for (size_t k = 0; k < p->nmembers; k++)
         if (ec_id_cmp(&p->members[k], id) == 0) return;
-    if (p->nmembers < NODE_MEMBERS_MAX) p->members[p->nmembers++] = *id;
+    if (p->nmembers == NODE_MEMBERS_MAX) return;
+    if (p->nmembers == p->capmembers) {
+        size_t cap = p->capmembers ? 2 * p->capmembers : 16;
+        if (cap > NODE_MEMBERS_MAX) cap = NODE_MEMBERS_MAX;
+        ec_id *m = realloc(p->members, cap * sizeof *m);
+        if (m == NULL) return;
+        p->members = m;
+        p->capmembers = cap;
+    }
+    p->members[p->nmembers++] = *id;
 }
 
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len)
@@ -96,7 +107,7 @@ void node_on_members(ec_node *n, uint64_t now, const ec_msg *m)
         if (p == NULL) return;
     }
     size_t before = p->nmembers;
-    for (int i = 0; i < m->u.peers.n; i++) add_member(p, &m->u.peers.peers[i]);
+    for (int i = 0; i < m->u.peers.n; i++) node_add_member(p, &m->u.peers.peers[i]);
     p->have_members = true;
     if (p->voted) {
         /* We voted before the list came: the members it adds get our vote. */
@@ -327,7 +338,7 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
         /* Our own view of our neighborhood joins the coordinator's list:
          * a member it missed still gets our vote. */
         if (p->member_of[i])
-            for (size_t k = 0; k < nn; k++) add_member(p, &near[k]);
+            for (size_t k = 0; k < nn; k++) node_add_member(p, &near[k]);
     }
     if (!member) return;
     for (int i = 0; i < p->tx.n_mappings; i++)
@@ -378,7 +389,7 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         p = node_ptx_get(n, &m->u.vote.tx_id, true, now);
         if (p == NULL) return;
     }
-    add_member(p, from);
+    node_add_member(p, from);
     vote_seen seen = record_vote(p, from, m);
     /* A voter that has not got our vote gets it now: one that was not on
      * our list, or one that re-sends (a higher version: it re-sends only to
