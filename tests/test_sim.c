@@ -148,6 +148,51 @@ static void test_crashed_nodes_restart_and_nothing_conflicts(void)
     free(out);
 }
 
+static void test_one_peer_cannot_fill_the_pending_table(void)
+{
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.pending_max = 100;
+    cfg.pending_per_peer_max = 30;
+    ec_store *s;
+    ec_rng rng;
+    ec_node *n;
+    ec_id self = {{1}}, flood = {{2}}, other = {{3}};
+    ec_rng_seed(&rng, 1);
+    CHECK_EQ_INT(ec_store_mem_open(&s), EC_OK);
+    CHECK_EQ_INT(ec_node_new(&n, &cfg, &self, s, &rng), EC_OK);
+    /* Votes on transactions nobody has seen each open a pending entry. */
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_VOTE;
+    m.u.vote.version = 1;
+    m.u.vote.n = 1;
+    m.u.vote.votes[0] = 1;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    for (int i = 0; i < 200; i++) {
+        m.u.vote.tx_id.b[0] = (uint8_t)i;
+        m.u.vote.tx_id.b[1] = (uint8_t)(i >> 8);
+        ec_msg_encode(&m, buf, sizeof buf, &len);
+        ec_node_recv(n, 0, &flood, buf, len);
+    }
+    CHECK_EQ_INT(ec_node_pending(n), 30);
+    CHECK_EQ_INT(ec_node_stats_get(n)->dropped_peer_share, 170);
+    m.u.vote.tx_id.b[2] = 0xee;
+    ec_msg_encode(&m, buf, sizeof buf, &len);
+    ec_node_recv(n, 0, &other, buf, len);
+    CHECK_EQ_INT(ec_node_pending(n), 31); /* another peer still gets in */
+    /* When the flood's entries time out, its share is free again. */
+    ec_node_tick(n, cfg.tx_timeout_ms + 1);
+    CHECK_EQ_INT(ec_node_pending(n), 0);
+    m.u.vote.tx_id.b[2] = 0xef;
+    ec_msg_encode(&m, buf, sizeof buf, &len);
+    ec_node_recv(n, cfg.tx_timeout_ms + 2, &flood, buf, len);
+    CHECK_EQ_INT(ec_node_pending(n), 1);
+    ec_node_free(n);
+    ec_store_close(s);
+}
+
 static void test_malformed_or_unknown_message_is_dropped_and_counted(void)
 {
     ec_node_config cfg;
@@ -191,6 +236,7 @@ int main(void)
     RUN(test_double_spend_never_commits_twice_across_100_seeds);
     RUN(test_loss_and_healed_partition_still_commit);
     RUN(test_crashed_nodes_restart_and_nothing_conflicts);
+    RUN(test_one_peer_cannot_fill_the_pending_table);
     RUN(test_malformed_or_unknown_message_is_dropped_and_counted);
     return TEST_REPORT("sim");
 }

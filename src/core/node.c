@@ -19,6 +19,7 @@ void ec_node_config_default(ec_node_config *c)
     c->lookup_timeout_ms = 500;
     c->tx_timeout_ms = 60000;
     c->pending_max = 4096;
+    c->pending_per_peer_max = 512;
     c->outbox_max = 65536;
     c->verify_signatures = true;
 }
@@ -36,7 +37,8 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
 {
     if (out == NULL || cfg == NULL || addr == NULL || store == NULL || rng == NULL)
         return EC_ERR_ARG;
-    if (cfg->w < 1 || cfg->w > NODE_W_MAX || cfg->quorum > cfg->w || cfg->pending_max < 1)
+    if (cfg->w < 1 || cfg->w > NODE_W_MAX || cfg->quorum > cfg->w || cfg->pending_max < 1 ||
+        cfg->pending_per_peer_max < 1)
         return EC_ERR_ARG;
     ec_node *n = calloc(1, sizeof *n);
     if (n == NULL) return EC_ERR_NOMEM;
@@ -53,6 +55,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
     n->cast = g_hash_table_new_full(hash_id, eq_id, free, free);
     n->outbox = g_queue_new();
     n->lookups = g_hash_table_new_full(hash_id, eq_id, free, NULL);
+    n->per_peer = g_hash_table_new_full(hash_id, eq_id, free, NULL);
     n->next_due = UINT64_MAX;
     *out = n;
     return EC_OK;
@@ -62,7 +65,8 @@ void ec_node_free(ec_node *n)
 {
     if (n == NULL) return;
     g_hash_table_destroy(n->lookups);
-    g_hash_table_destroy(n->pending);
+    g_hash_table_destroy(n->pending); /* before per_peer: ptx frees count down */
+    g_hash_table_destroy(n->per_peer);
     g_hash_table_destroy(n->cast);
     g_queue_free_full(n->outbox, free);
     ec_peers_free(n->peers);
@@ -324,7 +328,7 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
             }
     }
     /* Else a member list for a transaction (target = tx id). */
-    node_on_members(n, now, m);
+    node_on_members(n, now, from, m);
 }
 
 static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)

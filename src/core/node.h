@@ -38,6 +38,7 @@ typedef struct ec_node_config {
     uint64_t lookup_timeout_ms; /* a lookup query unanswered this long has failed (500) */
     uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
     unsigned pending_max;     /* transactions in flight at once (4096) */
+    unsigned pending_per_peer_max; /* of those, started by one peer's messages (512) */
     unsigned outbox_max;      /* queued outbound messages (65536) */
     bool verify_signatures;   /* check transaction signatures (true; the simulator
                                  may turn it off for very large runs) */
@@ -55,6 +56,7 @@ typedef struct ec_node_stats {
     uint64_t dropped_unexpected;  /* decoded, but nothing to do with it */
     uint64_t dropped_outbox_full;
     uint64_t dropped_pending_full;
+    uint64_t dropped_peer_share;  /* a peer's messages hold its whole share of pending */
     uint64_t submitted;
     uint64_t committed;
     uint64_t timed_out;

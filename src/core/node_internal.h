@@ -37,6 +37,9 @@ typedef struct lookup {
 /* A transaction this node is working on. */
 typedef struct ptx {
     ec_id id;
+    struct ec_node *node; /* owner, for the per-peer count at free */
+    bool has_creator;
+    ec_id creator;        /* the peer whose message created it (fair limits) */
     bool have_tx;
     ec_tx tx;
     uint8_t bytes[EC_TX_MAX_LEN];
@@ -78,6 +81,7 @@ struct ec_node {
     GHashTable *cast;    /* BLAKE3(token || prev) -> tx id voted +1 (sticky) */
     GQueue *outbox;      /* outmsg* */
     GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
+    GHashTable *per_peer; /* peer id -> pending transactions its messages created */
     ec_node_stats stats;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
     ec_node_commit_fn on_commit;
@@ -95,12 +99,16 @@ size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, s
 void node_lookups_forget(ec_node *n, const ptx *p);
 
 /* node_vote.c */
+/* Finds p; with create, makes it (creator: the peer whose message asks for
+ * it, NULL for a local submission), within pending_max and the creator's
+ * share pending_per_peer_max. */
 ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now);
+ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t now);
 /* Adds id to p's member list unless it is there or the list is full. */
 void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len);
-void node_on_members(ec_node *n, uint64_t now, const ec_msg *m);
+void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);

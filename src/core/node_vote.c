@@ -21,6 +21,17 @@ static void echo_vote(ec_node *n, const ptx *p, const ec_id *to);
 void node_ptx_free(void *v)
 {
     ptx *p = v;
+    if (p->has_creator) {
+        guint held = GPOINTER_TO_UINT(g_hash_table_lookup(p->node->per_peer, &p->creator));
+        if (held <= 1) g_hash_table_remove(p->node->per_peer, &p->creator);
+        else {
+            ec_id *k = malloc(sizeof *k);
+            if (k) {
+                *k = p->creator;
+                g_hash_table_replace(p->node->per_peer, k, GUINT_TO_POINTER(held - 1));
+            }
+        }
+    }
     free(p->votes);
     free(p->members);
     free(p->lk);
@@ -31,17 +42,39 @@ ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now)
 {
     ptx *p = g_hash_table_lookup(n->pending, id);
     if (p || !create) return p;
+    return node_ptx_new(n, id, NULL, now);
+}
+
+ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t now)
+{
     if (g_hash_table_size(n->pending) >= n->cfg.pending_max) {
         n->stats.dropped_pending_full++;
         return NULL;
     }
-    p = calloc(1, sizeof *p);
+    guint held = creator ? GPOINTER_TO_UINT(g_hash_table_lookup(n->per_peer, creator)) : 0;
+    if (creator && held >= n->cfg.pending_per_peer_max) {
+        n->stats.dropped_peer_share++;
+        return NULL;
+    }
+    ptx *p = calloc(1, sizeof *p);
     if (p == NULL) return NULL;
     p->id = *id;
+    p->node = n;
     p->created = now;
     p->deadline = now + n->cfg.tx_timeout_ms;
     p->next_resend = now + n->cfg.resend_ms;
     for (int i = 0; i < EC_TX_MAPPINGS_MAX; i++) p->my_vote[i] = NODE_VOTE_UNSET;
+    if (creator) {
+        ec_id *k = malloc(sizeof *k);
+        if (k == NULL) {
+            free(p);
+            return NULL;
+        }
+        *k = *creator;
+        g_hash_table_replace(n->per_peer, k, GUINT_TO_POINTER(held + 1));
+        p->has_creator = true;
+        p->creator = *creator;
+    }
     g_hash_table_insert(n->pending, &p->id, p);
     if (p->next_resend < n->next_due) n->next_due = p->next_resend;
     return p;
@@ -78,7 +111,7 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
         n->stats.dropped_unexpected++; /* already committed and forgotten */
         return;
     }
-    if (p == NULL) p = node_ptx_get(n, &id, true, now);
+    if (p == NULL) p = node_ptx_new(n, &id, from, now);
     if (p == NULL || p->have_tx) return;
     p->tx = tx;
     memcpy(p->bytes, bytes, len);
@@ -98,12 +131,12 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
     node_try_vote(n, now, p);
 }
 
-void node_on_members(ec_node *n, uint64_t now, const ec_msg *m)
+void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
     ptx *p = node_ptx_get(n, &m->u.peers.target, false, now);
     if (p == NULL) {
         if (ec_store_has_tx(n->store, &m->u.peers.target)) return;
-        p = node_ptx_get(n, &m->u.peers.target, true, now);
+        p = node_ptx_new(n, &m->u.peers.target, from, now);
         if (p == NULL) return;
     }
     size_t before = p->nmembers;
@@ -386,7 +419,7 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
             answer_decided(n, from, &m->u.vote.tx_id);
             return;
         }
-        p = node_ptx_get(n, &m->u.vote.tx_id, true, now);
+        p = node_ptx_new(n, &m->u.vote.tx_id, from, now);
         if (p == NULL) return;
     }
     node_add_member(p, from);
