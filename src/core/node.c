@@ -6,6 +6,7 @@
 
 #include "core/node_internal.h"
 #include "crypto/blake3.h"
+#include "ledger/idhash.h"
 #include "ledger/validate.h"
 
 void ec_node_config_default(ec_node_config *c)
@@ -23,14 +24,6 @@ void ec_node_config_default(ec_node_config *c)
     c->outbox_max = 65536;
     c->verify_signatures = true;
 }
-
-static guint hash_id(gconstpointer a)
-{
-    const uint8_t *b = a;
-    return (guint)b[0] | (guint)b[1] << 8 | (guint)b[2] << 16 | (guint)b[3] << 24;
-}
-
-static gboolean eq_id(gconstpointer a, gconstpointer b) { return memcmp(a, b, EC_ID_LEN) == 0; }
 
 ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
                    ec_store *store, ec_rng *rng)
@@ -51,11 +44,11 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
         free(n);
         return err;
     }
-    n->pending = g_hash_table_new_full(hash_id, eq_id, NULL, node_ptx_free);
-    n->cast = g_hash_table_new_full(hash_id, eq_id, free, free);
+    n->pending = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, node_ptx_free);
+    n->cast = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, free);
     n->outbox = g_queue_new();
-    n->lookups = g_hash_table_new_full(hash_id, eq_id, free, NULL);
-    n->per_peer = g_hash_table_new_full(hash_id, eq_id, free, NULL);
+    n->lookups = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
+    n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->next_due = UINT64_MAX;
     *out = n;
     return EC_OK;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger/idhash.h"
 #include "ledger/store.h"
 
 typedef struct head_entry {
@@ -40,17 +41,6 @@ static gint cmp_id(gconstpointer a, gconstpointer b, gpointer unused)
 {
     (void)unused;
     return ec_id_cmp(a, b);
-}
-
-static guint hash_id(gconstpointer a)
-{
-    const uint8_t *b = a; /* ids are uniform hashes: any 4 bytes will do */
-    return (guint)b[0] | (guint)b[1] << 8 | (guint)b[2] << 16 | (guint)b[3] << 24;
-}
-
-static gboolean eq_id(gconstpointer a, gconstpointer b)
-{
-    return memcmp(a, b, EC_ID_LEN) == 0;
 }
 
 static ec_err log_push(mem *m, const undo *u)
@@ -205,7 +195,7 @@ ec_err ec_store_mem_open(ec_store **out)
     mem *m = calloc(1, sizeof *m);
     if (m == NULL) return EC_ERR_NOMEM;
     m->heads = g_tree_new_full(cmp_id, NULL, NULL, free);
-    m->txs = g_hash_table_new_full(hash_id, eq_id, NULL, free);
+    m->txs = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     m->store.vt = &mem_vt;
     m->store.impl = m;
     *out = &m->store;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "crypto/blake3.h"
+#include "ledger/idhash.h"
 #include "sim/sim_internal.h"
 
 void sim_config_default(sim_config *c)
@@ -23,14 +24,6 @@ void sim_config_default(sim_config *c)
     c->drain_ms = 60000;
     ec_node_config_default(&c->node);
 }
-
-static guint hash_id(gconstpointer a)
-{
-    const uint8_t *b = a;
-    return (guint)b[0] | (guint)b[1] << 8 | (guint)b[2] << 16 | (guint)b[3] << 24;
-}
-
-static gboolean eq_id(gconstpointer a, gconstpointer b) { return memcmp(a, b, EC_ID_LEN) == 0; }
 
 static bool ev_less(const ev *a, const ev *b)
 {
@@ -283,7 +276,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     s.addrs = malloc(c->nodes * sizeof *s.addrs);
     for (unsigned i = 0; i < c->nodes; i++) ec_rng_bytes(&s.rng, s.addrs[i].b, EC_ID_LEN);
     qsort(s.addrs, c->nodes, sizeof *s.addrs, (int (*)(const void *, const void *))ec_id_cmp);
-    s.index = g_hash_table_new(hash_id, eq_id);
+    s.index = g_hash_table_new(ec_idhash_hash, ec_idhash_equal);
     s.nodes = calloc(c->nodes, sizeof *s.nodes);
     for (unsigned i = 0; i < c->nodes; i++) {
         sim_node *sn = &s.nodes[i];
@@ -294,8 +287,8 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     for (unsigned i = 0; i < c->nodes; i++)
         if (start_node(&s, i) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
-    s.tx_by_id = g_hash_table_new_full(hash_id, eq_id, free, NULL);
-    s.decided = g_hash_table_new_full(hash_id, eq_id, free, free);
+    s.tx_by_id = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
+    s.decided = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, free);
     sim_workload_schedule(&s);
 
     uint64_t end_us = UINT64_MAX, last_progress = 0, next_row_us = 1000000;
