@@ -48,18 +48,19 @@ static ec_err set(ec_verdict *v, ec_rule r, int index)
     return EC_OK;
 }
 
-ec_err ec_validate_tx(ec_store *s, const ec_tx *tx, uint64_t now_ms, ec_verdict *v)
+/* The rules, for a transaction whose id the caller has computed. */
+static ec_err validate(ec_store *s, const ec_tx *tx, const ec_id *id, uint64_t now_ms,
+                       ec_verdict *v)
 {
-    ec_id key_hash[EC_TX_SIGS_MAX], id;
+    ec_id key_hash[EC_TX_SIGS_MAX];
     bool used[EC_TX_SIGS_MAX] = {false};
     int bad = -1;
 
     /* Stateless checks first: cheapest, and they need no store. */
-    if (ec_tx_id(tx, &id) != EC_OK) return set(v, EC_RULE_MALFORMED, -1);
     if (ec_tx_check_signatures(tx, &bad) != EC_OK) return set(v, EC_RULE_BAD_SIGNATURE, bad);
     if (tx->timestamp_ms > now_ms && tx->timestamp_ms - now_ms > EC_TX_FUTURE_MAX_MS)
         return set(v, EC_RULE_TIMESTAMP_FUTURE, -1);
-    if (ec_store_has_tx(s, &id)) return set(v, EC_RULE_ALREADY_COMMITTED, -1);
+    if (ec_store_has_tx(s, id)) return set(v, EC_RULE_ALREADY_COMMITTED, -1);
     for (int i = 0; i < tx->n_sigs; i++) ec_sign_keyhash(&key_hash[i], &tx->sigs[i].key);
 
     for (int m = 0; m < tx->n_mappings; m++) {
@@ -95,16 +96,24 @@ ec_err ec_validate_tx(ec_store *s, const ec_tx *tx, uint64_t now_ms, ec_verdict 
     return set(v, EC_RULE_OK, -1);
 }
 
+ec_err ec_validate_tx(ec_store *s, const ec_tx *tx, uint64_t now_ms, ec_verdict *v)
+{
+    ec_id id;
+    if (ec_tx_id(tx, &id) != EC_OK) return set(v, EC_RULE_MALFORMED, -1);
+    return validate(s, tx, &id, now_ms, v);
+}
+
 ec_err ec_ledger_apply_in_txn(ec_store *s, const ec_tx *tx, uint64_t now_ms,
                               ec_verdict *v, ec_id *id_out)
 {
     uint8_t buf[EC_TX_MAX_LEN];
     size_t len;
     ec_id id;
-    ec_err err = ec_validate_tx(s, tx, now_ms, v);
-    if (err || v->rule != EC_RULE_OK) return err;
-    if ((err = ec_tx_encode(tx, buf, sizeof buf, &len))) return err;
+    /* Encode once: the same bytes give the id the rules need and what is stored. */
+    if (ec_tx_encode(tx, buf, sizeof buf, &len) != EC_OK) return set(v, EC_RULE_MALFORMED, -1);
     ec_blake3_hash(buf, len, id.b);
+    ec_err err = validate(s, tx, &id, now_ms, v);
+    if (err || v->rule != EC_RULE_OK) return err;
     if (id_out) *id_out = id;
     if ((err = ec_store_put_tx(s, &id, buf, len))) return err;
     for (int m = 0; m < tx->n_mappings; m++) {
