@@ -22,6 +22,8 @@ void ec_node_config_default(ec_node_config *c)
     c->pending_max = 4096;
     c->pending_per_peer_max = 512;
     c->outbox_max = 65536;
+    c->catchup = true;
+    c->catchup_agree = 3;
     c->verify_signatures = true;
 }
 
@@ -31,7 +33,8 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
     if (out == NULL || cfg == NULL || addr == NULL || store == NULL || rng == NULL)
         return EC_ERR_ARG;
     if (cfg->w < 1 || cfg->w > NODE_W_MAX || cfg->quorum > cfg->w || cfg->pending_max < 1 ||
-        cfg->pending_per_peer_max < 1)
+        cfg->pending_per_peer_max < 1 || cfg->catchup_agree < 1 ||
+        cfg->catchup_agree > cfg->w)
         return EC_ERR_ARG;
     ec_node *n = calloc(1, sizeof *n);
     if (n == NULL) return EC_ERR_NOMEM;
@@ -49,6 +52,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
     n->outbox = g_queue_new();
     n->lookups = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
+    n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     n->next_due = UINT64_MAX;
     *out = n;
     return EC_OK;
@@ -61,6 +65,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->pending); /* before per_peer: ptx frees count down */
     g_hash_table_destroy(n->per_peer);
     g_hash_table_destroy(n->cast);
+    g_hash_table_destroy(n->catchup);
     g_queue_free_full(n->outbox, free);
     ec_peers_free(n->peers);
     free(n);
@@ -390,13 +395,20 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
     n->stats.recv[m.type]++;
     ec_peers_add(n->peers, from); /* whoever talks to us is a candidate peer */
     switch (m.type) {
-    case EC_MSG_TX: node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len); break;
+    case EC_MSG_TX:
+        if (g_hash_table_size(n->catchup) > 0) {
+            ec_id id;
+            ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
+            node_catchup_on_tx(n, now, &id, m.u.tx.bytes, m.u.tx.len);
+        }
+        node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len);
+        break;
     case EC_MSG_VOTE: node_on_vote(n, now, from, &m); break;
     case EC_MSG_PEERS: on_peers(n, now, from, &m); break;
     case EC_MSG_FIND_PEERS: on_find_peers(n, from, &m); break;
     case EC_MSG_GET_TX: on_get_tx(n, from, &m); break;
     case EC_MSG_GET_MAPPING: on_get_mapping(n, from, &m); break;
-    case EC_MSG_MAPPING: n->stats.dropped_unexpected++; break; /* catch-up: not yet */
+    case EC_MSG_MAPPING: node_on_mapping(n, now, from, &m); break;
     default: n->stats.dropped_unexpected++; break;
     }
     return EC_OK;
@@ -406,7 +418,7 @@ ec_err ec_node_tick(ec_node *n, uint64_t now)
 {
     /* Timers are coarse (resend_ms): nothing to do before the earliest. */
     if (now < n->next_due) return EC_OK;
-    uint64_t next = UINT64_MAX;
+    uint64_t next = node_catchup_tick(n, now);
     GHashTableIter it;
     gpointer key, val;
     g_hash_table_iter_init(&it, n->pending);

@@ -40,6 +40,9 @@ typedef struct ec_node_config {
     unsigned pending_max;     /* transactions in flight at once (4096) */
     unsigned pending_per_peer_max; /* of those, started by one peer's messages (512) */
     unsigned outbox_max;      /* queued outbound messages (65536) */
+    bool catchup;             /* fetch missing history (true; off only to measure it) */
+    unsigned catchup_agree;   /* co-members that must name the same head before a
+                                 member missing a token's history adopts it (3) */
     bool verify_signatures;   /* check transaction signatures (true; the simulator
                                  may turn it off for very large runs) */
 } ec_node_config;
@@ -61,6 +64,9 @@ typedef struct ec_node_stats {
     uint64_t committed;
     uint64_t timed_out;
     uint64_t conflicts_seen;      /* a decided tx conflicts with our committed head */
+    uint64_t catchups_started;    /* tokens whose history we lacked (voted 0) */
+    uint64_t caught_up;           /* heads adopted from the neighborhood */
+    uint64_t catchups_failed;     /* no agreement after every attempt */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;

@@ -65,6 +65,20 @@ typedef struct ptx {
     bool committed;
 } ptx;
 
+/* History catch-up for one token (node_catchup.c): the heads its
+ * neighborhood reports, and the transaction being fetched once enough of
+ * them agree. */
+typedef struct catchup {
+    ec_id token;
+    uint64_t asked_at;
+    unsigned attempts;
+    size_t nrep;
+    ec_id rep_from[NODE_W_MAX];
+    ec_id rep_head[NODE_W_MAX]; /* zero: "no such token" */
+    bool fetching;
+    ec_id want;
+} catchup;
+
 typedef struct outmsg {
     ec_id to;
     size_t len;
@@ -82,6 +96,7 @@ struct ec_node {
     GQueue *outbox;      /* outmsg* */
     GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
     GHashTable *per_peer; /* peer id -> pending transactions its messages created */
+    GHashTable *catchup;  /* token -> catchup* (tokens whose history we lack) */
     ec_node_stats stats;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
     ec_node_commit_fn on_commit;
@@ -112,5 +127,19 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
+/* Re-judges the out-of-order (0) votes on `token` of every pending
+ * transaction after a catch-up; synced: our head is now the neighborhood's,
+ * so a previous head still unknown makes the mapping invalid. */
+void node_revote_token(ec_node *n, uint64_t now, const ec_id *token);
+
+/* node_catchup.c */
+void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);
+void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* A transaction a catch-up is waiting for: verified and applied (the tx
+ * message then goes on to node_on_tx as usual). */
+void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes,
+                        size_t len);
+/* Re-asks or gives up; returns the earliest time it needs a tick again. */
+uint64_t node_catchup_tick(ec_node *n, uint64_t now);
 
 #endif

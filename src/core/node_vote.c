@@ -161,8 +161,10 @@ static void cast_key(ec_id *key, const ec_mapping *mp)
     ec_blake3_finalize(&h, key->b, EC_ID_LEN);
 }
 
-/* This node's vote on mapping i. */
-static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i)
+/* This node's vote on mapping i; synced: our history of the token was just
+ * brought up to the neighborhood's, so an unknown previous head is no
+ * longer "out of order" but wrong. */
+static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
 {
     const ec_mapping *mp = &p->tx.mappings[i];
     ec_id key;
@@ -179,8 +181,8 @@ static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i)
         if (exists) return EC_MSG_VOTE_INVALID;
     } else {
         if (!exists || ec_id_cmp(&head.tx_id, &mp->prev) != 0)
-            return ec_store_has_tx(n->store, &mp->prev) ? EC_MSG_VOTE_INVALID
-                                                        : EC_MSG_VOTE_OUT_OF_ORDER;
+            return synced || ec_store_has_tx(n->store, &mp->prev) ? EC_MSG_VOTE_INVALID
+                                                                  : EC_MSG_VOTE_OUT_OF_ORDER;
         if (ec_id_is_zero(&head.owner) || p->tx.timestamp_ms <= head.timestamp_ms)
             return EC_MSG_VOTE_INVALID;
         bool owner = false;
@@ -299,7 +301,9 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
     for (int i = 0; i < p->tx.n_mappings; i++) {
         const ec_mapping *mp = &p->tx.mappings[i];
         ec_head h;
-        if (ec_store_get_head(n->store, &mp->token, &h) == EC_OK && ec_id_cmp(&h.tx_id, &mp->prev) != 0) {
+        bool have = ec_store_get_head(n->store, &mp->token, &h) == EC_OK;
+        if (have && ec_id_cmp(&h.tx_id, &p->id) == 0) continue; /* adopted by a catch-up */
+        if (have && ec_id_cmp(&h.tx_id, &mp->prev) != 0) {
             uint8_t buf[EC_TX_MAX_LEN];
             size_t len;
             ec_tx other;
@@ -374,8 +378,12 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
             for (size_t k = 0; k < nn; k++) node_add_member(p, &near[k]);
     }
     if (!member) return;
-    for (int i = 0; i < p->tx.n_mappings; i++)
-        if (p->member_of[i]) p->my_vote[i] = judge(n, now, p, i);
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i]) continue;
+        p->my_vote[i] = judge(n, now, p, i, false);
+        if (p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
+            node_catchup_start(n, now, &p->tx.mappings[i].token);
+    }
     p->voted = true;
     p->my_version = 1;
     ec_msg self;
@@ -466,6 +474,10 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
          * decided answer it with their own vote (see node_on_vote). */
         p->my_version++;
         send_vote(n, p, true);
+        /* Still missing history (an earlier catch-up failed): try again. */
+        for (int i = 0; i < p->tx.n_mappings; i++)
+            if (p->member_of[i] && p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
+                node_catchup_start(n, now, &p->tx.mappings[i].token);
         /* The coordinator's member list never came: ask a voter for its. */
         if (!p->have_members && p->nvotes > 1) {
             ec_msg q;
@@ -476,5 +488,31 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
             if (ec_id_cmp(to, &n->addr) != 0) node_send(n, to, &q);
         }
     }
-    (void)now;
+}
+
+void node_revote_token(ec_node *n, uint64_t now, const ec_id *token)
+{
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, n->pending);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        ptx *p = val;
+        if (!p->have_tx || !p->voted || p->committed) continue;
+        bool changed = false;
+        for (int i = 0; i < p->tx.n_mappings; i++) {
+            if (!p->member_of[i] || p->my_vote[i] != EC_MSG_VOTE_OUT_OF_ORDER ||
+                ec_id_cmp(&p->tx.mappings[i].token, token) != 0)
+                continue;
+            p->my_vote[i] = judge(n, now, p, i, true);
+            changed = true;
+        }
+        if (!changed) continue;
+        /* A new version: receivers keep it over our 0. */
+        p->my_version++;
+        ec_msg self;
+        build_vote(p, &self);
+        record_vote(p, &n->addr, &self);
+        send_vote(n, p, false);
+        try_commit(n, now, p);
+    }
 }

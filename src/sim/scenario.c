@@ -58,6 +58,12 @@ static const char *apply(sim_config *c, const char *k, char *v)
         else return "verify_signatures must be true or false";
         return NULL;
     }
+    if (!strcmp(k, "catchup")) {
+        if (!strcmp(v, "true")) c->node.catchup = true;
+        else if (!strcmp(v, "false")) c->node.catchup = false;
+        else return "catchup must be true or false";
+        return NULL;
+    }
     if (!strcmp(k, "witness")) {
         if (!strcmp(v, "true")) c->node.witness = true;
         else if (!strcmp(v, "false")) c->node.witness = false;

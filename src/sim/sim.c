@@ -208,6 +208,9 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sent_bytes += st->sent_bytes;
     acc->dropped_malformed += st->dropped_malformed;
     acc->timed_out += st->timed_out;
+    acc->catchups_started += st->catchups_started;
+    acc->caught_up += st->caught_up;
+    acc->catchups_failed += st->catchups_failed;
 }
 
 /* Crash schedule: each period takes down a seeded random share of nodes. */

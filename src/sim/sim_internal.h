@@ -42,6 +42,7 @@ typedef struct sim_tx {
     int conflict_of;       /* index of its double-spend twin, -1 if none */
     uint32_t owner_client; /* client that owns its tokens afterwards */
     bool done;             /* committed by every responsible node */
+    bool live;             /* a majority committed: its tokens may be spent again */
 } sim_tx;
 
 typedef struct sim {

@@ -89,6 +89,9 @@ void sim_report(sim *s, FILE *out, double wall_s)
             "  \"partially_committed\": %zu,\n  \"conflicting_commits\": %llu,\n  \"timed_out\": %llu,\n",
             (unsigned long long)s->submitted, (unsigned long long)s->double_spends, nl, partial,
             (unsigned long long)s->conflicting_commits, (unsigned long long)timed_out);
+    fprintf(out, "  \"catchups\": {\"started\": %llu, \"caught_up\": %llu, \"failed\": %llu},\n",
+            (unsigned long long)acc.catchups_started, (unsigned long long)acc.caught_up,
+            (unsigned long long)acc.catchups_failed);
     fprintf(out, "  \"committed_by_tokens\": [");
     for (int k = 1; k <= EC_TX_MAPPINGS_MAX; k++) fprintf(out, "%zu%s", by_k_n[k], k < EC_TX_MAPPINGS_MAX ? ", " : "],\n");
     fprintf(out, "  \"latency\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, \"first_p50\": %.3f},\n",

@@ -1,0 +1,314 @@
+/* History catch-up: a member that lacks a token's history learns the head
+ * from its co-members (get_mapping), fetches it (get_tx) and re-votes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node.h"
+#include "crypto/blake3.h"
+#include "ledger_util.h"
+#include "test.h"
+
+/* ---- one node, messages fed by hand ---- */
+
+typedef struct solo {
+    ec_store *store;
+    ec_rng rng;
+    ec_node *node;
+    ec_id self, peer[8]; /* peer[7] is the farthest from the token */
+} solo;
+
+static ec_id tx_id_of(const ec_tx *tx)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_id id;
+    ec_tx_encode(tx, buf, sizeof buf, &len);
+    ec_blake3_hash(buf, len, id.b);
+    return id;
+}
+
+static void send_msg(solo *s, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    CHECK_EQ_INT(ec_msg_encode(m, buf, sizeof buf, &len), EC_OK);
+    ec_node_recv(s->node, now, from, buf, len);
+}
+
+static void send_tx(solo *s, uint64_t now, const ec_id *from, const ec_tx *tx)
+{
+    ec_msg m;
+    size_t len;
+    m.type = EC_MSG_TX;
+    m.u.tx.hops = 0;
+    ec_tx_encode(tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
+    m.u.tx.len = (uint16_t)len;
+    send_msg(s, now, from, &m);
+}
+
+static void send_mapping(solo *s, uint64_t now, const ec_id *from, const ec_id *token,
+                         const ec_id *head)
+{
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_MAPPING;
+    m.u.mapping.token = *token;
+    if (head) {
+        m.u.mapping.found = 1;
+        m.u.mapping.tx_id = *head;
+        m.u.mapping.timestamp_ms = 1;
+    }
+    send_msg(s, now, from, &m);
+}
+
+/* Drains the outbox: how many messages of `type`; the last one in *last. */
+static int drain(solo *s, ec_msg_type type, ec_msg *last, ec_id *last_to)
+{
+    ec_id to;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    int cnt = 0;
+    while (ec_node_next_out(s->node, &to, buf, sizeof buf, &len)) {
+        ec_msg m;
+        CHECK_EQ_INT(ec_msg_decode(&m, buf, len), EC_OK);
+        if (m.type != type) continue;
+        cnt++;
+        if (last) *last = m;
+        if (last_to) *last_to = to;
+    }
+    return cnt;
+}
+
+/* The node and 8 peers near `token`: the node and peer[0..6] are the w = 8
+ * nearest, peer[7] is farther than all of them. */
+static void solo_open(solo *s, const ec_id *token)
+{
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    ec_rng_seed(&s->rng, 7);
+    CHECK_EQ_INT(ec_store_mem_open(&s->store), EC_OK);
+    s->self = *token;
+    s->self.b[31] ^= 0x01;
+    for (int i = 0; i < 8; i++) {
+        s->peer[i] = *token;
+        s->peer[i].b[30] ^= (uint8_t)(i + 1); /* farther than self, by i */
+    }
+    s->peer[7].b[0] ^= 0x80; /* far away */
+    CHECK_EQ_INT(ec_node_new(&s->node, &cfg, &s->self, s->store, &s->rng), EC_OK);
+    for (int i = 0; i < 8; i++) CHECK_EQ_INT(ec_node_add_peer(s->node, &s->peer[i]), EC_OK);
+}
+
+static void solo_close(solo *s)
+{
+    ec_node_free(s->node);
+    ec_store_close(s->store);
+}
+
+static void test_agreed_head_is_fetched_applied_and_the_vote_turns_positive(void)
+{
+    ec_id token = tu_id(0x42, 7);
+    ec_keypair k1, k2;
+    tu_key(&k1, 1);
+    tu_key(&k2, 2);
+    ec_tx h = tu_tx1(&token, &k1, NULL, &k1, 1000);
+    ec_id hid = tx_id_of(&h), fake = tu_id(0x99, 9);
+    ec_tx t = tu_tx1(&token, &k2, &hid, &k1, 2000);
+    solo s;
+    solo_open(&s, &token);
+
+    /* The transfer arrives; we never saw the create: vote 0, ask around. */
+    send_tx(&s, 3000, &s.peer[0], &t);
+    ec_msg v;
+    CHECK(drain(&s, EC_MSG_VOTE, &v, NULL) > 0);
+    CHECK_EQ_INT(v.u.vote.votes[0], EC_MSG_VOTE_OUT_OF_ORDER);
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->catchups_started, 1);
+
+    /* Two liars and a non-member do not make an agreement. */
+    send_mapping(&s, 3010, &s.peer[1], &token, &fake);
+    send_mapping(&s, 3010, &s.peer[2], &token, &fake);
+    send_mapping(&s, 3010, &s.peer[7], &token, &fake);
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, NULL, NULL), 0);
+    /* Three members naming the real head do: it is fetched from one of them. */
+    send_mapping(&s, 3020, &s.peer[3], &token, &hid);
+    send_mapping(&s, 3020, &s.peer[4], &token, &hid);
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, NULL, NULL), 0);
+    send_mapping(&s, 3020, &s.peer[5], &token, &hid);
+    ec_msg g;
+    ec_id asked;
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, &g, &asked), 1);
+    CHECK(ec_id_cmp(&g.u.get_tx.tx_id, &hid) == 0);
+    CHECK(ec_id_cmp(&asked, &s.peer[3]) == 0 || ec_id_cmp(&asked, &s.peer[4]) == 0 ||
+          ec_id_cmp(&asked, &s.peer[5]) == 0);
+
+    /* The head comes: stored, and the vote goes out again as +1, version 2. */
+    send_tx(&s, 3030, &asked, &h);
+    ec_head head;
+    CHECK_EQ_INT(ec_store_get_head(s.store, &token, &head), EC_OK);
+    CHECK(ec_id_cmp(&head.tx_id, &hid) == 0);
+    CHECK(ec_store_has_tx(s.store, &hid));
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->caught_up, 1);
+    CHECK_EQ_INT(drain(&s, EC_MSG_VOTE, &v, NULL), 7); /* to every co-member */
+    CHECK_EQ_INT(v.u.vote.votes[0], EC_MSG_VOTE_VALID);
+    CHECK_EQ_INT(v.u.vote.version, 2);
+    solo_close(&s);
+}
+
+static void test_a_head_nobody_has_makes_the_mapping_invalid(void)
+{
+    ec_id token = tu_id(0x43, 8), ghost = tu_id(0x77, 7);
+    ec_keypair k1;
+    tu_key(&k1, 1);
+    ec_tx t = tu_tx1(&token, &k1, &ghost, &k1, 2000); /* extends a head nobody has */
+    solo s;
+    solo_open(&s, &token);
+    send_tx(&s, 3000, &s.peer[0], &t);
+    drain(&s, EC_MSG_VOTE, NULL, NULL);
+    for (int i = 1; i <= 3; i++) send_mapping(&s, 3010, &s.peer[i], &token, NULL);
+    ec_msg v;
+    CHECK_EQ_INT(drain(&s, EC_MSG_VOTE, &v, NULL), 7);
+    CHECK_EQ_INT(v.u.vote.votes[0], EC_MSG_VOTE_INVALID);
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->caught_up, 0);
+    ec_head head;
+    CHECK_EQ_INT(ec_store_get_head(s.store, &token, &head), EC_ERR_NOTFOUND);
+    solo_close(&s);
+}
+
+static void test_unanswered_catchup_is_retried_then_given_up(void)
+{
+    ec_id token = tu_id(0x44, 9), ghost = tu_id(0x78, 7);
+    ec_keypair k1;
+    tu_key(&k1, 1);
+    ec_tx t = tu_tx1(&token, &k1, &ghost, &k1, 2000);
+    solo s;
+    solo_open(&s, &token);
+    send_tx(&s, 3000, &s.peer[0], &t);
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_MAPPING, NULL, NULL), 7);
+    /* Nobody answers: asked again each resend period, 5 times in all. */
+    int asks = 0;
+    for (uint64_t now = 3000; now < 3000 + 20000; now += 250) {
+        ec_node_tick(s.node, now);
+        asks += drain(&s, EC_MSG_GET_MAPPING, NULL, NULL);
+    }
+    CHECK(asks >= 7 * 4);
+    CHECK(ec_node_stats_get(s.node)->catchups_failed >= 1);
+    solo_close(&s);
+}
+
+/* ---- a small network: 9 nodes that know each other ---- */
+
+#define NET_N 9
+
+typedef struct net {
+    ec_store *store[NET_N];
+    ec_rng rng[NET_N];
+    ec_node *node[NET_N];
+    ec_id addr[NET_N];
+    bool down[NET_N];
+    uint64_t now;
+} net;
+
+static void net_open(net *t)
+{
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    memset(t, 0, sizeof *t);
+    t->now = 1000;
+    for (int i = 0; i < NET_N; i++) {
+        t->addr[i] = tu_id((uint8_t)(0x10 * (i + 1)), (uint8_t)i);
+        ec_rng_seed(&t->rng[i], (uint64_t)i + 1);
+        CHECK_EQ_INT(ec_store_mem_open(&t->store[i]), EC_OK);
+        CHECK_EQ_INT(ec_node_new(&t->node[i], &cfg, &t->addr[i], t->store[i], &t->rng[i]), EC_OK);
+    }
+    for (int i = 0; i < NET_N; i++)
+        for (int j = 0; j < NET_N; j++)
+            if (i != j) ec_node_add_peer(t->node[i], &t->addr[j]);
+}
+
+static void net_close(net *t)
+{
+    for (int i = 0; i < NET_N; i++) {
+        ec_node_free(t->node[i]);
+        ec_store_close(t->store[i]);
+    }
+}
+
+/* Runs ms of time: every message is delivered at once (to up nodes),
+ * timers every 50 ms. */
+static void net_run(net *t, uint64_t ms)
+{
+    for (uint64_t end = t->now + ms; t->now < end; t->now += 50) {
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            for (int i = 0; i < NET_N; i++) {
+                ec_id to;
+                uint8_t buf[EC_MSG_MAX];
+                size_t len;
+                while (!t->down[i] && ec_node_next_out(t->node[i], &to, buf, sizeof buf, &len)) {
+                    moved = true;
+                    for (int j = 0; j < NET_N; j++)
+                        if (!t->down[j] && ec_id_cmp(&t->addr[j], &to) == 0)
+                            ec_node_recv(t->node[j], t->now, &t->addr[i], buf, len);
+                }
+            }
+        }
+        for (int i = 0; i < NET_N; i++)
+            if (!t->down[i]) ec_node_tick(t->node[i], t->now);
+    }
+}
+
+static bool head_is(net *t, int i, const ec_id *token, const ec_id *tx)
+{
+    ec_head h;
+    return ec_store_get_head(t->store[i], token, &h) == EC_OK && ec_id_cmp(&h.tx_id, tx) == 0;
+}
+
+static void test_a_member_that_missed_history_catches_up_and_completes_the_quorum(void)
+{
+    net t;
+    net_open(&t);
+    ec_id token = tu_id(0x15, 1);
+    int members[NET_N], nm = 0, outsider = -1;
+    for (int i = 0; i < NET_N; i++) {
+        if (ec_node_responsible(t.node[i], &token)) members[nm++] = i;
+        else outsider = i;
+    }
+    CHECK_EQ_INT(nm, 8);
+    ec_keypair k1, k2;
+    tu_key(&k1, 1);
+    tu_key(&k2, 2);
+
+    /* The create commits while member X is down (7 of 8 vote). */
+    int x = members[0];
+    t.down[x] = true;
+    ec_tx a = tu_tx1(&token, &k1, NULL, &k1, t.now);
+    ec_id aid = tx_id_of(&a);
+    CHECK_EQ_INT(ec_node_submit(t.node[outsider], t.now, &a), EC_OK);
+    net_run(&t, 3000);
+    for (int m = 1; m < nm; m++) CHECK(head_is(&t, members[m], &token, &aid));
+    CHECK(!ec_store_has_tx(t.store[x], &aid));
+
+    /* X is back, three others are down: the transfer has 4 up-to-date
+     * members, one short of the quorum of 5, unless X catches up. */
+    t.down[x] = false;
+    for (int m = 1; m <= 3; m++) t.down[members[m]] = true;
+    ec_tx b = tu_tx1(&token, &k2, &aid, &k1, t.now);
+    ec_id bid = tx_id_of(&b);
+    CHECK_EQ_INT(ec_node_submit(t.node[outsider], t.now, &b), EC_OK);
+    net_run(&t, 8000);
+    CHECK_EQ_INT(ec_node_stats_get(t.node[x])->caught_up, 1);
+    CHECK(ec_store_has_tx(t.store[x], &aid));
+    CHECK(head_is(&t, x, &token, &bid));
+    for (int m = 4; m < nm; m++) CHECK(head_is(&t, members[m], &token, &bid));
+    CHECK_EQ_INT(ec_node_stats_get(t.node[x])->conflicts_seen, 0);
+    net_close(&t);
+}
+
+int main(void)
+{
+    RUN(test_agreed_head_is_fetched_applied_and_the_vote_turns_positive);
+    RUN(test_a_head_nobody_has_makes_the_mapping_invalid);
+    RUN(test_unanswered_catchup_is_retried_then_given_up);
+    RUN(test_a_member_that_missed_history_catches_up_and_completes_the_quorum);
+    return TEST_REPORT("catchup");
+}
