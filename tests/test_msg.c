@@ -49,7 +49,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
         for (size_t k = 0; k < len; k++) {
             ec_err e = ec_msg_decode(&back, buf, k);
             /* A TX message cut after its first tx byte is a shorter valid TX. */
-            if (m[i].type == EC_MSG_TX && k >= 3) CHECK_EQ_INT(e, EC_OK);
+            if (m[i].type == EC_MSG_TX && k >= 4) CHECK_EQ_INT(e, EC_OK);
             else CHECK(e == EC_ERR_TRUNCATED);
         }
         if (m[i].type != EC_MSG_TX) {
@@ -107,8 +107,43 @@ static void test_malformed_messages_are_refused(void)
     CHECK_EQ_INT(ec_msg_encode(&m[1], buf, 100, &len), EC_ERR_RANGE);
 }
 
+static void test_tx_carries_the_member_list_when_it_fits(void)
+{
+    ec_msg m, back;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_TX;
+    m.u.tx.nmembers = 20;
+    for (int i = 0; i < 20; i++) m.u.tx.members[i] = idv((uint8_t)(40 + i));
+    m.u.tx.len = 400;
+    memset(m.u.tx.bytes, 0x33, 400);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(len, 3 + 20 * 32 + 400);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK_EQ_INT(back.u.tx.nmembers, 20);
+    CHECK(memcmp(back.u.tx.members, m.u.tx.members, 20 * sizeof(ec_id)) == 0);
+    CHECK_EQ_INT(back.u.tx.len, 400);
+    CHECK(memcmp(back.u.tx.bytes, m.u.tx.bytes, 400) == 0);
+    /* A list that names more members than there are bytes. */
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 3 + 19 * 32 + 10), EC_ERR_TRUNCATED);
+    /* A list that leaves no byte for the transaction. */
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 3 + 20 * 32), EC_ERR_TRUNCATED);
+    /* More than 32 members. */
+    buf[2] = EC_MSG_PEERS_MAX + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    /* List and transaction together over one UDP payload: refused. */
+    m.u.tx.nmembers = 32;
+    m.u.tx.len = EC_MSG_MAX - 3 - 32 * 32 + 1;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.tx.len--;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(len, EC_MSG_MAX);
+}
+
 int main(void)
 {
+    RUN(test_tx_carries_the_member_list_when_it_fits);
     RUN(test_every_type_roundtrips_within_one_udp_payload);
     RUN(test_malformed_messages_are_refused);
     return TEST_REPORT("msg");

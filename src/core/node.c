@@ -107,14 +107,25 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
     n->stats.sent_bytes += len;
 }
 
-void node_send_tx(ec_node *n, const ec_id *to, const ptx *p)
+static bool members_fit(const ptx *p)
+{
+    return p->nmembers <= EC_MSG_PEERS_MAX && 3 + p->nmembers * EC_ID_LEN + p->len <= EC_MSG_MAX;
+}
+
+bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members)
 {
     ec_msg m;
     m.type = EC_MSG_TX;
     m.u.tx.hops = 0;
+    m.u.tx.nmembers = 0;
+    if (with_members && members_fit(p)) {
+        m.u.tx.nmembers = (uint8_t)p->nmembers;
+        memcpy(m.u.tx.members, p->members, p->nmembers * sizeof(ec_id));
+    }
     m.u.tx.len = (uint16_t)p->len;
     memcpy(m.u.tx.bytes, p->bytes, p->len);
     node_send(n, to, &m);
+    return m.u.tx.nmembers > 0;
 }
 
 bool ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len)
@@ -191,8 +202,10 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
     if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
     lk->in_flight = false;
     bool nearer = false; /* did the answer name anyone nearer than its sender? */
+    bool member = false; /* did it name its sender (a member, in its own view)? */
     for (int i = 0; i < m->u.peers.n; i++) {
         const ec_id *id = &m->u.peers.peers[i];
+        member |= ec_id_cmp(id, from) == 0;
         ec_peers_add(n->peers, id); /* learn it if its bucket has room */
         /* Insert keeping the queried flags aligned with best[]. */
         size_t nb = lk->nbest, w = n->cfg.w, k;
@@ -215,7 +228,7 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
      * target is dense when it is near the target itself. An answer that
      * names nobody nearer than its sender is the neighborhood: stop instead
      * of asking all w in turn (also when a nearer node's query was lost). */
-    if (!nearer) {
+    if (!nearer || member) {
         lk->done = true;
         return;
     }
@@ -230,26 +243,41 @@ static void dispatch(ec_node *n, uint64_t now, ptx *p)
     p->have_members = true;
     p->dispatched = true;
     node_lookups_forget(n, p);
-    /* The lookups are done with: their memory goes now, not at the deadline. */
-    free(p->lk);
-    p->lk = NULL;
-    p->nlk = 0;
+    /* The lookups are done with: their memory goes at the end of this
+     * function, not at the deadline. */
     ec_msg m;
     m.type = EC_MSG_PEERS;
     m.u.peers.target = p->id;
+    int ntok = p->nlk_tokens;
     for (size_t i = 0; i < p->nmembers; i++) {
         const ec_id *to = &p->members[i];
         if (ec_id_cmp(to, &n->addr) == 0) continue;
-        /* The list first: a member that has it when the transaction comes
+        /* Witnesses keep the transaction; only voters need the list. */
+        bool voter = false;
+        for (int l = 0; l < ntok && !voter; l++)
+            for (size_t k = 0; k < p->lk[l].nbest; k++) voter |= ec_id_cmp(&p->lk[l].best[k], to) == 0;
+        if (!voter) {
+            node_send_tx(n, to, p, false);
+            continue;
+        }
+        /* The list with the transaction when both fit in one message; else
+         * the list first: a member that has it when the transaction comes
          * votes to every neighborhood at once. */
+        if (members_fit(p)) {
+            node_send_tx(n, to, p, true);
+            continue;
+        }
         for (size_t off = 0; off < p->nmembers; off += EC_MSG_PEERS_MAX) {
             size_t cnt = p->nmembers - off < EC_MSG_PEERS_MAX ? p->nmembers - off : EC_MSG_PEERS_MAX;
             m.u.peers.n = (uint8_t)cnt;
             memcpy(m.u.peers.peers, &p->members[off], cnt * sizeof(ec_id));
             node_send(n, to, &m);
         }
-        node_send_tx(n, to, p);
+        node_send_tx(n, to, p, false);
     }
+    free(p->lk);
+    p->lk = NULL;
+    p->nlk = 0;
     node_try_vote(n, now, p);
 }
 
@@ -293,6 +321,7 @@ ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
     if (p->lk == NULL) return EC_ERR_NOMEM;
     p->nlk = 0;
     for (int i = 0; i < tx->n_mappings; i++) lookup_start(n, &p->lk[p->nlk++], &tx->mappings[i].token);
+    p->nlk_tokens = p->nlk;
     if (n->cfg.witness) lookup_start(n, &p->lk[p->nlk++], &id);
     for (int l = 0; l < p->nlk; l++) {
         ec_id *k = malloc(sizeof *k);
@@ -326,7 +355,7 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
             }
     }
     /* Else a member list for a transaction (target = tx id). */
-    node_on_members(n, now, from, m);
+    node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n);
 }
 
 static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
@@ -354,7 +383,7 @@ static void on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m)
 {
     ptx *p = node_ptx_get(n, &m->u.get_tx.tx_id, false, 0);
     if (p && p->have_tx) {
-        node_send_tx(n, from, p);
+        node_send_tx(n, from, p, false);
         return;
     }
     ec_msg r;
@@ -400,6 +429,11 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
             ec_id id;
             ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
             node_catchup_on_tx(n, now, &id, m.u.tx.bytes, m.u.tx.len);
+        }
+        if (m.u.tx.nmembers > 0) {
+            ec_id id;
+            ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
+            node_on_members(n, now, from, &id, m.u.tx.members, m.u.tx.nmembers);
         }
         node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len);
         break;

@@ -48,11 +48,12 @@ typedef struct ptx {
     /* Coordinator (the node it was submitted to). */
     bool coordinator, dispatched;
     lookup *lk; /* NODE_LOOKUPS_MAX of them, allocated for coordinators only */
-    int nlk;
+    int nlk, nlk_tokens; /* lookups; the first nlk_tokens are tokens' (then the witness) */
     /* Members of every neighborhood involved, as far as this node knows. */
     ec_id *members; /* grows up to NODE_MEMBERS_MAX */
     size_t nmembers, capmembers;
     bool have_members;
+    uint8_t member_asks;  /* times we asked for the list (bounded) */
     /* This node's role and vote per mapping. */
     bool member_of[EC_TX_MAPPINGS_MAX];
     int8_t my_vote[EC_TX_MAPPINGS_MAX];
@@ -105,7 +106,9 @@ struct ec_node {
 
 /* node.c */
 void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
-void node_send_tx(ec_node *n, const ec_id *to, const ptx *p);
+/* Sends p's transaction; with_members: and its member list, if both fit
+ * in one message (returns whether the list went along). */
+bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
 /* The w nearest to target among peers, self and `extra` (may be NULL). */
 size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, size_t nextra,
                     ec_id *out);
@@ -123,7 +126,8 @@ ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t no
 void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len);
-void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
+                     const ec_id *ids, size_t cnt);
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);

@@ -121,7 +121,10 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
      * a transaction with no list and no votes yet comes from the
      * coordinator, and its list was lost: ask it again at once (a member
      * without the list cannot reach the other neighborhoods). */
-    if (!p->have_members && p->nvotes == 0) {
+    bool member = false;
+    for (int i = 0; i < tx.n_mappings; i++) member |= ec_node_responsible(n, &tx.mappings[i].token);
+    if (!p->have_members && p->nvotes == 0 && member) {
+        p->member_asks++;
         ec_msg q;
         q.type = EC_MSG_FIND_PEERS;
         q.u.find_peers.target = id;
@@ -131,16 +134,17 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
     node_try_vote(n, now, p);
 }
 
-void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
+                     const ec_id *ids, size_t cnt)
 {
-    ptx *p = node_ptx_get(n, &m->u.peers.target, false, now);
+    ptx *p = node_ptx_get(n, tx_id, false, now);
     if (p == NULL) {
-        if (ec_store_has_tx(n->store, &m->u.peers.target)) return;
-        p = node_ptx_new(n, &m->u.peers.target, from, now);
+        if (ec_store_has_tx(n->store, tx_id)) return;
+        p = node_ptx_new(n, tx_id, from, now);
         if (p == NULL) return;
     }
     size_t before = p->nmembers;
-    for (int i = 0; i < m->u.peers.n; i++) node_add_member(p, &m->u.peers.peers[i]);
+    for (size_t i = 0; i < cnt; i++) node_add_member(p, &ids[i]);
     p->have_members = true;
     if (p->voted) {
         /* We voted before the list came: the members it adds get our vote. */
@@ -479,7 +483,8 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
             if (p->member_of[i] && p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
                 node_catchup_start(n, now, &p->tx.mappings[i].token);
         /* The coordinator's member list never came: ask a voter for its. */
-        if (!p->have_members && p->nvotes > 1) {
+        if (!p->have_members && p->nvotes > 1 && p->member_asks < 2) {
+            p->member_asks++;
             ec_msg q;
             q.type = EC_MSG_FIND_PEERS;
             q.u.find_peers.target = p->id;

@@ -42,6 +42,8 @@ typedef struct ec_msg {
         struct { ec_id tx_id; } get_tx;
         struct {
             uint8_t hops;  /* forwarding steps left when routed; 0 = do not forward */
+            uint8_t nmembers; /* the member list, when it fits beside the transaction */
+            ec_id members[EC_MSG_PEERS_MAX];
             uint16_t len;
             uint8_t bytes[EC_MSG_TX_MAX];
         } tx;
@@ -73,7 +75,8 @@ typedef struct ec_msg {
  * cap is too small. */
 ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len);
 /* EC_ERR_TRUNCATED, EC_ERR_TRAILING, EC_ERR_VERSION (unknown type),
- * EC_ERR_MALFORMED (counts out of range, vote value not -1/0/1, duplicate
+ * EC_ERR_MALFORMED (counts out of range, a tx message whose member list and
+ * transaction together exceed EC_MSG_MAX, vote value not -1/0/1, duplicate
  * vote token, mapping "unknown" with non-zero fields), EC_ERR_RANGE (longer
  * than EC_MSG_MAX). */
 ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len);
