@@ -120,7 +120,7 @@ static void test_agreed_head_is_fetched_applied_and_the_vote_turns_positive(void
     send_tx(&s, 3000, &s.peer[0], &t);
     ec_msg v;
     CHECK(drain(&s, EC_MSG_VOTE, &v, NULL) > 0);
-    CHECK_EQ_INT(v.u.vote.votes[0], EC_MSG_VOTE_OUT_OF_ORDER);
+    CHECK_EQ_INT(v.u.vote.v.values[0], EC_MSG_VOTE_OUT_OF_ORDER);
     CHECK_EQ_INT(ec_node_stats_get(s.node)->catchups_started, 1);
 
     /* Two liars and a non-member do not make an agreement. */
@@ -148,8 +148,8 @@ static void test_agreed_head_is_fetched_applied_and_the_vote_turns_positive(void
     CHECK(ec_store_has_tx(s.store, &hid));
     CHECK_EQ_INT(ec_node_stats_get(s.node)->caught_up, 1);
     CHECK_EQ_INT(drain(&s, EC_MSG_VOTE, &v, NULL), 7); /* to every co-member */
-    CHECK_EQ_INT(v.u.vote.votes[0], EC_MSG_VOTE_VALID);
-    CHECK_EQ_INT(v.u.vote.version, 2);
+    CHECK_EQ_INT(v.u.vote.v.values[0], EC_MSG_VOTE_VALID);
+    CHECK_EQ_INT(v.u.vote.v.version, 2);
     solo_close(&s);
 }
 
@@ -166,7 +166,7 @@ static void test_a_head_nobody_has_makes_the_mapping_invalid(void)
     for (int i = 1; i <= 3; i++) send_mapping(&s, 3010, &s.peer[i], &token, NULL);
     ec_msg v;
     CHECK_EQ_INT(drain(&s, EC_MSG_VOTE, &v, NULL), 7);
-    CHECK_EQ_INT(v.u.vote.votes[0], EC_MSG_VOTE_INVALID);
+    CHECK_EQ_INT(v.u.vote.v.values[0], EC_MSG_VOTE_INVALID);
     CHECK_EQ_INT(ec_node_stats_get(s.node)->caught_up, 0);
     ec_head head;
     CHECK_EQ_INT(ec_store_get_head(s.store, &token, &head), EC_ERR_NOTFOUND);

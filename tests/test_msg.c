@@ -12,27 +12,41 @@ static ec_id idv(uint8_t v)
 static int samples(ec_msg *out)
 {
     int n = 0;
-    memset(out, 0, 7 * sizeof *out);
+    memset(out, 0, 8 * sizeof *out);
     out[n].type = EC_MSG_GET_TX; out[n++].u.get_tx.tx_id = idv(1);
     out[n].type = EC_MSG_TX; out[n].u.tx.hops = 5; out[n].u.tx.len = EC_MSG_TX_MAX;
     memset(out[n++].u.tx.bytes, 0x5a, EC_MSG_TX_MAX);
     out[n].type = EC_MSG_GET_MAPPING; out[n++].u.get_mapping.token = idv(2);
     out[n].type = EC_MSG_MAPPING; out[n].u.mapping.token = idv(3); out[n].u.mapping.found = 1;
     out[n].u.mapping.tx_id = idv(4); out[n].u.mapping.timestamp_ms = 99; out[n++].u.mapping.owner = idv(5);
-    out[n].type = EC_MSG_VOTE; out[n].u.vote.tx_id = idv(6); out[n].u.vote.version = 7;
+    out[n].type = EC_MSG_VOTE; out[n].u.vote.tx_id = idv(6); out[n].u.vote.v.version = 7;
     out[n].u.vote.n = 6;
-    for (int i = 0; i < 6; i++) { out[n].u.vote.tokens[i] = idv((uint8_t)(10 + i)); out[n].u.vote.votes[i] = (int8_t)(i % 3 - 1); }
+    for (int i = 0; i < 6; i++) out[n].u.vote.v.values[i] = (int8_t)(i % 4 - 1); /* -1 0 1 2 -1 0 */
+    memset(out[n].u.vote.v.key.b, 0x21, EC_PUBKEY_LEN);
+    memset(out[n].u.vote.v.sig.b, 0x22, EC_SIG_LEN);
     n++;
     out[n].type = EC_MSG_FIND_PEERS; out[n].u.find_peers.target = idv(8); out[n++].u.find_peers.want = 8;
     out[n].type = EC_MSG_PEERS; out[n].u.peers.target = idv(9); out[n].u.peers.n = EC_MSG_PEERS_MAX;
     for (int i = 0; i < EC_MSG_PEERS_MAX; i++) out[n].u.peers.peers[i] = idv((uint8_t)(100 + i));
+    n++;
+    /* The largest bundle: 8 voters on a 6-mapping transaction. */
+    out[n].type = EC_MSG_VOTES; out[n].u.votes.tx_id = idv(11); out[n].u.votes.n = 6;
+    out[n].u.votes.count = EC_MSG_BUNDLE_MAX;
+    for (int k = 0; k < EC_MSG_BUNDLE_MAX; k++) {
+        ec_msg_signed_vote *v = &out[n].u.votes.v[k];
+        v->voter = idv((uint8_t)(200 + k));
+        v->version = (uint32_t)k + 1;
+        for (int i = 0; i < 6; i++) v->values[i] = (int8_t)((i + k) % 4 - 1);
+        memset(v->key.b, 0x30 + k, EC_PUBKEY_LEN);
+        memset(v->sig.b, 0x40 + k, EC_SIG_LEN);
+    }
     n++;
     return n;
 }
 
 static void test_every_type_roundtrips_within_one_udp_payload(void)
 {
-    ec_msg m[7], back;
+    ec_msg m[8], back;
     uint8_t buf[EC_MSG_MAX], buf2[EC_MSG_MAX];
     size_t len, len2;
     int n = samples(m);
@@ -42,6 +56,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
         CHECK(len <= EC_MSG_MAX);
         CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
         CHECK_EQ_INT(back.type, m[i].type);
+        CHECK(memcmp(&back, &m[i], sizeof back) == 0); /* every field, and zeros elsewhere */
         CHECK_EQ_INT(ec_msg_encode(&back, buf2, sizeof buf2, &len2), EC_OK);
         CHECK(len == len2 && memcmp(buf, buf2, len) == 0);
         CHECK(strcmp(ec_msg_type_name(m[i].type), "unknown") != 0);
@@ -61,7 +76,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
 
 static void test_malformed_messages_are_refused(void)
 {
-    ec_msg m[7], back;
+    ec_msg m[8], back;
     uint8_t buf[EC_MSG_MAX + 1];
     size_t len;
     samples(m);
@@ -71,17 +86,29 @@ static void test_malformed_messages_are_refused(void)
     CHECK_EQ_INT(ec_msg_decode(&back, buf, 1), EC_ERR_VERSION);
     memset(buf, EC_MSG_TX, sizeof buf);
     CHECK_EQ_INT(ec_msg_decode(&back, buf, EC_MSG_MAX + 1), EC_ERR_RANGE);
-    /* Vote: bad value, duplicate token, zero count. */
+    /* Vote: bad value, only "none" values, zero count. */
     ec_msg_encode(&m[4], buf, sizeof buf, &len);
-    size_t first = 1 + 32 + 4 + 1;
-    buf[first + 32] = 2;
+    size_t first = 1 + 32 + 1 + 4; /* type, tx id, n, version */
+    buf[first] = 3;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    memset(buf + first, EC_MSG_VOTE_NONE, 6);
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
     ec_msg_encode(&m[4], buf, sizeof buf, &len);
-    memcpy(buf + first + 33, buf + first, 32);
+    buf[33] = 0;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
-    ec_msg_encode(&m[4], buf, sizeof buf, &len);
-    buf[first - 1] = 0;
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, first), EC_ERR_MALFORMED);
+    /* Bundle: a voter twice, 9 entries, a bad value in the last entry. */
+    ec_msg b = m[7];
+    b.u.votes.v[7].voter = b.u.votes.v[2].voter;
+    CHECK_EQ_INT(ec_msg_encode(&b, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[7], buf, sizeof buf, &len);
+    memcpy(buf + 35 + 7 * 138, buf + 35 + 2 * 138, 32); /* entries of 32+4+6+32+64 bytes */
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[7], buf, sizeof buf, &len);
+    buf[34] = EC_MSG_BUNDLE_MAX + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[7], buf, sizeof buf, &len);
+    buf[35 + 7 * 138 + 36 + 5] = 0x80;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
     /* Mapping: "unknown" with a head attached; found = 2. */
     ec_msg_encode(&m[3], buf, sizeof buf, &len);
     buf[33] = 0;
@@ -100,7 +127,7 @@ static void test_malformed_messages_are_refused(void)
     buf[1] = 3;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, 2), EC_ERR_TRUNCATED);
     /* The encoder refuses what the decoder would. */
-    m[4].u.vote.votes[0] = 5;
+    m[4].u.vote.v.values[0] = 5;
     CHECK_EQ_INT(ec_msg_encode(&m[4], buf, sizeof buf, &len), EC_ERR_MALFORMED);
     m[0].type = (ec_msg_type)77;
     CHECK_EQ_INT(ec_msg_encode(&m[0], buf, sizeof buf, &len), EC_ERR_MALFORMED);

@@ -165,9 +165,9 @@ static void test_one_peer_cannot_fill_the_pending_table(void)
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_VOTE;
-    m.u.vote.version = 1;
+    m.u.vote.v.version = 1;
     m.u.vote.n = 1;
-    m.u.vote.votes[0] = 1;
+    m.u.vote.v.values[0] = 1;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     for (int i = 0; i < 200; i++) {

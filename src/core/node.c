@@ -22,6 +22,7 @@ void ec_node_config_default(ec_node_config *c)
     c->pending_max = 4096;
     c->pending_per_peer_max = 512;
     c->outbox_max = 65536;
+    c->vote_relay = EC_VOTE_RELAY_BUNDLE;
     c->catchup = true;
     c->catchup_agree = 3;
     c->verify_signatures = true;
@@ -34,6 +35,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
         return EC_ERR_ARG;
     if (cfg->w < 1 || cfg->w > NODE_W_MAX || cfg->quorum > cfg->w || cfg->pending_max < 1 ||
         cfg->pending_per_peer_max < 1 || cfg->catchup_agree < 1 ||
+        (cfg->vote_relay == EC_VOTE_RELAY_BUNDLE && cfg->quorum > EC_MSG_BUNDLE_MAX) ||
         cfg->catchup_agree > cfg->w)
         return EC_ERR_ARG;
     ec_node *n = calloc(1, sizeof *n);
@@ -68,6 +70,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->catchup);
     g_queue_free_full(n->outbox, free);
     ec_peers_free(n->peers);
+    ec_sign_wipe(&n->key);
     free(n);
 }
 
@@ -78,6 +81,18 @@ void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg)
 }
 
 ec_err ec_node_add_peer(ec_node *n, const ec_id *peer) { return ec_peers_add(n->peers, peer); }
+
+void ec_node_set_key(ec_node *n, const ec_keypair *key)
+{
+    n->key = *key;
+    n->has_key = true;
+}
+
+void ec_node_set_identity_check(ec_node *n, ec_node_identity_fn fn, void *arg)
+{
+    n->id_check = fn;
+    n->id_check_arg = arg;
+}
 const ec_id *ec_node_addr(const ec_node *n) { return &n->addr; }
 const ec_node_stats *ec_node_stats_get(const ec_node *n) { return &n->stats; }
 size_t ec_node_pending(const ec_node *n) { return g_hash_table_size(n->pending); }
@@ -438,6 +453,7 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
         node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len);
         break;
     case EC_MSG_VOTE: node_on_vote(n, now, from, &m); break;
+    case EC_MSG_VOTES: node_on_votes(n, now, from, &m); break;
     case EC_MSG_PEERS: on_peers(n, now, from, &m); break;
     case EC_MSG_FIND_PEERS: on_find_peers(n, from, &m); break;
     case EC_MSG_GET_TX: on_get_tx(n, from, &m); break;

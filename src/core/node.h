@@ -28,6 +28,13 @@
 #include "ledger/tx.h"
 #include "wire/msg.h"
 
+/* How a member's vote reaches the other tokens' neighborhoods. */
+typedef enum ec_vote_relay {
+    EC_VOTE_RELAY_DIRECT = 0, /* every member votes to every member of every token */
+    EC_VOTE_RELAY_BUNDLE = 1, /* to its own neighborhood; a token's signed votes
+                                 then go to the others as one bundle per member */
+} ec_vote_relay;
+
 typedef struct ec_node_config {
     unsigned w;               /* neighborhood width (8) */
     int vote_threshold;       /* net positive balance needed per token (+2) */
@@ -40,6 +47,7 @@ typedef struct ec_node_config {
     unsigned pending_max;     /* transactions in flight at once (4096) */
     unsigned pending_per_peer_max; /* of those, started by one peer's messages (512) */
     unsigned outbox_max;      /* queued outbound messages (65536) */
+    ec_vote_relay vote_relay; /* (EC_VOTE_RELAY_BUNDLE) */
     bool catchup;             /* fetch missing history (true; off only to measure it) */
     unsigned catchup_agree;   /* co-members that must name the same head before a
                                  member missing a token's history adopts it (3) */
@@ -67,6 +75,7 @@ typedef struct ec_node_stats {
     uint64_t catchups_started;    /* tokens whose history we lacked (voted 0) */
     uint64_t caught_up;           /* heads adopted from the neighborhood */
     uint64_t catchups_failed;     /* no agreement after every attempt */
+    uint64_t votes_relayed_bad;   /* relayed votes whose key or signature failed */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -80,6 +89,16 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
                    ec_store *store, ec_rng *rng);
 void ec_node_free(ec_node *n);
 void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg);
+
+/* Is `key` the signing key of the node at `addr`? The driver answers from
+ * the identity records it verified (the simulator from its own table).
+ * Without it, relayed votes are not counted. */
+typedef bool (*ec_node_identity_fn)(void *arg, const ec_id *addr, const ec_pubkey *key);
+
+/* The key this node signs its votes with (copied; without one votes go out
+ * unsigned and others cannot relay them). */
+void ec_node_set_key(ec_node *n, const ec_keypair *key);
+void ec_node_set_identity_check(ec_node *n, ec_node_identity_fn fn, void *arg);
 
 /* Adds a known peer (bootstrap; the simulator fills tables this way). */
 ec_err ec_node_add_peer(ec_node *n, const ec_id *peer);

@@ -13,14 +13,12 @@
 #define NODE_MEMBERS_MAX (NODE_LOOKUPS_MAX * NODE_W_MAX)
 #define NODE_VOTE_UNSET 2
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
+#define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
 
-/* One voter's latest vote on one transaction. */
+/* One voter's latest vote on one transaction, as signed. */
 typedef struct voter_vote {
-    ec_id voter;
-    uint32_t version;
-    uint8_t n;
-    ec_id tokens[EC_MSG_VOTE_TOKENS_MAX];
-    int8_t votes[EC_MSG_VOTE_TOKENS_MAX];
+    ec_msg_signed_vote v; /* voter, version, a value per mapping, key, signature */
+    uint8_t n;            /* the mapping count it was cast for */
 } voter_vote;
 
 /* Iterative lookup of the w nodes nearest to a target (one query in flight). */
@@ -59,6 +57,8 @@ typedef struct ptx {
     int8_t my_vote[EC_TX_MAPPINGS_MAX];
     uint32_t my_version;
     bool voted;
+    bool asked_tx;        /* sent get_tx for it (votes came first) */
+    uint8_t bundle_sent;  /* mappings whose quorum we relayed (bit per mapping) */
     size_t members_sent;  /* members[0..members_sent) got our first vote */
     unsigned resends;
     voter_vote *votes;
@@ -99,6 +99,10 @@ struct ec_node {
     GHashTable *per_peer; /* peer id -> pending transactions its messages created */
     GHashTable *catchup;  /* token -> catchup* (tokens whose history we lack) */
     ec_node_stats stats;
+    bool has_key;
+    ec_keypair key;      /* signs our votes */
+    ec_node_identity_fn id_check;
+    void *id_check_arg;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
     ec_node_commit_fn on_commit;
     void *on_commit_arg;
@@ -135,6 +139,27 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
  * transaction after a catch-up; synced: our head is now the neighborhood's,
  * so a previous head still unknown makes the mapping invalid. */
 void node_revote_token(ec_node *n, uint64_t now, const ec_id *token);
+
+/* Is id among the w nearest to mapping i's token (members included)? */
+bool node_eligible(const ec_node *n, const ptx *p, int i, const ec_id *id);
+/* What record_vote saw: a voter new on this tx, a newer version of a known
+ * voter's vote (a re-send), or nothing new. */
+typedef enum { VOTE_NEW, VOTE_NEWER, VOTE_SAME } vote_seen;
+vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t n);
+void node_try_commit(ec_node *n, uint64_t now, ptx *p);
+/* Our current signed vote on p (n = 0 in *out if we are no member). */
+void node_build_vote(ec_node *n, const ptx *p, ec_msg *out);
+
+/* node_bundle.c (vote_relay = bundle) */
+/* Relays the signed votes of each of our tokens that reached a quorum to
+ * two members of every other token's neighborhood, once per token. */
+void node_bundle_maybe_send(ec_node *n, ptx *p);
+/* Sends `to` the bundles of our tokens that have a quorum; false if none. */
+bool node_bundle_reply(ec_node *n, const ptx *p, const ec_id *to);
+void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* Re-send time: our vote to two silent members of each other token that
+ * lacks a quorum here (they answer with their bundle). */
+void node_bundle_poke(ec_node *n, const ptx *p);
 
 /* node_catchup.c */
 void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);

@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include "core/node_internal.h"
+#include "core/vote_sig.h"
 #include "crypto/blake3.h"
 #include "ledger/validate.h"
 
 static bool token_member(const ec_node *n, const ptx *p, const ec_id *id);
+static bool vote_target(const ec_node *n, const ptx *p, const ec_id *id);
 static void echo_vote(ec_node *n, const ptx *p, const ec_id *to);
 
 void node_ptx_free(void *v)
@@ -149,7 +151,7 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *t
     if (p->voted) {
         /* We voted before the list came: the members it adds get our vote. */
         for (size_t k = before; k < p->nmembers; k++)
-            if (token_member(n, p, &p->members[k])) echo_vote(n, p, &p->members[k]);
+            if (vote_target(n, p, &p->members[k])) echo_vote(n, p, &p->members[k]);
         p->members_sent = p->nmembers;
     }
     node_try_vote(n, now, p);
@@ -209,79 +211,88 @@ static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
     return EC_MSG_VOTE_VALID;
 }
 
+bool node_eligible(const ec_node *n, const ptx *p, int i, const ec_id *id)
+{
+    ec_id near[NODE_W_MAX];
+    size_t nn = node_nearest(n, &p->tx.mappings[i].token, p->members, p->nmembers, near);
+    for (size_t k = 0; k < nn; k++)
+        if (ec_id_cmp(&near[k], id) == 0) return true;
+    return false;
+}
+
 /* Is `id` among the w nearest (in this node's view) to one of the tx's
  * tokens? Witness-only members are not: they keep the transaction but
  * neither vote nor need votes. */
 static bool token_member(const ec_node *n, const ptx *p, const ec_id *id)
 {
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        ec_id near[NODE_W_MAX];
-        size_t nn = node_nearest(n, &p->tx.mappings[i].token, p->members, p->nmembers, near);
-        for (size_t k = 0; k < nn; k++)
-            if (ec_id_cmp(&near[k], id) == 0) return true;
-    }
+    for (int i = 0; i < p->tx.n_mappings; i++)
+        if (node_eligible(n, p, i, id)) return true;
     return false;
 }
 
-/* Our current vote on p as a message; n = 0 if we are no member. */
-static void build_vote(const ptx *p, ec_msg *m)
+/* Who gets our vote: every token's members (direct relay), or only the
+ * members of our own tokens (bundle relay: the others get it in bundles). */
+static bool vote_target(const ec_node *n, const ptx *p, const ec_id *id)
+{
+    if (n->cfg.vote_relay == EC_VOTE_RELAY_DIRECT) return token_member(n, p, id);
+    for (int i = 0; i < p->tx.n_mappings; i++)
+        if (p->member_of[i] && node_eligible(n, p, i, id)) return true;
+    return false;
+}
+
+void node_build_vote(ec_node *n, const ptx *p, ec_msg *m)
 {
     memset(m, 0, sizeof *m);
     m->type = EC_MSG_VOTE;
     m->u.vote.tx_id = p->id;
-    m->u.vote.version = p->my_version;
+    bool any = false;
     for (int i = 0; i < p->tx.n_mappings; i++) {
-        if (!p->member_of[i]) continue;
-        m->u.vote.tokens[m->u.vote.n] = p->tx.mappings[i].token;
-        m->u.vote.votes[m->u.vote.n++] = p->my_vote[i];
+        m->u.vote.v.values[i] = p->member_of[i] ? p->my_vote[i] : EC_MSG_VOTE_NONE;
+        any |= p->member_of[i];
     }
+    if (!any) return;
+    m->u.vote.n = (uint8_t)p->tx.n_mappings;
+    m->u.vote.v.voter = n->addr;
+    m->u.vote.v.version = p->my_version;
+    if (n->has_key) ec_vote_sign(&m->u.vote.v, &n->key, &p->id, m->u.vote.n);
 }
 
 static void send_vote(ec_node *n, const ptx *p, bool only_silent)
 {
     ec_msg m;
-    build_vote(p, &m);
+    node_build_vote(n, p, &m);
     if (m.u.vote.n == 0) return;
     for (size_t k = 0; k < p->nmembers; k++) {
         if (only_silent) {
             bool heard = false;
-            for (size_t v = 0; v < p->nvotes; v++) heard |= ec_id_cmp(&p->votes[v].voter, &p->members[k]) == 0;
+            for (size_t v = 0; v < p->nvotes; v++) heard |= ec_id_cmp(&p->votes[v].v.voter, &p->members[k]) == 0;
             if (heard) continue;
         }
-        if (!token_member(n, p, &p->members[k])) continue;
+        if (!vote_target(n, p, &p->members[k])) continue;
         node_send(n, &p->members[k], &m);
     }
 }
 
-/* What record_vote saw: a voter new on this tx, a newer version of a known
- * voter's vote (a re-send), or nothing new. */
-typedef enum { VOTE_NEW, VOTE_NEWER, VOTE_SAME } vote_seen;
-
-static vote_seen record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
+vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
 {
-    for (size_t v = 0; v < p->nvotes; v++) {
-        voter_vote *e = &p->votes[v];
-        if (ec_id_cmp(&e->voter, voter) != 0) continue;
-        if (m->u.vote.version <= e->version) return VOTE_SAME; /* keep only the newest */
-        e->version = m->u.vote.version;
-        e->n = m->u.vote.n;
-        memcpy(e->tokens, m->u.vote.tokens, sizeof e->tokens);
-        memcpy(e->votes, m->u.vote.votes, sizeof e->votes);
+    for (size_t k = 0; k < p->nvotes; k++) {
+        voter_vote *e = &p->votes[k];
+        if (ec_id_cmp(&e->v.voter, &v->voter) != 0) continue;
+        if (v->version <= e->v.version) return VOTE_SAME; /* keep only the newest */
+        e->v = *v;
+        e->n = nv;
         return VOTE_NEWER;
     }
     if (p->nvotes == p->capvotes) {
         size_t cap = p->capvotes ? 2 * p->capvotes : 8;
-        voter_vote *nv = realloc(p->votes, cap * sizeof *nv);
-        if (nv == NULL) return VOTE_SAME;
-        p->votes = nv;
+        voter_vote *grown = realloc(p->votes, cap * sizeof *grown);
+        if (grown == NULL) return VOTE_SAME;
+        p->votes = grown;
         p->capvotes = cap;
     }
     voter_vote *e = &p->votes[p->nvotes++];
-    e->voter = *voter;
-    e->version = m->u.vote.version;
-    e->n = m->u.vote.n;
-    memcpy(e->tokens, m->u.vote.tokens, sizeof e->tokens);
-    memcpy(e->votes, m->u.vote.votes, sizeof e->votes);
+    e->v = *v;
+    e->n = nv;
     return VOTE_NEW;
 }
 
@@ -291,7 +302,7 @@ static vote_seen record_vote(ptx *p, const ec_id *voter, const ec_msg *m)
 static void echo_vote(ec_node *n, const ptx *p, const ec_id *to)
 {
     ec_msg m;
-    build_vote(p, &m);
+    node_build_vote(n, p, &m);
     if (m.u.vote.n) node_send(n, to, &m);
 }
 
@@ -336,7 +347,7 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
 }
 
 /* Commits if every token has a quorum of eligible positive votes. */
-static void try_commit(ec_node *n, uint64_t now, ptx *p)
+void node_try_commit(ec_node *n, uint64_t now, ptx *p)
 {
     if (p->committed || !p->have_tx) return;
     bool any_member = false;
@@ -349,14 +360,13 @@ static void try_commit(ec_node *n, uint64_t now, ptx *p)
         int pos = 0, neg = 0;
         for (size_t v = 0; v < p->nvotes; v++) {
             const voter_vote *e = &p->votes[v];
+            if (e->n != p->tx.n_mappings) continue; /* cast for another transaction shape */
             bool eligible = false;
-            for (size_t k = 0; k < nn; k++) eligible |= ec_id_cmp(&near[k], &e->voter) == 0;
+            for (size_t k = 0; k < nn; k++) eligible |= ec_id_cmp(&near[k], &e->v.voter) == 0;
             if (!eligible) continue;
-            for (int j = 0; j < e->n; j++) {
-                if (ec_id_cmp(&e->tokens[j], t) != 0) continue;
-                pos += e->votes[j] > 0;
-                neg += e->votes[j] < 0;
-            }
+            int x = e->v.values[i];
+            pos += x == EC_MSG_VOTE_VALID;
+            neg += x == EC_MSG_VOTE_INVALID;
         }
         if (pos < (int)n->cfg.quorum || pos - neg < n->cfg.vote_threshold) return;
     }
@@ -391,11 +401,12 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
     p->voted = true;
     p->my_version = 1;
     ec_msg self;
-    build_vote(p, &self);
-    record_vote(p, &n->addr, &self);
+    node_build_vote(n, p, &self);
+    node_record_vote(p, &self.u.vote.v, self.u.vote.n);
     send_vote(n, p, false);
     p->members_sent = p->nmembers;
-    try_commit(n, now, p);
+    node_try_commit(n, now, p);
+    node_bundle_maybe_send(n, p);
 }
 
 /* A straggler still voting on a transaction we committed and forgot:
@@ -414,13 +425,19 @@ static void answer_decided(ec_node *n, const ec_id *to, const ec_id *tx_id)
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_VOTE;
     m.u.vote.tx_id = *tx_id;
-    m.u.vote.version = 1;
+    m.u.vote.n = (uint8_t)tx.n_mappings;
+    m.u.vote.v.voter = n->addr;
+    /* Newer than any version we cast while deciding, so it replaces a 0. */
+    m.u.vote.v.version = NODE_VERSION_DECIDED;
+    bool any = false;
     for (int i = 0; i < tx.n_mappings; i++) {
-        if (!ec_node_responsible(n, &tx.mappings[i].token)) continue;
-        m.u.vote.tokens[m.u.vote.n] = tx.mappings[i].token;
-        m.u.vote.votes[m.u.vote.n++] = EC_MSG_VOTE_VALID;
+        bool mine = ec_node_responsible(n, &tx.mappings[i].token);
+        m.u.vote.v.values[i] = mine ? EC_MSG_VOTE_VALID : EC_MSG_VOTE_NONE;
+        any |= mine;
     }
-    if (m.u.vote.n) node_send(n, to, &m);
+    if (!any) return;
+    if (n->has_key) ec_vote_sign(&m.u.vote.v, &n->key, tx_id, m.u.vote.n);
+    node_send(n, to, &m);
 }
 
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
@@ -435,20 +452,28 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         if (p == NULL) return;
     }
     node_add_member(p, from);
-    vote_seen seen = record_vote(p, from, m);
+    ec_msg_signed_vote v = m->u.vote.v;
+    v.voter = *from; /* a direct vote is its sender's */
+    vote_seen seen = node_record_vote(p, &v, m->u.vote.n);
     /* A voter that has not got our vote gets it now: one that was not on
      * our list, or one that re-sends (a higher version: it re-sends only to
      * the members it has not heard from, so ours was lost). An echo carries
-     * no new version, so echoes are never answered: no ping-pong. */
-    if (p->voted && seen != VOTE_SAME) {
+     * no new version, so echoes are never answered: no ping-pong. A voter
+     * of another token, with bundle relay, asks for our token's quorum. */
+    if (p->voted && p->have_tx && seen != VOTE_SAME) {
         bool sent_before = false;
         for (size_t k = 0; k < p->nmembers && !sent_before; k++)
             sent_before = ec_id_cmp(&p->members[k], from) == 0 && p->members_sent > k;
-        if (seen == VOTE_NEWER || !sent_before || m->u.vote.version > 1) echo_vote(n, p, from);
+        if (!vote_target(n, p, from)) {
+            if (!node_bundle_reply(n, p, from)) echo_vote(n, p, from);
+        } else if (seen == VOTE_NEWER || !sent_before || v.version > 1) {
+            echo_vote(n, p, from);
+        }
     }
     if (!p->have_tx) {
         /* Votes for a transaction we have not seen: ask the voter for it. */
-        if (p->nvotes == 1) {
+        if (!p->asked_tx) {
+            p->asked_tx = true;
             ec_msg g;
             g.type = EC_MSG_GET_TX;
             g.u.get_tx.tx_id = p->id;
@@ -457,7 +482,8 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         return;
     }
     if (!p->voted) node_try_vote(n, now, p);
-    try_commit(n, now, p);
+    node_try_commit(n, now, p);
+    node_bundle_maybe_send(n, p);
 }
 
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
@@ -467,7 +493,7 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
         ec_msg g;
         g.type = EC_MSG_GET_TX;
         g.u.get_tx.tx_id = p->id;
-        node_send(n, &p->votes[ec_rng_below(n->rng, p->nvotes)].voter, &g);
+        node_send(n, &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter, &g);
         return;
     }
     /* Re-send our vote to members we have not heard from: they may have
@@ -478,6 +504,7 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
          * decided answer it with their own vote (see node_on_vote). */
         p->my_version++;
         send_vote(n, p, true);
+        if (n->cfg.vote_relay == EC_VOTE_RELAY_BUNDLE) node_bundle_poke(n, p);
         /* Still missing history (an earlier catch-up failed): try again. */
         for (int i = 0; i < p->tx.n_mappings; i++)
             if (p->member_of[i] && p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
@@ -489,7 +516,7 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
             q.type = EC_MSG_FIND_PEERS;
             q.u.find_peers.target = p->id;
             q.u.find_peers.want = EC_MSG_PEERS_MAX;
-            const ec_id *to = &p->votes[ec_rng_below(n->rng, p->nvotes)].voter;
+            const ec_id *to = &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter;
             if (ec_id_cmp(to, &n->addr) != 0) node_send(n, to, &q);
         }
     }
@@ -515,9 +542,10 @@ void node_revote_token(ec_node *n, uint64_t now, const ec_id *token)
         /* A new version: receivers keep it over our 0. */
         p->my_version++;
         ec_msg self;
-        build_vote(p, &self);
-        record_vote(p, &n->addr, &self);
+        node_build_vote(n, p, &self);
+        node_record_vote(p, &self.u.vote.v, self.u.vote.n);
         send_vote(n, p, false);
-        try_commit(n, now, p);
+        node_try_commit(n, now, p);
+        node_bundle_maybe_send(n, p);
     }
 }

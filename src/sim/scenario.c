@@ -58,6 +58,12 @@ static const char *apply(sim_config *c, const char *k, char *v)
         else return "verify_signatures must be true or false";
         return NULL;
     }
+    if (!strcmp(k, "vote_relay")) {
+        if (!strcmp(v, "direct")) c->node.vote_relay = EC_VOTE_RELAY_DIRECT;
+        else if (!strcmp(v, "bundle")) c->node.vote_relay = EC_VOTE_RELAY_BUNDLE;
+        else return "vote_relay must be direct or bundle";
+        return NULL;
+    }
     if (!strcmp(k, "catchup")) {
         if (!strcmp(v, "true")) c->node.catchup = true;
         else if (!strcmp(v, "false")) c->node.catchup = false;

@@ -50,6 +50,8 @@ typedef struct sim {
     ec_rng rng;          /* network and workload randomness */
     sim_node *nodes;
     ec_id *addrs;        /* sorted */
+    uint8_t (*key_seeds)[EC_SEED_LEN]; /* node i signs its votes with this key */
+    ec_pubkey *keys;     /* and this is its public half (the identity check) */
     GHashTable *index;   /* ec_id* -> node index + 1 */
     ev *heap;
     size_t nheap, capheap;

@@ -81,8 +81,10 @@ void sim_report(sim *s, FILE *out, double wall_s)
             "\"dup\": %g, \"partitions\": %u},\n", lat_name[c->latency], c->lat_a, c->lat_b,
             c->loss, c->dup, c->npartitions);
     fprintf(out, "  \"consensus\": {\"w\": %u, \"quorum\": %u, \"vote_threshold\": %d, "
-            "\"bucket_size\": %u, \"witness\": %s},\n", c->node.w, c->node.quorum,
-            c->node.vote_threshold, c->node.bucket_size, c->node.witness ? "true" : "false");
+            "\"bucket_size\": %u, \"witness\": %s, \"catchup\": %s, \"vote_relay\": \"%s\"},\n",
+            c->node.w, c->node.quorum, c->node.vote_threshold, c->node.bucket_size,
+            c->node.witness ? "true" : "false", c->node.catchup ? "true" : "false",
+            c->node.vote_relay == EC_VOTE_RELAY_BUNDLE ? "bundle" : "direct");
     fprintf(out, "  \"signatures\": \"%s\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n",
             c->node.verify_signatures ? "verified" : "skipped");
     fprintf(out, "  \"submitted\": %llu,\n  \"double_spend_pairs\": %llu,\n  \"committed\": %zu,\n"
@@ -92,6 +94,7 @@ void sim_report(sim *s, FILE *out, double wall_s)
     fprintf(out, "  \"catchups\": {\"started\": %llu, \"caught_up\": %llu, \"failed\": %llu},\n",
             (unsigned long long)acc.catchups_started, (unsigned long long)acc.caught_up,
             (unsigned long long)acc.catchups_failed);
+    fprintf(out, "  \"relayed_votes_refused\": %llu,\n", (unsigned long long)acc.votes_relayed_bad);
     fprintf(out, "  \"committed_by_tokens\": [");
     for (int k = 1; k <= EC_TX_MAPPINGS_MAX; k++) fprintf(out, "%zu%s", by_k_n[k], k < EC_TX_MAPPINGS_MAX ? ", " : "],\n");
     fprintf(out, "  \"latency\": {\"p50\": %.3f, \"p95\": %.3f, \"p99\": %.3f, \"first_p50\": %.3f, "

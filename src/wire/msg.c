@@ -1,5 +1,6 @@
 #include "wire/msg.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "wire/codec.h"
@@ -8,12 +9,28 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_GET_TX] = "get_tx",           [EC_MSG_TX] = "tx",
     [EC_MSG_GET_MAPPING] = "get_mapping", [EC_MSG_MAPPING] = "mapping",
     [EC_MSG_VOTE] = "vote",               [EC_MSG_FIND_PEERS] = "find_peers",
-    [EC_MSG_PEERS] = "peers",
+    [EC_MSG_PEERS] = "peers",             [EC_MSG_VOTES] = "votes",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
 {
     return t > 0 && t < EC_MSG_TYPE_END ? names[t] : "unknown";
+}
+
+/* Values -1, 0, 1 or 2 (none), at least one not 2; unused ones zero. */
+static ec_err check_values(const ec_msg_signed_vote *v, uint8_t n)
+{
+    bool any = false;
+    for (int i = 0; i < EC_MSG_VOTE_TOKENS_MAX; i++) {
+        int x = v->values[i];
+        if (i >= n) {
+            if (x != 0) return EC_ERR_MALFORMED;
+            continue;
+        }
+        if (x < -1 || x > EC_MSG_VOTE_NONE) return EC_ERR_MALFORMED;
+        any |= x != EC_MSG_VOTE_NONE;
+    }
+    return any ? EC_OK : EC_ERR_MALFORMED;
 }
 
 /* The rules both directions enforce. */
@@ -34,10 +51,15 @@ static ec_err check(const ec_msg *m)
         return EC_OK;
     case EC_MSG_VOTE:
         if (m->u.vote.n < 1 || m->u.vote.n > EC_MSG_VOTE_TOKENS_MAX) return EC_ERR_MALFORMED;
-        for (int i = 0; i < m->u.vote.n; i++) {
-            if (m->u.vote.votes[i] < -1 || m->u.vote.votes[i] > 1) return EC_ERR_MALFORMED;
+        return check_values(&m->u.vote.v, m->u.vote.n);
+    case EC_MSG_VOTES:
+        if (m->u.votes.n < 1 || m->u.votes.n > EC_MSG_VOTE_TOKENS_MAX || m->u.votes.count < 1 ||
+            m->u.votes.count > EC_MSG_BUNDLE_MAX)
+            return EC_ERR_MALFORMED;
+        for (int i = 0; i < m->u.votes.count; i++) {
+            if (check_values(&m->u.votes.v[i], m->u.votes.n)) return EC_ERR_MALFORMED;
             for (int k = 0; k < i; k++)
-                if (ec_id_cmp(&m->u.vote.tokens[k], &m->u.vote.tokens[i]) == 0)
+                if (ec_id_cmp(&m->u.votes.v[k].voter, &m->u.votes.v[i].voter) == 0)
                     return EC_ERR_MALFORMED;
         }
         return EC_OK;
@@ -56,6 +78,25 @@ static ec_err check(const ec_msg *m)
 
 static void put_id(ec_wire_writer *w, const ec_id *id) { ec_wire_put_bytes(w, id->b, EC_ID_LEN); }
 static void get_id(ec_wire_reader *r, ec_id *id) { ec_wire_get_bytes(r, id->b, EC_ID_LEN); }
+
+/* version u32, values[n] i8, key, signature (and the voter first in bundles). */
+static void put_signed(ec_wire_writer *w, const ec_msg_signed_vote *v, uint8_t n, bool voter)
+{
+    if (voter) put_id(w, &v->voter);
+    ec_wire_put_u32(w, v->version);
+    for (int i = 0; i < n; i++) ec_wire_put_u8(w, (uint8_t)v->values[i]);
+    ec_wire_put_bytes(w, v->key.b, EC_PUBKEY_LEN);
+    ec_wire_put_bytes(w, v->sig.b, EC_SIG_LEN);
+}
+
+static void get_signed(ec_wire_reader *r, ec_msg_signed_vote *v, uint8_t n, bool voter)
+{
+    if (voter) get_id(r, &v->voter);
+    v->version = ec_wire_get_u32(r);
+    for (int i = 0; i < n; i++) v->values[i] = (int8_t)ec_wire_get_u8(r);
+    ec_wire_get_bytes(r, v->key.b, EC_PUBKEY_LEN);
+    ec_wire_get_bytes(r, v->sig.b, EC_SIG_LEN);
+}
 
 ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
 {
@@ -82,12 +123,14 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         break;
     case EC_MSG_VOTE:
         put_id(&w, &m->u.vote.tx_id);
-        ec_wire_put_u32(&w, m->u.vote.version);
         ec_wire_put_u8(&w, m->u.vote.n);
-        for (int i = 0; i < m->u.vote.n; i++) {
-            put_id(&w, &m->u.vote.tokens[i]);
-            ec_wire_put_u8(&w, (uint8_t)m->u.vote.votes[i]);
-        }
+        put_signed(&w, &m->u.vote.v, m->u.vote.n, false);
+        break;
+    case EC_MSG_VOTES:
+        put_id(&w, &m->u.votes.tx_id);
+        ec_wire_put_u8(&w, m->u.votes.n);
+        ec_wire_put_u8(&w, m->u.votes.count);
+        for (int i = 0; i < m->u.votes.count; i++) put_signed(&w, &m->u.votes.v[i], m->u.votes.n, true);
         break;
     case EC_MSG_FIND_PEERS:
         put_id(&w, &m->u.find_peers.target);
@@ -138,19 +181,25 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         m->u.mapping.timestamp_ms = ec_wire_get_u64(&r);
         get_id(&r, &m->u.mapping.owner);
         break;
-    case EC_MSG_VOTE:
+    case EC_MSG_VOTE: {
         get_id(&r, &m->u.vote.tx_id);
-        m->u.vote.version = ec_wire_get_u32(&r);
-    {
         /* A local count: the stores below must not make the compiler reload it. */
         uint8_t n = ec_wire_get_u8(&r);
         if (r.err) return r.err;
         if (n < 1 || n > EC_MSG_VOTE_TOKENS_MAX) return EC_ERR_MALFORMED;
         m->u.vote.n = n;
-        for (unsigned i = 0; i < n; i++) {
-            get_id(&r, &m->u.vote.tokens[i]);
-            m->u.vote.votes[i] = (int8_t)ec_wire_get_u8(&r);
-        }
+        get_signed(&r, &m->u.vote.v, n, false);
+        break;
+    }
+    case EC_MSG_VOTES: {
+        get_id(&r, &m->u.votes.tx_id);
+        uint8_t n = ec_wire_get_u8(&r), count = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        if (n < 1 || n > EC_MSG_VOTE_TOKENS_MAX || count < 1 || count > EC_MSG_BUNDLE_MAX)
+            return EC_ERR_MALFORMED;
+        m->u.votes.n = n;
+        m->u.votes.count = count;
+        for (unsigned i = 0; i < count; i++) get_signed(&r, &m->u.votes.v[i], n, true);
         break;
     }
     case EC_MSG_FIND_PEERS:

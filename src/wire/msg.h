@@ -14,11 +14,13 @@
 
 #include "base/err.h"
 #include "crypto/id.h"
+#include "crypto/sign.h"
 
 #define EC_MSG_MAX 1200
 #define EC_MSG_TX_MAX 1163        /* largest transaction encoding (ledger) */
 #define EC_MSG_VOTE_TOKENS_MAX 6  /* a transaction maps at most 6 tokens */
 #define EC_MSG_PEERS_MAX 32
+#define EC_MSG_BUNDLE_MAX 8       /* signed votes in one `votes` message (w <= 8) */
 
 typedef enum ec_msg_type {
     EC_MSG_GET_TX = 1,      /* asks for a transaction by id */
@@ -28,6 +30,7 @@ typedef enum ec_msg_type {
     EC_MSG_VOTE = 5,        /* a voter's verdict per token on one transaction */
     EC_MSG_FIND_PEERS = 6,  /* asks for the peers nearest to an address */
     EC_MSG_PEERS = 7,       /* the answer: up to 32 peer addresses */
+    EC_MSG_VOTES = 8,       /* other voters' signed votes, relayed as one bundle */
     EC_MSG_TYPE_END
 } ec_msg_type;
 
@@ -35,6 +38,19 @@ typedef enum ec_msg_type {
 #define EC_MSG_VOTE_VALID 1
 #define EC_MSG_VOTE_INVALID (-1)
 #define EC_MSG_VOTE_OUT_OF_ORDER 0
+#define EC_MSG_VOTE_NONE 2 /* the voter is not responsible for this mapping */
+
+/* One voter's signed verdict on a transaction: a value per mapping of the
+ * transaction, in its canonical (sorted) order. The signature (by `key`)
+ * covers the domain "ec vote v1", the tx id, the voter's address, the
+ * version and the values (src/core/vote_sig.c). */
+typedef struct ec_msg_signed_vote {
+    ec_id voter; /* on the wire only in bundles; a direct vote's is its sender */
+    uint32_t version; /* the receiver keeps the highest per (voter, tx) */
+    int8_t values[EC_MSG_VOTE_TOKENS_MAX];
+    ec_pubkey key;
+    ec_sig sig;
+} ec_msg_signed_vote;
 
 typedef struct ec_msg {
     ec_msg_type type;
@@ -57,11 +73,15 @@ typedef struct ec_msg {
         } mapping;
         struct {
             ec_id tx_id;
-            uint32_t version; /* the receiver keeps the highest per (voter, tx) */
-            uint8_t n;
-            ec_id tokens[EC_MSG_VOTE_TOKENS_MAX];
-            int8_t votes[EC_MSG_VOTE_TOKENS_MAX];
+            uint8_t n; /* the transaction's mappings (values used) */
+            ec_msg_signed_vote v;
         } vote;
+        struct {
+            ec_id tx_id;
+            uint8_t n;
+            uint8_t count;
+            ec_msg_signed_vote v[EC_MSG_BUNDLE_MAX];
+        } votes;
         struct { ec_id target; uint8_t want; } find_peers;
         struct {
             ec_id target;
@@ -76,9 +96,9 @@ typedef struct ec_msg {
 ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len);
 /* EC_ERR_TRUNCATED, EC_ERR_TRAILING, EC_ERR_VERSION (unknown type),
  * EC_ERR_MALFORMED (counts out of range, a tx message whose member list and
- * transaction together exceed EC_MSG_MAX, vote value not -1/0/1, duplicate
- * vote token, mapping "unknown" with non-zero fields), EC_ERR_RANGE (longer
- * than EC_MSG_MAX). */
+ * transaction together exceed EC_MSG_MAX, vote value not -1/0/1/2, a vote
+ * with no value other than 2, a voter twice in one bundle, mapping
+ * "unknown" with non-zero fields), EC_ERR_RANGE (longer than EC_MSG_MAX). */
 ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len);
 const char *ec_msg_type_name(ec_msg_type t);
 

@@ -1,0 +1,167 @@
+/* Vote bundles (vote_relay = bundle; docs/CONSENSUS.md, "Vote relay").
+ *
+ * With direct relay every member of every token votes to every member of
+ * every token: (k*w)^2 messages for k tokens. With bundles a member votes
+ * only to its own token's neighborhood (k*w^2 in all); when it sees a
+ * quorum of positive votes for its token it relays those signed votes as
+ * one `votes` message to two members of each other token's neighborhood
+ * (the ones at its own rank and the next, so each of them gets about two
+ * bundles). A receiver checks every relayed vote it did not have: the key
+ * must belong to the voter (the driver's identity check) and sign the
+ * vote. Then they count like direct votes, eligibility included: a relayer
+ * can withhold votes, never make them up.
+ *
+ * The price is a hop: the other tokens learn of a quorum after it formed. */
+#include <string.h>
+
+#include "core/node_internal.h"
+#include "core/vote_sig.h"
+
+/* The signed votes on mapping i we can relay (eligible voters, a signature
+ * we trust: ours, a voter's own direct vote, or one we verified). Returns
+ * how many are positive. */
+static int collect(const ec_node *n, const ptx *p, int i, ec_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = EC_MSG_VOTES;
+    m->u.votes.tx_id = p->id;
+    m->u.votes.n = (uint8_t)p->tx.n_mappings;
+    int pos = 0;
+    /* Positive votes first: a bundle holds at most 8. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < p->nvotes && m->u.votes.count < EC_MSG_BUNDLE_MAX; k++) {
+            const voter_vote *e = &p->votes[k];
+            int x = e->v.values[i];
+            if (e->n != p->tx.n_mappings || x == EC_MSG_VOTE_NONE ||
+                (x == EC_MSG_VOTE_VALID) != (pass == 0) || !node_eligible(n, p, i, &e->v.voter))
+                continue;
+            m->u.votes.v[m->u.votes.count++] = e->v;
+            pos += x == EC_MSG_VOTE_VALID;
+        }
+    return pos;
+}
+
+/* Our rank among mapping i's w nearest (0 = nearest), or -1. */
+static int rank_of(const ec_node *n, const ptx *p, int i)
+{
+    ec_id near[NODE_W_MAX];
+    size_t nn = node_nearest(n, &p->tx.mappings[i].token, p->members, p->nmembers, near);
+    for (size_t k = 0; k < nn; k++)
+        if (ec_id_cmp(&near[k], &n->addr) == 0) return (int)k;
+    return -1;
+}
+
+void node_bundle_maybe_send(ec_node *n, ptx *p)
+{
+    if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx || p->tx.n_mappings < 2) return;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i] || (p->bundle_sent >> i & 1)) continue;
+        ec_msg m;
+        if (collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
+        p->bundle_sent |= (uint8_t)(1u << i);
+        int r = rank_of(n, p, i);
+        if (r < 0) continue;
+        ec_id sent[2 * EC_TX_MAPPINGS_MAX];
+        size_t nsent = 0;
+        for (int j = 0; j < p->tx.n_mappings; j++) {
+            if (j == i) continue;
+            ec_id near[NODE_W_MAX];
+            size_t nn = node_nearest(n, &p->tx.mappings[j].token, p->members, p->nmembers, near);
+            for (size_t d = 0; d < 2 && nn > 0; d++) {
+                const ec_id *to = &near[((size_t)r + d) % nn];
+                /* Members of our own token have these votes already. */
+                bool skip = ec_id_cmp(to, &n->addr) == 0 || node_eligible(n, p, i, to);
+                for (size_t s = 0; s < nsent && !skip; s++) skip = ec_id_cmp(&sent[s], to) == 0;
+                if (skip) continue;
+                sent[nsent++] = *to;
+                node_send(n, to, &m);
+            }
+        }
+    }
+}
+
+bool node_bundle_reply(ec_node *n, const ptx *p, const ec_id *to)
+{
+    if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx) return false;
+    bool any = false;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        ec_msg m;
+        if (!p->member_of[i] || collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
+        node_send(n, to, &m);
+        any = true;
+    }
+    return any;
+}
+
+void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    ptx *p = node_ptx_get(n, &m->u.votes.tx_id, false, now);
+    if (p == NULL) {
+        if (ec_store_has_tx(n->store, &m->u.votes.tx_id)) {
+            n->stats.dropped_unexpected++; /* decided and forgotten */
+            return;
+        }
+        p = node_ptx_new(n, &m->u.votes.tx_id, from, now);
+        if (p == NULL) return;
+    }
+    bool added = false;
+    for (int k = 0; k < m->u.votes.count; k++) {
+        const ec_msg_signed_vote *v = &m->u.votes.v[k];
+        if (ec_id_cmp(&v->voter, &n->addr) == 0) continue;
+        bool newer = true;
+        for (size_t e = 0; e < p->nvotes && newer; e++)
+            if (ec_id_cmp(&p->votes[e].v.voter, &v->voter) == 0) newer = v->version > p->votes[e].v.version;
+        if (!newer) continue; /* have it: no need to check it again */
+        if (n->id_check == NULL || !n->id_check(n->id_check_arg, &v->voter, &v->key) ||
+            (n->cfg.verify_signatures && ec_vote_verify(v, &p->id, m->u.votes.n) != EC_OK)) {
+            n->stats.votes_relayed_bad++;
+            continue;
+        }
+        node_record_vote(p, v, m->u.votes.n);
+        node_add_member(p, &v->voter);
+        added = true;
+    }
+    if (!p->have_tx) {
+        if (!p->asked_tx && added) {
+            p->asked_tx = true;
+            ec_msg g;
+            g.type = EC_MSG_GET_TX;
+            g.u.get_tx.tx_id = p->id;
+            node_send(n, from, &g);
+        }
+        return;
+    }
+    if (!added) return;
+    if (!p->voted) node_try_vote(n, now, p);
+    node_try_commit(n, now, p);
+    node_bundle_maybe_send(n, p);
+}
+
+void node_bundle_poke(ec_node *n, const ptx *p)
+{
+    if (!p->have_tx || !p->voted) return;
+    ec_msg mine;
+    node_build_vote(n, p, &mine);
+    if (mine.u.vote.n == 0) return;
+    for (int j = 0; j < p->tx.n_mappings; j++) {
+        if (p->member_of[j]) continue;
+        ec_id near[NODE_W_MAX];
+        size_t nn = node_nearest(n, &p->tx.mappings[j].token, p->members, p->nmembers, near);
+        int pos = 0, poked = 0;
+        for (size_t v = 0; v < p->nvotes; v++)
+            for (size_t k = 0; k < nn; k++)
+                pos += ec_id_cmp(&near[k], &p->votes[v].v.voter) == 0 &&
+                       p->votes[v].v.values[j] == EC_MSG_VOTE_VALID;
+        if (pos >= (int)n->cfg.quorum) continue;
+        /* Two members we have no vote from, from a seeded random start. */
+        size_t start = nn ? ec_rng_below(n->rng, nn) : 0;
+        for (size_t d = 0; d < nn && poked < 2; d++) {
+            const ec_id *to = &near[(start + d) % nn];
+            bool heard = ec_id_cmp(to, &n->addr) == 0;
+            for (size_t v = 0; v < p->nvotes && !heard; v++) heard = ec_id_cmp(&p->votes[v].v.voter, to) == 0;
+            if (heard) continue;
+            node_send(n, to, &mine);
+            poked++;
+        }
+    }
+}
