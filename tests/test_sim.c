@@ -81,16 +81,18 @@ static void test_same_seed_same_bytes(void)
     free(d);
 }
 
-static void test_double_spend_never_commits_twice_across_100_seeds(void)
+static void double_spends(ec_vote_relay relay, int seeds)
 {
-    long long pairs = 0, committed = 0;
-    for (uint64_t seed = 1; seed <= 100; seed++) {
+    long long pairs = 0, committed = 0, multi = 0;
+    for (uint64_t seed = 1; seed <= (uint64_t)seeds; seed++) {
         sim_config c;
         sim_config_default(&c);
         c.seed = seed;
         c.nodes = 30;
         c.txs = 12;
         c.rate = 10;
+        c.tokens_max = 3; /* multi-token pairs: bundles cross neighborhoods */
+        c.node.vote_relay = relay;
         c.new_fraction = 0.5;
         c.double_spend = 1.0; /* every transfer is a conflicting pair */
         c.latency = SIM_LAT_UNIFORM;
@@ -101,11 +103,44 @@ static void test_double_spend_never_commits_twice_across_100_seeds(void)
         CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
         pairs += field(out, "double_spend_pairs");
         committed += field(out, "committed");
+        const char *k = out ? strstr(out, "\"committed_by_tokens\": [") : NULL;
+        if (k) multi += atoll(strchr(k, ',') + 1) + atoll(strchr(strchr(k, ',') + 1, ',') + 1);
         free(out);
     }
-    printf("  100 seeds: %lld conflicting pairs submitted, %lld transactions committed, 0 conflicts\n",
-           pairs, committed);
-    CHECK(pairs >= 100); /* the scenario did exercise double spends */
+    printf("  %d seeds (%s relay): %lld conflicting pairs submitted, %lld transactions committed "
+           "(%lld of 2-3 tokens), 0 conflicts\n", seeds,
+           relay == EC_VOTE_RELAY_BUNDLE ? "bundle" : "direct", pairs, committed, multi);
+    CHECK(pairs >= seeds); /* the scenario did exercise double spends */
+    CHECK(multi >= seeds); /* and transactions across neighborhoods */
+}
+
+static void test_double_spend_never_commits_twice_across_100_seeds(void)
+{
+    double_spends(EC_VOTE_RELAY_BUNDLE, 100);
+    double_spends(EC_VOTE_RELAY_DIRECT, 50);
+}
+
+static void test_bundles_need_fewer_messages_than_direct_votes(void)
+{
+    long long per[2];
+    for (int r = 0; r < 2; r++) {
+        sim_config c;
+        sim_config_default(&c);
+        c.nodes = 120;
+        c.txs = 120;
+        c.tokens_min = 2;
+        c.tokens_max = 3;
+        c.new_fraction = 0.5;
+        c.node.vote_relay = r ? EC_VOTE_RELAY_BUNDLE : EC_VOTE_RELAY_DIRECT;
+        char *out = run(&c);
+        CHECK_EQ_INT(field(out, "committed"), 120);
+        CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
+        CHECK_EQ_INT(field(out, "relayed_votes_refused"), 0);
+        per[r] = field(out, "messages_per_commit"); /* the integer part */
+        free(out);
+    }
+    printf("  messages per commit, 2-3 tokens: direct %lld, bundle %lld\n", per[0], per[1]);
+    CHECK(per[1] > 0 && per[1] * 3 < per[0] * 2); /* at least a third fewer */
 }
 
 static void test_loss_and_healed_partition_still_commit(void)
@@ -234,6 +269,7 @@ int main(void)
     RUN(test_transfers_of_multi_token_transactions_commit);
     RUN(test_same_seed_same_bytes);
     RUN(test_double_spend_never_commits_twice_across_100_seeds);
+    RUN(test_bundles_need_fewer_messages_than_direct_votes);
     RUN(test_loss_and_healed_partition_still_commit);
     RUN(test_crashed_nodes_restart_and_nothing_conflicts);
     RUN(test_one_peer_cannot_fill_the_pending_table);
