@@ -128,6 +128,25 @@ static void test_eligibility_is_the_w_nearest_of_set_plus_self(void)
     ec_peers_free(p);
 }
 
+static void test_a_bucket_with_room_is_complete(void)
+{
+    ec_id self = {{0}}, a = {{0}}, b = {{0}}, far = {{0}}, near = {{0}};
+    a.b[0] = 0x80;      /* bucket 0 */
+    b.b[0] = 0xc0;      /* bucket 0 */
+    far.b[0] = 0x90;    /* a target in bucket 0 */
+    near.b[31] = 0x01;  /* a target in bucket 255 */
+    ec_peers *p;
+    CHECK_EQ_INT(ec_peers_new(&p, &self, 2), EC_OK);
+    CHECK(ec_peers_complete(p, &far)); /* empty: we know all (none) there */
+    CHECK_EQ_INT(ec_peers_add(p, &a), EC_OK);
+    CHECK(ec_peers_complete(p, &far));
+    CHECK_EQ_INT(ec_peers_add(p, &b), EC_OK);
+    CHECK(!ec_peers_complete(p, &far)); /* full: there may be more */
+    CHECK(ec_peers_complete(p, &near));
+    CHECK(ec_peers_complete(p, &self));
+    ec_peers_free(p);
+}
+
 static void test_rng_is_deterministic_and_uniform_enough(void)
 {
     ec_rng a, b;
@@ -155,6 +174,7 @@ int main(void)
     RUN(test_buckets_are_bounded_and_denser_near_self);
     RUN(test_add_remove_has);
     RUN(test_eligibility_is_the_w_nearest_of_set_plus_self);
+    RUN(test_a_bucket_with_room_is_complete);
     RUN(test_rng_is_deterministic_and_uniform_enough);
     return TEST_REPORT("peers");
 }

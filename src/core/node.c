@@ -189,6 +189,9 @@ static void lookup_start(ec_node *n, lookup *lk, const ec_id *target)
     lk->target = *target;
     lk->nbest = ec_peers_nearest(n->peers, target, n->cfg.w, true, lk->best);
     for (size_t i = 0; i < lk->nbest; i++) lk->queried[i] = ec_id_cmp(&lk->best[i], &n->addr) == 0;
+    /* We know every peer around the target (its bucket is not full): our
+     * own nearest are the neighborhood, nobody to ask. */
+    lk->done = ec_peers_complete(n->peers, target);
 }
 
 /* Sends the next query, or marks the lookup done when the w nearest known

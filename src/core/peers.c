@@ -89,6 +89,12 @@ bool ec_peers_has(const ec_peers *p, const ec_id *peer)
 size_t ec_peers_count(const ec_peers *p) { return p->count; }
 const ec_id *ec_peers_self(const ec_peers *p) { return &p->self; }
 
+bool ec_peers_complete(const ec_peers *p, const ec_id *target)
+{
+    if (ec_id_cmp(target, &p->self) == 0) return true;
+    return p->b[bucket_of(p, target)].n < p->bucket_size;
+}
+
 size_t ec_peers_bucket(const ec_peers *p, unsigned j, const ec_id **peers)
 {
     if (j >= EC_ID_BITS) return 0;

@@ -17,7 +17,7 @@
 #include "base/err.h"
 #include "crypto/id.h"
 
-#define EC_PEERS_BUCKET_SIZE_MAX 256
+#define EC_PEERS_BUCKET_SIZE_MAX 4096
 #define EC_PEERS_NEAREST_MAX 64
 
 typedef struct ec_peers ec_peers;
@@ -43,6 +43,9 @@ const ec_id *ec_peers_self(const ec_peers *p);
  * Returns how many were written. */
 size_t ec_peers_nearest(const ec_peers *p, const ec_id *target, size_t w, bool include_self,
                         ec_id *out);
+/* True if the bucket covering target is not full: every peer this set has
+ * heard of there is in it, so its nearest to target need no lookup. */
+bool ec_peers_complete(const ec_peers *p, const ec_id *target);
 /* True if self is among the w nearest to target in its own view. */
 bool ec_peers_responsible(const ec_peers *p, const ec_id *target, size_t w);
 /* True if `peer` (in the set or not) would be among the w nearest to target

@@ -80,7 +80,7 @@ static const char *apply(sim_config *c, const char *k, char *v)
         {"nodes", 2, 10000000}, {"seed", 0, 1e18}, {"txs", 1, 1e9}, {"rate", 1e-6, 1e9},
         {"tokens_min", 1, 6}, {"tokens_max", 1, 6}, {"new_fraction", 0, 1}, {"double_spend", 0, 1},
         {"clients", 1, 1e6}, {"drain_s", 0, 1e6}, {"loss", 0, 0.99}, {"dup", 0, 1},
-        {"w", 1, 16}, {"quorum", 1, 16}, {"vote_threshold", -16, 16}, {"bucket_size", 1, 256},
+        {"w", 1, 16}, {"quorum", 1, 16}, {"vote_threshold", -16, 16}, {"bucket_size", 1, 4096},
         {"resend_ms", 1, 1e9}, {"tx_timeout_ms", 1, 1e10}, {"lookup_timeout_ms", 1, 1e9},
     };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
