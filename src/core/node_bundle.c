@@ -27,14 +27,16 @@ static int collect(const ec_node *n, const ptx *p, int i, ec_msg *m)
     m->u.votes.tx_id = p->id;
     m->u.votes.n = (uint8_t)p->tx.n_mappings;
     int pos = 0;
-    /* Positive votes first: a bundle holds at most 8. */
+    /* A quorum of positive votes is what the receiver needs (more would
+     * only cost it signature checks), and every negative one, which the
+     * net balance counts: at most 8 in all. */
     for (int pass = 0; pass < 2; pass++)
         for (size_t k = 0; k < p->nvotes && m->u.votes.count < EC_MSG_BUNDLE_MAX; k++) {
             const voter_vote *e = &p->votes[k];
             int x = e->v.values[i];
-            if (e->n != p->tx.n_mappings || x == EC_MSG_VOTE_NONE ||
-                (x == EC_MSG_VOTE_VALID) != (pass == 0) || !node_eligible(n, p, i, &e->v.voter))
-                continue;
+            bool want = pass == 0 ? x == EC_MSG_VOTE_VALID && pos < (int)n->cfg.quorum
+                                  : x == EC_MSG_VOTE_INVALID;
+            if (!want || e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
             m->u.votes.v[m->u.votes.count++] = e->v;
             pos += x == EC_MSG_VOTE_VALID;
         }
@@ -104,6 +106,14 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         p = node_ptx_new(n, &m->u.votes.tx_id, from, now);
         if (p == NULL) return;
     }
+    /* Positive eligible votes per mapping so far: a mapping that has its
+     * quorum here needs no more positive votes checked. */
+    int pos[EC_TX_MAPPINGS_MAX] = {0};
+    bool counted = p->have_tx && p->tx.n_mappings == m->u.votes.n;
+    for (int i = 0; counted && i < p->tx.n_mappings; i++)
+        for (size_t e = 0; e < p->nvotes; e++)
+            pos[i] += p->votes[e].n == m->u.votes.n && p->votes[e].v.values[i] == EC_MSG_VOTE_VALID &&
+                      node_eligible(n, p, i, &p->votes[e].v.voter);
     bool added = false;
     for (int k = 0; k < m->u.votes.count; k++) {
         const ec_msg_signed_vote *v = &m->u.votes.v[k];
@@ -112,6 +122,11 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         for (size_t e = 0; e < p->nvotes && newer; e++)
             if (ec_id_cmp(&p->votes[e].v.voter, &v->voter) == 0) newer = v->version > p->votes[e].v.version;
         if (!newer) continue; /* have it: no need to check it again */
+        bool useful = !counted;
+        for (int i = 0; counted && i < m->u.votes.n && !useful; i++)
+            useful = v->values[i] == EC_MSG_VOTE_INVALID ||
+                     (v->values[i] == EC_MSG_VOTE_VALID && pos[i] < (int)n->cfg.quorum);
+        if (!useful) continue;
         if (n->id_check == NULL || !n->id_check(n->id_check_arg, &v->voter, &v->key) ||
             (n->cfg.verify_signatures && ec_vote_verify(v, &p->id, m->u.votes.n) != EC_OK)) {
             n->stats.votes_relayed_bad++;
@@ -120,6 +135,8 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         node_record_vote(p, v, m->u.votes.n);
         node_add_member(p, &v->voter);
         added = true;
+        for (int i = 0; counted && i < m->u.votes.n; i++)
+            pos[i] += v->values[i] == EC_MSG_VOTE_VALID && node_eligible(n, p, i, &v->voter);
     }
     if (!p->have_tx) {
         if (!p->asked_tx && added) {

@@ -245,6 +245,15 @@ void node_build_vote(ec_node *n, const ptx *p, ec_msg *m)
     memset(m, 0, sizeof *m);
     m->type = EC_MSG_VOTE;
     m->u.vote.tx_id = p->id;
+    /* Signed already: our own record of this version (see refresh_self). */
+    for (size_t k = 0; k < p->nvotes; k++) {
+        const voter_vote *e = &p->votes[k];
+        if (e->v.version == p->my_version && ec_id_cmp(&e->v.voter, &n->addr) == 0) {
+            m->u.vote.n = e->n;
+            m->u.vote.v = e->v;
+            return;
+        }
+    }
     bool any = false;
     for (int i = 0; i < p->tx.n_mappings; i++) {
         m->u.vote.v.values[i] = p->member_of[i] ? p->my_vote[i] : EC_MSG_VOTE_NONE;
@@ -255,6 +264,14 @@ void node_build_vote(ec_node *n, const ptx *p, ec_msg *m)
     m->u.vote.v.voter = n->addr;
     m->u.vote.v.version = p->my_version;
     if (n->has_key) ec_vote_sign(&m->u.vote.v, &n->key, &p->id, m->u.vote.n);
+}
+
+/* Signs our vote at its current version once and keeps it with the others. */
+static void refresh_self(ec_node *n, ptx *p)
+{
+    ec_msg self;
+    node_build_vote(n, p, &self);
+    if (self.u.vote.n) node_record_vote(p, &self.u.vote.v, self.u.vote.n);
 }
 
 static void send_vote(ec_node *n, const ptx *p, bool only_silent)
@@ -400,9 +417,7 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
     }
     p->voted = true;
     p->my_version = 1;
-    ec_msg self;
-    node_build_vote(n, p, &self);
-    node_record_vote(p, &self.u.vote.v, self.u.vote.n);
+    refresh_self(n, p);
     send_vote(n, p, false);
     p->members_sent = p->nmembers;
     node_try_commit(n, now, p);
@@ -503,6 +518,7 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
         /* A new version with the same values: receivers that already
          * decided answer it with their own vote (see node_on_vote). */
         p->my_version++;
+        refresh_self(n, p);
         send_vote(n, p, true);
         if (n->cfg.vote_relay == EC_VOTE_RELAY_BUNDLE) node_bundle_poke(n, p);
         /* Still missing history (an earlier catch-up failed): try again. */
@@ -541,9 +557,7 @@ void node_revote_token(ec_node *n, uint64_t now, const ec_id *token)
         if (!changed) continue;
         /* A new version: receivers keep it over our 0. */
         p->my_version++;
-        ec_msg self;
-        node_build_vote(n, p, &self);
-        node_record_vote(p, &self.u.vote.v, self.u.vote.n);
+        refresh_self(n, p);
         send_vote(n, p, false);
         node_try_commit(n, now, p);
         node_bundle_maybe_send(n, p);
