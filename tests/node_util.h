@@ -38,8 +38,8 @@ static inline void send_tx(solo *s, uint64_t now, const ec_id *from, const ec_tx
 {
     ec_msg m;
     size_t len;
+    memset(&m, 0, sizeof m);
     m.type = EC_MSG_TX;
-    m.u.tx.hops = 0;
     ec_tx_encode(tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
     m.u.tx.len = (uint16_t)len;
     send_msg(s, now, from, &m);

@@ -406,8 +406,8 @@ static void on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m)
     }
     ec_msg r;
     size_t len;
+    memset(&r, 0, sizeof r);
     r.type = EC_MSG_TX;
-    r.u.tx.hops = 0;
     if (ec_store_get_tx(n->store, &m->u.get_tx.tx_id, r.u.tx.bytes, sizeof r.u.tx.bytes, &len) == EC_OK) {
         r.u.tx.len = (uint16_t)len;
         node_send(n, from, &r);
