@@ -46,9 +46,15 @@ head -1 "$T/run.csv" | grep -q '^second,submitted,committed,messages' && ok "csv
 cmp -s "$T/first" "$T/second" && ok "same seed, same bytes" || bad "same seed, same bytes"
 "$EC" sim run "$here/scenarios/small.conf" --nodes 30 --txs 40 --no-wall --seed 9 >"$T/third" 2>/dev/null
 cmp -s "$T/first" "$T/third" && bad "another seed, other bytes" || ok "another seed, other bytes"
-printf 'rounds = 1\n' >/dev/null
 printf 'nodes = 40\ntxs = 30\nlatency = rounds 100 0.5\nloss = 0.02\n' >"$T/r.conf"
 expect "round model reports latency_rounds" 0 "$EC" sim run "$T/r.conf" --no-wall
 has "latency_rounds present" '"latency_rounds"' "$T/out"
+printf 'nodes = 40\ntxs = 30\ntokens_min = 2\ntokens_max = 2\nvote_relay = direct\ncatchup = false\n' >"$T/d.conf"
+expect "direct relay, no catch-up" 0 "$EC" sim run "$T/d.conf" --no-wall
+has "summary names the relay" '"vote_relay": "direct"' "$T/out"
+has "summary names catch-up off" '"catchup": false' "$T/out"
+printf 'vote_relay = carrier-pigeon\n' >"$T/v.conf"
+expect "bad vote_relay exits 1" 1 "$EC" sim run "$T/v.conf"
+has "vote_relay error says the choices" "direct or bundle" "$T/err"
 echo "cli-sim: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -139,13 +139,7 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
             pos[i] += v->values[i] == EC_MSG_VOTE_VALID && node_eligible(n, p, i, &v->voter);
     }
     if (!p->have_tx) {
-        if (!p->asked_tx && added) {
-            p->asked_tx = true;
-            ec_msg g;
-            g.type = EC_MSG_GET_TX;
-            g.u.get_tx.tx_id = p->id;
-            node_send(n, from, &g);
-        }
+        if (added) node_ask_tx_once(n, p, from);
         return;
     }
     if (!added) return;

@@ -135,6 +135,8 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *t
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
+/* Asks `from` for p's transaction, the first time only. */
+void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from);
 /* Re-judges the out-of-order (0) votes on `token` of every pending
  * transaction after a catch-up; synced: our head is now the neighborhood's,
  * so a previous head still unknown makes the mapping invalid. */

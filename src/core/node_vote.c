@@ -486,19 +486,22 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         }
     }
     if (!p->have_tx) {
-        /* Votes for a transaction we have not seen: ask the voter for it. */
-        if (!p->asked_tx) {
-            p->asked_tx = true;
-            ec_msg g;
-            g.type = EC_MSG_GET_TX;
-            g.u.get_tx.tx_id = p->id;
-            node_send(n, from, &g);
-        }
+        node_ask_tx_once(n, p, from); /* votes for a transaction we have not seen */
         return;
     }
     if (!p->voted) node_try_vote(n, now, p);
     node_try_commit(n, now, p);
     node_bundle_maybe_send(n, p);
+}
+
+void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from)
+{
+    if (p->asked_tx) return; /* later, the re-send timer asks another voter */
+    p->asked_tx = true;
+    ec_msg g;
+    g.type = EC_MSG_GET_TX;
+    g.u.get_tx.tx_id = p->id;
+    node_send(n, from, &g);
 }
 
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p)

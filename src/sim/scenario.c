@@ -52,28 +52,21 @@ static const char *apply(sim_config *c, const char *k, char *v)
         c->crashes[c->ncrashes++] = (sim_crash){(uint64_t)(a * 1000), (uint64_t)(b * 1000), f};
         return NULL;
     }
-    if (!strcmp(k, "verify_signatures")) {
-        if (!strcmp(v, "true")) c->node.verify_signatures = true;
-        else if (!strcmp(v, "false")) c->node.verify_signatures = false;
-        else return "verify_signatures must be true or false";
+    const struct { const char *k; bool *v; } flags[] = {
+        {"verify_signatures", &c->node.verify_signatures}, {"catchup", &c->node.catchup},
+        {"witness", &c->node.witness},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (strcmp(k, flags[i].k)) continue;
+        if (!strcmp(v, "true")) *flags[i].v = true;
+        else if (!strcmp(v, "false")) *flags[i].v = false;
+        else return "must be true or false";
         return NULL;
     }
     if (!strcmp(k, "vote_relay")) {
         if (!strcmp(v, "direct")) c->node.vote_relay = EC_VOTE_RELAY_DIRECT;
         else if (!strcmp(v, "bundle")) c->node.vote_relay = EC_VOTE_RELAY_BUNDLE;
         else return "vote_relay must be direct or bundle";
-        return NULL;
-    }
-    if (!strcmp(k, "catchup")) {
-        if (!strcmp(v, "true")) c->node.catchup = true;
-        else if (!strcmp(v, "false")) c->node.catchup = false;
-        else return "catchup must be true or false";
-        return NULL;
-    }
-    if (!strcmp(k, "witness")) {
-        if (!strcmp(v, "true")) c->node.witness = true;
-        else if (!strcmp(v, "false")) c->node.witness = false;
-        else return "witness must be true or false";
         return NULL;
     }
     static const struct { const char *k; double lo, hi; } keys[] = {
