@@ -164,9 +164,12 @@ void node_bundle_poke(ec_node *n, const ptx *p)
                 pos += ec_id_cmp(&near[k], &p->votes[v].v.voter) == 0 &&
                        p->votes[v].v.values[j] == EC_MSG_VOTE_VALID;
         if (pos >= (int)n->cfg.quorum) continue;
-        /* Two members we have no vote from, from a seeded random start. */
+        /* Members we have no vote from, from a seeded random start: two at
+         * the first re-send, twice as many each time after (one that has
+         * forgotten the transaction answers with its own vote only). */
+        int want = p->resends < 3 ? 2 << (p->resends > 0 ? p->resends - 1 : 0) : NODE_W_MAX;
         size_t start = nn ? ec_rng_below(n->rng, nn) : 0;
-        for (size_t d = 0; d < nn && poked < 2; d++) {
+        for (size_t d = 0; d < nn && poked < want; d++) {
             const ec_id *to = &near[(start + d) % nn];
             bool heard = ec_id_cmp(to, &n->addr) == 0;
             for (size_t v = 0; v < p->nvotes && !heard; v++) heard = ec_id_cmp(&p->votes[v].v.voter, to) == 0;
