@@ -240,10 +240,42 @@ static void test_without_an_identity_check_relayed_votes_do_not_count(void)
     solo_close(&u.s);
 }
 
+static void test_a_member_the_list_misses_asks_the_other_tokens_at_once(void)
+{
+    duo u;
+    duo_open(&u);
+    /* The coordinator's list names t1's other members and t2's, not us. */
+    ec_msg m;
+    size_t len;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_TX;
+    for (int i = 0; i < NC; i++) m.u.tx.members[m.u.tx.nmembers++] = u.c[i];
+    for (int i = 0; i < ND; i++) m.u.tx.members[m.u.tx.nmembers++] = u.d[i];
+    ec_tx_encode(&u.tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
+    m.u.tx.len = (uint16_t)len;
+    send_msg(&u.s, 1000, &u.coord, &m);
+    /* Our vote goes to t1's members as usual, and to two of t2's: their
+     * bundle-relayers aim by the list, so they would not think of us. */
+    ec_id to;
+    uint8_t buf[EC_MSG_MAX];
+    int to_t1 = 0, to_t2 = 0;
+    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len)) {
+        ec_msg o;
+        CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
+        if (o.type != EC_MSG_VOTE) continue;
+        for (int i = 0; i < NC; i++) to_t1 += ec_id_cmp(&to, &u.c[i]) == 0;
+        for (int i = 0; i < ND; i++) to_t2 += ec_id_cmp(&to, &u.d[i]) == 0;
+    }
+    CHECK_EQ_INT(to_t1, NC);
+    CHECK_EQ_INT(to_t2, 2);
+    solo_close(&u.s);
+}
+
 int main(void)
 {
     RUN(test_vote_signature_covers_every_field);
     RUN(test_bundles_carry_a_quorum_across_neighborhoods);
     RUN(test_without_an_identity_check_relayed_votes_do_not_count);
+    RUN(test_a_member_the_list_misses_asks_the_other_tokens_at_once);
     return TEST_REPORT("bundle");
 }

@@ -52,6 +52,7 @@ typedef struct ptx {
     size_t nmembers, capmembers;
     bool have_members;
     uint8_t member_asks;  /* times we asked for the list (bounded) */
+    bool listed;          /* a member list named us (else relayers may miss us) */
     /* This node's role and vote per mapping. */
     bool member_of[EC_TX_MAPPINGS_MAX];
     int8_t my_vote[EC_TX_MAPPINGS_MAX];

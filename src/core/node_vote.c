@@ -136,6 +136,16 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
     node_try_vote(n, now, p);
 }
 
+/* A member the list does not name (the coordinator's view of our
+ * neighborhood missed us): the others' bundles are aimed by that list, so
+ * ask for them at once instead of at the first re-send. */
+static void unlisted_poke(ec_node *n, ptx *p)
+{
+    if (p->voted && p->have_members && !p->listed && !p->committed &&
+        n->cfg.vote_relay == EC_VOTE_RELAY_BUNDLE)
+        node_bundle_poke(n, p);
+}
+
 void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
                      const ec_id *ids, size_t cnt)
 {
@@ -146,13 +156,17 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *t
         if (p == NULL) return;
     }
     size_t before = p->nmembers;
-    for (size_t i = 0; i < cnt; i++) node_add_member(p, &ids[i]);
+    for (size_t i = 0; i < cnt; i++) {
+        node_add_member(p, &ids[i]);
+        p->listed |= ec_id_cmp(&ids[i], &n->addr) == 0;
+    }
     p->have_members = true;
     if (p->voted) {
         /* We voted before the list came: the members it adds get our vote. */
         for (size_t k = before; k < p->nmembers; k++)
             if (vote_target(n, p, &p->members[k])) echo_vote(n, p, &p->members[k]);
         p->members_sent = p->nmembers;
+        unlisted_poke(n, p);
     }
     node_try_vote(n, now, p);
 }
@@ -422,6 +436,7 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
     p->members_sent = p->nmembers;
     node_try_commit(n, now, p);
     node_bundle_maybe_send(n, p);
+    unlisted_poke(n, p);
 }
 
 /* A straggler still voting on a transaction we committed and forgot:
