@@ -15,6 +15,7 @@ static int samples(ec_msg *out)
     memset(out, 0, 8 * sizeof *out);
     out[n].type = EC_MSG_GET_TX; out[n++].u.get_tx.tx_id = idv(1);
     out[n].type = EC_MSG_TX; out[n].u.tx.hops = 5; out[n].u.tx.len = EC_MSG_TX_MAX;
+    out[n].u.tx.route = EC_MSG_ROUTE_WITNESS; out[n].u.tx.origin = idv(0x77);
     memset(out[n++].u.tx.bytes, 0x5a, EC_MSG_TX_MAX);
     out[n].type = EC_MSG_GET_MAPPING; out[n++].u.get_mapping.token = idv(2);
     out[n].type = EC_MSG_MAPPING; out[n].u.mapping.token = idv(3); out[n].u.mapping.found = 1;
@@ -64,7 +65,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
         for (size_t k = 0; k < len; k++) {
             ec_err e = ec_msg_decode(&back, buf, k);
             /* A TX message cut after its first tx byte is a shorter valid TX. */
-            if (m[i].type == EC_MSG_TX && k >= 4) CHECK_EQ_INT(e, EC_OK);
+            if (m[i].type == EC_MSG_TX && k >= 5 + 32) CHECK_EQ_INT(e, EC_OK);
             else CHECK(e == EC_ERR_TRUNCATED);
         }
         if (m[i].type != EC_MSG_TX) {
@@ -146,22 +147,36 @@ static void test_tx_carries_the_member_list_when_it_fits(void)
     m.u.tx.len = 400;
     memset(m.u.tx.bytes, 0x33, 400);
     CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
-    CHECK_EQ_INT(len, 3 + 20 * 32 + 400);
+    CHECK_EQ_INT(len, 4 + 20 * 32 + 400);
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
     CHECK_EQ_INT(back.u.tx.nmembers, 20);
     CHECK(memcmp(back.u.tx.members, m.u.tx.members, 20 * sizeof(ec_id)) == 0);
     CHECK_EQ_INT(back.u.tx.len, 400);
     CHECK(memcmp(back.u.tx.bytes, m.u.tx.bytes, 400) == 0);
     /* A list that names more members than there are bytes. */
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 3 + 19 * 32 + 10), EC_ERR_TRUNCATED);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 4 + 19 * 32 + 10), EC_ERR_TRUNCATED);
     /* A list that leaves no byte for the transaction. */
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 3 + 20 * 32), EC_ERR_TRUNCATED);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 4 + 20 * 32), EC_ERR_TRUNCATED);
     /* More than 32 members. */
-    buf[2] = EC_MSG_PEERS_MAX + 1;
+    buf[3] = EC_MSG_PEERS_MAX + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    /* Routing fields only on a routed transaction; a known route target. */
+    ec_msg r = m;
+    r.u.tx.route = 1;
+    CHECK_EQ_INT(ec_msg_encode(&r, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    r.u.tx.route = EC_MSG_ROUTE_SPREAD; /* not routed: only "spread" */
+    CHECK_EQ_INT(ec_msg_encode(&r, buf, sizeof buf, &len), EC_OK);
+    r.u.tx.route = 1;
+    r.u.tx.hops = 3;
+    CHECK_EQ_INT(ec_msg_encode(&r, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(len, 4 + 32 + 20 * 32 + 400);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK_EQ_INT(back.u.tx.route, 1);
+    buf[2] = EC_MSG_ROUTE_WITNESS + 1;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
     /* List and transaction together over one UDP payload: refused. */
     m.u.tx.nmembers = 32;
-    m.u.tx.len = EC_MSG_MAX - 3 - 32 * 32 + 1;
+    m.u.tx.len = EC_MSG_MAX - EC_MSG_TX_HEAD - 32 * 32 + 1;
     CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
     m.u.tx.len--;
     CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);

@@ -143,6 +143,23 @@ static void test_bundles_need_fewer_messages_than_direct_votes(void)
     CHECK(per[1] > 0 && per[1] * 3 < per[0] * 2); /* at least a third fewer */
 }
 
+static void test_routed_and_looked_up_dispatch_both_commit(void)
+{
+    for (int r = 0; r < 2; r++) {
+        sim_config c;
+        sim_config_default(&c);
+        c.nodes = 150; /* more than a bucket: routes take hops */
+        c.txs = 120;
+        c.tokens_max = 3;
+        c.new_fraction = 0.5;
+        c.node.route_tx = r == 1;
+        char *out = run(&c);
+        CHECK_EQ_INT(field(out, "committed"), 120);
+        CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
+        free(out);
+    }
+}
+
 static void test_loss_and_healed_partition_still_commit(void)
 {
     sim_config c;
@@ -270,6 +287,7 @@ int main(void)
     RUN(test_same_seed_same_bytes);
     RUN(test_double_spend_never_commits_twice_across_100_seeds);
     RUN(test_bundles_need_fewer_messages_than_direct_votes);
+    RUN(test_routed_and_looked_up_dispatch_both_commit);
     RUN(test_loss_and_healed_partition_still_commit);
     RUN(test_crashed_nodes_restart_and_nothing_conflicts);
     RUN(test_one_peer_cannot_fill_the_pending_table);

@@ -18,6 +18,7 @@ void ec_node_config_default(ec_node_config *c)
     c->witness = true;
     c->resend_ms = 1000;
     c->lookup_timeout_ms = 500;
+    c->route_tx = true;
     c->tx_timeout_ms = 60000;
     c->pending_max = 4096;
     c->pending_per_peer_max = 512;
@@ -124,15 +125,15 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
 
 static bool members_fit(const ptx *p)
 {
-    return p->nmembers <= EC_MSG_PEERS_MAX && 3 + p->nmembers * EC_ID_LEN + p->len <= EC_MSG_MAX;
+    return p->nmembers <= EC_MSG_PEERS_MAX &&
+           EC_MSG_TX_HEAD + p->nmembers * EC_ID_LEN + p->len <= EC_MSG_MAX;
 }
 
 bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members)
 {
     ec_msg m;
+    memset(&m, 0, sizeof m);
     m.type = EC_MSG_TX;
-    m.u.tx.hops = 0;
-    m.u.tx.nmembers = 0;
     if (with_members && members_fit(p)) {
         m.u.tx.nmembers = (uint8_t)p->nmembers;
         memcpy(m.u.tx.members, p->members, p->nmembers * sizeof(ec_id));
@@ -215,12 +216,13 @@ static void lookup_step(ec_node *n, lookup *lk, uint64_t now)
     lk->done = true;
 }
 
-static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_msg *m, uint64_t now)
+/* Merges an answer into the lookup's nearest; reports whether it named
+ * anyone nearer than its sender, and its sender itself (a member, in its
+ * own view). */
+static void lookup_merge(ec_node *n, lookup *lk, const ec_id *from, const ec_msg *m, bool *nearer_out,
+                         bool *member_out)
 {
-    if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
-    lk->in_flight = false;
-    bool nearer = false; /* did the answer name anyone nearer than its sender? */
-    bool member = false; /* did it name its sender (a member, in its own view)? */
+    bool nearer = false, member = false;
     for (int i = 0; i < m->u.peers.n; i++) {
         const ec_id *id = &m->u.peers.peers[i];
         member |= ec_id_cmp(id, from) == 0;
@@ -242,6 +244,27 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
         lk->queried[k] = ec_id_cmp(id, &n->addr) == 0;
         nearer |= ec_id_cmp_distance(&lk->target, id, from) < 0;
     }
+    *nearer_out = nearer;
+    *member_out = member;
+}
+
+static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_msg *m, uint64_t now)
+{
+    if (lk->done) return;
+    if (lk->routed && !(lk->in_flight && ec_id_cmp(from, &lk->asked) == 0)) {
+        /* The member that spread our routed transaction: its neighborhood.
+         * (Any sender: the route's last hop is not known in advance.) */
+        bool nearer, member;
+        lookup_merge(n, lk, from, m, &nearer, &member);
+        if (!member) return; /* only a member spreads it and answers */
+        lk->routed = false;
+        lk->fanned = lk->done = true;
+        return;
+    }
+    if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
+    lk->in_flight = false;
+    bool nearer, member;
+    lookup_merge(n, lk, from, m, &nearer, &member);
     /* Greedy: a node answers with its own w nearest, and its view near the
      * target is dense when it is near the target itself. An answer that
      * names nobody nearer than its sender is the neighborhood: stop instead
@@ -251,6 +274,20 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
         return;
     }
     lookup_step(n, lk, now);
+}
+
+/* p's member list to one member, in `peers` messages of up to 32. */
+static void send_members(ec_node *n, const ptx *p, const ec_id *to)
+{
+    ec_msg m;
+    m.type = EC_MSG_PEERS;
+    m.u.peers.target = p->id;
+    for (size_t off = 0; off < p->nmembers; off += EC_MSG_PEERS_MAX) {
+        size_t cnt = p->nmembers - off < EC_MSG_PEERS_MAX ? p->nmembers - off : EC_MSG_PEERS_MAX;
+        m.u.peers.n = (uint8_t)cnt;
+        memcpy(m.u.peers.peers, &p->members[off], cnt * sizeof(ec_id));
+        node_send(n, to, &m);
+    }
 }
 
 /* All lookups done: send the transaction and the member list to everyone. */
@@ -263,19 +300,27 @@ static void dispatch(ec_node *n, uint64_t now, ptx *p)
     node_lookups_forget(n, p);
     /* The lookups are done with: their memory goes at the end of this
      * function, not at the deadline. */
-    ec_msg m;
-    m.type = EC_MSG_PEERS;
-    m.u.peers.target = p->id;
     int ntok = p->nlk_tokens;
     for (size_t i = 0; i < p->nmembers; i++) {
         const ec_id *to = &p->members[i];
         if (ec_id_cmp(to, &n->addr) == 0) continue;
-        /* Witnesses keep the transaction; only voters need the list. */
-        bool voter = false;
-        for (int l = 0; l < ntok && !voter; l++)
-            for (size_t k = 0; k < p->lk[l].nbest; k++) voter |= ec_id_cmp(&p->lk[l].best[k], to) == 0;
+        /* Witnesses keep the transaction; only voters need the list. A
+         * member of a neighborhood our routed transaction reached has it
+         * (its first member spread it with that neighborhood's list). */
+        bool voter = false, fanned = true;
+        for (int l = 0; l < p->nlk; l++)
+            for (size_t k = 0; k < p->lk[l].nbest; k++) {
+                if (ec_id_cmp(&p->lk[l].best[k], to) != 0) continue;
+                voter |= l < ntok;
+                fanned &= p->lk[l].fanned;
+            }
         if (!voter) {
-            node_send_tx(n, to, p, false);
+            if (!fanned) node_send_tx(n, to, p, false);
+            continue;
+        }
+        if (fanned) {
+            /* Only the other tokens' members are news to it. */
+            if (ntok > 1) send_members(n, p, to);
             continue;
         }
         /* The list with the transaction when both fit in one message; else
@@ -285,12 +330,7 @@ static void dispatch(ec_node *n, uint64_t now, ptx *p)
             node_send_tx(n, to, p, true);
             continue;
         }
-        for (size_t off = 0; off < p->nmembers; off += EC_MSG_PEERS_MAX) {
-            size_t cnt = p->nmembers - off < EC_MSG_PEERS_MAX ? p->nmembers - off : EC_MSG_PEERS_MAX;
-            m.u.peers.n = (uint8_t)cnt;
-            memcpy(m.u.peers.peers, &p->members[off], cnt * sizeof(ec_id));
-            node_send(n, to, &m);
-        }
+        send_members(n, p, to);
         node_send_tx(n, to, p, false);
     }
     free(p->lk);
@@ -299,12 +339,37 @@ static void dispatch(ec_node *n, uint64_t now, ptx *p)
     node_try_vote(n, now, p);
 }
 
+/* Sends the transaction itself toward lk's target, to the nearest peer we
+ * know there (route_tx). */
+static void route_start(ec_node *n, const ptx *p, lookup *lk, uint8_t route, uint64_t now)
+{
+    if (lk->done) return;
+    for (size_t i = 0; i < lk->nbest; i++) {
+        if (ec_id_cmp(&lk->best[i], &n->addr) == 0) continue;
+        ec_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = EC_MSG_TX;
+        m.u.tx.hops = NODE_ROUTE_HOPS;
+        m.u.tx.route = route;
+        m.u.tx.origin = n->addr;
+        m.u.tx.len = (uint16_t)p->len;
+        memcpy(m.u.tx.bytes, p->bytes, p->len);
+        node_send(n, &lk->best[i], &m);
+        lk->routed = true;
+        lk->routed_at = now;
+        return;
+    }
+}
+
 static void coordinator_step(ec_node *n, uint64_t now, ptx *p)
 {
     if (p->dispatched) return;
     bool all = true;
     for (int l = 0; l < p->nlk; l++) {
         lookup *lk = &p->lk[l];
+        /* A routed transaction's answer may still come while the lookup
+         * runs beside it (whichever is first gives the neighborhood). */
+        if (lk->routed && now - lk->routed_at >= 2 * n->cfg.lookup_timeout_ms) lk->routed = false;
         /* An unanswered query counts as a failed peer after the timeout. */
         if (lk->in_flight && now - lk->asked_at >= n->cfg.lookup_timeout_ms) lk->in_flight = false;
         lookup_step(n, lk, now);
@@ -341,6 +406,8 @@ ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
     for (int i = 0; i < tx->n_mappings; i++) lookup_start(n, &p->lk[p->nlk++], &tx->mappings[i].token);
     p->nlk_tokens = p->nlk;
     if (n->cfg.witness) lookup_start(n, &p->lk[p->nlk++], &id);
+    for (int l = 0; n->cfg.route_tx && l < p->nlk; l++)
+        route_start(n, p, &p->lk[l], l < p->nlk_tokens ? (uint8_t)l : EC_MSG_ROUTE_WITNESS, now);
     for (int l = 0; l < p->nlk; l++) {
         ec_id *k = malloc(sizeof *k);
         if (k == NULL) continue;
@@ -373,7 +440,60 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
             }
     }
     /* Else a member list for a transaction (target = tx id). */
-    node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n);
+    node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n, true);
+}
+
+/* A routed transaction: forward it toward its target, or, as the first
+ * member of the target's neighborhood on its way, spread it there (with
+ * our view of the neighborhood as its member list), tell its origin who
+ * the members are, and take it ourselves. Forwarders keep no state. */
+static void on_routed_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    ec_tx tx;
+    ec_id id, target;
+    if (ec_tx_decode(&tx, m->u.tx.bytes, m->u.tx.len) != EC_OK ||
+        (m->u.tx.route != EC_MSG_ROUTE_WITNESS && m->u.tx.route >= tx.n_mappings)) {
+        n->stats.dropped_malformed++;
+        return;
+    }
+    ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
+    target = m->u.tx.route == EC_MSG_ROUTE_WITNESS ? id : tx.mappings[m->u.tx.route].token;
+    if (!ec_node_responsible(n, &target)) {
+        ec_id next;
+        if (m->u.tx.hops > 1 && ec_peers_nearest(n->peers, &target, 1, false, &next) == 1 &&
+            ec_id_cmp_distance(&target, &next, &n->addr) < 0) {
+            ec_msg f = *m;
+            f.u.tx.hops--;
+            node_send(n, &next, &f);
+        } else {
+            n->stats.dropped_unexpected++;
+        }
+        return;
+    }
+    ec_id near[NODE_W_MAX];
+    size_t nn = ec_peers_nearest(n->peers, &target, n->cfg.w, true, near);
+    ec_msg f;
+    memset(&f, 0, sizeof f);
+    f.type = EC_MSG_TX;
+    f.u.tx.route = EC_MSG_ROUTE_SPREAD;
+    f.u.tx.len = m->u.tx.len;
+    memcpy(f.u.tx.bytes, m->u.tx.bytes, m->u.tx.len);
+    if (EC_MSG_TX_HEAD + nn * EC_ID_LEN + f.u.tx.len <= EC_MSG_MAX) {
+        f.u.tx.nmembers = (uint8_t)nn;
+        memcpy(f.u.tx.members, near, nn * sizeof(ec_id));
+    }
+    for (size_t k = 0; k < nn; k++)
+        if (ec_id_cmp(&near[k], &n->addr) != 0 && ec_id_cmp(&near[k], from) != 0 &&
+            ec_id_cmp(&near[k], &m->u.tx.origin) != 0)
+            node_send(n, &near[k], &f);
+    ec_msg r;
+    r.type = EC_MSG_PEERS;
+    r.u.peers.target = target;
+    r.u.peers.n = (uint8_t)nn;
+    memcpy(r.u.peers.peers, near, nn * sizeof(ec_id));
+    node_send(n, &m->u.tx.origin, &r);
+    node_on_members(n, now, from, &id, near, nn, tx.n_mappings == 1);
+    node_on_tx(n, now, from, m->u.tx.bytes, m->u.tx.len);
 }
 
 static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
@@ -443,6 +563,10 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
     ec_peers_add(n->peers, from); /* whoever talks to us is a candidate peer */
     switch (m.type) {
     case EC_MSG_TX:
+        if (m.u.tx.hops > 0) {
+            on_routed_tx(n, now, from, &m);
+            break;
+        }
         if (g_hash_table_size(n->catchup) > 0) {
             ec_id id;
             ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
@@ -450,8 +574,12 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
         }
         if (m.u.tx.nmembers > 0) {
             ec_id id;
+            ec_tx tx;
             ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
-            node_on_members(n, now, from, &id, m.u.tx.members, m.u.tx.nmembers);
+            /* One neighborhood's list is the whole list of a 1-token tx. */
+            bool full = m.u.tx.route != EC_MSG_ROUTE_SPREAD ||
+                        (ec_tx_decode(&tx, m.u.tx.bytes, m.u.tx.len) == EC_OK && tx.n_mappings == 1);
+            node_on_members(n, now, from, &id, m.u.tx.members, m.u.tx.nmembers, full);
         }
         node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len);
         break;

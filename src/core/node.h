@@ -43,6 +43,8 @@ typedef struct ec_node_config {
     bool witness;             /* also send to the tx id's neighborhood (true) */
     uint64_t resend_ms;       /* re-send votes to members not heard from (1000) */
     uint64_t lookup_timeout_ms; /* a lookup query unanswered this long has failed (500) */
+    bool route_tx;            /* route the transaction toward each neighborhood, whose
+                                 first member spreads it there (true); else look up first */
     uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
     unsigned pending_max;     /* transactions in flight at once (4096) */
     unsigned pending_per_peer_max; /* of those, started by one peer's messages (512) */

@@ -55,7 +55,11 @@ static int rank_of(const ec_node *n, const ptx *p, int i)
 
 void node_bundle_maybe_send(ec_node *n, ptx *p)
 {
-    if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx || p->tx.n_mappings < 2) return;
+    /* Aimed by the full member list: without it we do not know the other
+     * neighborhoods (a member that spread the transaction sent only its own). */
+    if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx || p->tx.n_mappings < 2 ||
+        !p->have_members)
+        return;
     for (int i = 0; i < p->tx.n_mappings; i++) {
         if (!p->member_of[i] || (p->bundle_sent >> i & 1)) continue;
         ec_msg m;
@@ -150,7 +154,7 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 
 void node_bundle_poke(ec_node *n, const ptx *p)
 {
-    if (!p->have_tx || !p->voted) return;
+    if (!p->have_tx || !p->voted || !p->have_members) return;
     ec_msg mine;
     node_build_vote(n, p, &mine);
     if (mine.u.vote.n == 0) return;

@@ -14,6 +14,7 @@
 #define NODE_VOTE_UNSET 2
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
 #define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
+#define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
 
 /* One voter's latest vote on one transaction, as signed. */
 typedef struct voter_vote {
@@ -30,6 +31,10 @@ typedef struct lookup {
     bool in_flight, done;
     ec_id asked;
     uint64_t asked_at;
+    /* Routed (route_tx): the transaction itself went toward the target; the
+     * first member on its way spreads it there and tells us the members. */
+    bool routed, fanned;
+    uint64_t routed_at;
 } lookup;
 
 /* A transaction this node is working on. */
@@ -50,9 +55,11 @@ typedef struct ptx {
     /* Members of every neighborhood involved, as far as this node knows. */
     ec_id *members; /* grows up to NODE_MEMBERS_MAX */
     size_t nmembers, capmembers;
-    bool have_members;
+    bool have_members;    /* the full member list (bundles are aimed by it) */
     uint8_t member_asks;  /* times we asked for the list (bounded) */
-    bool listed;          /* a member list named us (else relayers may miss us) */
+    bool listed;          /* a full member list named us (else relayers may miss us) */
+    bool spread;          /* got it from a neighborhood's first member: the
+                             coordinator's full list follows, do not ask */
     /* This node's role and vote per mapping. */
     bool member_of[EC_TX_MAPPINGS_MAX];
     int8_t my_vote[EC_TX_MAPPINGS_MAX];
@@ -131,8 +138,10 @@ ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t no
 void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len);
+/* Members for a transaction; full: the whole list (the coordinator's), not
+ * just one neighborhood's as a member spreading it sends. */
 void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
-                     const ec_id *ids, size_t cnt);
+                     const ec_id *ids, size_t cnt, bool full);
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);

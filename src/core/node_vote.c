@@ -125,7 +125,7 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
      * without the list cannot reach the other neighborhoods). */
     bool member = false;
     for (int i = 0; i < tx.n_mappings; i++) member |= ec_node_responsible(n, &tx.mappings[i].token);
-    if (!p->have_members && p->nvotes == 0 && member) {
+    if (!p->have_members && !p->spread && p->nvotes == 0 && member) {
         p->member_asks++;
         ec_msg q;
         q.type = EC_MSG_FIND_PEERS;
@@ -147,7 +147,7 @@ static void unlisted_poke(ec_node *n, ptx *p)
 }
 
 void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
-                     const ec_id *ids, size_t cnt)
+                     const ec_id *ids, size_t cnt, bool full)
 {
     ptx *p = node_ptx_get(n, tx_id, false, now);
     if (p == NULL) {
@@ -158,15 +158,17 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *t
     size_t before = p->nmembers;
     for (size_t i = 0; i < cnt; i++) {
         node_add_member(p, &ids[i]);
-        p->listed |= ec_id_cmp(&ids[i], &n->addr) == 0;
+        p->listed |= full && ec_id_cmp(&ids[i], &n->addr) == 0;
     }
-    p->have_members = true;
+    p->have_members |= full;
+    p->spread |= !full;
     if (p->voted) {
         /* We voted before the list came: the members it adds get our vote. */
         for (size_t k = before; k < p->nmembers; k++)
             if (vote_target(n, p, &p->members[k])) echo_vote(n, p, &p->members[k]);
         p->members_sent = p->nmembers;
         unlisted_poke(n, p);
+        if (full) node_bundle_maybe_send(n, p); /* a quorum may be waiting for it */
     }
     node_try_vote(n, now, p);
 }

@@ -54,7 +54,7 @@ static const char *apply(sim_config *c, const char *k, char *v)
     }
     const struct { const char *k; bool *v; } flags[] = {
         {"verify_signatures", &c->node.verify_signatures}, {"catchup", &c->node.catchup},
-        {"witness", &c->node.witness},
+        {"witness", &c->node.witness}, {"route_tx", &c->node.route_tx},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (strcmp(k, flags[i].k)) continue;

@@ -81,10 +81,11 @@ void sim_report(sim *s, FILE *out, double wall_s)
             "\"dup\": %g, \"partitions\": %u},\n", lat_name[c->latency], c->lat_a, c->lat_b,
             c->loss, c->dup, c->npartitions);
     fprintf(out, "  \"consensus\": {\"w\": %u, \"quorum\": %u, \"vote_threshold\": %d, "
-            "\"bucket_size\": %u, \"witness\": %s, \"catchup\": %s, \"vote_relay\": \"%s\"},\n",
+            "\"bucket_size\": %u, \"witness\": %s, \"catchup\": %s, \"vote_relay\": \"%s\", \"route_tx\": %s},\n",
             c->node.w, c->node.quorum, c->node.vote_threshold, c->node.bucket_size,
             c->node.witness ? "true" : "false", c->node.catchup ? "true" : "false",
-            c->node.vote_relay == EC_VOTE_RELAY_BUNDLE ? "bundle" : "direct");
+            c->node.vote_relay == EC_VOTE_RELAY_BUNDLE ? "bundle" : "direct",
+            c->node.route_tx ? "true" : "false");
     fprintf(out, "  \"signatures\": \"%s\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n",
             c->node.verify_signatures ? "verified" : "skipped");
     fprintf(out, "  \"submitted\": %llu,\n  \"double_spend_pairs\": %llu,\n  \"committed\": %zu,\n"

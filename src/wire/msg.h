@@ -21,6 +21,10 @@
 #define EC_MSG_VOTE_TOKENS_MAX 6  /* a transaction maps at most 6 tokens */
 #define EC_MSG_PEERS_MAX 32
 #define EC_MSG_BUNDLE_MAX 8       /* signed votes in one `votes` message (w <= 8) */
+#define EC_MSG_ROUTE_WITNESS 6    /* a routed tx's target: its witness address */
+#define EC_MSG_ROUTE_SPREAD 7     /* a tx spread in its neighborhood (see route) */
+#define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
+                                     (type, hops, route, count; routed: + origin) */
 
 typedef enum ec_msg_type {
     EC_MSG_GET_TX = 1,      /* asks for a transaction by id */
@@ -58,6 +62,12 @@ typedef struct ec_msg {
         struct { ec_id tx_id; } get_tx;
         struct {
             uint8_t hops;  /* forwarding steps left when routed; 0 = do not forward */
+            uint8_t route; /* routed: toward mapping `route`'s token, or
+                              EC_MSG_ROUTE_WITNESS: toward the tx id; not
+                              routed: 0, or EC_MSG_ROUTE_SPREAD: spread by a
+                              neighborhood's first member, the members are
+                              that neighborhood only */
+            ec_id origin;  /* when routed: who to tell the neighborhood */
             uint8_t nmembers; /* the member list, when it fits beside the transaction */
             ec_id members[EC_MSG_PEERS_MAX];
             uint16_t len;
