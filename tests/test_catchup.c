@@ -95,6 +95,41 @@ static void test_unanswered_catchup_is_retried_then_given_up(void)
     solo_close(&s);
 }
 
+static void test_a_stored_but_newer_previous_head_means_behind_not_invalid(void)
+{
+    ec_id token = tu_id(0x45, 1);
+    ec_keypair k1, k2;
+    tu_key(&k1, 1);
+    tu_key(&k2, 2);
+    /* Our head for the token is its create (ts 1000); we also hold a later
+     * transfer P of it (ts 3000, stored by a catch-up of another of its
+     * tokens) whose own previous head we never saw. */
+    ec_tx create = tu_tx1(&token, &k1, NULL, &k1, 1000);
+    ec_id cid = tx_id_of(&create), missing = tu_id(0x66, 6);
+    ec_tx pt = tu_tx1(&token, &k2, &missing, &k1, 3000);
+    ec_id pid = tx_id_of(&pt);
+    solo s;
+    solo_open(&s, &token);
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_head h = {cid, 1000, tu_owner(&k1)};
+    CHECK_EQ_INT(ec_store_begin(s.store), EC_OK);
+    ec_tx_encode(&create, buf, sizeof buf, &len);
+    ec_store_put_tx(s.store, &cid, buf, len);
+    ec_store_put_head(s.store, &token, &h);
+    ec_tx_encode(&pt, buf, sizeof buf, &len);
+    ec_store_put_tx(s.store, &pid, buf, len);
+    CHECK_EQ_INT(ec_store_commit(s.store), EC_OK);
+    /* A transfer extending P: we are behind, not looking at a conflict. */
+    ec_tx t = tu_tx1(&token, &k1, &pid, &k2, 4000);
+    send_tx(&s, 5000, &s.peer[0], &t);
+    ec_msg v;
+    CHECK(drain(&s, EC_MSG_VOTE, &v, NULL) > 0);
+    CHECK_EQ_INT(v.u.vote.v.values[0], EC_MSG_VOTE_OUT_OF_ORDER);
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->catchups_started, 1);
+    solo_close(&s);
+}
+
 /* ---- a small network: 9 nodes that know each other ---- */
 
 #define NET_N 9
@@ -210,6 +245,7 @@ int main(void)
     RUN(test_agreed_head_is_fetched_applied_and_the_vote_turns_positive);
     RUN(test_a_head_nobody_has_makes_the_mapping_invalid);
     RUN(test_unanswered_catchup_is_retried_then_given_up);
+    RUN(test_a_stored_but_newer_previous_head_means_behind_not_invalid);
     RUN(test_a_member_that_missed_history_catches_up_and_completes_the_quorum);
     return TEST_REPORT("catchup");
 }

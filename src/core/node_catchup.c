@@ -132,22 +132,29 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t
     }
     if (c == NULL) return;
     ec_tx tx;
-    const ec_mapping *mp = NULL;
+    bool maps = false;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||
         (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, NULL) != EC_OK))
         return; /* the caller counts it as malformed */
-    for (int i = 0; i < tx.n_mappings; i++)
-        if (ec_id_cmp(&tx.mappings[i].token, &c->token) == 0) mp = &tx.mappings[i];
-    if (mp == NULL) {
+    for (int i = 0; i < tx.n_mappings; i++) maps |= ec_id_cmp(&tx.mappings[i].token, &c->token) == 0;
+    if (!maps) {
         c->fetching = false; /* they agreed on a transaction that is not the token's */
         c->nrep = 0;
         return;
     }
     if (ec_store_begin(n->store) != EC_OK) return;
-    ec_head mine, nh = {*id, tx.timestamp_ms, mp->owner};
-    bool have = ec_store_get_head(n->store, &c->token, &mine) == EC_OK;
     ec_store_put_tx(n->store, id, bytes, len);
-    if (!have || mine.timestamp_ms < tx.timestamp_ms) ec_store_put_head(n->store, &c->token, &nh);
+    /* The agreed token's head, and any other token of the transaction whose
+     * head here is the one it extends (what a commit would have done). */
+    for (int i = 0; i < tx.n_mappings; i++) {
+        const ec_mapping *x = &tx.mappings[i];
+        ec_head mine, nh = {*id, tx.timestamp_ms, x->owner};
+        bool have = ec_store_get_head(n->store, &x->token, &mine) == EC_OK;
+        bool agreed = ec_id_cmp(&x->token, &c->token) == 0;
+        bool extends = have ? ec_id_cmp(&mine.tx_id, &x->prev) == 0 : ec_id_is_zero(&x->prev);
+        if (agreed ? !have || mine.timestamp_ms < tx.timestamp_ms : extends)
+            ec_store_put_head(n->store, &x->token, &nh);
+    }
     if (ec_store_commit(n->store) != EC_OK) return;
     n->stats.caught_up++;
     finish(n, now, c);

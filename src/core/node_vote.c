@@ -183,6 +183,22 @@ static void cast_key(ec_id *key, const ec_mapping *mp)
     ec_blake3_finalize(&h, key->b, EC_ID_LEN);
 }
 
+/* A transaction names `prev` as its token's head, and our head is another
+ * (or none). If we hold prev and our head is newer, prev was superseded:
+ * the transaction is invalid. If we do not hold prev, or hold it (stored
+ * by a catch-up of another of its tokens) but our head for this token is
+ * older, we are behind: out of order, catch up. */
+static bool superseded(ec_node *n, const ec_id *prev, const ec_head *head)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    if (ec_store_get_tx(n->store, prev, buf, sizeof buf, &len) != EC_OK) return false;
+    if (head == NULL) return false;
+    if (ec_tx_decode(&tx, buf, len) != EC_OK) return true;
+    return head->timestamp_ms >= tx.timestamp_ms;
+}
+
 /* This node's vote on mapping i; synced: our history of the token was just
  * brought up to the neighborhood's, so an unknown previous head is no
  * longer "out of order" but wrong. */
@@ -203,8 +219,9 @@ static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
         if (exists) return EC_MSG_VOTE_INVALID;
     } else {
         if (!exists || ec_id_cmp(&head.tx_id, &mp->prev) != 0)
-            return synced || ec_store_has_tx(n->store, &mp->prev) ? EC_MSG_VOTE_INVALID
-                                                                  : EC_MSG_VOTE_OUT_OF_ORDER;
+            return synced || superseded(n, &mp->prev, exists ? &head : NULL)
+                       ? EC_MSG_VOTE_INVALID
+                       : EC_MSG_VOTE_OUT_OF_ORDER;
         if (ec_id_is_zero(&head.owner) || p->tx.timestamp_ms <= head.timestamp_ms)
             return EC_MSG_VOTE_INVALID;
         bool owner = false;
