@@ -80,6 +80,7 @@ static void test_the_first_member_spreads_it_and_tells_the_origin(void)
             CHECK_EQ_INT(o.u.tx.hops, 0);
             CHECK_EQ_INT(o.u.tx.route, EC_MSG_ROUTE_SPREAD);
             CHECK_EQ_INT(o.u.tx.nmembers, 8); /* our view of the neighborhood */
+            CHECK(ec_id_cmp(&o.u.tx.origin, &origin) == 0); /* who has the full list */
         } else if (o.type == EC_MSG_PEERS) {
             answers++;
             CHECK(ec_id_cmp(&to, &origin) == 0);

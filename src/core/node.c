@@ -476,9 +476,10 @@ static void on_routed_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     memset(&f, 0, sizeof f);
     f.type = EC_MSG_TX;
     f.u.tx.route = EC_MSG_ROUTE_SPREAD;
+    f.u.tx.origin = m->u.tx.origin;
     f.u.tx.len = m->u.tx.len;
     memcpy(f.u.tx.bytes, m->u.tx.bytes, m->u.tx.len);
-    if (EC_MSG_TX_HEAD + nn * EC_ID_LEN + f.u.tx.len <= EC_MSG_MAX) {
+    if (EC_MSG_TX_HEAD + EC_ID_LEN + nn * EC_ID_LEN + f.u.tx.len <= EC_MSG_MAX) {
         f.u.tx.nmembers = (uint8_t)nn;
         memcpy(f.u.tx.members, near, nn * sizeof(ec_id));
     }
@@ -504,6 +505,12 @@ static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
     /* Asked about a transaction we work on: the members we know for it (a
      * member that lost the coordinator's list recovers it this way). */
     ptx *p = node_ptx_get(n, &m->u.find_peers.target, false, 0);
+    if (p && !p->have_members) {
+        /* One neighborhood's list is no answer to "the members": whoever
+         * asks would take it for the whole. */
+        n->stats.dropped_unexpected++;
+        return;
+    }
     if (p && p->nmembers > 0) {
         size_t cnt = p->nmembers < EC_MSG_PEERS_MAX ? p->nmembers : EC_MSG_PEERS_MAX;
         r.u.peers.n = (uint8_t)cnt;
@@ -580,6 +587,11 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
             bool full = m.u.tx.route != EC_MSG_ROUTE_SPREAD ||
                         (ec_tx_decode(&tx, m.u.tx.bytes, m.u.tx.len) == EC_OK && tx.n_mappings == 1);
             node_on_members(n, now, from, &id, m.u.tx.members, m.u.tx.nmembers, full);
+            ptx *p = m.u.tx.route == EC_MSG_ROUTE_SPREAD ? node_ptx_get(n, &id, false, now) : NULL;
+            if (p) {
+                p->coord = m.u.tx.origin;
+                p->has_coord = true;
+            }
         }
         node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len);
         break;

@@ -60,6 +60,8 @@ typedef struct ptx {
     bool listed;          /* a full member list named us (else relayers may miss us) */
     bool spread;          /* got it from a neighborhood's first member: the
                              coordinator's full list follows, do not ask */
+    bool has_coord;
+    ec_id coord;          /* its coordinator, when a spread message named it */
     /* This node's role and vote per mapping. */
     bool member_of[EC_TX_MAPPINGS_MAX];
     int8_t my_vote[EC_TX_MAPPINGS_MAX];

@@ -562,14 +562,15 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
         for (int i = 0; i < p->tx.n_mappings; i++)
             if (p->member_of[i] && p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
                 node_catchup_start(n, now, &p->tx.mappings[i].token);
-        /* The coordinator's member list never came: ask a voter for its. */
-        if (!p->have_members && p->nvotes > 1 && p->member_asks < 2) {
+        /* The coordinator's member list never came: ask the coordinator
+         * if a spread message named it, else a voter for its list. */
+        if (!p->have_members && (p->has_coord || p->nvotes > 1) && p->member_asks < 3) {
             p->member_asks++;
             ec_msg q;
             q.type = EC_MSG_FIND_PEERS;
             q.u.find_peers.target = p->id;
             q.u.find_peers.want = EC_MSG_PEERS_MAX;
-            const ec_id *to = &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter;
+            const ec_id *to = p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter;
             if (ec_id_cmp(to, &n->addr) != 0) node_send(n, to, &q);
         }
     }

@@ -33,18 +33,24 @@ static ec_err check_values(const ec_msg_signed_vote *v, uint8_t n)
     return any ? EC_OK : EC_ERR_MALFORMED;
 }
 
+static bool has_origin(const ec_msg *m)
+{
+    return m->u.tx.hops > 0 || m->u.tx.route == EC_MSG_ROUTE_SPREAD;
+}
+
 /* The rules both directions enforce. */
 static ec_err check(const ec_msg *m)
 {
     switch (m->type) {
     case EC_MSG_TX:
-        if (m->u.tx.hops == 0 && ((m->u.tx.route != 0 && m->u.tx.route != EC_MSG_ROUTE_SPREAD) ||
-                                  !ec_id_is_zero(&m->u.tx.origin)))
-            return EC_ERR_MALFORMED; /* not routed: no origin, no target */
+        /* Not routed: route 0 and no origin, or "spread" with its origin. */
+        if (m->u.tx.hops == 0 && m->u.tx.route != EC_MSG_ROUTE_SPREAD &&
+            (m->u.tx.route != 0 || !ec_id_is_zero(&m->u.tx.origin)))
+            return EC_ERR_MALFORMED;
         if (m->u.tx.hops > 0 && m->u.tx.route > EC_MSG_ROUTE_WITNESS) return EC_ERR_MALFORMED;
         return m->u.tx.len >= 1 && m->u.tx.len <= EC_MSG_TX_MAX &&
                        m->u.tx.nmembers <= EC_MSG_PEERS_MAX &&
-                       EC_MSG_TX_HEAD + (m->u.tx.hops ? EC_ID_LEN : 0) +
+                       EC_MSG_TX_HEAD + (has_origin(m) ? EC_ID_LEN : 0) +
                                (size_t)m->u.tx.nmembers * EC_ID_LEN + m->u.tx.len <= EC_MSG_MAX
                    ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_MAPPING:
@@ -115,7 +121,7 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
     case EC_MSG_TX:
         ec_wire_put_u8(&w, m->u.tx.hops);
         ec_wire_put_u8(&w, m->u.tx.route);
-        if (m->u.tx.hops) put_id(&w, &m->u.tx.origin);
+        if (has_origin(m)) put_id(&w, &m->u.tx.origin);
         ec_wire_put_u8(&w, m->u.tx.nmembers);
         for (int i = 0; i < m->u.tx.nmembers; i++) put_id(&w, &m->u.tx.members[i]);
         ec_wire_put_bytes(&w, m->u.tx.bytes, m->u.tx.len); /* length = rest of message */
@@ -169,7 +175,7 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
     case EC_MSG_TX: {
         m->u.tx.hops = ec_wire_get_u8(&r);
         m->u.tx.route = ec_wire_get_u8(&r);
-        if (m->u.tx.hops) get_id(&r, &m->u.tx.origin);
+        if (has_origin(m)) get_id(&r, &m->u.tx.origin);
         m->u.tx.nmembers = ec_wire_get_u8(&r);
         if (r.err) return r.err;
         if (m->u.tx.nmembers > EC_MSG_PEERS_MAX) return EC_ERR_MALFORMED;

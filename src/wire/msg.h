@@ -67,7 +67,8 @@ typedef struct ec_msg {
                               routed: 0, or EC_MSG_ROUTE_SPREAD: spread by a
                               neighborhood's first member, the members are
                               that neighborhood only */
-            ec_id origin;  /* when routed: who to tell the neighborhood */
+            ec_id origin;  /* routed or spread: its coordinator (who to tell the
+                              neighborhood; who has the full member list) */
             uint8_t nmembers; /* the member list, when it fits beside the transaction */
             ec_id members[EC_MSG_PEERS_MAX];
             uint16_t len;
