@@ -124,6 +124,22 @@ static ec_msg_signed_vote duo_vote(const duo *u, const ec_id *voter, const ec_ke
     return v;
 }
 
+/* The coordinator's message: the transaction with the member list of both
+ * tokens (naming us, or not). */
+static void duo_dispatch(duo *u, bool name_us)
+{
+    ec_msg m;
+    size_t len;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_TX;
+    for (int i = 0; i < NC; i++) m.u.tx.members[m.u.tx.nmembers++] = u->c[i];
+    for (int i = 0; i < ND; i++) m.u.tx.members[m.u.tx.nmembers++] = u->d[i];
+    if (name_us) m.u.tx.members[m.u.tx.nmembers++] = u->s.self;
+    ec_tx_encode(&u->tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
+    m.u.tx.len = (uint16_t)len;
+    send_msg(&u->s, 1000, &u->coord, &m);
+}
+
 static bool committed(duo *u)
 {
     ec_head h;
@@ -138,14 +154,7 @@ static void test_bundles_carry_a_quorum_across_neighborhoods(void)
     /* The coordinator's message: the member list of both tokens, then T. */
     ec_msg m;
     size_t len;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_TX;
-    for (int i = 0; i < NC; i++) m.u.tx.members[m.u.tx.nmembers++] = u.c[i];
-    for (int i = 0; i < ND; i++) m.u.tx.members[m.u.tx.nmembers++] = u.d[i];
-    m.u.tx.members[m.u.tx.nmembers++] = u.s.self;
-    ec_tx_encode(&u.tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
-    m.u.tx.len = (uint16_t)len;
-    send_msg(&u.s, 1000, &u.coord, &m);
+    duo_dispatch(&u, true);
 
     /* Our vote goes to our own neighborhood only: 7 votes, all to t1's. */
     ec_id to;
@@ -245,15 +254,8 @@ static void test_a_member_the_list_misses_asks_the_other_tokens_at_once(void)
     duo u;
     duo_open(&u);
     /* The coordinator's list names t1's other members and t2's, not us. */
-    ec_msg m;
     size_t len;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_TX;
-    for (int i = 0; i < NC; i++) m.u.tx.members[m.u.tx.nmembers++] = u.c[i];
-    for (int i = 0; i < ND; i++) m.u.tx.members[m.u.tx.nmembers++] = u.d[i];
-    ec_tx_encode(&u.tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
-    m.u.tx.len = (uint16_t)len;
-    send_msg(&u.s, 1000, &u.coord, &m);
+    duo_dispatch(&u, false);
     /* Our vote goes to t1's members as usual, and to two of t2's: their
      * bundle-relayers aim by the list, so they would not think of us. */
     ec_id to;
