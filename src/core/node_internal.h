@@ -56,7 +56,6 @@ typedef struct ptx {
     ec_id *members; /* grows up to NODE_MEMBERS_MAX */
     size_t nmembers, capmembers;
     bool have_members;    /* the full member list (bundles are aimed by it) */
-    uint8_t member_asks;  /* times we asked for the list (bounded) */
     bool listed;          /* a full member list named us (else relayers may miss us) */
     bool spread;          /* got it from a neighborhood's first member: the
                              coordinator's full list follows, do not ask */

@@ -126,7 +126,6 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *byte
     bool member = false;
     for (int i = 0; i < tx.n_mappings; i++) member |= ec_node_responsible(n, &tx.mappings[i].token);
     if (!p->have_members && !p->spread && p->nvotes == 0 && member) {
-        p->member_asks++;
         ec_msg q;
         q.type = EC_MSG_FIND_PEERS;
         q.u.find_peers.target = id;
@@ -563,9 +562,9 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
             if (p->member_of[i] && p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
                 node_catchup_start(n, now, &p->tx.mappings[i].token);
         /* The coordinator's member list never came: ask the coordinator
-         * if a spread message named it, else a voter for its list. */
-        if (!p->have_members && (p->has_coord || p->nvotes > 1) && p->member_asks < 3) {
-            p->member_asks++;
+         * if a spread message named it, else a voter for its list, at
+         * every re-send (they back off) until one can answer with it. */
+        if (!p->have_members && (p->has_coord || p->nvotes > 1)) {
             ec_msg q;
             q.type = EC_MSG_FIND_PEERS;
             q.u.find_peers.target = p->id;
