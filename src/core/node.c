@@ -494,7 +494,30 @@ static void on_routed_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     memcpy(r.u.peers.peers, near, nn * sizeof(ec_id));
     node_send(n, &m->u.tx.origin, &r);
     node_on_members(n, now, from, &id, near, nn, tx.n_mappings == 1);
-    node_on_tx(n, now, from, m->u.tx.bytes, m->u.tx.len);
+    node_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
+}
+
+/* A transaction not routed: from its coordinator (maybe with the member
+ * list), spread by a neighborhood's first member, or an answer to get_tx. */
+static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    /* The id once, for the catch-up, the member list and the vote. */
+    ec_id id;
+    ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
+    if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, &id, m->u.tx.bytes, m->u.tx.len);
+    if (m->u.tx.nmembers > 0) {
+        ec_tx tx;
+        /* One neighborhood's list is the whole list of a 1-token tx. */
+        bool spread = m->u.tx.route == EC_MSG_ROUTE_SPREAD;
+        bool full = !spread || (ec_tx_decode(&tx, m->u.tx.bytes, m->u.tx.len) == EC_OK && tx.n_mappings == 1);
+        node_on_members(n, now, from, &id, m->u.tx.members, m->u.tx.nmembers, full);
+        ptx *p = spread ? node_ptx_get(n, &id, false, now) : NULL;
+        if (p) {
+            p->coord = m->u.tx.origin;
+            p->has_coord = true;
+        }
+    }
+    node_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
 }
 
 static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
@@ -570,30 +593,8 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
     ec_peers_add(n->peers, from); /* whoever talks to us is a candidate peer */
     switch (m.type) {
     case EC_MSG_TX:
-        if (m.u.tx.hops > 0) {
-            on_routed_tx(n, now, from, &m);
-            break;
-        }
-        if (g_hash_table_size(n->catchup) > 0) {
-            ec_id id;
-            ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
-            node_catchup_on_tx(n, now, &id, m.u.tx.bytes, m.u.tx.len);
-        }
-        if (m.u.tx.nmembers > 0) {
-            ec_id id;
-            ec_tx tx;
-            ec_blake3_hash(m.u.tx.bytes, m.u.tx.len, id.b);
-            /* One neighborhood's list is the whole list of a 1-token tx. */
-            bool full = m.u.tx.route != EC_MSG_ROUTE_SPREAD ||
-                        (ec_tx_decode(&tx, m.u.tx.bytes, m.u.tx.len) == EC_OK && tx.n_mappings == 1);
-            node_on_members(n, now, from, &id, m.u.tx.members, m.u.tx.nmembers, full);
-            ptx *p = m.u.tx.route == EC_MSG_ROUTE_SPREAD ? node_ptx_get(n, &id, false, now) : NULL;
-            if (p) {
-                p->coord = m.u.tx.origin;
-                p->has_coord = true;
-            }
-        }
-        node_on_tx(n, now, from, m.u.tx.bytes, m.u.tx.len);
+        if (m.u.tx.hops > 0) on_routed_tx(n, now, from, &m);
+        else on_tx(n, now, from, &m);
         break;
     case EC_MSG_VOTE: node_on_vote(n, now, from, &m); break;
     case EC_MSG_VOTES: node_on_votes(n, now, from, &m); break;

@@ -138,7 +138,9 @@ ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t no
 /* Adds id to p's member list unless it is there or the list is full. */
 void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
-void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len);
+/* A transaction's bytes, whose BLAKE3 id the caller computed. */
+void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, const uint8_t *bytes,
+                size_t len);
 /* Members for a transaction; full: the whole list (the coordinator's), not
  * just one neighborhood's as a member spreading it sends. */
 void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,

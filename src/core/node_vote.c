@@ -98,16 +98,16 @@ void node_add_member(ptx *p, const ec_id *id)
     p->members[p->nmembers++] = *id;
 }
 
-void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *bytes, size_t len)
+void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, const uint8_t *bytes,
+                size_t len)
 {
     ec_tx tx;
-    ec_id id;
+    ec_id id = *txid;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||
         (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, NULL) != EC_OK)) {
         n->stats.dropped_malformed++;
         return;
     }
-    ec_blake3_hash(bytes, len, id.b);
     ptx *p = node_ptx_get(n, &id, false, now);
     if (p == NULL && ec_store_has_tx(n->store, &id)) {
         n->stats.dropped_unexpected++; /* already committed and forgotten */
