@@ -98,6 +98,16 @@ void node_add_member(ptx *p, const ec_id *id)
     p->members[p->nmembers++] = *id;
 }
 
+/* Asks `to` for p's full member list (find_peers with the tx id). */
+static void ask_members(ec_node *n, const ptx *p, const ec_id *to)
+{
+    ec_msg q;
+    q.type = EC_MSG_FIND_PEERS;
+    q.u.find_peers.target = p->id;
+    q.u.find_peers.want = EC_MSG_PEERS_MAX;
+    node_send(n, to, &q); /* node_send drops one to ourselves */
+}
+
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, const uint8_t *bytes,
                 size_t len)
 {
@@ -125,13 +135,7 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, 
      * without the list cannot reach the other neighborhoods). */
     bool member = false;
     for (int i = 0; i < tx.n_mappings; i++) member |= ec_node_responsible(n, &tx.mappings[i].token);
-    if (!p->have_members && !p->spread && p->nvotes == 0 && member) {
-        ec_msg q;
-        q.type = EC_MSG_FIND_PEERS;
-        q.u.find_peers.target = id;
-        q.u.find_peers.want = EC_MSG_PEERS_MAX;
-        node_send(n, from, &q);
-    }
+    if (!p->have_members && !p->spread && p->nvotes == 0 && member) ask_members(n, p, from);
     node_try_vote(n, now, p);
 }
 
@@ -564,14 +568,8 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
         /* The coordinator's member list never came: ask the coordinator
          * if a spread message named it, else a voter for its list, at
          * every re-send (they back off) until one can answer with it. */
-        if (!p->have_members && (p->has_coord || p->nvotes > 1)) {
-            ec_msg q;
-            q.type = EC_MSG_FIND_PEERS;
-            q.u.find_peers.target = p->id;
-            q.u.find_peers.want = EC_MSG_PEERS_MAX;
-            const ec_id *to = p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter;
-            if (ec_id_cmp(to, &n->addr) != 0) node_send(n, to, &q);
-        }
+        if (!p->have_members && (p->has_coord || p->nvotes > 1))
+            ask_members(n, p, p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter);
     }
 }
 
