@@ -17,15 +17,74 @@ has() { if grep -q -- "$2" "$3"; then ok "$1"; else bad "$1 ('$2' not in $3)"; c
 
 expect "sim run --help" 0 "$EC" sim run --help
 has "help shows usage" "usage: ec sim run" "$T/out"
+has "help states the exit codes" "Exit: 0 ran, 1" "$T/out"
 expect "missing scenario exits 2" 2 "$EC" sim run
 expect "bad --nodes exits 2" 2 "$EC" sim run "$here/scenarios/small.conf" --nodes 1
 expect "missing file exits 1" 1 "$EC" sim run "$T/none.conf"
+# A bad setting in a file is the mistake a bad option is: both exit 2.
 printf 'nodes = 50\nlatency = sideways 5\n' >"$T/bad.conf"
-expect "bad key value exits 1" 1 "$EC" sim run "$T/bad.conf"
+expect "bad key value exits 2, like a bad option" 2 "$EC" sim run "$T/bad.conf"
 has "error names file, line and key" "bad.conf:2: latency:" "$T/err"
 printf 'nodez = 50\n' >"$T/typo.conf"
-expect "unknown key exits 1" 1 "$EC" sim run "$T/typo.conf"
+expect "unknown key exits 2" 2 "$EC" sim run "$T/typo.conf"
 has "unknown key reported" "unknown key" "$T/err"
+expect "w larger than --nodes exits 2" 2 "$EC" sim run "$here/scenarios/small.conf" --nodes 4
+expect "--seed given twice exits 2" 2 "$EC" sim run "$here/scenarios/small.conf" --seed 1 --seed 2
+has "twice names the option" "option --seed given twice" "$T/err"
+
+# Every number must be finite: nan passed every range check (crash, or
+# 'txs = nan' ran the defaults). timeout: the old parser could hang or crash.
+n=0
+for kv in "txs = nan" "quorum = nan" "nodes = nan" "loss = inf" "rate = -inf" \
+          "latency = constant nan" "latency = uniform 5 inf" "partition = 1 nan 0.5" "crash = 1 2 nan"; do
+  n=$((n + 1)); key=${kv%% *}
+  printf 'nodes = 20\ntxs = 5\n%s\n' "$kv" >"$T/nan$n.conf"
+  expect "'$kv' refused (exit 2)" 2 timeout 20 "$EC" sim run "$T/nan$n.conf" --no-wall
+  has "'$kv': message names the key" "nan$n.conf:3: $key:" "$T/err"
+done
+printf 'nodes = 2.5\n' >"$T/frac.conf"
+expect "integer key refuses 2.5" 2 timeout 20 "$EC" sim run "$T/frac.conf" --no-wall
+has "integer key says integer" "nodes: must be an integer" "$T/err"
+printf 'nodes = 20\ntxs = 5 apples\n' >"$T/junk.conf"
+expect "trailing junk refused" 2 timeout 20 "$EC" sim run "$T/junk.conf" --no-wall
+printf 'nodes = 20\nlatency = uniform 1 2 3\n' >"$T/extra.conf"
+expect "a latency with an extra number is refused" 2 timeout 20 "$EC" sim run "$T/extra.conf" --no-wall
+printf 'tokens_min = 3\ntokens_max = 2\n' >"$T/tok.conf"
+expect "tokens_min > tokens_max refused" 2 timeout 20 "$EC" sim run "$T/tok.conf" --no-wall
+has "tokens message" "tokens_min (3) must not exceed tokens_max (2)" "$T/err"
+
+# The seed is an integer: a file's seed must give what --seed gives (through
+# a double, 123456789012345679 became ...680), over the whole uint64 range.
+for s in 123456789012345679 18446744073709551615; do
+  printf 'nodes = 20\ntxs = 5\nseed = %s\n' "$s" >"$T/seed.conf"
+  printf 'nodes = 20\ntxs = 5\n' >"$T/noseed.conf"
+  expect "file seed $s runs" 0 "$EC" sim run "$T/seed.conf" --no-wall
+  has "file seed $s kept exactly" "\"seed\": $s," "$T/out"
+  "$EC" sim run "$T/noseed.conf" --no-wall --seed "$s" >"$T/flagseed" 2>/dev/null
+  cmp -s "$T/out" "$T/flagseed" && ok "file seed $s = --seed $s" || bad "file seed $s = --seed $s"
+done
+
+# Only a regular text file with settings is a scenario: these ran the
+# defaults and exited 0, and /dev/zero never ended.
+expect "a directory is refused" 2 timeout 20 "$EC" sim run "$T" --no-wall
+has "directory message" "it is a directory" "$T/err"
+expect "/dev/null is refused" 2 timeout 20 "$EC" sim run /dev/null --no-wall
+has "/dev/null message" "not a regular file" "$T/err"
+expect "/dev/zero is refused at once" 2 timeout 20 "$EC" sim run /dev/zero --no-wall
+head -c 64 /dev/zero >"$T/nul.conf"
+expect "a file of NUL bytes is refused" 2 timeout 20 "$EC" sim run "$T/nul.conf" --no-wall
+has "NUL message" "NUL byte" "$T/err"
+printf '# nothing here\n\n' >"$T/empty.conf"
+expect "a scenario with no settings is refused" 2 timeout 20 "$EC" sim run "$T/empty.conf" --no-wall
+has "no settings message" "no settings" "$T/err"
+{ printf 'nodes = 20\n'; head -c 1100000 /dev/zero | tr '\0' '#'; printf '\n'; } >"$T/huge.conf"
+expect "a scenario over 1 MiB is refused" 2 timeout 20 "$EC" sim run "$T/huge.conf" --no-wall
+has "too large message" "too large" "$T/err"
+# An over-long line is reported at its own number (the old reader split it
+# into 511-byte pieces and named a later line).
+{ printf 'nodes = 20\ntxs = 5\nloss = 0'; printf ' %.0s' {1..1100}; printf 'x\nseed = 3\n'; } >"$T/long.conf"
+expect "an over-long line is refused" 2 timeout 20 "$EC" sim run "$T/long.conf" --no-wall
+has "over-long line named by its number" "long.conf:3: line longer than" "$T/err"
 
 expect "small scenario runs" 0 "$EC" sim run "$here/scenarios/small.conf" --nodes 30 --txs 40 --no-wall --csv "$T/run.csv"
 python3 - "$T/out" <<'PY' && ok "summary has the required keys" || bad "summary keys"
@@ -54,7 +113,7 @@ expect "direct relay, no catch-up" 0 "$EC" sim run "$T/d.conf" --no-wall
 has "summary names the relay" '"vote_relay": "direct"' "$T/out"
 has "summary names catch-up off" '"catchup": false' "$T/out"
 printf 'vote_relay = carrier-pigeon\n' >"$T/v.conf"
-expect "bad vote_relay exits 1" 1 "$EC" sim run "$T/v.conf"
+expect "bad vote_relay exits 2" 2 "$EC" sim run "$T/v.conf"
 has "vote_relay error says the choices" "direct or bundle" "$T/err"
 echo "cli-sim: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

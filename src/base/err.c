@@ -21,6 +21,7 @@ const char *ec_err_str(ec_err err)
     case EC_ERR_RANGE: return "value out of range";
     case EC_ERR_PREFIX: return "address outside the required neighborhood";
     case EC_ERR_MISMATCH: return "values do not match";
+    case EC_ERR_PERM: return "permission denied";
     }
     return "unknown error";
 }

@@ -25,6 +25,7 @@ typedef enum ec_err {
     EC_ERR_RANGE = -15,     /* a number is outside its allowed range */
     EC_ERR_PREFIX = -16,    /* address outside the required neighborhood */
     EC_ERR_MISMATCH = -17,  /* two things that must agree do not */
+    EC_ERR_PERM = -18,      /* the operating system denied access (EACCES) */
 } ec_err;
 
 /* Short, static, human-readable description ("input truncated"). Never NULL. */

@@ -19,7 +19,8 @@ int cli_dispatch(const char *prog, const cli_cmd *cmds, int argc, char **argv)
         fprintf(f, "usage: %s <command> [options]\n\ncommands:\n", prog);
         for (const cli_cmd *c = cmds; c->name; c++)
             fprintf(f, "  %-10s %s\n", c->name, c->summary);
-        fprintf(f, "\nRun '%s <command> --help' for a command's options.\n", prog);
+        fprintf(f, "\nRun '%s <command> --help' for a command's options.\n\n%s", prog,
+                CLI_EXIT_HELP);
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
     for (const cli_cmd *c = cmds; c->name; c++) {
@@ -71,11 +72,38 @@ void cli_getopt_reset(void)
     opterr = 0;
 }
 
+/* glibc leaves argv[optind - 1] at a long option's own word ("--out" or
+ * "--json=x"); after a short option it may be a neighbour, so those are
+ * named by optopt. */
 int cli_bad_option(const char *prog, int c, char **argv)
 {
-    const char *opt = argv[optind - 1];
-    if (c == ':') return cli_usage(prog, "option %s needs a value", opt);
-    return cli_usage(prog, "unknown option %s", opt);
+    const char *arg = argv[optind - 1];
+    bool is_long = strncmp(arg, "--", 2) == 0 && (c == ':' || optopt == 0 || strchr(arg, '='));
+    int len = is_long ? (int)strcspn(arg, "=") : 0;
+    if (!is_long && optopt > ' ' && optopt < 127)
+        return cli_usage(prog, c == ':' ? "option -%c needs a value" : "unknown option -%c",
+                         optopt);
+    if (!is_long) return cli_usage(prog, "unknown option %s", arg);
+    if (c == ':') return cli_usage(prog, "option %.*s needs a value", len, arg);
+    if (optopt != 0) return cli_usage(prog, "option %.*s takes no value", len, arg);
+    return cli_usage(prog, "unknown option %.*s", len, arg);
+}
+
+const char *cli_option_name(const struct option *opts, int c)
+{
+    for (const struct option *o = opts; o->name; o++)
+        if (o->flag == NULL && o->val == c) return o->name;
+    return NULL;
+}
+
+int cli_once(const char *prog, const struct option *opts, int c, bool seen[256])
+{
+    const struct option *o = opts;
+    while (o->name && (o->flag != NULL || o->val != c)) o++;
+    if (o->name == NULL || o->has_arg == no_argument || c < 0 || c > 255) return 0;
+    if (seen[c]) return cli_usage(prog, "option --%s given twice", o->name);
+    seen[c] = true;
+    return 0;
 }
 
 ec_err cli_read_file(const char *path, uint8_t **buf, size_t *len, size_t max)

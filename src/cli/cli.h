@@ -1,10 +1,15 @@
 /* Shared helpers for the `ec` command-line tool.
  *
  * Exit codes: 0 success, 1 the operation failed (message on stderr),
- * 2 usage error (one line on stderr), 130/143 interrupted by SIGINT/SIGTERM. */
+ * 2 usage error (one line on stderr): a bad option or argument, or a bad
+ * setting in a scenario file (settings, like options, are the user's
+ * choice; a file that cannot be read or a transaction refused is a
+ * failure), 130/143 interrupted by SIGINT/SIGTERM (CLI_EXIT_HELP says so in
+ * every group's --help). */
 #ifndef EC_CLI_CLI_H
 #define EC_CLI_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +20,13 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
+
+/* The exit codes, as every group's --help states them. */
+#define CLI_EXIT_HELP \
+    "Exit status: 0 success; 1 the operation failed (a file missing or\n" \
+    "unreadable, a transaction refused, ...); 2 usage error (a bad option or\n" \
+    "argument, or a bad setting in a scenario file); 130 or 143 interrupted\n" \
+    "by SIGINT or SIGTERM.\n"
 
 /* A subcommand: argv[0] is its own name ("mine"), `prog` its full name
  * ("ec identity mine") for messages. */
@@ -44,6 +56,14 @@ bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 void cli_getopt_reset(void);
 /* Turns getopt's '?' / ':' results into a one-line usage error. */
 int cli_bad_option(const char *prog, int c, char **argv);
+/* The long name of the option whose getopt value is c ("out"), or NULL. */
+const char *cli_option_name(const struct option *opts, int c);
+/* Refuses an option that takes a value and was given before: getopt keeps
+ * the last value silently, which hides a mistake ("--out a ... --out b"
+ * wrote only b). seen[256], zeroed by the caller, records the options met;
+ * call once per option parsed (options without a value always pass).
+ * Returns 0, or CLI_EXIT_USAGE after "option --x given twice". */
+int cli_once(const char *prog, const struct option *opts, int c, bool seen[256]);
 
 /* Reads a whole small file (at most max bytes + 1 are read so that oversized
  * files are detected: *len > max means too big). Caller frees *buf. */

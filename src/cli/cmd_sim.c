@@ -22,7 +22,15 @@ static const char run_help[] =
     "  --seed N, --nodes N, --txs N   override the scenario file\n"
     "  --csv FILE     write a time series, one row per simulated second\n"
     "  --progress     progress line on stderr (default when it is a terminal)\n"
-    "  --no-wall      zero the wall-clock fields (byte-identical output)\n";
+    "  --no-wall      zero the wall-clock fields (byte-identical output)\n"
+    "\n"
+    "A scenario is a regular text file of at most 1 MiB, lines of at most 1024\n"
+    "characters, with at least one setting; numbers must be finite, and\n"
+    "integer keys (nodes, seed, txs, w, ...) take integers only.\n"
+    "\n"
+    "Exit: 0 ran, 1 the scenario file cannot be opened or read, or the\n"
+    "simulation failed, 2 usage: a bad option, or a bad scenario file (a\n"
+    "setting out of range, an unknown key, not a regular text file, too large).\n";
 
 static int sim_run_cmd(const char *prog, int argc, char **argv)
 {
@@ -36,9 +44,12 @@ static int sim_run_cmd(const char *prog, int argc, char **argv)
     uint64_t seed = 0, nodes = 0, txs = 0;
     bool have_seed = false, progress = isatty(STDERR_FILENO), no_wall = false;
     const char *csv_path = NULL;
+    bool seen[256] = {false};
     int ch;
     cli_getopt_reset();
     while ((ch = getopt_long(argc, argv, ":s:n:t:c:pwh", opts, NULL)) != -1) {
+        int rc = cli_once(prog, opts, ch, seen);
+        if (rc) return rc;
         switch (ch) {
         case 's':
             if (!cli_parse_u64(optarg, 0, UINT64_MAX, &seed)) return cli_usage(prog, "--seed needs a number");
@@ -59,18 +70,26 @@ static int sim_run_cmd(const char *prog, int argc, char **argv)
     }
     if (optind >= argc) return cli_usage(prog, "missing SCENARIO_FILE");
     if (optind + 1 < argc) return cli_usage(prog, "unexpected argument '%s'", argv[optind + 1]);
-    char err[512];
-    if (sim_config_load(&c, argv[optind], err, sizeof err) != EC_OK) return cli_fail(prog, "%s", err);
+    char err[1024];
+    ec_err e = sim_config_load(&c, argv[optind], err, sizeof err);
+    /* A bad setting in the file is the same mistake as a bad option: exit 2
+     * for both; a file that cannot be opened or read is a failure (1). */
+    if (e == EC_ERR_MALFORMED) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        return CLI_EXIT_USAGE;
+    }
+    if (e) return cli_fail(prog, "%s", err);
     if (have_seed) c.seed = seed;
     if (nodes) c.nodes = (unsigned)nodes;
     if (txs) c.txs = (unsigned)txs;
-    if (c.node.w > c.nodes) return cli_fail(prog, "w (%u) is larger than the network (%u nodes)", c.node.w, c.nodes);
+    if (c.node.w > c.nodes)
+        return cli_usage(prog, "w (%u) is larger than the network (%u nodes)", c.node.w, c.nodes);
     c.progress = progress;
     c.no_wall = no_wall;
     FILE *csv = NULL;
     if (csv_path && (csv = fopen(csv_path, "w")) == NULL)
         return cli_fail(prog, "cannot write %s: %s", csv_path, strerror(errno));
-    ec_err e = sim_run(&c, stdout, csv);
+    e = sim_run(&c, stdout, csv);
     if (csv) fclose(csv);
     if (e) return cli_fail(prog, "simulation failed: %s", ec_err_str(e));
     return CLI_EXIT_OK;
