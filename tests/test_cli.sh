@@ -33,6 +33,20 @@ has "unknown option named" "unknown option --bogus" "$T/err"
 expect "missing option value exits 2" 2 "$EC" identity mine --key
 expect "bad --bits exits 2" 2 "$EC" identity mine --key x --bits lots
 expect "mine without --key exits 2" 2 "$EC" identity mine --bits 3
+expect "top-level --help (exit codes)" 0 "$EC" --help
+has "help states the exit codes" "2 usage error" "$T/out"
+expect "ec --version exits 0" 0 "$EC" --version
+cp "$T/out" "$T/version1"
+"$EC" version >"$T/version2"
+cmp -s "$T/version1" "$T/version2" && ok "--version prints what 'ec version' prints" || bad "--version = version"
+expect "option given twice exits 2" 2 "$EC" key new --out "$T/twice1" --out "$T/twice2"
+has "twice names the option" "option --out given twice" "$T/err"
+[ ! -e "$T/twice1" ] && [ ! -e "$T/twice2" ] && ok "no key written when --out is given twice" || bad "no key written"
+expect "--bits given twice exits 2" 2 "$EC" identity mine --key x --bits 3 --bits 4
+expect "a value given to a flag exits 2" 2 "$EC" key show x --json=yes
+has "flag value message names the option" "option --json takes no value" "$T/err"
+expect "unknown short option exits 2" 2 "$EC" key new --out "$T/k0" -z
+has "unknown short option named" "unknown option -z" "$T/err"
 
 # keys
 expect "key new --out" 0 "$EC" key new --out "$T/k"
@@ -98,6 +112,13 @@ expect "mine with --prefix" 0 "$EC" identity mine --key "$T/k" --bits 2 --prefix
 case "$(cat "$T/out")" in a*) ok "prefix address starts with a";; *) bad "prefix address";; esac
 has "prefix multiplies expected work" "x 2^4 for the 4-bit neighborhood prefix" "$T/err"
 expect "bad --prefix exits 2" 2 "$EC" identity mine --key "$T/k" --bits 2 --prefix 12:a
+# The help says what --prefix takes: BITS/4 digits rounded up, read from the left.
+expect "mine --help" 0 "$EC" identity mine --help
+has "prefix help: digits needed" "HEX needs at least BITS/4" "$T/out"
+has "mine help: SIGTERM exit" "143 (SIGTERM)" "$T/out"
+expect "--prefix 5:a has too few digits" 2 "$EC" identity mine --key "$T/k" --bits 1 --prefix 5:a "${FAST[@]}" --out "$T/idq"
+expect "--prefix 5:a8 mines" 0 "$EC" identity mine --key "$T/k" --bits 1 --prefix 5:a8 "${FAST[@]}" --out "$T/idq"
+case "$(cat "$T/out")" in a[89a-f]*) ok "5-bit prefix a8 gives an address 1010 1...";; *) bad "5-bit prefix address";; esac
 
 # interrupt and resume: 40 bits never finishes; SIGINT saves a checkpoint, exit 130
 "$EC" identity mine --key "$T/k" --bits 40 "${FAST[@]}" --out "$T/idr" --log-interval 1 2>"$T/err" &

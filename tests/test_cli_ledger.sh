@@ -77,5 +77,54 @@ $EC tx transfer --key a.key --name t1 --prev "$(printf 'ab%.0s' {1..32})" --to b
 expect "unknown prev refused" 1 $EC ledger apply --db db ooo.tx
 has "missing history reason" "missing_history" err
 expect "apply several, one refused, exit 1" 1 $EC ledger apply --db db future.tx to-b.k.tx
+
+# An option that does not apply is named, not its value ("option b.key").
+expect "destroy refuses --to" 2 $EC tx destroy --key a.key --name t1 --prev "$c" --to b.key
+has "the refused option is named" "option --to does not apply here" err
+expect "destroy refuses --to=VALUE" 2 $EC tx destroy --key a.key --name t1 --prev "$c" --to=b.key
+has "the refused --to= option is named" "option --to does not apply here" err
+# An option given twice is refused: the last one silently won.
+expect "--out given twice exits 2" 2 $EC tx create --key a.key --name twice --out o1.tx --out o2.tx
+has "twice message" "option --out given twice" err
+[ ! -e o1.tx ] && [ ! -e o2.tx ] && ok "nothing written when --out is given twice" || bad "nothing written"
+expect "--db given twice exits 2" 2 $EC ledger get --db db --db other --name t1
+expect "--now-ms given twice exits 2" 2 $EC ledger apply --db db --now-ms 1 --now-ms 2 c.tx
+expect "--name repeats in tx create (one per token)" 0 $EC tx create --key a.key --name r1 --name r2
+# A file over the size limit is "too large", not "value out of range".
+head -c 1300 /dev/urandom >big.tx
+expect "inspect oversized tx exits 1" 1 $EC tx inspect big.tx
+has "inspect says too large" "too large" err
+expect "apply oversized tx exits 1" 1 $EC ledger apply --db db big.tx
+has "apply says too large" "big.tx: cannot read: too large" err
+
+# The hex that tx create/transfer/destroy print without --out is read back.
+$EC tx create --key a.key --name hexform >hex.tx
+expect "inspect reads the printed hex" 0 $EC tx inspect hex.tx --json
+hexid=$(python3 -c 'import json; print(json.load(open("out"))["id"])')
+expect "apply reads the printed hex" 0 $EC ledger apply --db db hex.tx
+has "hex form committed with its id" "hex.tx: committed $hexid" out
+expect "create --help says the hex is read back" 0 $EC tx create --help
+has "create help names the readers of the hex" "ec ledger apply' read like a file" out
+expect "apply --help says it reads hex" 0 $EC ledger apply --help
+has "apply help documents the hex form" "or as the hex those commands print" out
+has "apply help documents the committed line" "'FILE: committed <tx id>'" out
+
+# A store this user may not open says so ("input/output error" before).
+# As root, the check runs as nobody: root is never denied.
+mkdir perm && chmod 755 "$T" perm
+$EC ledger apply --db perm/db c.tx >/dev/null 2>&1
+chmod 700 perm/db
+as_other=()
+if [ "$(id -u)" -eq 0 ]; then
+  command -v setpriv >/dev/null && as_other=(setpriv --reuid=65534 --regid=65534 --clear-groups) || as_other=(skip)
+fi
+if [ "${as_other[0]:-}" = skip ]; then
+  ok "permission denied (skipped: root without setpriv)"
+else
+  expect "get on a forbidden store exits 1" 1 "${as_other[@]}" $EC ledger get --db perm/db --name t1
+  has "get says permission denied" "permission denied" err
+  expect "apply on a forbidden store exits 1" 1 "${as_other[@]}" $EC ledger apply --db perm/db c.tx
+  has "apply says permission denied" "permission denied" err
+fi
 echo "cli-ledger: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -27,22 +27,31 @@ static const char mine_help[] =
     "Mines a proof-of-work identity for the key in FILE: searches salts until\n"
     "Argon2id(public key, salt) has at least N trailing zero bits (seed §5).\n"
     "Expected work: 2^N Argon2id hashes (2^(N+k) with a k-bit --prefix).\n"
+    "Prints the address; refuses to start if the output file exists.\n"
     "\n"
     "  --key FILE          secret key file (from 'ec key new')\n"
     "  --bits N            required trailing zero bits, 0..64\n"
-    "  --threads T         worker threads (default: all cores)\n"
-    "  --memory-kib M      Argon2id memory in KiB (default 65536 = 64 MiB)\n"
-    "  --iterations I      Argon2id iterations (default 10)\n"
-    "  --prefix BITS:HEX   the address must start with the first BITS bits of\n"
-    "                      HEX (64 hex digits, or fewer: padded with zeros)\n"
+    "  --threads T         worker threads, 1..256 (default: all cores)\n"
+    "  --memory-kib M      Argon2id memory in KiB, 8..1048576 (default 65536 =\n"
+    "                      64 MiB)\n"
+    "  --iterations I      Argon2id iterations, 1..64 (default 10)\n"
+    "  --prefix BITS:HEX   also require the address (BLAKE3 of the proof of\n"
+    "                      work) to start with the first BITS bits (1..64) of\n"
+    "                      HEX, read from the left: HEX needs at least BITS/4\n"
+    "                      digits (rounded up), and up to 64; '4:a' means an\n"
+    "                      address starting with hex digit a. Only a search\n"
+    "                      target: the identity does not record it\n"
     "  --out FILE          identity output (default identity.ec); the search\n"
     "                      is checkpointed to FILE.ckpt every 30 s and on\n"
-    "                      Ctrl-C, and resumes from it when run again\n"
+    "                      Ctrl-C or SIGTERM, and resumes from it when run\n"
+    "                      again with the same key, --bits, --memory-kib,\n"
+    "                      --iterations and --prefix\n"
     "  --log-interval S    seconds between log lines when stderr is not a\n"
-    "                      terminal (default 10)\n"
+    "                      terminal, 1..86400 (default 10)\n"
     "  --help              show this help\n"
     "\n"
-    "Exit: 0 mined, 1 error, 2 usage, 130 interrupted (checkpoint saved).\n";
+    "Exit: 0 mined, 1 error, 2 usage, 130 (SIGINT) or 143 (SIGTERM)\n"
+    "interrupted (checkpoint saved).\n";
 
 static int parse_prefix(const char *s, ec_id *prefix, unsigned *bits)
 {
@@ -87,10 +96,12 @@ static int identity_mine(const char *prog, int argc, char **argv)
     job.checkpoint_secs = 30;
     bool have_bits = false;
     uint64_t v;
-    int c;
+    bool seen[256] = {false};
+    int c, rc;
 
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":k:b:t:m:i:p:o:l:h", opts, NULL)) != -1) {
+        if ((rc = cli_once(prog, opts, c, seen))) return rc;
         switch (c) {
         case 'k': key = optarg; break;
         case 'b':
@@ -137,8 +148,7 @@ static int identity_mine(const char *prog, int argc, char **argv)
         return cli_fail(prog, "%s already exists; refusing to overwrite it", out);
 
     ec_keypair kp;
-    int rc = cli_load_key(prog, key, &kp);
-    if (rc) return rc;
+    if ((rc = cli_load_key(prog, key, &kp))) return rc;
     job.pk = kp.pub;
 
     char ckpt[4096];

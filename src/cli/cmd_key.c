@@ -29,9 +29,11 @@ static int key_new(const char *prog, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *out = NULL;
+    bool seen[256] = {false};
     int c;
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        if (cli_once(prog, opts, c, seen)) return CLI_EXIT_USAGE;
         switch (c) {
         case 'o': out = optarg; break;
         case 'h': printf(new_help, prog); return CLI_EXIT_OK;

@@ -19,18 +19,30 @@ static int open_db(const char *prog, const char *dir, bool create, ec_store **s)
         return cli_fail(prog, "cannot create %s: %s", dir, strerror(errno));
     ec_err err = ec_store_lmdb_open(s, dir, 0);
     if (err == EC_ERR_NOTFOUND) return cli_fail(prog, "no store at %s", dir);
+    if (err == EC_ERR_PERM)
+        return cli_fail(prog, "cannot open store %s: permission denied (the store's folder and "
+                        "files must be readable and writable by this user)", dir);
     if (err) return cli_fail(prog, "cannot open store %s: %s", dir, ec_err_str(err));
     return CLI_EXIT_OK;
 }
 
 static const char apply_help[] =
-    "usage: %s --db DIR TXFILE...\n"
+    "usage: %s --db DIR [--now-ms MS] TXFILE...\n"
     "\n"
-    "Validates each transaction against the LMDB store in DIR (created if\n"
-    "missing) and commits it if valid, in order. Prints one line per file:\n"
-    "'committed <id>' or 'refused: <rule>: <reason>'. Exit 1 if any was refused.\n"
+    "Validates each transaction file against the LMDB store in DIR and commits\n"
+    "it if valid, one file at a time in the order given. DIR is created if it\n"
+    "does not exist (its parent must). A TXFILE holds one transaction as\n"
+    "'ec tx ... --out' writes it, or as the hex those commands print without\n"
+    "--out. For each file, prints 'FILE: committed <tx id>' on stdout, or on\n"
+    "stderr 'FILE: refused: <rule>: <reason>' (with '(mapping N)' or\n"
+    "'(signature N)' after the rule when one mapping or signature is at fault)\n"
+    "or 'FILE: cannot read: <why>'; the files after it are still applied.\n"
     "\n"
-    "  --now-ms MS   the current time for the 2-hour rule (default: clock)\n";
+    "  --now-ms MS   the current time, in ms since 1970, for the rule that a\n"
+    "                timestamp is at most 2 hours ahead (default: the clock)\n"
+    "\n"
+    "Exit: 0 every file committed; 1 any refused or unreadable, or the store\n"
+    "failed (which stops at that file); 2 usage.\n";
 
 static int ledger_apply(const char *prog, int argc, char **argv)
 {
@@ -41,9 +53,11 @@ static int ledger_apply(const char *prog, int argc, char **argv)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    int c;
+    bool seen[256] = {false};
+    int c, rc;
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":d:n:h", opts, NULL)) != -1) {
+        if ((rc = cli_once(prog, opts, c, seen))) return rc;
         switch (c) {
         case 'd': db = optarg; break;
         case 'n':
@@ -56,16 +70,14 @@ static int ledger_apply(const char *prog, int argc, char **argv)
     if (db == NULL) return cli_usage(prog, "missing --db DIR");
     if (optind >= argc) return cli_usage(prog, "missing TXFILE");
     ec_store *s;
-    int rc = open_db(prog, db, true, &s);
-    if (rc) return rc;
+    if ((rc = open_db(prog, db, true, &s))) return rc;
     int refused = 0;
     for (int i = optind; i < argc; i++) {
-        uint8_t *buf;
+        uint8_t buf[EC_TX_UDP_MAX];
         size_t len;
-        ec_err err = cli_read_file(argv[i], &buf, &len, EC_TX_UDP_MAX);
+        ec_err err = cli_read_tx(argv[i], buf, &len);
         if (err) {
-            fprintf(stderr, "%s: %s: cannot read: %s\n", prog, argv[i],
-                    err == EC_ERR_NOTFOUND ? "no such file" : strerror(errno));
+            fprintf(stderr, "%s: cannot read: %s\n", argv[i], cli_tx_read_error(err));
             refused++;
             continue;
         }
@@ -73,7 +85,6 @@ static int ledger_apply(const char *prog, int argc, char **argv)
         ec_id id;
         char hex[65];
         err = ec_ledger_apply(s, buf, len, now, &v, &id);
-        free(buf);
         if (err) {
             ec_store_close(s);
             return cli_fail(prog, "store error on %s: %s", argv[i], ec_err_str(err));
@@ -110,10 +121,11 @@ static int ledger_get(const char *prog, int argc, char **argv)
         {"db", required_argument, NULL, 'd'}, {"name", required_argument, NULL, 'n'},
         {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *db = NULL, *name = NULL;
-    bool json = false;
-    int c;
+    bool json = false, seen[256] = {false};
+    int c, rc;
     cli_getopt_reset();
     while ((c = getopt_long(argc, argv, ":d:n:jh", opts, NULL)) != -1) {
+        if ((rc = cli_once(prog, opts, c, seen))) return rc;
         switch (c) {
         case 'd': db = optarg; break;
         case 'n': name = optarg; break;
@@ -133,8 +145,7 @@ static int ledger_get(const char *prog, int argc, char **argv)
         if (ec_id_from_hex(&token, argv[optind])) return cli_usage(prog, "TOKEN needs 64 hex digits");
     }
     ec_store *s;
-    int rc = open_db(prog, db, false, &s);
-    if (rc) return rc;
+    if ((rc = open_db(prog, db, false, &s))) return rc;
     ec_head h;
     ec_err err = ec_store_get_head(s, &token, &h);
     ec_store_close(s);

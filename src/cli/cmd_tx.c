@@ -30,15 +30,69 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The hex form is read back too: without --out, tx create/transfer/destroy
+ * print the transaction as hex, and `> t.hex` must give a file that the
+ * other commands accept. A binary transaction starts with its version byte
+ * (1), never an ASCII hex digit or a blank, so the two forms never clash. */
+static bool hex_text(const uint8_t *b, size_t n, size_t *start, size_t *hexlen)
+{
+    size_t i = 0;
+    while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r' || b[n - 1] == ' ' || b[n - 1] == '\t')) n--;
+    while (i < n && (b[i] == ' ' || b[i] == '\t')) i++;
+    if (i == n || (n - i) % 2) return false;
+    for (size_t j = i; j < n; j++)
+        if (!((b[j] >= '0' && b[j] <= '9') || (b[j] >= 'a' && b[j] <= 'f') || (b[j] >= 'A' && b[j] <= 'F')))
+            return false;
+    *start = i;
+    *hexlen = n - i;
+    return true;
+}
+
+ec_err cli_read_tx(const char *path, uint8_t buf[EC_TX_UDP_MAX], size_t *len)
+{
+    uint8_t *raw;
+    size_t n, start, hexlen;
+    ec_err err = cli_read_file(path, &raw, &n, 2 * EC_TX_UDP_MAX + 2); /* hex and a newline */
+    if (err) return err;
+    if (hex_text(raw, n, &start, &hexlen)) {
+        if (hexlen / 2 > EC_TX_UDP_MAX) {
+            err = EC_ERR_RANGE;
+        } else {
+            char hex[2 * EC_TX_UDP_MAX + 1];
+            memcpy(hex, raw + start, hexlen);
+            hex[hexlen] = '\0';
+            *len = hexlen / 2;
+            err = ec_hex_decode(buf, *len, hex);
+        }
+    } else if (n > EC_TX_UDP_MAX) {
+        err = EC_ERR_RANGE;
+    } else {
+        memcpy(buf, raw, n);
+        *len = n;
+    }
+    free(raw);
+    return err;
+}
+
+const char *cli_tx_read_error(ec_err err)
+{
+    static char why[96];
+    if (err == EC_ERR_NOTFOUND) return "no such file";
+    if (err == EC_ERR_RANGE) {
+        snprintf(why, sizeof why, "too large: a transaction is at most %d bytes", EC_TX_UDP_MAX);
+        return why;
+    }
+    return strerror(errno);
+}
+
 int cli_load_tx(const char *prog, const char *path, ec_tx *tx, ec_id *id)
 {
-    uint8_t *buf;
+    uint8_t buf[EC_TX_UDP_MAX];
     size_t len;
-    ec_err err = cli_read_file(path, &buf, &len, EC_TX_UDP_MAX);
+    ec_err err = cli_read_tx(path, buf, &len);
     if (err == EC_ERR_NOTFOUND) return cli_fail(prog, "transaction file %s does not exist", path);
-    if (err) return cli_fail(prog, "cannot read %s: %s", path, strerror(errno));
+    if (err) return cli_fail(prog, "cannot read %s: %s", path, cli_tx_read_error(err));
     err = ec_tx_decode(tx, buf, len);
-    free(buf);
     if (err) return cli_fail(prog, "%s is not a valid transaction: %s", path, ec_err_str(err));
     if (id) ec_tx_id(tx, id);
     return CLI_EXIT_OK;
@@ -132,6 +186,7 @@ static int parse_build(const char *prog, int argc, char **argv, const char *help
     int c;
     ec_id t;
     uint64_t v;
+    bool seen[256] = {false};
     memset(b, 0, sizeof *b);
     b->timestamp_ms = now_ms();
     cli_getopt_reset();
@@ -140,9 +195,13 @@ static int parse_build(const char *prog, int argc, char **argv, const char *help
             printf(help, prog);
             return -1;
         }
+        /* Named from the table: argv[optind - 1] is the option's value when
+         * it came as a separate word ("--to b.key"). */
         if (c > 0 && c < OPT_HELP && !strchr(allowed, '0' + c))
-            return cli_usage(prog, "option %s does not apply here", argv[optind - 1]);
-        int rc = 0;
+            return cli_usage(prog, "option --%s does not apply here", cli_option_name(build_opts, c));
+        /* --name, --token and --prev repeat: one per token. */
+        int rc = c == OPT_NAME || c == OPT_TOKEN || c == OPT_PREV ? 0 : cli_once(prog, build_opts, c, seen);
+        if (rc) return rc;
         switch (c) {
         case OPT_KEY: b->key = optarg; break;
         case OPT_NAME: cli_token_from_name(&t, optarg); rc = add_token(prog, b, &t); break;
@@ -179,8 +238,10 @@ static const char create_help[] =
     "Creates up to 6 new tokens owned by --to (default: the signing key) and\n"
     "signs the transaction with FILE's key. Token ids: --token gives one,\n"
     "--name derives one from a string (BLAKE3 derive-key), --random draws one.\n"
-    "With --out, writes the transaction there and prints its id; without,\n"
-    "prints the transaction as hex.\n"
+    "With --out, writes the transaction there and prints its id (what a later\n"
+    "--prev names); without, prints the transaction as hex, a form that\n"
+    "'ec tx inspect' and 'ec ledger apply' read like a file written by --out\n"
+    "(its id: 'ec tx inspect').\n"
     "\n"
     "  --to OWNER   64-hex public key, hash:<64-hex key hash>, or a key file\n"
     "  --timestamp-ms MS   transaction time (default: now)\n";
@@ -213,7 +274,8 @@ static const char transfer_help[] =
     "Transfers up to 6 tokens to a new owner. Each token pairs with the --prev\n"
     "in the same position: the id of the transaction that last changed it.\n"
     "FILE must be the key of the current owner. With --out, writes the\n"
-    "transaction there and prints its id; without, prints it as hex.\n"
+    "transaction there and prints its id; without, prints it as hex (read by\n"
+    "'ec tx inspect' and 'ec ledger apply' like a file).\n"
     "\n"
     "  --to OWNER   64-hex public key, hash:<64-hex key hash>, or a key file\n";
 
@@ -223,7 +285,9 @@ static const char destroy_help[] =
     "          [--timestamp-ms MS]\n"
     "\n"
     "Destroys tokens: their owner becomes all zeros and they never change\n"
-    "again. FILE must be the key of the current owner.\n";
+    "again. FILE must be the key of the current owner. With --out, writes the\n"
+    "transaction there and prints its id; without, prints it as hex (read by\n"
+    "'ec tx inspect' and 'ec ledger apply' like a file).\n";
 
 static int transfer_or_destroy(const char *prog, int argc, char **argv, bool destroy)
 {
@@ -261,7 +325,9 @@ static const char inspect_help[] =
     "usage: %s FILE [--json]\n"
     "\n"
     "Shows a transaction: id, timestamp, mappings (token_id, owner_key_hash,\n"
-    "previous_tx_id, kind) and signatures, and whether every signature verifies.\n";
+    "previous_tx_id, kind) and signatures, and whether every signature verifies.\n"
+    "FILE holds the transaction as --out writes it or as the hex printed\n"
+    "without --out.\n";
 
 static int tx_inspect(const char *prog, int argc, char **argv)
 {

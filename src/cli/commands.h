@@ -13,6 +13,12 @@ int cmd_sim(const char *prog, int argc, char **argv);
 /* Loads a key file into kp; on failure prints why and returns CLI_EXIT_FAIL. */
 int cli_load_key(const char *prog, const char *path, ec_keypair *kp);
 
+/* Reads a transaction file, binary (as --out writes it) or hex (as printed
+ * without --out), into buf. EC_ERR_RANGE: larger than a transaction can
+ * be; EC_ERR_NOTFOUND; EC_ERR_IO (errno says why). */
+ec_err cli_read_tx(const char *path, uint8_t buf[EC_TX_UDP_MAX], size_t *len);
+/* Why cli_read_tx failed, in words ("too large: ..."; errno for I/O). */
+const char *cli_tx_read_error(ec_err err);
 /* Reads and decodes a transaction file (and its id when non-NULL). */
 int cli_load_tx(const char *prog, const char *path, ec_tx *tx, ec_id *id);
 /* Token id of a name: BLAKE3 derive-key("ec 2026-11 token name v1", name). */

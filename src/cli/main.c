@@ -24,7 +24,7 @@ static const cli_cmd top[] = {
     {"tx", cmd_tx, "build, sign and inspect transactions offline"},
     {"ledger", cmd_ledger, "apply transactions to a local store and query it"},
     {"sim", cmd_sim, "run the deterministic network simulator"},
-    {"version", cmd_version, "print the version"},
+    {"version", cmd_version, "print the version (also: ec --version)"},
     {NULL, NULL, NULL},
 };
 
@@ -34,5 +34,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "ec: libsodium failed to initialize\n");
         return CLI_EXIT_FAIL;
     }
+    /* --version is what users try first; it is the version command. */
+    if (argc > 1 && strcmp(argv[1], "--version") == 0)
+        return cmd_version("ec --version", argc - 1, argv + 1);
     return cli_dispatch("ec", top, argc, argv);
 }

@@ -225,7 +225,10 @@ ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes
     if (rc != 0) {
         mdb_env_close(l->env);
         free(l);
-        return rc == ENOENT ? EC_ERR_NOTFOUND : map_err(rc);
+        /* The callers tell a missing store and a forbidden one apart from a
+         * failing disk: name those two precisely. */
+        if (rc == ENOENT) return EC_ERR_NOTFOUND;
+        return rc == EACCES || rc == EPERM ? EC_ERR_PERM : map_err(rc);
     }
     l->store.vt = &lm_vt;
     l->store.impl = l;
