@@ -24,5 +24,14 @@ grep -q "to-bob.tx: refused: already_committed: transaction is already committed
 grep -q '"destroyed": true' "$T/out" && ok "ticket ends destroyed" || bad "ticket ends destroyed"
 grep -q '"kind": "destroy"' "$T/out" && ok "inspect shows the destroy mapping" || bad "inspect destroy"
 [ "$(grep -c refused "$T/err")" -eq 2 ] && ok "exactly two refusals" || { bad "exactly two refusals"; cat "$T/err" >&2; }
+# Every folder the Layout table names exists (it listed src/net, never written).
+awk '/^## Layout/{f=1;next} /^## /{f=0} f' "$here/README.md" | grep -o '^| `[^`]*`' | tr -d '|` ' >"$T/folders"
+[ -s "$T/folders" ] && ok "layout table found" || bad "layout table found"
+while read -r d; do
+  [ -d "$here/$d" ] && ok "layout folder $d exists" || bad "layout folder $d exists"
+done <"$T/folders"
+# The tool section says what `ec` is before using it bare.
+awk '/^## The `ec` tool/{f=1;next} f&&/^```/{exit} f' "$here/README.md" | grep -q 'build/ec' \
+  && ok "README says ec is build/ec before using it" || bad "README says ec is build/ec before using it"
 echo "readme: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
