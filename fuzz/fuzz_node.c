@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ec_node_config cfg;
     ec_node_config_default(&cfg);
     cfg.pending_max = 64;
-    cfg.outbox_max = 256;
+    cfg.outbox_max_bytes = 256 * 200;
     cfg.verify_signatures = false; /* fuzzed votes and transactions get counted */
     ec_store *s;
     ec_rng rng;
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint8_t buf[EC_MSG_MAX];
         size_t olen;
         ec_msg m;
-        while (ec_node_next_out(n, &to, buf, sizeof buf, &olen))
+        while (ec_node_next_out(n, &to, buf, sizeof buf, &olen) == EC_OK)
             if (ec_msg_decode(&m, buf, olen) != EC_OK) __builtin_trap();
     }
     ec_node_free(n);

@@ -67,7 +67,7 @@ static inline int drain(solo *s, ec_msg_type type, ec_msg *last, ec_id *last_to)
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     int cnt = 0;
-    while (ec_node_next_out(s->node, &to, buf, sizeof buf, &len)) {
+    while (ec_node_next_out(s->node, &to, buf, sizeof buf, &len) == EC_OK) {
         ec_msg m;
         CHECK_EQ_INT(ec_msg_decode(&m, buf, len), EC_OK);
         if (m.type != type) continue;

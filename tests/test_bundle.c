@@ -160,7 +160,7 @@ static void test_bundles_carry_a_quorum_across_neighborhoods(void)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     int votes = 0, to_t1 = 0;
-    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len)) {
+    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type != EC_MSG_VOTE) continue;
@@ -185,7 +185,7 @@ static void test_bundles_carry_a_quorum_across_neighborhoods(void)
         send_msg(&u.s, 1010, &u.c[i], &m);
     }
     int bundles = 0;
-    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len)) {
+    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type != EC_MSG_VOTES) continue;
@@ -261,7 +261,7 @@ static void test_a_member_the_list_misses_asks_the_other_tokens_at_once(void)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     int to_t1 = 0, to_t2 = 0;
-    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len)) {
+    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type != EC_MSG_VOTE) continue;

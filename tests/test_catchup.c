@@ -180,7 +180,7 @@ static void net_run(net *t, uint64_t ms)
                 ec_id to;
                 uint8_t buf[EC_MSG_MAX];
                 size_t len;
-                while (!t->down[i] && ec_node_next_out(t->node[i], &to, buf, sizeof buf, &len)) {
+                while (!t->down[i] && ec_node_next_out(t->node[i], &to, buf, sizeof buf, &len) == EC_OK) {
                     moved = true;
                     for (int j = 0; j < NET_N; j++)
                         if (!t->down[j] && ec_id_cmp(&t->addr[j], &to) == 0)

@@ -72,7 +72,7 @@ static void test_the_first_member_spreads_it_and_tells_the_origin(void)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
-    while (ec_node_next_out(s.node, &to, buf, sizeof buf, &len)) {
+    while (ec_node_next_out(s.node, &to, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type == EC_MSG_TX) {

@@ -118,11 +118,48 @@ static void store_tx_ids_are_write_once(ec_store *s)
     CHECK(out[0] == 1);
 }
 
+static void store_vote_records_commit_abort_and_delete(ec_store *s)
+{
+    ec_id t = tu_id(4, 1), prev = tu_id(5, 1), zero = {{0}}, x = tu_id(6, 1), y = tu_id(6, 2), got;
+    ec_store_counts c;
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &prev, &got), EC_ERR_NOTFOUND);
+    CHECK_EQ_INT(ec_store_put_vote(s, &t, &prev, &x), EC_ERR_ARG); /* no write txn */
+    ec_store_begin(s);
+    CHECK_EQ_INT(ec_store_put_vote(s, &t, &prev, &x), EC_OK);
+    CHECK_EQ_INT(ec_store_put_vote(s, &t, &zero, &y), EC_OK); /* a create's record */
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &prev, &got), EC_OK); /* sees its own write */
+    CHECK(ec_id_cmp(&got, &x) == 0);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &zero, &got), EC_OK);
+    CHECK(ec_id_cmp(&got, &y) == 0);
+    CHECK_EQ_INT(ec_store_get_vote(s, &prev, &t, &got), EC_ERR_NOTFOUND); /* key order matters */
+    /* Overwrite and delete, then abort: both undone. */
+    ec_store_begin(s);
+    CHECK_EQ_INT(ec_store_put_vote(s, &t, &prev, &y), EC_OK);
+    CHECK_EQ_INT(ec_store_del_vote(s, &t, &zero), EC_OK);
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &zero, &got), EC_ERR_NOTFOUND);
+    ec_store_abort(s);
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &prev, &got), EC_OK);
+    CHECK(ec_id_cmp(&got, &x) == 0);
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &zero, &got), EC_OK);
+    CHECK_EQ_INT(ec_store_counts_get(s, &c), EC_OK);
+    CHECK_EQ_INT(c.votes, 2);
+    /* Delete committed; deleting an absent record is fine. */
+    ec_store_begin(s);
+    CHECK_EQ_INT(ec_store_del_vote(s, &t, &prev), EC_OK);
+    CHECK_EQ_INT(ec_store_del_vote(s, &t, &prev), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    CHECK_EQ_INT(ec_store_get_vote(s, &t, &prev, &got), EC_ERR_NOTFOUND);
+    ec_store_counts_get(s, &c);
+    CHECK_EQ_INT(c.votes, 1);
+}
+
 int main(void)
 {
     RUN_BOTH(store_commit_makes_writes_visible);
     RUN_BOTH(store_abort_drops_every_write);
     RUN_BOTH(store_iterates_tokens_in_id_order_from_any_id);
     RUN_BOTH(store_tx_ids_are_write_once);
+    RUN_BOTH(store_vote_records_commit_abort_and_delete);
     return TEST_REPORT("store");
 }

@@ -11,6 +11,7 @@
 
 void ec_node_config_default(ec_node_config *c)
 {
+    memset(c, 0, sizeof *c); /* every field not named below is off / zero */
     c->w = 8;
     c->vote_threshold = 2;
     c->quorum = 5;
@@ -22,11 +23,36 @@ void ec_node_config_default(ec_node_config *c)
     c->tx_timeout_ms = 60000;
     c->pending_max = 4096;
     c->pending_per_peer_max = 512;
-    c->outbox_max = 65536;
+    c->outbox_max_bytes = (size_t)8 << 20;
     c->vote_relay = EC_VOTE_RELAY_BUNDLE;
     c->catchup = true;
     c->catchup_agree = 3;
     c->verify_signatures = true;
+    c->unsafe_quorum = false;
+    c->volatile_votes = false;
+}
+
+ec_err ec_node_config_check(const ec_node_config *c, const char **why)
+{
+    const char *bad = NULL;
+    if (c->w < 1 || c->w > NODE_W_MAX) bad = "w must be 1..16";
+    else if (c->quorum < 1 || c->quorum > c->w) bad = "quorum must be 1..w";
+    else if (2 * c->quorum <= c->w && !c->unsafe_quorum)
+        bad = "quorum must be a majority of w (more than w/2)";
+    else if (c->vote_relay == EC_VOTE_RELAY_BUNDLE && c->quorum > EC_MSG_BUNDLE_MAX)
+        bad = "quorum is larger than a vote bundle holds";
+    else if (c->vote_relay != EC_VOTE_RELAY_BUNDLE && c->vote_relay != EC_VOTE_RELAY_DIRECT)
+        bad = "vote_relay must be direct or bundle";
+    else if (c->bucket_size < 1) bad = "bucket_size must not be 0";
+    else if (c->resend_ms < 1) bad = "resend_ms must not be 0";
+    else if (c->lookup_timeout_ms < 1) bad = "lookup_timeout_ms must not be 0";
+    else if (c->tx_timeout_ms < 1) bad = "tx_timeout_ms must not be 0";
+    else if (c->pending_max < 1) bad = "pending_max must not be 0";
+    else if (c->pending_per_peer_max < 1) bad = "pending_per_peer_max must not be 0";
+    else if (c->outbox_max_bytes < EC_MSG_MAX) bad = "outbox_max_bytes must hold one message";
+    else if (c->catchup_agree < 1 || c->catchup_agree > c->w) bad = "catchup_agree must be 1..w";
+    if (why) *why = bad;
+    return bad ? EC_ERR_ARG : EC_OK;
 }
 
 ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
@@ -34,24 +60,25 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
 {
     if (out == NULL || cfg == NULL || addr == NULL || store == NULL || rng == NULL)
         return EC_ERR_ARG;
-    if (cfg->w < 1 || cfg->w > NODE_W_MAX || cfg->quorum > cfg->w || cfg->pending_max < 1 ||
-        cfg->pending_per_peer_max < 1 || cfg->catchup_agree < 1 ||
-        (cfg->vote_relay == EC_VOTE_RELAY_BUNDLE && cfg->quorum > EC_MSG_BUNDLE_MAX) ||
-        cfg->catchup_agree > cfg->w)
-        return EC_ERR_ARG;
+    if (ec_node_config_check(cfg, NULL) != EC_OK) return EC_ERR_ARG;
     ec_node *n = calloc(1, sizeof *n);
     if (n == NULL) return EC_ERR_NOMEM;
     n->cfg = *cfg;
     n->addr = *addr;
     n->store = store;
+    n->vote_store = store;
     n->rng = rng;
+    if (cfg->volatile_votes && ec_store_mem_open(&n->vote_store) != EC_OK) {
+        free(n);
+        return EC_ERR_NOMEM;
+    }
     ec_err err = ec_peers_new(&n->peers, addr, cfg->bucket_size);
     if (err) {
+        if (n->vote_store != store) ec_store_close(n->vote_store);
         free(n);
         return err;
     }
     n->pending = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, node_ptx_free);
-    n->cast = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, free);
     n->outbox = g_queue_new();
     n->lookups = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
@@ -67,10 +94,10 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->lookups);
     g_hash_table_destroy(n->pending); /* before per_peer: ptx frees count down */
     g_hash_table_destroy(n->per_peer);
-    g_hash_table_destroy(n->cast);
     g_hash_table_destroy(n->catchup);
     g_queue_free_full(n->outbox, free);
     ec_peers_free(n->peers);
+    if (n->vote_store != n->store) ec_store_close(n->vote_store);
     ec_sign_wipe(&n->key);
     free(n);
 }
@@ -108,17 +135,24 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     if (ec_id_cmp(to, &n->addr) == 0) return;
-    if (g_queue_get_length(n->outbox) >= n->cfg.outbox_max) {
+    if (ec_msg_encode(m, buf, sizeof buf, &len) != EC_OK) {
+        n->stats.dropped_send_failed++;
+        return;
+    }
+    if (n->outbox_bytes + len > n->cfg.outbox_max_bytes) {
         n->stats.dropped_outbox_full++;
         return;
     }
-    if (ec_msg_encode(m, buf, sizeof buf, &len) != EC_OK) return;
     outmsg *o = malloc(sizeof *o + len);
-    if (o == NULL) return;
+    if (o == NULL) {
+        n->stats.dropped_send_failed++;
+        return;
+    }
     o->to = *to;
     o->len = len;
     memcpy(o->bytes, buf, len);
     g_queue_push_tail(n->outbox, o);
+    n->outbox_bytes += len;
     n->stats.sent[m->type]++;
     n->stats.sent_bytes += len;
 }
@@ -144,18 +178,18 @@ bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members)
     return m.u.tx.nmembers > 0;
 }
 
-bool ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len)
+ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len)
 {
-    outmsg *o = g_queue_pop_head(n->outbox);
-    if (o == NULL) return false;
-    bool ok = o->len <= cap;
-    if (ok) {
-        *to = o->to;
-        memcpy(buf, o->bytes, o->len);
-        *len = o->len;
-    }
+    outmsg *o = g_queue_peek_head(n->outbox);
+    if (o == NULL) return EC_ERR_NOTFOUND;
+    *len = o->len;
+    if (o->len > cap) return EC_ERR_RANGE; /* kept: the caller retries with room */
+    g_queue_pop_head(n->outbox);
+    *to = o->to;
+    memcpy(buf, o->bytes, o->len);
+    n->outbox_bytes -= o->len;
     free(o);
-    return ok;
+    return EC_OK;
 }
 
 /* Inserts id into a sorted nearest-first list of at most w, without dups. */

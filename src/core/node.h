@@ -48,17 +48,26 @@ typedef struct ec_node_config {
     uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
     unsigned pending_max;     /* transactions in flight at once (4096) */
     unsigned pending_per_peer_max; /* of those, started by one peer's messages (512) */
-    unsigned outbox_max;      /* queued outbound messages (65536) */
+    size_t outbox_max_bytes;  /* queued outbound bytes (8 MiB) */
     ec_vote_relay vote_relay; /* (EC_VOTE_RELAY_BUNDLE) */
     bool catchup;             /* fetch missing history (true; off only to measure it) */
     unsigned catchup_agree;   /* co-members that must name the same head before a
                                  member missing a token's history adopts it (3) */
     bool verify_signatures;   /* check transaction signatures (true; the simulator
                                  may turn it off for very large runs) */
+    bool unsafe_quorum;       /* allow quorum <= w/2 (false): only to measure what
+                                 a minority quorum breaks (docs/CONSENSUS.md) */
+    bool volatile_votes;      /* keep sticky vote records in memory, lost on
+                                 restart (false): only to show what that breaks */
 } ec_node_config;
 
 /* Fills the defaults above. */
 void ec_node_config_default(ec_node_config *c);
+
+/* Checks c: EC_OK, or EC_ERR_ARG with *why (when why is not NULL) set to a
+ * static sentence naming the field ("quorum must be a majority of w").
+ * ec_node_new refuses a config this refuses. */
+ec_err ec_node_config_check(const ec_node_config *c, const char **why);
 
 /* Message counters, by type (index = ec_msg_type). */
 typedef struct ec_node_stats {
@@ -67,7 +76,8 @@ typedef struct ec_node_stats {
     uint64_t recv[EC_MSG_TYPE_END];
     uint64_t dropped_malformed;   /* did not decode */
     uint64_t dropped_unexpected;  /* decoded, but nothing to do with it */
-    uint64_t dropped_outbox_full;
+    uint64_t dropped_outbox_full; /* the outbox held outbox_max_bytes */
+    uint64_t dropped_send_failed; /* a message that did not encode or no memory */
     uint64_t dropped_pending_full;
     uint64_t dropped_peer_share;  /* a peer's messages hold its whole share of pending */
     uint64_t submitted;
@@ -78,6 +88,8 @@ typedef struct ec_node_stats {
     uint64_t caught_up;           /* heads adopted from the neighborhood */
     uint64_t catchups_failed;     /* no agreement after every attempt */
     uint64_t votes_relayed_bad;   /* relayed votes whose key or signature failed */
+    uint64_t store_errors;        /* store reads or writes that failed */
+    uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -111,8 +123,11 @@ ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx);
 ec_err ec_node_tick(ec_node *n, uint64_t now);
 /* When ec_node_tick should next run; UINT64_MAX if nothing is pending. */
 uint64_t ec_node_next_deadline(const ec_node *n);
-/* Pops the next outbound message into buf (cap >= EC_MSG_MAX); false if none. */
-bool ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len);
+/* Pops the next outbound message into buf: EC_OK (*to, buf and *len set),
+ * EC_ERR_NOTFOUND when the outbox is empty, EC_ERR_RANGE when cap is too
+ * small (the message stays queued; *len is its size; EC_MSG_MAX always
+ * suffices). */
+ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len);
 
 const ec_id *ec_node_addr(const ec_node *n);
 const ec_node_stats *ec_node_stats_get(const ec_node *n);

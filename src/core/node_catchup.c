@@ -142,20 +142,32 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t
         c->nrep = 0;
         return;
     }
-    if (ec_store_begin(n->store) != EC_OK) return;
-    ec_store_put_tx(n->store, id, bytes, len);
+    ec_err err = ec_store_begin(n->store);
+    if (!err) err = ec_store_put_tx(n->store, id, bytes, len);
     /* The agreed token's head, and any other token of the transaction whose
      * head here is the one it extends (what a commit would have done). */
-    for (int i = 0; i < tx.n_mappings; i++) {
+    for (int i = 0; !err && i < tx.n_mappings; i++) {
         const ec_mapping *x = &tx.mappings[i];
         ec_head mine, nh = {*id, tx.timestamp_ms, x->owner};
-        bool have = ec_store_get_head(n->store, &x->token, &mine) == EC_OK;
+        err = ec_store_get_head(n->store, &x->token, &mine);
+        if (err && err != EC_ERR_NOTFOUND) break;
+        bool have = err == EC_OK;
+        err = EC_OK;
         bool agreed = ec_id_cmp(&x->token, &c->token) == 0;
         bool extends = have ? ec_id_cmp(&mine.tx_id, &x->prev) == 0 : ec_id_is_zero(&x->prev);
-        if (agreed ? !have || mine.timestamp_ms < tx.timestamp_ms : extends)
-            ec_store_put_head(n->store, &x->token, &nh);
+        if (!(agreed ? !have || mine.timestamp_ms < tx.timestamp_ms : extends)) continue;
+        if ((err = ec_store_put_head(n->store, &x->token, &nh)) == EC_OK)
+            err = node_ballot_moved(n->store, &x->token, have ? &mine : NULL);
     }
-    if (ec_store_commit(n->store) != EC_OK) return;
+    if (!err) err = ec_store_commit(n->store);
+    if (err) {
+        /* Nothing adopted; the re-ask timer tries again. */
+        ec_store_abort(n->store);
+        n->stats.store_errors++;
+        c->fetching = false;
+        c->nrep = 0;
+        return;
+    }
     n->stats.caught_up++;
     finish(n, now, c);
 }

@@ -66,6 +66,7 @@ typedef struct ptx {
     int8_t my_vote[EC_TX_MAPPINGS_MAX];
     uint32_t my_version;
     bool voted;
+    uint8_t ballot_failed; /* mappings whose +1 could not be made durable (bit each) */
     bool asked_tx;        /* sent get_tx for it (votes came first) */
     uint8_t bundle_sent;  /* mappings whose quorum we relayed (bit per mapping) */
     size_t members_sent;  /* members[0..members_sent) got our first vote */
@@ -99,11 +100,13 @@ struct ec_node {
     ec_node_config cfg;
     ec_id addr;
     ec_store *store;
+    ec_store *vote_store; /* sticky records: store, or a private memory one
+                             (volatile_votes, measurement only) */
     ec_rng *rng;
     ec_peers *peers;
     GHashTable *pending; /* ec_id* (ptx.id) -> ptx* */
-    GHashTable *cast;    /* BLAKE3(token || prev) -> tx id voted +1 (sticky) */
     GQueue *outbox;      /* outmsg* */
+    size_t outbox_bytes; /* their lengths, summed (bounded by outbox_max_bytes) */
     GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
     GHashTable *per_peer; /* peer id -> pending transactions its messages created */
     GHashTable *catchup;  /* token -> catchup* (tokens whose history we lack) */
@@ -164,6 +167,18 @@ vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t n);
 void node_try_commit(ec_node *n, uint64_t now, ptx *p);
 /* Our current signed vote on p (n = 0 in *out if we are no member). */
 void node_build_vote(ec_node *n, const ptx *p, ec_msg *out);
+
+/* ballot.c: this node's own vote on mapping i of p: the ledger's verdict
+ * after the durable sticky record. */
+typedef struct ballot {
+    int8_t value;      /* EC_MSG_VOTE_VALID / _INVALID / _OUT_OF_ORDER */
+    int rule;          /* the ec_rule behind it */
+    bool store_failed; /* the store failed: abstaining (0), try again later */
+} ballot;
+ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced);
+/* A token's head moved on from `old` (NULL: it had none): its sticky
+ * record is no longer needed. Inside the caller's store transaction. */
+ec_err node_ballot_moved(ec_store *s, const ec_id *token, const ec_head *old);
 
 /* node_bundle.c (vote_relay = bundle) */
 /* Relays the signed votes of each of our tokens that reached a quorum to

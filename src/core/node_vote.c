@@ -13,7 +13,6 @@
 
 #include "core/node_internal.h"
 #include "core/vote_sig.h"
-#include "crypto/blake3.h"
 #include "ledger/validate.h"
 
 static bool token_member(const ec_node *n, const ptx *p, const ec_id *id);
@@ -176,75 +175,29 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *t
     node_try_vote(n, now, p);
 }
 
-/* Key of the sticky vote table: the head a mapping extends. */
-static void cast_key(ec_id *key, const ec_mapping *mp)
+/* Votes on the mappings we are a member of whose vote is still open:
+ * all of them (first), those out of order on `token` (after a catch-up:
+ * synced), or those whose +1 the store could not keep (a retry). Returns
+ * whether a vote changed. */
+static bool cast(ec_node *n, uint64_t now, ptx *p, const ec_id *token, bool synced)
 {
-    ec_blake3 h;
-    ec_blake3_init(&h);
-    ec_blake3_update(&h, mp->token.b, EC_ID_LEN);
-    ec_blake3_update(&h, mp->prev.b, EC_ID_LEN);
-    ec_blake3_finalize(&h, key->b, EC_ID_LEN);
-}
-
-/* A transaction names `prev` as its token's head, and our head is another
- * (or none). If we hold prev and our head is newer, prev was superseded:
- * the transaction is invalid. If we do not hold prev, or hold it (stored
- * by a catch-up of another of its tokens) but our head for this token is
- * older, we are behind: out of order, catch up. */
-static bool superseded(ec_node *n, const ec_id *prev, const ec_head *head)
-{
-    uint8_t buf[EC_TX_MAX_LEN];
-    size_t len;
-    ec_tx tx;
-    if (ec_store_get_tx(n->store, prev, buf, sizeof buf, &len) != EC_OK) return false;
-    if (head == NULL) return false;
-    if (ec_tx_decode(&tx, buf, len) != EC_OK) return true;
-    return head->timestamp_ms >= tx.timestamp_ms;
-}
-
-/* This node's vote on mapping i; synced: our history of the token was just
- * brought up to the neighborhood's, so an unknown previous head is no
- * longer "out of order" but wrong. */
-static int8_t judge(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
-{
-    const ec_mapping *mp = &p->tx.mappings[i];
-    ec_id key;
-    cast_key(&key, mp);
-    const ec_id *prior = g_hash_table_lookup(n->cast, &key);
-    if (prior) return ec_id_cmp(prior, &p->id) == 0 ? EC_MSG_VOTE_VALID : EC_MSG_VOTE_INVALID;
-
-    /* The same rules as ec_validate_tx, for this one mapping. */
-    ec_head head;
-    ec_err err = ec_store_get_head(n->store, &mp->token, &head);
-    bool exists = err == EC_OK;
-    if (p->tx.timestamp_ms > now + EC_TX_FUTURE_MAX_MS) return EC_MSG_VOTE_INVALID;
-    if (ec_id_is_zero(&mp->prev)) {
-        if (exists) return EC_MSG_VOTE_INVALID;
-    } else {
-        if (!exists || ec_id_cmp(&head.tx_id, &mp->prev) != 0)
-            return synced || superseded(n, &mp->prev, exists ? &head : NULL)
-                       ? EC_MSG_VOTE_INVALID
-                       : EC_MSG_VOTE_OUT_OF_ORDER;
-        if (ec_id_is_zero(&head.owner) || p->tx.timestamp_ms <= head.timestamp_ms)
-            return EC_MSG_VOTE_INVALID;
-        bool owner = false;
-        for (int s = 0; s < p->tx.n_sigs; s++) {
-            ec_id kh;
-            ec_sign_keyhash(&kh, &p->tx.sigs[s].key);
-            owner |= ec_id_cmp(&kh, &head.owner) == 0;
-        }
-        if (!owner) return EC_MSG_VOTE_INVALID;
+    bool changed = false;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!p->member_of[i]) continue;
+        bool retry = p->ballot_failed & (1u << i);
+        if (p->voted && !retry &&
+            (token == NULL || p->my_vote[i] != EC_MSG_VOTE_OUT_OF_ORDER ||
+             ec_id_cmp(&p->tx.mappings[i].token, token) != 0))
+            continue;
+        ballot b = node_ballot(n, now, p, i, synced);
+        changed |= b.value != p->my_vote[i];
+        p->my_vote[i] = b.value;
+        if (b.store_failed) p->ballot_failed |= (uint8_t)(1u << i);
+        else p->ballot_failed &= (uint8_t)~(1u << i);
+        if (b.rule == EC_RULE_MISSING_HISTORY && b.value == EC_MSG_VOTE_OUT_OF_ORDER)
+            node_catchup_start(n, now, &p->tx.mappings[i].token);
     }
-    ec_id *k = malloc(sizeof *k), *v = malloc(sizeof *v);
-    if (k && v) {
-        *k = key;
-        *v = p->id;
-        g_hash_table_insert(n->cast, k, v);
-    } else {
-        free(k);
-        free(v);
-    }
-    return EC_MSG_VOTE_VALID;
+    return changed;
 }
 
 bool node_eligible(const ec_node *n, const ptx *p, int i, const ec_id *id)
@@ -359,37 +312,66 @@ static void echo_vote(ec_node *n, const ptx *p, const ec_id *to)
     if (m.u.vote.n) node_send(n, to, &m);
 }
 
-/* Writes a decided transaction: its bytes and the heads of all its tokens,
- * except where our head is a different transaction on the same previous
- * head (a conflicting commit: counted, never overwritten). */
-static void commit(ec_node *n, uint64_t now, ptx *p)
+/* Is our head h for mapping mp's token a sibling of the decided
+ * transaction (another one on the same previous head: a conflicting
+ * commit)? */
+static bool sibling_head(ec_node *n, const ec_mapping *mp, const ec_head *h)
 {
-    if (ec_store_begin(n->store) != EC_OK) return;
-    ec_store_put_tx(n->store, &p->id, p->bytes, p->len);
-    for (int i = 0; i < p->tx.n_mappings; i++) {
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx other;
+    if (ec_id_is_zero(&mp->prev)) return true;
+    if (ec_store_get_tx(n->store, &h->tx_id, buf, sizeof buf, &len) != EC_OK ||
+        ec_tx_decode(&other, buf, len) != EC_OK)
+        return false;
+    for (int k = 0; k < other.n_mappings; k++)
+        if (ec_id_cmp(&other.mappings[k].token, &mp->token) == 0 &&
+            ec_id_cmp(&other.mappings[k].prev, &mp->prev) == 0)
+            return true;
+    return false;
+}
+
+/* The writes of a decided transaction, inside an open store transaction:
+ * its bytes and the heads of all its tokens (the sticky records of the
+ * heads they replace go), except where our head is a different
+ * transaction on the same previous head (a conflicting commit: counted,
+ * never overwritten). */
+static ec_err commit_writes(ec_node *n, const ptx *p, unsigned *conflicts)
+{
+    ec_err err = ec_store_put_tx(n->store, &p->id, p->bytes, p->len);
+    for (int i = 0; !err && i < p->tx.n_mappings; i++) {
         const ec_mapping *mp = &p->tx.mappings[i];
         ec_head h;
-        bool have = ec_store_get_head(n->store, &mp->token, &h) == EC_OK;
+        err = ec_store_get_head(n->store, &mp->token, &h);
+        if (err && err != EC_ERR_NOTFOUND) break;
+        bool have = err == EC_OK;
+        err = EC_OK;
         if (have && ec_id_cmp(&h.tx_id, &p->id) == 0) continue; /* adopted by a catch-up */
-        if (have && ec_id_cmp(&h.tx_id, &mp->prev) != 0) {
-            uint8_t buf[EC_TX_MAX_LEN];
-            size_t len;
-            ec_tx other;
-            bool sibling = ec_id_is_zero(&mp->prev);
-            if (!sibling && ec_store_get_tx(n->store, &h.tx_id, buf, sizeof buf, &len) == EC_OK &&
-                ec_tx_decode(&other, buf, len) == EC_OK)
-                for (int k = 0; k < other.n_mappings; k++)
-                    sibling |= ec_id_cmp(&other.mappings[k].token, &mp->token) == 0 &&
-                               ec_id_cmp(&other.mappings[k].prev, &mp->prev) == 0;
-            if (sibling) {
-                n->stats.conflicts_seen++;
-                continue;
-            }
+        if (have && ec_id_cmp(&h.tx_id, &mp->prev) != 0 && sibling_head(n, mp, &h)) {
+            (*conflicts)++;
+            continue;
         }
         ec_head nh = {p->id, p->tx.timestamp_ms, mp->owner};
-        ec_store_put_head(n->store, &mp->token, &nh);
+        if ((err = ec_store_put_head(n->store, &mp->token, &nh)) == EC_OK)
+            err = node_ballot_moved(n->store, &mp->token, have ? &h : NULL);
     }
-    if (ec_store_commit(n->store) != EC_OK) return;
+    return err;
+}
+
+/* Writes a decided transaction in one store transaction. A store failure
+ * means no commit: counted, and tried again at the next re-send. */
+static void commit(ec_node *n, uint64_t now, ptx *p)
+{
+    unsigned conflicts = 0;
+    ec_err err = ec_store_begin(n->store);
+    if (!err && (err = commit_writes(n, p, &conflicts)) == EC_OK) err = ec_store_commit(n->store);
+    if (err) {
+        ec_store_abort(n->store);
+        n->stats.store_errors++;
+        n->stats.commits_failed++;
+        return;
+    }
+    n->stats.conflicts_seen += conflicts;
     p->committed = true;
     n->stats.committed++;
     /* Kept a little longer to answer stragglers' votes, then forgotten. */
@@ -445,12 +427,7 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
             for (size_t k = 0; k < nn; k++) node_add_member(p, &near[k]);
     }
     if (!member) return;
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        if (!p->member_of[i]) continue;
-        p->my_vote[i] = judge(n, now, p, i, false);
-        if (p->my_vote[i] == EC_MSG_VOTE_OUT_OF_ORDER)
-            node_catchup_start(n, now, &p->tx.mappings[i].token);
-    }
+    cast(n, now, p, NULL, false);
     p->voted = true;
     p->my_version = 1;
     refresh_self(n, p);
@@ -555,6 +532,11 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
      * lost ours, or never got the transaction. */
     if (p->voted) {
         p->resends++;
+        /* A +1 the store could not keep: try again (abstaining meanwhile). */
+        if (p->ballot_failed) cast(n, now, p, NULL, false);
+        /* A commit the store refused: try again. */
+        node_try_commit(n, now, p);
+        if (p->committed) return;
         /* A new version with the same values: receivers that already
          * decided answer it with their own vote (see node_on_vote). */
         p->my_version++;
@@ -581,15 +563,7 @@ void node_revote_token(ec_node *n, uint64_t now, const ec_id *token)
     while (g_hash_table_iter_next(&it, &key, &val)) {
         ptx *p = val;
         if (!p->have_tx || !p->voted || p->committed) continue;
-        bool changed = false;
-        for (int i = 0; i < p->tx.n_mappings; i++) {
-            if (!p->member_of[i] || p->my_vote[i] != EC_MSG_VOTE_OUT_OF_ORDER ||
-                ec_id_cmp(&p->tx.mappings[i].token, token) != 0)
-                continue;
-            p->my_vote[i] = judge(n, now, p, i, true);
-            changed = true;
-        }
-        if (!changed) continue;
+        if (!cast(n, now, p, token, true)) continue;
         /* A new version: receivers keep it over our 0. */
         p->my_version++;
         refresh_self(n, p);

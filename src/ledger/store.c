@@ -38,6 +38,21 @@ bool ec_store_has_tx(ec_store *s, const ec_id *tx_id)
     return err == EC_OK || err == EC_ERR_RANGE;
 }
 
+ec_err ec_store_get_vote(ec_store *s, const ec_id *token, const ec_id *prev, ec_id *tx_id)
+{
+    return s->vt->get_vote(s->impl, token, prev, tx_id);
+}
+
+ec_err ec_store_put_vote(ec_store *s, const ec_id *token, const ec_id *prev, const ec_id *tx_id)
+{
+    return s->vt->put_vote(s->impl, token, prev, tx_id);
+}
+
+ec_err ec_store_del_vote(ec_store *s, const ec_id *token, const ec_id *prev)
+{
+    return s->vt->del_vote(s->impl, token, prev);
+}
+
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     return s->vt->iterate(s->impl, from, fn, arg);

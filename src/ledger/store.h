@@ -31,6 +31,7 @@ typedef struct ec_head {
 typedef struct ec_store_counts {
     uint64_t tokens;       /* tokens with a head (destroyed ones included) */
     uint64_t transactions; /* transactions stored */
+    uint64_t votes;        /* sticky vote records */
 } ec_store_counts;
 
 /* Called for each token in ascending id order; return false to stop. */
@@ -44,6 +45,9 @@ typedef struct ec_store_vtable {
     ec_err (*put_head)(void *impl, const ec_id *token, const ec_head *head);
     ec_err (*get_tx)(void *impl, const ec_id *tx_id, uint8_t *buf, size_t cap, size_t *len);
     ec_err (*put_tx)(void *impl, const ec_id *tx_id, const uint8_t *buf, size_t len);
+    ec_err (*get_vote)(void *impl, const ec_id *token, const ec_id *prev, ec_id *tx_id);
+    ec_err (*put_vote)(void *impl, const ec_id *token, const ec_id *prev, const ec_id *tx_id);
+    ec_err (*del_vote)(void *impl, const ec_id *token, const ec_id *prev);
     ec_err (*iterate)(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg);
     ec_err (*counts)(void *impl, ec_store_counts *out);
     void (*close)(void *impl);
@@ -76,6 +80,16 @@ ec_err ec_store_get_tx(ec_store *s, const ec_id *tx_id, uint8_t *buf, size_t cap
                        size_t *len);
 ec_err ec_store_put_tx(ec_store *s, const ec_id *tx_id, const uint8_t *buf, size_t len);
 bool ec_store_has_tx(ec_store *s, const ec_id *tx_id);
+/* Sticky votes (docs/CONSENSUS.md, "Restarts"): the one transaction this
+ * node voted +1 for on a token's head `prev` (zero for a create). A node
+ * writes the record, and commits it, before its vote leaves; it deletes
+ * the record once the token's head has moved past `prev`.
+ * get: EC_ERR_NOTFOUND if there is none. put overwrites (the caller checks
+ * first); del of an absent record is EC_OK. Writes need an open write
+ * transaction (EC_ERR_ARG otherwise). */
+ec_err ec_store_get_vote(ec_store *s, const ec_id *token, const ec_id *prev, ec_id *tx_id);
+ec_err ec_store_put_vote(ec_store *s, const ec_id *token, const ec_id *prev, const ec_id *tx_id);
+ec_err ec_store_del_vote(ec_store *s, const ec_id *token, const ec_id *prev);
 /* Tokens with id >= from (all if from is NULL), ascending. */
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg);
 ec_err ec_store_counts_get(ec_store *s, ec_store_counts *out);

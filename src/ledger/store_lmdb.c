@@ -1,7 +1,8 @@
 /* LMDB store backend: the durable default.
  *
- * Two databases in one environment: "heads" (token id -> 72-byte head) and
- * "txs" (tx id -> transaction bytes). LMDB gives the contract of store.h
+ * Three databases in one environment: "heads" (token id -> 72-byte head),
+ * "txs" (tx id -> transaction bytes) and "votes" (token id || previous head
+ * -> the tx id this node voted +1 for: the sticky vote record). LMDB gives the contract of store.h
  * directly: one write transaction at a time, reads inside it see its writes,
  * a returned mdb_txn_commit is durable (fsync'ed), and a killed process needs
  * no recovery. */
@@ -17,7 +18,7 @@
 typedef struct lm {
     ec_store store;
     MDB_env *env;
-    MDB_dbi heads, txs;
+    MDB_dbi heads, txs, votes;
     MDB_txn *wtxn; /* open write transaction, or NULL */
 } lm;
 
@@ -140,6 +141,50 @@ static ec_err lm_put_tx(void *impl, const ec_id *tx_id, const uint8_t *buf, size
     return rc == MDB_KEYEXIST ? EC_OK : map_err(rc); /* ids name content */
 }
 
+static void vote_key(uint8_t key[2 * EC_ID_LEN], const ec_id *token, const ec_id *prev)
+{
+    memcpy(key, token->b, EC_ID_LEN);
+    memcpy(key + EC_ID_LEN, prev->b, EC_ID_LEN);
+}
+
+static ec_err lm_get_vote(void *impl, const ec_id *token, const ec_id *prev, ec_id *tx_id)
+{
+    lm *l = impl;
+    MDB_txn *txn;
+    uint8_t kb[2 * EC_ID_LEN];
+    vote_key(kb, token, prev);
+    MDB_val k = {sizeof kb, kb}, v;
+    int rc = read_txn(l, &txn);
+    if (rc) return map_err(rc);
+    rc = mdb_get(txn, l->votes, &k, &v);
+    ec_err err = map_err(rc);
+    if (!err && v.mv_size != EC_ID_LEN) err = EC_ERR_CORRUPT;
+    if (!err) memcpy(tx_id->b, v.mv_data, EC_ID_LEN);
+    read_done(l, txn);
+    return err;
+}
+
+static ec_err lm_put_vote(void *impl, const ec_id *token, const ec_id *prev, const ec_id *tx_id)
+{
+    lm *l = impl;
+    uint8_t kb[2 * EC_ID_LEN];
+    if (!l->wtxn) return EC_ERR_ARG;
+    vote_key(kb, token, prev);
+    MDB_val k = {sizeof kb, kb}, v = {EC_ID_LEN, (void *)tx_id->b};
+    return map_err(mdb_put(l->wtxn, l->votes, &k, &v, 0));
+}
+
+static ec_err lm_del_vote(void *impl, const ec_id *token, const ec_id *prev)
+{
+    lm *l = impl;
+    uint8_t kb[2 * EC_ID_LEN];
+    if (!l->wtxn) return EC_ERR_ARG;
+    vote_key(kb, token, prev);
+    MDB_val k = {sizeof kb, kb};
+    int rc = mdb_del(l->wtxn, l->votes, &k, NULL);
+    return rc == MDB_NOTFOUND ? EC_OK : map_err(rc);
+}
+
 static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     lm *l = impl;
@@ -182,6 +227,7 @@ static ec_err lm_counts(void *impl, ec_store_counts *out)
     if ((rc = mdb_stat(txn, l->heads, &st)) == 0) {
         out->tokens = st.ms_entries;
         if ((rc = mdb_stat(txn, l->txs, &st)) == 0) out->transactions = st.ms_entries;
+        if (rc == 0 && (rc = mdb_stat(txn, l->votes, &st)) == 0) out->votes = st.ms_entries;
     }
     read_done(l, txn);
     return map_err(rc);
@@ -197,7 +243,8 @@ static void lm_close(void *impl)
 
 static const ec_store_vtable lm_vt = {
     lm_begin, lm_commit, lm_abort, lm_get_head, lm_put_head,
-    lm_get_tx, lm_put_tx, lm_iterate, lm_counts, lm_close,
+    lm_get_tx, lm_put_tx, lm_get_vote, lm_put_vote, lm_del_vote,
+    lm_iterate, lm_counts, lm_close,
 };
 
 ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes)
@@ -211,12 +258,13 @@ ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes
         return map_err(rc);
     }
     size_t map = map_size_bytes ? map_size_bytes : EC_STORE_LMDB_MAP_DEFAULT;
-    if ((rc = mdb_env_set_maxdbs(l->env, 2)) == 0 &&
+    if ((rc = mdb_env_set_maxdbs(l->env, 3)) == 0 &&
         (rc = mdb_env_set_mapsize(l->env, map)) == 0 &&
         (rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0600)) == 0 &&
         (rc = mdb_txn_begin(l->env, NULL, 0, &txn)) == 0) {
         if ((rc = mdb_dbi_open(txn, "heads", MDB_CREATE, &l->heads)) == 0 &&
-            (rc = mdb_dbi_open(txn, "txs", MDB_CREATE, &l->txs)) == 0) {
+            (rc = mdb_dbi_open(txn, "txs", MDB_CREATE, &l->txs)) == 0 &&
+            (rc = mdb_dbi_open(txn, "votes", MDB_CREATE, &l->votes)) == 0) {
             rc = mdb_txn_commit(txn);
         } else {
             mdb_txn_abort(txn);

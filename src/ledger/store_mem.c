@@ -1,8 +1,9 @@
 /* In-memory store backend, for the simulator and tests.
  *
  * Heads live in a GLib balanced tree (GTree) ordered by token id, so
- * iteration from any id is O(log n) to start; transactions in a GLib hash
- * table. A write transaction keeps an undo log, replayed backwards on abort. */
+ * iteration from any id is O(log n) to start; transactions and sticky vote
+ * records in GLib hash tables. A write transaction keeps an undo log,
+ * replayed backwards on abort. */
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,27 @@ typedef struct tx_entry {
     uint8_t bytes[];
 } tx_entry;
 
+/* A sticky vote record: (token, prev) -> tx id. */
+typedef struct vote_entry {
+    ec_id key[2]; /* token, prev: the hash table's key points here */
+    ec_id tx_id;
+} vote_entry;
+
+typedef enum { UNDO_TX, UNDO_HEAD, UNDO_VOTE } undo_kind;
+
 typedef struct undo {
-    bool is_tx;      /* undo a put_tx (remove id) or a put_head */
-    bool had_head;   /* put_head replaced an existing head */
+    undo_kind kind;  /* undo a put_tx (remove id), a put_head or a vote write */
+    bool had_head;   /* put_head replaced an existing head / a vote record existed */
     ec_id id;        /* token or tx id */
-    ec_head old;
+    ec_id prev;      /* vote: the previous head */
+    ec_head old;     /* head: the old head; vote: old.tx_id is the old record */
 } undo;
 
 typedef struct mem {
     ec_store store;
     GTree *heads;
     GHashTable *txs;
+    GHashTable *votes; /* vote_entry.key -> vote_entry */
     bool in_txn;
     undo *log;
     size_t log_len, log_cap;
@@ -54,6 +65,39 @@ static ec_err log_push(mem *m, const undo *u)
     }
     m->log[m->log_len++] = *u;
     return EC_OK;
+}
+
+static guint vote_hash(gconstpointer a) { return ec_idhash_hash(a) ^ ec_idhash_hash((const ec_id *)a + 1); }
+
+static gboolean vote_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, 2 * EC_ID_LEN) == 0;
+}
+
+/* Sets (or with tx_id NULL removes) a vote record, without logging. */
+static ec_err vote_set(mem *m, const ec_id *token, const ec_id *prev, const ec_id *tx_id)
+{
+    ec_id key[2] = {*token, *prev};
+    if (tx_id == NULL) {
+        g_hash_table_remove(m->votes, key);
+        return EC_OK;
+    }
+    vote_entry *e = g_hash_table_lookup(m->votes, key);
+    if (e) {
+        e->tx_id = *tx_id;
+        return EC_OK;
+    }
+    if ((e = malloc(sizeof *e)) == NULL) return EC_ERR_NOMEM;
+    e->key[0] = *token;
+    e->key[1] = *prev;
+    e->tx_id = *tx_id;
+    g_hash_table_insert(m->votes, e->key, e);
+    return EC_OK;
+}
+
+static void vote_restore(mem *m, const undo *u)
+{
+    vote_set(m, &u->id, &u->prev, u->had_head ? &u->old.tx_id : NULL);
 }
 
 static ec_err mem_begin(void *impl)
@@ -80,8 +124,10 @@ static void mem_abort(void *impl)
     if (!m->in_txn) return;
     for (size_t i = m->log_len; i-- > 0;) {
         undo *u = &m->log[i];
-        if (u->is_tx) {
+        if (u->kind == UNDO_TX) {
             g_hash_table_remove(m->txs, &u->id);
+        } else if (u->kind == UNDO_VOTE) {
+            vote_restore(m, u);
         } else if (u->had_head) {
             head_entry *e = g_tree_lookup(m->heads, &u->id);
             if (e) e->head = u->old;
@@ -107,7 +153,7 @@ static ec_err mem_put_head(void *impl, const ec_id *token, const ec_head *head)
     mem *m = impl;
     if (!m->in_txn) return EC_ERR_ARG;
     head_entry *e = g_tree_lookup(m->heads, token);
-    undo u = {.is_tx = false, .had_head = e != NULL, .id = *token};
+    undo u = {.kind = UNDO_HEAD, .had_head = e != NULL, .id = *token};
     if (e) u.old = e->head;
     ec_err err = log_push(m, &u);
     if (err) return err;
@@ -144,7 +190,7 @@ static ec_err mem_put_tx(void *impl, const ec_id *tx_id, const uint8_t *buf, siz
     if (g_hash_table_contains(m->txs, tx_id)) return EC_OK; /* ids name content */
     tx_entry *e = malloc(sizeof *e + len);
     if (e == NULL) return EC_ERR_NOMEM;
-    undo u = {.is_tx = true, .id = *tx_id};
+    undo u = {.kind = UNDO_TX, .id = *tx_id};
     if (log_push(m, &u) != EC_OK) {
         free(e);
         return EC_ERR_NOMEM;
@@ -154,6 +200,39 @@ static ec_err mem_put_tx(void *impl, const ec_id *tx_id, const uint8_t *buf, siz
     memcpy(e->bytes, buf, len);
     g_hash_table_insert(m->txs, &e->id, e);
     return EC_OK;
+}
+
+static ec_err mem_get_vote(void *impl, const ec_id *token, const ec_id *prev, ec_id *tx_id)
+{
+    mem *m = impl;
+    ec_id key[2] = {*token, *prev};
+    vote_entry *e = g_hash_table_lookup(m->votes, key);
+    if (e == NULL) return EC_ERR_NOTFOUND;
+    *tx_id = e->tx_id;
+    return EC_OK;
+}
+
+/* Writes (tx_id) or deletes (NULL) a record, with its undo entry. */
+static ec_err vote_write(mem *m, const ec_id *token, const ec_id *prev, const ec_id *tx_id)
+{
+    if (!m->in_txn) return EC_ERR_ARG;
+    undo u = {.kind = UNDO_VOTE, .id = *token, .prev = *prev};
+    u.had_head = mem_get_vote(m, token, prev, &u.old.tx_id) == EC_OK;
+    if (!u.had_head && tx_id == NULL) return EC_OK;
+    ec_err err = log_push(m, &u);
+    if (err) return err;
+    if ((err = vote_set(m, token, prev, tx_id)) != EC_OK) m->log_len--;
+    return err;
+}
+
+static ec_err mem_put_vote(void *impl, const ec_id *token, const ec_id *prev, const ec_id *tx_id)
+{
+    return vote_write(impl, token, prev, tx_id);
+}
+
+static ec_err mem_del_vote(void *impl, const ec_id *token, const ec_id *prev)
+{
+    return vote_write(impl, token, prev, NULL);
 }
 
 static ec_err mem_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
@@ -172,6 +251,7 @@ static ec_err mem_counts(void *impl, ec_store_counts *out)
     mem *m = impl;
     out->tokens = (uint64_t)g_tree_nnodes(m->heads);
     out->transactions = g_hash_table_size(m->txs);
+    out->votes = g_hash_table_size(m->votes);
     return EC_OK;
 }
 
@@ -181,13 +261,15 @@ static void mem_close(void *impl)
     mem_abort(m);
     g_tree_destroy(m->heads);
     g_hash_table_destroy(m->txs);
+    g_hash_table_destroy(m->votes);
     free(m->log);
     free(m);
 }
 
 static const ec_store_vtable mem_vt = {
     mem_begin, mem_commit, mem_abort, mem_get_head, mem_put_head,
-    mem_get_tx, mem_put_tx, mem_iterate, mem_counts, mem_close,
+    mem_get_tx, mem_put_tx, mem_get_vote, mem_put_vote, mem_del_vote,
+    mem_iterate, mem_counts, mem_close,
 };
 
 ec_err ec_store_mem_open(ec_store **out)
@@ -196,6 +278,7 @@ ec_err ec_store_mem_open(ec_store **out)
     if (m == NULL) return EC_ERR_NOMEM;
     m->heads = g_tree_new_full(cmp_id, NULL, NULL, free);
     m->txs = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
+    m->votes = g_hash_table_new_full(vote_hash, vote_equal, NULL, free);
     m->store.vt = &mem_vt;
     m->store.impl = m;
     *out = &m->store;

@@ -53,6 +53,16 @@ ec_vote_class ec_rule_vote(ec_rule r);
  * store fails; the verdict says whether tx is valid (rule EC_RULE_OK). */
 ec_err ec_validate_tx(ec_store *s, const ec_tx *tx, uint64_t now_ms, ec_verdict *v);
 
+/* The verdict on mapping m alone, as a member of that token's neighborhood
+ * votes (docs/PROTOCOL.md, "Validation"; docs/CONSENSUS.md): rule 3
+ * (timestamp_future), rules 5-10 for mapping m, and rule 11
+ * (unused_signature) when the transaction has one mapping (with more, the
+ * owners of the other tokens are not known to the member). Signatures are
+ * the caller's to check first (ec_tx_check_signatures): a node checks them
+ * once per transaction, not once per mapping. already_committed is the
+ * caller's too. The core's vote on a mapping is ec_rule_vote of this. */
+ec_err ec_validate_mapping(ec_store *s, const ec_tx *tx, int m, uint64_t now_ms, ec_verdict *v);
+
 /* Decodes, validates and, when valid, commits the transaction atomically:
  * its bytes and the new head of every token it maps, or nothing. *id (when
  * non-NULL) receives the tx id once decoded. Bad input never changes the store. */
@@ -64,9 +74,5 @@ ec_err ec_ledger_apply(ec_store *s, const uint8_t *buf, size_t len, uint64_t now
  * commit. On a refusal nothing is written. */
 ec_err ec_ledger_apply_in_txn(ec_store *s, const ec_tx *tx, uint64_t now_ms,
                               ec_verdict *v, ec_id *id);
-
-/* Conflict order: two valid transactions extending the same head conflict,
- * and the one with the higher id wins, at every node alike. >0 if a beats b. */
-int ec_tx_conflict_cmp(const ec_id *a, const ec_id *b);
 
 #endif

@@ -136,6 +136,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
     const struct { const char *k; bool *v; } flags[] = {
         {"verify_signatures", &c->node.verify_signatures}, {"catchup", &c->node.catchup},
         {"witness", &c->node.witness}, {"route_tx", &c->node.route_tx},
+        {"unsafe_quorum", &c->node.unsafe_quorum}, {"volatile_votes", &c->node.volatile_votes},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (strcmp(k, flags[i].k)) continue;

@@ -161,7 +161,7 @@ static void flush(sim *s, uint32_t i)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
-    while (ec_node_next_out(s->nodes[i].node, &to, buf, sizeof buf, &len)) {
+    while (ec_node_next_out(s->nodes[i].node, &to, buf, sizeof buf, &len) == EC_OK) {
         uint32_t j = sim_node_of(s, &to);
         if (j == UINT32_MAX) continue;
         int copies = 1 + (s->cfg.dup > 0 && ec_rng_double(&s->rng) < s->cfg.dup);
