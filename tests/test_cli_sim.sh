@@ -115,5 +115,11 @@ has "summary names catch-up off" '"catchup": false' "$T/out"
 printf 'vote_relay = carrier-pigeon\n' >"$T/v.conf"
 expect "bad vote_relay exits 2" 2 "$EC" sim run "$T/v.conf"
 has "vote_relay error says the choices" "direct or bundle" "$T/err"
+printf 'nodes = 30\nquorum = 4\n' >"$T/q.conf"
+expect "a minority quorum exits 2" 2 "$EC" sim run "$T/q.conf"
+has "quorum error says why" "quorum must be a majority of w" "$T/err"
+printf 'nodes = 30\ntxs = 10\nquorum = 4\nunsafe_quorum = true\nvolatile_votes = true\n' >"$T/q2.conf"
+expect "unsafe_quorum allows it, for measuring" 0 "$EC" sim run "$T/q2.conf" --no-wall
+has "summary names the quorum" '"quorum": 4' "$T/out"
 echo "cli-sim: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

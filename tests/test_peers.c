@@ -168,9 +168,36 @@ static void test_rng_is_deterministic_and_uniform_enough(void)
     CHECK(x[0] == (uint8_t)v && x[7] == (uint8_t)(v >> 56)); /* little-endian, host-independent */
 }
 
+static void test_silence_evicts_and_hearing_resets(void)
+{
+    ec_rng r;
+    ec_rng_seed(&r, 5);
+    ec_id self = rand_id(&r), a = self, b = self;
+    a.b[0] ^= 0x80;
+    b.b[0] ^= 0x80;
+    b.b[5] ^= 1; /* same bucket as a */
+    ec_peers *p;
+    CHECK_EQ_INT(ec_peers_new(&p, &self, 1), EC_OK);
+    CHECK_EQ_INT(ec_peers_add(p, &a), EC_OK);
+    CHECK_EQ_INT(ec_peers_add(p, &b), EC_ERR_RANGE); /* full: a live peer is never pushed out */
+    CHECK(!ec_peers_failed(p, &a, 3));
+    CHECK(!ec_peers_failed(p, &a, 3));
+    ec_peers_heard(p, &a); /* it answered: the count starts again */
+    CHECK(!ec_peers_failed(p, &a, 3));
+    CHECK(!ec_peers_failed(p, &a, 3));
+    CHECK(ec_peers_has(p, &a));
+    CHECK(ec_peers_failed(p, &a, 3)); /* third silence in a row */
+    CHECK(!ec_peers_has(p, &a));
+    CHECK_EQ_INT(ec_peers_count(p), 0);
+    CHECK_EQ_INT(ec_peers_add(p, &b), EC_OK);
+    CHECK(!ec_peers_failed(p, &a, 3)); /* unknown: nothing to do */
+    ec_peers_free(p);
+}
+
 int main(void)
 {
     RUN(test_nearest_matches_brute_force);
+    RUN(test_silence_evicts_and_hearing_resets);
     RUN(test_buckets_are_bounded_and_denser_near_self);
     RUN(test_add_remove_has);
     RUN(test_eligibility_is_the_w_nearest_of_set_plus_self);

@@ -1,6 +1,7 @@
 /* The node: message dispatch, the outbox, the peer set, and the lookups a
  * coordinator runs to find each token's neighborhood. Voting and commits
  * are in node_vote.c. */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,8 @@ void ec_node_config_default(ec_node_config *c)
     c->vote_relay = EC_VOTE_RELAY_BUNDLE;
     c->catchup = true;
     c->catchup_agree = 3;
+    c->catchups_max = 256;
+    c->peer_fail_max = 3;
     c->verify_signatures = true;
     c->unsafe_quorum = false;
     c->volatile_votes = false;
@@ -51,6 +54,8 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->pending_per_peer_max < 1) bad = "pending_per_peer_max must not be 0";
     else if (c->outbox_max_bytes < EC_MSG_MAX) bad = "outbox_max_bytes must hold one message";
     else if (c->catchup_agree < 1 || c->catchup_agree > c->w) bad = "catchup_agree must be 1..w";
+    else if (c->catchups_max < 1) bad = "catchups_max must not be 0";
+    else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }
@@ -108,7 +113,19 @@ void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg)
     n->on_commit_arg = arg;
 }
 
-ec_err ec_node_add_peer(ec_node *n, const ec_id *peer) { return ec_peers_add(n->peers, peer); }
+void node_peer_failed(ec_node *n, const ec_id *peer)
+{
+    if (!ec_peers_failed(n->peers, peer, n->cfg.peer_fail_max)) return;
+    n->stats.peers_evicted++;
+    node_view_changed(n);
+}
+
+ec_err ec_node_add_peer(ec_node *n, const ec_id *peer)
+{
+    ec_err err = ec_peers_add(n->peers, peer);
+    if (err == EC_OK) node_view_changed(n);
+    return err;
+}
 
 void ec_node_set_key(ec_node *n, const ec_keypair *key)
 {
@@ -192,29 +209,8 @@ ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t 
     return EC_OK;
 }
 
-/* Inserts id into a sorted nearest-first list of at most w, without dups. */
-static void near_insert(ec_id *list, size_t *nl, size_t w, const ec_id *target, const ec_id *id)
-{
-    for (size_t i = 0; i < *nl; i++)
-        if (ec_id_cmp(&list[i], id) == 0) return;
-    size_t i = *nl;
-    if (i == w && ec_id_cmp_distance(target, id, &list[w - 1]) >= 0) return;
-    if (i == w) i--;
-    else (*nl)++;
-    while (i > 0 && ec_id_cmp_distance(target, id, &list[i - 1]) < 0) {
-        list[i] = list[i - 1];
-        i--;
-    }
-    list[i] = *id;
-}
-
-size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, size_t nextra,
-                    ec_id *out)
-{
-    size_t w = n->cfg.w, nl = ec_peers_nearest(n->peers, target, w, true, out);
-    for (size_t i = 0; i < nextra; i++) near_insert(out, &nl, w, target, &extra[i]);
-    return nl;
-}
+static void invariants(const ec_node *n);
+static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 
 /* ---- lookups (coordinator) ---- */
 
@@ -260,7 +256,7 @@ static void lookup_merge(ec_node *n, lookup *lk, const ec_id *from, const ec_msg
     for (int i = 0; i < m->u.peers.n; i++) {
         const ec_id *id = &m->u.peers.peers[i];
         member |= ec_id_cmp(id, from) == 0;
-        ec_peers_add(n->peers, id); /* learn it if its bucket has room */
+        ec_node_add_peer(n, id); /* learn it if its bucket has room */
         /* Insert keeping the queried flags aligned with best[]. */
         size_t nb = lk->nbest, w = n->cfg.w, k;
         bool dup = false;
@@ -405,14 +401,17 @@ static void coordinator_step(ec_node *n, uint64_t now, ptx *p)
          * runs beside it (whichever is first gives the neighborhood). */
         if (lk->routed && now - lk->routed_at >= 2 * n->cfg.lookup_timeout_ms) lk->routed = false;
         /* An unanswered query counts as a failed peer after the timeout. */
-        if (lk->in_flight && now - lk->asked_at >= n->cfg.lookup_timeout_ms) lk->in_flight = false;
+        if (lk->in_flight && now - lk->asked_at >= n->cfg.lookup_timeout_ms) {
+            lk->in_flight = false;
+            node_peer_failed(n, &lk->asked);
+        }
         lookup_step(n, lk, now);
         all &= lk->done;
     }
     if (all) dispatch(n, now, p);
 }
 
-ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
+static ec_err submit(ec_node *n, uint64_t now, const ec_tx *tx)
 {
     uint8_t buf[EC_TX_MAX_LEN];
     size_t len;
@@ -433,6 +432,7 @@ ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
         memcpy(p->bytes, buf, len);
         p->len = len;
         p->have_tx = true;
+        node_votes_prune(n, p);
     }
     p->lk = calloc(NODE_LOOKUPS_MAX, sizeof *p->lk);
     if (p->lk == NULL) return EC_ERR_NOMEM;
@@ -616,6 +616,20 @@ static void on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
     node_send(n, from, &r);
 }
 
+/* Debug builds: every limit holds after every call (node_check.c). */
+static void invariants(const ec_node *n)
+{
+#ifdef EC_NODE_DEBUG
+    const char *why = NULL;
+    ec_err err = ec_node_check(n, &why);
+    assert(err == EC_OK && why == NULL);
+    (void)err;
+#else
+    (void)n;
+#endif
+}
+
+
 ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *buf, size_t len)
 {
     ec_msg m;
@@ -624,25 +638,32 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
         return EC_ERR_MALFORMED;
     }
     n->stats.recv[m.type]++;
-    ec_peers_add(n->peers, from); /* whoever talks to us is a candidate peer */
-    switch (m.type) {
-    case EC_MSG_TX:
-        if (m.u.tx.hops > 0) on_routed_tx(n, now, from, &m);
-        else on_tx(n, now, from, &m);
-        break;
-    case EC_MSG_VOTE: node_on_vote(n, now, from, &m); break;
-    case EC_MSG_VOTES: node_on_votes(n, now, from, &m); break;
-    case EC_MSG_PEERS: on_peers(n, now, from, &m); break;
-    case EC_MSG_FIND_PEERS: on_find_peers(n, from, &m); break;
-    case EC_MSG_GET_TX: on_get_tx(n, from, &m); break;
-    case EC_MSG_GET_MAPPING: on_get_mapping(n, from, &m); break;
-    case EC_MSG_MAPPING: node_on_mapping(n, now, from, &m); break;
-    default: n->stats.dropped_unexpected++; break;
-    }
+    ec_node_add_peer(n, from); /* whoever talks to us is a candidate peer */
+    ec_peers_heard(n->peers, from);
+    dispatch_msg(n, now, from, &m);
+    invariants(n);
     return EC_OK;
 }
 
-ec_err ec_node_tick(ec_node *n, uint64_t now)
+static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    switch (m->type) {
+    case EC_MSG_TX:
+        if (m->u.tx.hops > 0) on_routed_tx(n, now, from, m);
+        else on_tx(n, now, from, m);
+        break;
+    case EC_MSG_VOTE: node_on_vote(n, now, from, m); break;
+    case EC_MSG_VOTES: node_on_votes(n, now, from, m); break;
+    case EC_MSG_PEERS: on_peers(n, now, from, m); break;
+    case EC_MSG_FIND_PEERS: on_find_peers(n, from, m); break;
+    case EC_MSG_GET_TX: on_get_tx(n, from, m); break;
+    case EC_MSG_GET_MAPPING: on_get_mapping(n, from, m); break;
+    case EC_MSG_MAPPING: node_on_mapping(n, now, from, m); break;
+    default: n->stats.dropped_unexpected++; break;
+    }
+}
+
+static ec_err tick(ec_node *n, uint64_t now)
 {
     /* Timers are coarse (resend_ms): nothing to do before the earliest. */
     if (now < n->next_due) return EC_OK;
@@ -678,6 +699,20 @@ ec_err ec_node_tick(ec_node *n, uint64_t now)
     }
     n->next_due = next;
     return EC_OK;
+}
+
+ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
+{
+    ec_err err = submit(n, now, tx);
+    invariants(n);
+    return err;
+}
+
+ec_err ec_node_tick(ec_node *n, uint64_t now)
+{
+    ec_err err = tick(n, now);
+    invariants(n);
+    return err;
 }
 
 uint64_t ec_node_next_deadline(const ec_node *n)

@@ -53,6 +53,8 @@ typedef struct ec_node_config {
     bool catchup;             /* fetch missing history (true; off only to measure it) */
     unsigned catchup_agree;   /* co-members that must name the same head before a
                                  member missing a token's history adopts it (3) */
+    unsigned catchups_max;    /* tokens being caught up at once (256) */
+    unsigned peer_fail_max;   /* unanswered requests in a row that drop a peer (3) */
     bool verify_signatures;   /* check transaction signatures (true; the simulator
                                  may turn it off for very large runs) */
     bool unsafe_quorum;       /* allow quorum <= w/2 (false): only to measure what
@@ -88,6 +90,10 @@ typedef struct ec_node_stats {
     uint64_t caught_up;           /* heads adopted from the neighborhood */
     uint64_t catchups_failed;     /* no agreement after every attempt */
     uint64_t votes_relayed_bad;   /* relayed votes whose key or signature failed */
+    uint64_t votes_ineligible;    /* votes from voters not among any token's w nearest */
+    uint64_t votes_dropped_full;  /* votes with no room in the transaction's table */
+    uint64_t dropped_catchup_full; /* catch-ups not started: catchups_max running */
+    uint64_t peers_evicted;       /* peers dropped after peer_fail_max silences */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
 } ec_node_stats;
@@ -134,5 +140,9 @@ const ec_node_stats *ec_node_stats_get(const ec_node *n);
 /* Is this node responsible for target (among the w nearest in its view)? */
 bool ec_node_responsible(const ec_node *n, const ec_id *target);
 size_t ec_node_pending(const ec_node *n);
+/* Checks every limit of the node's state (pending, outbox bytes, votes
+ * and members per transaction, catch-ups, lookups, peer buckets): EC_OK,
+ * or EC_ERR_CORRUPT with *why (when not NULL) naming the broken one. */
+ec_err ec_node_check(const ec_node *n, const char **why);
 
 #endif

@@ -20,7 +20,7 @@
 /* The signed votes on mapping i we can relay (eligible voters, a signature
  * we trust: ours, a voter's own direct vote, or one we verified). Returns
  * how many are positive. */
-static int collect(const ec_node *n, const ptx *p, int i, ec_msg *m)
+static int collect(ec_node *n, ptx *p, int i, ec_msg *m)
 {
     memset(m, 0, sizeof *m);
     m->type = EC_MSG_VOTES;
@@ -44,10 +44,10 @@ static int collect(const ec_node *n, const ptx *p, int i, ec_msg *m)
 }
 
 /* Our rank among mapping i's w nearest (0 = nearest), or -1. */
-static int rank_of(const ec_node *n, const ptx *p, int i)
+static int rank_of(ec_node *n, ptx *p, int i)
 {
-    ec_id near[NODE_W_MAX];
-    size_t nn = node_nearest(n, &p->tx.mappings[i].token, p->members, p->nmembers, near);
+    size_t nn;
+    const ec_id *near = node_nbr(n, p, i, &nn);
     for (size_t k = 0; k < nn; k++)
         if (ec_id_cmp(&near[k], &n->addr) == 0) return (int)k;
     return -1;
@@ -72,7 +72,9 @@ void node_bundle_maybe_send(ec_node *n, ptx *p)
         for (int j = 0; j < p->tx.n_mappings; j++) {
             if (j == i) continue;
             ec_id near[NODE_W_MAX];
-            size_t nn = node_nearest(n, &p->tx.mappings[j].token, p->members, p->nmembers, near);
+            size_t nn;
+            const ec_id *nb = node_nbr(n, p, j, &nn);
+            memcpy(near, nb, nn * sizeof *near); /* node_eligible below may refresh the cache */
             for (size_t d = 0; d < 2 && nn > 0; d++) {
                 const ec_id *to = &near[((size_t)r + d) % nn];
                 /* Members of our own token have these votes already. */
@@ -86,7 +88,7 @@ void node_bundle_maybe_send(ec_node *n, ptx *p)
     }
 }
 
-bool node_bundle_reply(ec_node *n, const ptx *p, const ec_id *to)
+bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to)
 {
     if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx) return false;
     bool any = false;
@@ -114,10 +116,7 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
      * quorum here needs no more positive votes checked. */
     int pos[EC_TX_MAPPINGS_MAX] = {0};
     bool counted = p->have_tx && p->tx.n_mappings == m->u.votes.n;
-    for (int i = 0; counted && i < p->tx.n_mappings; i++)
-        for (size_t e = 0; e < p->nvotes; e++)
-            pos[i] += p->votes[e].n == m->u.votes.n && p->votes[e].v.values[i] == EC_MSG_VOTE_VALID &&
-                      node_eligible(n, p, i, &p->votes[e].v.voter);
+    for (int i = 0; counted && i < p->tx.n_mappings; i++) pos[i] = node_tally(n, p, i).pos;
     bool added = false;
     for (int k = 0; k < m->u.votes.count; k++) {
         const ec_msg_signed_vote *v = &m->u.votes.v[k];
@@ -131,12 +130,16 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
             useful = v->values[i] == EC_MSG_VOTE_INVALID ||
                      (v->values[i] == EC_MSG_VOTE_VALID && pos[i] < (int)n->cfg.quorum);
         if (!useful) continue;
+        if (!node_vote_admissible(n, p, &v->voter)) { /* before the costly checks */
+            n->stats.votes_ineligible++;
+            continue;
+        }
         if (n->id_check == NULL || !n->id_check(n->id_check_arg, &v->voter, &v->key) ||
             (n->cfg.verify_signatures && ec_vote_verify(v, &p->id, m->u.votes.n) != EC_OK)) {
             n->stats.votes_relayed_bad++;
             continue;
         }
-        node_record_vote(p, v, m->u.votes.n);
+        if (node_record_vote(p, v, m->u.votes.n) == VOTE_FULL) continue;
         node_add_member(p, &v->voter);
         added = true;
         for (int i = 0; counted && i < m->u.votes.n; i++)
@@ -152,7 +155,7 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     node_bundle_maybe_send(n, p);
 }
 
-void node_bundle_poke(ec_node *n, const ptx *p)
+void node_bundle_poke(ec_node *n, ptx *p)
 {
     if (!p->have_tx || !p->voted || !p->have_members) return;
     ec_msg mine;
@@ -160,14 +163,10 @@ void node_bundle_poke(ec_node *n, const ptx *p)
     if (mine.u.vote.n == 0) return;
     for (int j = 0; j < p->tx.n_mappings; j++) {
         if (p->member_of[j]) continue;
-        ec_id near[NODE_W_MAX];
-        size_t nn = node_nearest(n, &p->tx.mappings[j].token, p->members, p->nmembers, near);
-        int pos = 0, poked = 0;
-        for (size_t v = 0; v < p->nvotes; v++)
-            for (size_t k = 0; k < nn; k++)
-                pos += ec_id_cmp(&near[k], &p->votes[v].v.voter) == 0 &&
-                       p->votes[v].v.values[j] == EC_MSG_VOTE_VALID;
-        if (pos >= (int)n->cfg.quorum) continue;
+        if (node_tally_quorum(n, p, j)) continue;
+        size_t nn;
+        const ec_id *near = node_nbr(n, p, j, &nn);
+        int poked = 0;
         /* Members we have no vote from, from a seeded random start: two at
          * the first re-send, twice as many each time after (one that has
          * forgotten the transaction answers with its own vote only). */

@@ -51,6 +51,10 @@ static void ask(ec_node *n, uint64_t now, catchup *c)
 void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token)
 {
     if (!n->cfg.catchup || g_hash_table_lookup(n->catchup, token)) return;
+    if (g_hash_table_size(n->catchup) >= n->cfg.catchups_max) {
+        n->stats.dropped_catchup_full++; /* the re-send timer asks again */
+        return;
+    }
     catchup *c = calloc(1, sizeof *c);
     if (c == NULL) return;
     c->token = *token;

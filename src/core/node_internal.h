@@ -11,6 +11,9 @@
 #define NODE_W_MAX 16
 #define NODE_LOOKUPS_MAX (EC_TX_MAPPINGS_MAX + 1) /* tokens + witness */
 #define NODE_MEMBERS_MAX (NODE_LOOKUPS_MAX * NODE_W_MAX)
+/* Votes kept per transaction: 2w per token (voters are admitted only if
+ * eligible; see node_record_vote), or 2w before the transaction is known. */
+#define NODE_VOTERS_MAX (2 * EC_TX_MAPPINGS_MAX * NODE_W_MAX)
 #define NODE_VOTE_UNSET 2
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
 #define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
@@ -71,8 +74,13 @@ typedef struct ptx {
     uint8_t bundle_sent;  /* mappings whose quorum we relayed (bit per mapping) */
     size_t members_sent;  /* members[0..members_sent) got our first vote */
     unsigned resends;
-    voter_vote *votes;
+    voter_vote *votes;    /* eligible voters only, at most NODE_VOTERS_MAX */
     size_t nvotes, capvotes;
+    /* Cache of the w nearest per token (nbr.c): n_mappings * w ids. */
+    ec_id *nbr;
+    uint8_t nnbr[EC_TX_MAPPINGS_MAX];
+    bool nbr_valid;       /* false when the member list changed */
+    uint64_t nbr_view;    /* n->view_gen it was computed at */
     bool committed;
 } ptx;
 
@@ -116,6 +124,7 @@ struct ec_node {
     ec_node_identity_fn id_check;
     void *id_check_arg;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
+    uint64_t view_gen;   /* bumped whenever the peer set changes (nbr.c) */
     ec_node_commit_fn on_commit;
     void *on_commit_arg;
 };
@@ -125,10 +134,9 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
 /* Sends p's transaction; with_members: and its member list, if both fit
  * in one message (returns whether the list went along). */
 bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
-/* The w nearest to target among peers, self and `extra` (may be NULL). */
-size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, size_t nextra,
-                    ec_id *out);
 
+/* A request to peer went unanswered (it is dropped after peer_fail_max). */
+void node_peer_failed(ec_node *n, const ec_id *peer);
 /* Drops p's lookups from the target index (dispatched or dropped). */
 void node_lookups_forget(ec_node *n, const ptx *p);
 
@@ -158,11 +166,41 @@ void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from);
  * so a previous head still unknown makes the mapping invalid. */
 void node_revote_token(ec_node *n, uint64_t now, const ec_id *token);
 
+/* nbr.c: neighborhoods. */
+/* The w nearest to target among peers, self and `extra` (may be NULL). */
+size_t node_nearest(const ec_node *n, const ec_id *target, const ec_id *extra, size_t nextra,
+                    ec_id *out);
+/* The peer set changed: every cached neighborhood is stale. */
+void node_view_changed(ec_node *n);
+/* Mapping i's neighborhood (members included), nearest first; NULL and
+ * *cnt = 0 without the transaction. Valid until the view or list changes. */
+const ec_id *node_nbr(ec_node *n, ptx *p, int i, size_t *cnt);
 /* Is id among the w nearest to mapping i's token (members included)? */
-bool node_eligible(const ec_node *n, const ptx *p, int i, const ec_id *id);
+bool node_eligible(ec_node *n, ptx *p, int i, const ec_id *id);
+/* Would id be among them if we knew it (a voter we have not heard of)? */
+bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
+/* Eligible (or admissible: would_be) for one of p's tokens. */
+bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
+
+/* tally.c: counts of eligible votes (knows nothing of messages). */
+typedef struct tally {
+    int pos, neg;
+} tally;
+/* Mapping i's eligible votes cast for p's shape (n mappings). */
+tally node_tally(ec_node *n, ptx *p, int i);
+/* Mapping i has a quorum of positive votes. */
+bool node_tally_quorum(ec_node *n, ptx *p, int i);
+/* Every token has its quorum and net balance: p may commit. */
+bool node_tally_decided(ec_node *n, ptx *p);
 /* What record_vote saw: a voter new on this tx, a newer version of a known
- * voter's vote (a re-send), or nothing new. */
-typedef enum { VOTE_NEW, VOTE_NEWER, VOTE_SAME } vote_seen;
+ * voter's vote (a re-send), nothing new, or a new voter with no room (the
+ * table holds w per token, counted in votes_dropped_full). */
+typedef enum { VOTE_NEW, VOTE_NEWER, VOTE_SAME, VOTE_FULL } vote_seen;
+/* Is `voter` one whose vote p may keep: eligible (or admissible) for one
+ * of p's tokens, or anyone while p's transaction is unknown. */
+bool node_vote_admissible(ec_node *n, ptx *p, const ec_id *voter);
+/* The transaction just came: drops votes of voters not admissible. */
+void node_votes_prune(ec_node *n, ptx *p);
 vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t n);
 void node_try_commit(ec_node *n, uint64_t now, ptx *p);
 /* Our current signed vote on p (n = 0 in *out if we are no member). */
@@ -185,11 +223,11 @@ ec_err node_ballot_moved(ec_store *s, const ec_id *token, const ec_head *old);
  * two members of every other token's neighborhood, once per token. */
 void node_bundle_maybe_send(ec_node *n, ptx *p);
 /* Sends `to` the bundles of our tokens that have a quorum; false if none. */
-bool node_bundle_reply(ec_node *n, const ptx *p, const ec_id *to);
+bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to);
 void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 /* Re-send time: our vote to two silent members of each other token that
  * lacks a quorum here (they answer with their bundle). */
-void node_bundle_poke(ec_node *n, const ptx *p);
+void node_bundle_poke(ec_node *n, ptx *p);
 
 /* node_catchup.c */
 void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);

@@ -15,9 +15,8 @@
 #include "core/vote_sig.h"
 #include "ledger/validate.h"
 
-static bool token_member(const ec_node *n, const ptx *p, const ec_id *id);
-static bool vote_target(const ec_node *n, const ptx *p, const ec_id *id);
-static void echo_vote(ec_node *n, const ptx *p, const ec_id *to);
+static bool vote_target(ec_node *n, ptx *p, const ec_id *id);
+static void echo_vote(ec_node *n, ptx *p, const ec_id *to);
 
 void node_ptx_free(void *v)
 {
@@ -34,6 +33,7 @@ void node_ptx_free(void *v)
         }
     }
     free(p->votes);
+    free(p->nbr);
     free(p->members);
     free(p->lk);
     free(p);
@@ -95,6 +95,7 @@ void node_add_member(ptx *p, const ec_id *id)
         p->capmembers = cap;
     }
     p->members[p->nmembers++] = *id;
+    p->nbr_valid = false;
 }
 
 /* Asks `to` for p's full member list (find_peers with the tx id). */
@@ -128,6 +129,7 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, 
     memcpy(p->bytes, bytes, len);
     p->len = len;
     p->have_tx = true;
+    node_votes_prune(n, p);
     /* The coordinator sends the member list just before the transaction;
      * a transaction with no list and no votes yet comes from the
      * coordinator, and its list was lost: ask it again at once (a member
@@ -200,30 +202,11 @@ static bool cast(ec_node *n, uint64_t now, ptx *p, const ec_id *token, bool sync
     return changed;
 }
 
-bool node_eligible(const ec_node *n, const ptx *p, int i, const ec_id *id)
-{
-    ec_id near[NODE_W_MAX];
-    size_t nn = node_nearest(n, &p->tx.mappings[i].token, p->members, p->nmembers, near);
-    for (size_t k = 0; k < nn; k++)
-        if (ec_id_cmp(&near[k], id) == 0) return true;
-    return false;
-}
-
-/* Is `id` among the w nearest (in this node's view) to one of the tx's
- * tokens? Witness-only members are not: they keep the transaction but
- * neither vote nor need votes. */
-static bool token_member(const ec_node *n, const ptx *p, const ec_id *id)
-{
-    for (int i = 0; i < p->tx.n_mappings; i++)
-        if (node_eligible(n, p, i, id)) return true;
-    return false;
-}
-
 /* Who gets our vote: every token's members (direct relay), or only the
  * members of our own tokens (bundle relay: the others get it in bundles). */
-static bool vote_target(const ec_node *n, const ptx *p, const ec_id *id)
+static bool vote_target(ec_node *n, ptx *p, const ec_id *id)
 {
-    if (n->cfg.vote_relay == EC_VOTE_RELAY_DIRECT) return token_member(n, p, id);
+    if (n->cfg.vote_relay == EC_VOTE_RELAY_DIRECT) return node_token_member(n, p, id, false);
     for (int i = 0; i < p->tx.n_mappings; i++)
         if (p->member_of[i] && node_eligible(n, p, i, id)) return true;
     return false;
@@ -263,7 +246,7 @@ static void refresh_self(ec_node *n, ptx *p)
     if (self.u.vote.n) node_record_vote(p, &self.u.vote.v, self.u.vote.n);
 }
 
-static void send_vote(ec_node *n, const ptx *p, bool only_silent)
+static void send_vote(ec_node *n, ptx *p, bool only_silent)
 {
     ec_msg m;
     node_build_vote(n, p, &m);
@@ -279,6 +262,21 @@ static void send_vote(ec_node *n, const ptx *p, bool only_silent)
     }
 }
 
+bool node_vote_admissible(ec_node *n, ptx *p, const ec_id *voter)
+{
+    return !p->have_tx || ec_id_cmp(voter, &n->addr) == 0 || node_token_member(n, p, voter, true);
+}
+
+void node_votes_prune(ec_node *n, ptx *p)
+{
+    size_t k = 0;
+    for (size_t v = 0; v < p->nvotes; v++) {
+        if (node_vote_admissible(n, p, &p->votes[v].v.voter)) p->votes[k++] = p->votes[v];
+        else n->stats.votes_ineligible++;
+    }
+    p->nvotes = k;
+}
+
 vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
 {
     for (size_t k = 0; k < p->nvotes; k++) {
@@ -289,10 +287,28 @@ vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
         e->n = nv;
         return VOTE_NEWER;
     }
+    /* Room for w voters per token, twice over: views differ at the edge,
+     * and a nearer voter that arrives pushes one out of the w nearest
+     * (whose vote we then keep until the room is needed). */
+    ec_node *n = p->node;
+    size_t limit = 2 * (p->have_tx ? (size_t)p->tx.n_mappings * n->cfg.w : n->cfg.w);
+    if (p->nvotes >= limit && p->have_tx) {
+        /* Make room: a vote whose voter is no longer eligible for any token. */
+        for (size_t k = 0; k < p->nvotes; k++)
+            if (!node_token_member(n, p, &p->votes[k].v.voter, false)) {
+                p->votes[k] = p->votes[--p->nvotes];
+                break;
+            }
+    }
+    if (p->nvotes >= limit) {
+        n->stats.votes_dropped_full++;
+        return VOTE_FULL;
+    }
     if (p->nvotes == p->capvotes) {
         size_t cap = p->capvotes ? 2 * p->capvotes : 8;
+        if (cap > NODE_VOTERS_MAX) cap = NODE_VOTERS_MAX;
         voter_vote *grown = realloc(p->votes, cap * sizeof *grown);
-        if (grown == NULL) return VOTE_SAME;
+        if (grown == NULL) return VOTE_FULL;
         p->votes = grown;
         p->capvotes = cap;
     }
@@ -305,7 +321,7 @@ vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
 /* Our vote, to one voter who did not have it (views of a neighborhood
  * differ at its edge: a node another member does not count may still
  * count on us). */
-static void echo_vote(ec_node *n, const ptx *p, const ec_id *to)
+static void echo_vote(ec_node *n, ptx *p, const ec_id *to)
 {
     ec_msg m;
     node_build_vote(n, p, &m);
@@ -388,24 +404,7 @@ void node_try_commit(ec_node *n, uint64_t now, ptx *p)
     bool any_member = false;
     for (int i = 0; i < p->tx.n_mappings; i++) any_member |= p->member_of[i];
     if (!any_member) return; /* witnesses and coordinators keep, not commit */
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        const ec_id *t = &p->tx.mappings[i].token;
-        ec_id near[NODE_W_MAX];
-        size_t nn = node_nearest(n, t, p->members, p->nmembers, near);
-        int pos = 0, neg = 0;
-        for (size_t v = 0; v < p->nvotes; v++) {
-            const voter_vote *e = &p->votes[v];
-            if (e->n != p->tx.n_mappings) continue; /* cast for another transaction shape */
-            bool eligible = false;
-            for (size_t k = 0; k < nn; k++) eligible |= ec_id_cmp(&near[k], &e->v.voter) == 0;
-            if (!eligible) continue;
-            int x = e->v.values[i];
-            pos += x == EC_MSG_VOTE_VALID;
-            neg += x == EC_MSG_VOTE_INVALID;
-        }
-        if (pos < (int)n->cfg.quorum || pos - neg < n->cfg.vote_threshold) return;
-    }
-    commit(n, now, p);
+    if (node_tally_decided(n, p)) commit(n, now, p);
 }
 
 void node_try_vote(ec_node *n, uint64_t now, ptx *p)
@@ -415,16 +414,16 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
      * neighborhoods; the list, when it comes, adds the others. */
     bool member = false;
     for (int i = 0; i < p->tx.n_mappings; i++) {
-        const ec_id *t = &p->tx.mappings[i].token;
-        ec_id near[NODE_W_MAX];
-        size_t nn = node_nearest(n, t, p->members, p->nmembers, near);
-        p->member_of[i] = false;
-        for (size_t k = 0; k < nn; k++) p->member_of[i] |= ec_id_cmp(&near[k], &n->addr) == 0;
+        p->member_of[i] = node_eligible(n, p, i, &n->addr);
         member |= p->member_of[i];
+        if (!p->member_of[i]) continue;
         /* Our own view of our neighborhood joins the coordinator's list:
          * a member it missed still gets our vote. */
-        if (p->member_of[i])
-            for (size_t k = 0; k < nn; k++) node_add_member(p, &near[k]);
+        size_t nn;
+        const ec_id *near = node_nbr(n, p, i, &nn);
+        ec_id copy[NODE_W_MAX];
+        memcpy(copy, near, nn * sizeof *copy); /* adding members refreshes the cache */
+        for (size_t k = 0; k < nn; k++) node_add_member(p, &copy[k]);
     }
     if (!member) return;
     cast(n, now, p, NULL, false);
@@ -480,10 +479,22 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         p = node_ptx_new(n, &m->u.vote.tx_id, from, now);
         if (p == NULL) return;
     }
-    node_add_member(p, from);
+    /* Eligibility before anything is stored: a sender that is none of the
+     * tokens' w nearest (nor would be) leaves no trace. */
+    if (!node_vote_admissible(n, p, from)) {
+        n->stats.votes_ineligible++;
+        /* Views differ at a neighborhood's edge: it counts on our vote
+         * though we do not count its. One answer per vote it sends. */
+        if (p->voted && !p->committed) {
+            if (!node_bundle_reply(n, p, from)) echo_vote(n, p, from);
+        }
+        return;
+    }
     ec_msg_signed_vote v = m->u.vote.v;
     v.voter = *from; /* a direct vote is its sender's */
     vote_seen seen = node_record_vote(p, &v, m->u.vote.n);
+    if (seen == VOTE_FULL) return;
+    node_add_member(p, from);
     /* A voter that has not got our vote gets it now: one that was not on
      * our list, or one that re-sends (a higher version: it re-sends only to
      * the members it has not heard from, so ours was lost). An echo carries

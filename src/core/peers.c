@@ -5,6 +5,7 @@
 
 typedef struct bucket {
     ec_id *ids;
+    uint8_t *fails; /* consecutive unanswered requests, per peer (beside ids) */
     unsigned n, cap;
 } bucket;
 
@@ -30,7 +31,10 @@ ec_err ec_peers_new(ec_peers **out, const ec_id *self, unsigned bucket_size)
 void ec_peers_free(ec_peers *p)
 {
     if (p == NULL) return;
-    for (int j = 0; j < EC_ID_BITS; j++) free(p->b[j].ids);
+    for (int j = 0; j < EC_ID_BITS; j++) {
+        free(p->b[j].ids);
+        free(p->b[j].fails);
+    }
     free(p);
 }
 
@@ -61,8 +65,12 @@ ec_err ec_peers_add(ec_peers *p, const ec_id *peer)
         ec_id *ids = realloc(b->ids, cap * sizeof *ids);
         if (ids == NULL) return EC_ERR_NOMEM;
         b->ids = ids;
+        uint8_t *fails = realloc(b->fails, cap);
+        if (fails == NULL) return EC_ERR_NOMEM;
+        b->fails = fails;
         b->cap = cap;
     }
+    b->fails[b->n] = 0;
     b->ids[b->n++] = *peer;
     p->count++;
     return EC_OK;
@@ -76,8 +84,27 @@ ec_err ec_peers_remove(ec_peers *p, const ec_id *peer)
     int i = find(b, peer);
     if (i < 0) return EC_ERR_NOTFOUND;
     b->ids[i] = b->ids[--b->n];
+    b->fails[i] = b->fails[b->n];
     p->count--;
     return EC_OK;
+}
+
+void ec_peers_heard(ec_peers *p, const ec_id *peer)
+{
+    unsigned j = bucket_of(p, peer);
+    int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
+    if (i >= 0) p->b[j].fails[i] = 0;
+}
+
+bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails)
+{
+    unsigned j = bucket_of(p, peer);
+    int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
+    if (i < 0) return false;
+    if (p->b[j].fails[i] < UINT8_MAX) p->b[j].fails[i]++;
+    if (p->b[j].fails[i] < max_fails) return false;
+    ec_peers_remove(p, peer);
+    return true;
 }
 
 bool ec_peers_has(const ec_peers *p, const ec_id *peer)

@@ -32,6 +32,12 @@ ec_err ec_peers_add(ec_peers *p, const ec_id *peer);
 /* EC_OK removed, EC_ERR_NOTFOUND not there. */
 ec_err ec_peers_remove(ec_peers *p, const ec_id *peer);
 bool ec_peers_has(const ec_peers *p, const ec_id *peer);
+/* Liveness (a bucket never evicts a live peer for a newcomer, so only
+ * silence frees a place): `peer` answered or sent us something. */
+void ec_peers_heard(ec_peers *p, const ec_id *peer);
+/* A request to `peer` went unanswered; after max_fails in a row (none
+ * heard in between) it is removed: returns true then. */
+bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails);
 size_t ec_peers_count(const ec_peers *p);
 /* Peers of bucket j (shared prefix length j with self): count, and a pointer
  * valid until the next add or remove. */

@@ -324,8 +324,11 @@ static ec_err parse(sim_config *c, const char *path, char *text, size_t len, int
 /* Rules between keys, checked once the whole file is read. */
 static ec_err check(const sim_config *c, const char *path, char *err, size_t errlen)
 {
+    const char *why = NULL;
     if (c->node.quorum > c->node.w)
         snprintf(err, errlen, "%s: quorum (%u) must not exceed w (%u)", path, c->node.quorum, c->node.w);
+    else if (ec_node_config_check(&c->node, &why) != EC_OK)
+        snprintf(err, errlen, "%s: %s (w = %u, quorum = %u)", path, why, c->node.w, c->node.quorum);
     else if (c->tokens_min > c->tokens_max)
         snprintf(err, errlen, "%s: tokens_min (%u) must not exceed tokens_max (%u)", path,
                  c->tokens_min, c->tokens_max);

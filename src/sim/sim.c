@@ -227,6 +227,17 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->caught_up += st->caught_up;
     acc->catchups_failed += st->catchups_failed;
     acc->votes_relayed_bad += st->votes_relayed_bad;
+    acc->dropped_unexpected += st->dropped_unexpected;
+    acc->dropped_outbox_full += st->dropped_outbox_full;
+    acc->dropped_send_failed += st->dropped_send_failed;
+    acc->dropped_pending_full += st->dropped_pending_full;
+    acc->dropped_peer_share += st->dropped_peer_share;
+    acc->votes_ineligible += st->votes_ineligible;
+    acc->votes_dropped_full += st->votes_dropped_full;
+    acc->store_errors += st->store_errors;
+    acc->commits_failed += st->commits_failed;
+    acc->dropped_catchup_full += st->dropped_catchup_full;
+    acc->peers_evicted += st->peers_evicted;
 }
 
 /* Crash schedule: each period takes down a seeded random share of nodes. */

@@ -81,11 +81,13 @@ void sim_report(sim *s, FILE *out, double wall_s)
             "\"dup\": %g, \"partitions\": %u},\n", lat_name[c->latency], c->lat_a, c->lat_b,
             c->loss, c->dup, c->npartitions);
     fprintf(out, "  \"consensus\": {\"w\": %u, \"quorum\": %u, \"vote_threshold\": %d, "
-            "\"bucket_size\": %u, \"witness\": %s, \"catchup\": %s, \"vote_relay\": \"%s\", \"route_tx\": %s},\n",
+            "\"bucket_size\": %u, \"witness\": %s, \"catchup\": %s, \"vote_relay\": \"%s\", \"route_tx\": %s, "
+            "\"unsafe_quorum\": %s, \"volatile_votes\": %s},\n",
             c->node.w, c->node.quorum, c->node.vote_threshold, c->node.bucket_size,
             c->node.witness ? "true" : "false", c->node.catchup ? "true" : "false",
             c->node.vote_relay == EC_VOTE_RELAY_BUNDLE ? "bundle" : "direct",
-            c->node.route_tx ? "true" : "false");
+            c->node.route_tx ? "true" : "false", c->node.unsafe_quorum ? "true" : "false",
+            c->node.volatile_votes ? "true" : "false");
     fprintf(out, "  \"signatures\": \"%s\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n",
             c->node.verify_signatures ? "verified" : "skipped");
     fprintf(out, "  \"submitted\": %llu,\n  \"double_spend_pairs\": %llu,\n  \"committed\": %zu,\n"
@@ -118,6 +120,16 @@ void sim_report(sim *s, FILE *out, double wall_s)
             (unsigned long long)s->delivered, (unsigned long long)s->lost,
             (unsigned long long)s->dropped_partition, (unsigned long long)s->dropped_down,
             (unsigned long long)s->crashes, (unsigned long long)malformed);
+    fprintf(out, "  \"node_drops\": {\"unexpected\": %llu, \"outbox_full\": %llu, \"send_failed\": %llu, "
+            "\"pending_full\": %llu, \"peer_share\": %llu, \"votes_ineligible\": %llu, "
+            "\"votes_table_full\": %llu, \"votes_relayed_bad\": %llu, \"store_errors\": %llu, "
+            "\"commits_failed\": %llu, \"catchup_full\": %llu, \"peers_evicted\": %llu},\n",
+            (unsigned long long)acc.dropped_unexpected, (unsigned long long)acc.dropped_outbox_full,
+            (unsigned long long)acc.dropped_send_failed, (unsigned long long)acc.dropped_pending_full,
+            (unsigned long long)acc.dropped_peer_share, (unsigned long long)acc.votes_ineligible,
+            (unsigned long long)acc.votes_dropped_full, (unsigned long long)acc.votes_relayed_bad,
+            (unsigned long long)acc.store_errors, (unsigned long long)acc.commits_failed,
+            (unsigned long long)acc.dropped_catchup_full, (unsigned long long)acc.peers_evicted);
     fprintf(out, "  \"simulated_seconds\": %.3f,\n  \"events\": %llu,\n  \"events_per_second\": %.0f,\n"
             "  \"wall_seconds\": %.3f,\n  \"peak_rss_mb\": %.1f,\n  \"digest\": \"%s\"\n}\n",
             s->now_us / 1e6, (unsigned long long)s->events, wall_s > 0 ? (double)s->events / wall_s : 0,

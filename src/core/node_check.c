@@ -1,0 +1,42 @@
+/* Invariants of a node's state (TigerBeetle's rule: a limit on everything,
+ * checked): every table a remote peer can grow is within its limit. Tests
+ * and the fuzz harness call it after every input; debug builds assert it
+ * after every call into the node (node.c). */
+#include "core/node_internal.h"
+
+static const char *check_ptx(const ec_node *n, const ptx *p)
+{
+    size_t limit = 2 * (p->have_tx ? (size_t)p->tx.n_mappings * n->cfg.w : n->cfg.w);
+    if (p->nvotes > limit || p->nvotes > NODE_VOTERS_MAX) return "a transaction holds more votes than 2w per token";
+    if (p->nmembers > NODE_MEMBERS_MAX) return "a member list is longer than NODE_MEMBERS_MAX";
+    if (p->have_tx && (p->tx.n_mappings < 1 || p->tx.n_mappings > EC_TX_MAPPINGS_MAX))
+        return "a pending transaction has a bad mapping count";
+    if (p->len > EC_TX_MAX_LEN) return "a pending transaction is longer than EC_TX_MAX_LEN";
+    return NULL;
+}
+
+ec_err ec_node_check(const ec_node *n, const char **why)
+{
+    const char *bad = NULL;
+    size_t queued = 0;
+    for (GList *l = n->outbox->head; l; l = l->next) queued += ((const outmsg *)l->data)->len;
+    if (g_hash_table_size(n->pending) > n->cfg.pending_max) bad = "more pending transactions than pending_max";
+    else if (queued != n->outbox_bytes) bad = "the outbox byte count is wrong";
+    else if (n->outbox_bytes > n->cfg.outbox_max_bytes) bad = "the outbox holds more than outbox_max_bytes";
+    else if (g_hash_table_size(n->catchup) > n->cfg.catchups_max) bad = "more catch-ups than catchups_max";
+    else if (g_hash_table_size(n->lookups) > (size_t)n->cfg.pending_max * NODE_LOOKUPS_MAX)
+        bad = "more lookups than pending transactions can run";
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, n->per_peer);
+    while (!bad && g_hash_table_iter_next(&it, &key, &val))
+        if (GPOINTER_TO_UINT(val) > n->cfg.pending_per_peer_max) bad = "a peer holds more than its share of pending";
+    g_hash_table_iter_init(&it, n->pending);
+    while (!bad && g_hash_table_iter_next(&it, &key, &val)) bad = check_ptx(n, val);
+    for (unsigned j = 0; !bad && j < EC_ID_BITS; j++) {
+        const ec_id *ids;
+        if (ec_peers_bucket(n->peers, j, &ids) > n->cfg.bucket_size) bad = "a peer bucket holds more than bucket_size";
+    }
+    if (why) *why = bad;
+    return bad ? EC_ERR_CORRUPT : EC_OK;
+}
