@@ -12,7 +12,7 @@ static ec_id idv(uint8_t v)
 static int samples(ec_msg *out)
 {
     int n = 0;
-    memset(out, 0, 8 * sizeof *out);
+    memset(out, 0, 16 * sizeof *out);
     out[n].type = EC_MSG_GET_TX; out[n++].u.get_tx.tx_id = idv(1);
     out[n].type = EC_MSG_TX; out[n].u.tx.hops = 5; out[n].u.tx.len = EC_MSG_TX_MAX;
     out[n].u.tx.route = EC_MSG_ROUTE_WITNESS; out[n].u.tx.origin = idv(0x77);
@@ -42,12 +42,17 @@ static int samples(ec_msg *out)
         memset(v->sig.b, 0x40 + k, EC_SIG_LEN);
     }
     n++;
+    out[n].type = EC_MSG_GET_VOTES; out[n++].u.get_votes.tx_id = idv(12);
+    out[n].type = EC_MSG_GET_IDENTITY; out[n++].u.get_identity.addr = idv(13);
+    out[n].type = EC_MSG_IDENTITY;
+    for (int i = 0; i < EC_MSG_IDENTITY_LEN; i++) out[n].u.identity.record[i] = (uint8_t)(i * 7);
+    n++;
     return n;
 }
 
 static void test_every_type_roundtrips_within_one_udp_payload(void)
 {
-    ec_msg m[8], back;
+    ec_msg m[16], back;
     uint8_t buf[EC_MSG_MAX], buf2[EC_MSG_MAX];
     size_t len, len2;
     int n = samples(m);
@@ -77,7 +82,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
 
 static void test_malformed_messages_are_refused(void)
 {
-    ec_msg m[8], back;
+    ec_msg m[16], back;
     uint8_t buf[EC_MSG_MAX + 1];
     size_t len;
     samples(m);

@@ -30,6 +30,7 @@ void ec_node_config_default(ec_node_config *c)
     c->catchup_agree = 3;
     c->catchups_max = 256;
     c->peer_fail_max = 3;
+    c->events_max = 1024;
     c->verify_signatures = true;
     c->unsafe_quorum = false;
     c->volatile_votes = false;
@@ -56,6 +57,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->catchup_agree < 1 || c->catchup_agree > c->w) bad = "catchup_agree must be 1..w";
     else if (c->catchups_max < 1) bad = "catchups_max must not be 0";
     else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
+    else if (c->events_max < 1) bad = "events_max must not be 0";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }
@@ -89,6 +91,11 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     n->next_due = UINT64_MAX;
+    n->events = calloc(cfg->events_max, sizeof *n->events);
+    if (n->events == NULL) {
+        ec_node_free(n);
+        return EC_ERR_NOMEM;
+    }
     *out = n;
     return EC_OK;
 }
@@ -104,6 +111,7 @@ void ec_node_free(ec_node *n)
     ec_peers_free(n->peers);
     if (n->vote_store != n->store) ec_store_close(n->vote_store);
     ec_sign_wipe(&n->key);
+    free(n->events);
     free(n);
 }
 
@@ -659,6 +667,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_GET_TX: on_get_tx(n, from, m); break;
     case EC_MSG_GET_MAPPING: on_get_mapping(n, from, m); break;
     case EC_MSG_MAPPING: node_on_mapping(n, now, from, m); break;
+    case EC_MSG_GET_VOTES: node_answer_votes(n, from, &m->u.get_votes.tx_id); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }
@@ -677,6 +686,7 @@ static ec_err tick(ec_node *n, uint64_t now)
             bool member = false;
             for (int i = 0; p->have_tx && i < p->tx.n_mappings; i++) member |= p->member_of[i];
             if (!p->committed && member) n->stats.timed_out++;
+            node_outcome_timeout(n, p);
             node_lookups_forget(n, p);
             g_hash_table_iter_remove(&it);
             continue;
@@ -686,13 +696,15 @@ static ec_err tick(ec_node *n, uint64_t now)
             if (p->coordinator && !p->dispatched) coordinator_step(n, now, p);
             node_vote_tick(n, now, p);
             /* Nothing left to re-send: sleep until the deadline. */
+            bool polling = p->coordinator && p->dispatched && !p->outcome;
             bool waiting = (p->coordinator && !p->dispatched) || (!p->have_tx && p->nvotes > 0) ||
-                           (p->voted && !p->committed);
+                           (p->voted && !p->committed) || polling;
             if (!waiting) p->next_resend = p->deadline;
             /* Vote re-sends back off: 1, 2, 4, 8... resend periods. */
             else if (p->voted && !p->committed)
                 p->next_resend = now + (n->cfg.resend_ms << (p->resends < 6 ? p->resends : 6));
             else if (p->coordinator && !p->dispatched) p->next_resend = now + n->cfg.lookup_timeout_ms;
+            else if (polling) p->next_resend = now + (n->cfg.resend_ms << (p->polls < 6 ? p->polls : 6));
         }
         uint64_t t = p->committed ? p->deadline : (p->next_resend < p->deadline ? p->next_resend : p->deadline);
         if (t < next) next = t;

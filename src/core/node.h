@@ -55,6 +55,7 @@ typedef struct ec_node_config {
                                  member missing a token's history adopts it (3) */
     unsigned catchups_max;    /* tokens being caught up at once (256) */
     unsigned peer_fail_max;   /* unanswered requests in a row that drop a peer (3) */
+    unsigned events_max;      /* events waiting for the driver (1024) */
     bool verify_signatures;   /* check transaction signatures (true; the simulator
                                  may turn it off for very large runs) */
     bool unsafe_quorum;       /* allow quorum <= w/2 (false): only to measure what
@@ -94,11 +95,26 @@ typedef struct ec_node_stats {
     uint64_t votes_dropped_full;  /* votes with no room in the transaction's table */
     uint64_t dropped_catchup_full; /* catch-ups not started: catchups_max running */
     uint64_t peers_evicted;       /* peers dropped after peer_fail_max silences */
+    uint64_t dropped_events_full; /* events the driver did not take in time */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
+
+/* What the node tells its driver (ec_node_next_event). */
+typedef enum ec_node_event_type {
+    /* The submitter's outcomes, for transactions submitted to this node: */
+    EC_NODE_EV_COMMITTED = 1, /* every token has a quorum of eligible +1 */
+    EC_NODE_EV_REFUSED = 2,   /* token `mapping` has too many -1 to reach a quorum */
+    EC_NODE_EV_TIMED_OUT = 3, /* neither within tx_timeout_ms */
+} ec_node_event_type;
+
+typedef struct ec_node_event {
+    ec_node_event_type type;
+    ec_id tx_id;
+    int mapping;              /* refused: the token's mapping index; else -1 */
+} ec_node_event;
 
 /* Called when this node commits a transaction (optional). */
 typedef void (*ec_node_commit_fn)(void *arg, ec_node *node, uint64_t now, const ec_id *tx_id,
@@ -134,6 +150,11 @@ uint64_t ec_node_next_deadline(const ec_node *n);
  * small (the message stays queued; *len is its size; EC_MSG_MAX always
  * suffices). */
 ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len);
+
+/* Pops the oldest event: EC_OK, or EC_ERR_NOTFOUND when there is none.
+ * Events wait in a queue of events_max; when it is full, new ones are
+ * dropped and counted (dropped_events_full). */
+ec_err ec_node_next_event(ec_node *n, ec_node_event *out);
 
 const ec_id *ec_node_addr(const ec_node *n);
 const ec_node_stats *ec_node_stats_get(const ec_node *n);

@@ -82,6 +82,8 @@ typedef struct ptx {
     bool nbr_valid;       /* false when the member list changed */
     uint64_t nbr_view;    /* n->view_gen it was computed at */
     bool committed;
+    uint8_t outcome;      /* coordinator: the ec_node_event_type reported, 0 none */
+    uint8_t polls;        /* coordinator: get_votes rounds sent */
 } ptx;
 
 /* History catch-up for one token (node_catchup.c): the heads its
@@ -125,6 +127,8 @@ struct ec_node {
     void *id_check_arg;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
     uint64_t view_gen;   /* bumped whenever the peer set changes (nbr.c) */
+    ec_node_event *events; /* ring of events_max (outcome.c) */
+    size_t ev_head, ev_len;
     ec_node_commit_fn on_commit;
     void *on_commit_arg;
 };
@@ -157,6 +161,9 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, 
 void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
                      const ec_id *ids, size_t cnt, bool full);
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* get_votes: our token's quorum bundle, else our vote, else (committed and
+ * forgotten) our commit attestation. */
+void node_answer_votes(ec_node *n, const ec_id *from, const ec_id *tx_id);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
 /* Asks `from` for p's transaction, the first time only. */
@@ -228,6 +235,15 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 /* Re-send time: our vote to two silent members of each other token that
  * lacks a quorum here (they answer with their bundle). */
 void node_bundle_poke(ec_node *n, ptx *p);
+
+/* outcome.c: the submitter's events. */
+void node_event_push(ec_node *n, const ec_node_event *e);
+/* Reports committed / refused when p's votes (as coordinator) decide it. */
+void node_outcome_check(ec_node *n, ptx *p);
+/* p reached its deadline without an outcome. */
+void node_outcome_timeout(ec_node *n, ptx *p);
+/* Asks two members of each token without a quorum for their votes. */
+void node_outcome_poll(ec_node *n, ptx *p);
 
 /* node_catchup.c */
 void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);

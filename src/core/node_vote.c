@@ -400,6 +400,7 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
 /* Commits if every token has a quorum of eligible positive votes. */
 void node_try_commit(ec_node *n, uint64_t now, ptx *p)
 {
+    node_outcome_check(n, p); /* as coordinator: the votes may decide it */
     if (p->committed || !p->have_tx) return;
     bool any_member = false;
     for (int i = 0; i < p->tx.n_mappings; i++) any_member |= p->member_of[i];
@@ -468,6 +469,20 @@ static void answer_decided(ec_node *n, const ec_id *to, const ec_id *tx_id)
     node_send(n, to, &m);
 }
 
+void node_answer_votes(ec_node *n, const ec_id *from, const ec_id *tx_id)
+{
+    ptx *p = node_ptx_get(n, tx_id, false, 0);
+    if (p && p->voted && p->have_tx) {
+        if (!node_bundle_reply(n, p, from)) echo_vote(n, p, from);
+        return;
+    }
+    if (p == NULL && ec_store_has_tx(n->store, tx_id)) {
+        answer_decided(n, from, tx_id);
+        return;
+    }
+    n->stats.dropped_unexpected++; /* not voted (yet): the next poll asks again */
+}
+
 void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
     ptx *p = node_ptx_get(n, &m->u.vote.tx_id, false, now);
@@ -531,6 +546,7 @@ void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from)
 
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
 {
+    node_outcome_poll(n, p); /* a coordinator's question to the members */
     if (p->committed) return;
     if (!p->have_tx && p->nvotes > 0) {
         ec_msg g;

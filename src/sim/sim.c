@@ -177,6 +177,14 @@ static void flush(sim *s, uint32_t i)
             sim_push(s, &e);
         }
     }
+    /* What the submitter learns: the first outcome per transaction. */
+    ec_node_event ev;
+    while (ec_node_next_event(s->nodes[i].node, &ev) == EC_OK) {
+        size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, &ev.tx_id));
+        if (k == 0 || s->txs[k - 1].outcome) continue;
+        s->txs[k - 1].outcome = (uint8_t)ev.type;
+        s->txs[k - 1].outcome_us = s->now_us;
+    }
     schedule_tick(s, i);
 }
 

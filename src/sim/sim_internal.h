@@ -43,6 +43,8 @@ typedef struct sim_tx {
     uint32_t owner_client; /* client that owns its tokens afterwards */
     bool done;             /* committed by every responsible node */
     bool live;             /* a majority committed: its tokens may be spent again */
+    uint8_t outcome;       /* what its submitter's node reported (ec_node_event_type) */
+    uint64_t outcome_us;
 } sim_tx;
 
 typedef struct sim {

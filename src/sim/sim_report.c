@@ -49,6 +49,15 @@ void sim_report(sim *s, FILE *out, double wall_s)
     }
     qsort(lat, nl, sizeof *lat, cmp_u64);
     qsort(first, nl, sizeof *first, cmp_u64);
+    /* The submitter's view: outcomes its node reported, and when. */
+    uint64_t *told = malloc((s->ntxs + 1) * sizeof *told);
+    size_t ntold = 0, outcomes[4] = {0};
+    for (size_t i = 0; i < s->ntxs; i++) {
+        const sim_tx *t = &s->txs[i];
+        outcomes[t->outcome < 4 ? t->outcome : 0]++;
+        if (t->outcome == EC_NODE_EV_COMMITTED) told[ntold++] = t->outcome_us - t->submit_us;
+    }
+    qsort(told, ntold, sizeof *told, cmp_u64);
 
     ec_node_stats acc = s->retired;
     for (unsigned i = 0; i < c->nodes; i++)
@@ -109,6 +118,10 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 pct(lat, nl, .5) / 1e3 / c->lat_a, pct(lat, nl, .95) / 1e3 / c->lat_a,
                 pct(lat, nl, .99) / 1e3 / c->lat_a, pct(first, nl, .5) / 1e3 / c->lat_a,
                 pct(first, nl, .95) / 1e3 / c->lat_a);
+    fprintf(out, "  \"submitter\": {\"committed\": %zu, \"refused\": %zu, \"timed_out\": %zu, "
+            "\"no_outcome\": %zu, \"p50\": %.3f, \"p95\": %.3f},\n",
+            outcomes[EC_NODE_EV_COMMITTED], outcomes[EC_NODE_EV_REFUSED], outcomes[EC_NODE_EV_TIMED_OUT],
+            outcomes[0], pct(told, ntold, .5) / 1e6, pct(told, ntold, .95) / 1e6);
     fprintf(out, "  \"messages\": %llu,\n  \"messages_per_commit\": %.1f,\n  \"bytes_per_commit\": %.0f,\n",
             (unsigned long long)total, per, nl ? (double)bytes / (double)nl : 0);
     fprintf(out, "  \"messages_by_type\": {");
@@ -136,4 +149,5 @@ void sim_report(sim *s, FILE *out, double wall_s)
             wall_s, ru.ru_maxrss / 1024.0, dhex);
     free(lat);
     free(first);
+    free(told);
 }

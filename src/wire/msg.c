@@ -10,6 +10,8 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_GET_MAPPING] = "get_mapping", [EC_MSG_MAPPING] = "mapping",
     [EC_MSG_VOTE] = "vote",               [EC_MSG_FIND_PEERS] = "find_peers",
     [EC_MSG_PEERS] = "peers",             [EC_MSG_VOTES] = "votes",
+    [EC_MSG_GET_VOTES] = "get_votes",     [EC_MSG_GET_IDENTITY] = "get_identity",
+    [EC_MSG_IDENTITY] = "identity",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
@@ -81,6 +83,9 @@ static ec_err check(const ec_msg *m)
         return m->u.peers.n <= EC_MSG_PEERS_MAX ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
+    case EC_MSG_GET_VOTES:
+    case EC_MSG_GET_IDENTITY:
+    case EC_MSG_IDENTITY:
         return EC_OK;
     default:
         return EC_ERR_VERSION;
@@ -154,6 +159,9 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         ec_wire_put_u8(&w, m->u.peers.n);
         for (int i = 0; i < m->u.peers.n; i++) put_id(&w, &m->u.peers.peers[i]);
         break;
+    case EC_MSG_GET_VOTES: put_id(&w, &m->u.get_votes.tx_id); break;
+    case EC_MSG_GET_IDENTITY: put_id(&w, &m->u.get_identity.addr); break;
+    case EC_MSG_IDENTITY: ec_wire_put_bytes(&w, m->u.identity.record, EC_MSG_IDENTITY_LEN); break;
     default: return EC_ERR_MALFORMED;
     }
     if (w.err) return w.err;
@@ -231,6 +239,9 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         for (unsigned i = 0; i < n; i++) get_id(&r, &m->u.peers.peers[i]);
         break;
     }
+    case EC_MSG_GET_VOTES: get_id(&r, &m->u.get_votes.tx_id); break;
+    case EC_MSG_GET_IDENTITY: get_id(&r, &m->u.get_identity.addr); break;
+    case EC_MSG_IDENTITY: ec_wire_get_bytes(&r, m->u.identity.record, EC_MSG_IDENTITY_LEN); break;
     default: return EC_ERR_VERSION;
     }
     ec_err err = ec_wire_get_end(&r);

@@ -23,6 +23,7 @@
 #define EC_MSG_BUNDLE_MAX 8       /* signed votes in one `votes` message (w <= 8) */
 #define EC_MSG_ROUTE_WITNESS 6    /* a routed tx's target: its witness address */
 #define EC_MSG_ROUTE_SPREAD 7     /* a tx spread in its neighborhood (see route) */
+#define EC_MSG_IDENTITY_LEN 131   /* an identity record (core/identity.h), opaque here */
 #define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
                                      (type, hops, route, count; routed: + origin) */
 
@@ -35,6 +36,9 @@ typedef enum ec_msg_type {
     EC_MSG_FIND_PEERS = 6,  /* asks for the peers nearest to an address */
     EC_MSG_PEERS = 7,       /* the answer: up to 32 peer addresses */
     EC_MSG_VOTES = 8,       /* other voters' signed votes, relayed as one bundle */
+    EC_MSG_GET_VOTES = 9,   /* a submitter asks a member for its token's votes */
+    EC_MSG_GET_IDENTITY = 10, /* asks for a peer's identity record by address */
+    EC_MSG_IDENTITY = 11,   /* an identity record: an answer, or a hello */
     EC_MSG_TYPE_END
 } ec_msg_type;
 
@@ -94,6 +98,9 @@ typedef struct ec_msg {
             ec_msg_signed_vote v[EC_MSG_BUNDLE_MAX];
         } votes;
         struct { ec_id target; uint8_t want; } find_peers;
+        struct { ec_id tx_id; } get_votes;
+        struct { ec_id addr; } get_identity;
+        struct { uint8_t record[EC_MSG_IDENTITY_LEN]; } identity;
         struct {
             ec_id target;
             uint8_t n;
