@@ -40,12 +40,10 @@ ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
     if (synced && v.rule == EC_RULE_MISSING_HISTORY) b.value = EC_MSG_VOTE_INVALID;
     if (b.value != EC_MSG_VOTE_VALID) return b;
     /* Durable before it can leave: the caller queues the vote after this. */
-    if ((err = ec_store_begin(n->vote_store)) == EC_OK &&
-        (err = ec_store_put_vote(n->vote_store, &mp->token, &mp->prev, &p->id)) == EC_OK)
-        err = ec_store_commit(n->vote_store);
+    if ((err = node_write_begin(n, n->vote_store)) == EC_OK)
+        err = node_write_end(n, n->vote_store,
+                             ec_store_put_vote(n->vote_store, &mp->token, &mp->prev, &p->id), &p->id);
     if (err) {
-        ec_store_abort(n->vote_store);
-        n->stats.store_errors++;
         b.value = EC_MSG_VOTE_OUT_OF_ORDER;
         b.store_failed = true;
     }

@@ -111,7 +111,9 @@ void ec_node_free(ec_node *n)
     ec_peers_free(n->peers);
     if (n->vote_store != n->store) ec_store_close(n->vote_store);
     ec_sign_wipe(&n->key);
+    if (n->batch) ec_store_abort(n->store);
     free(n->events);
+    free(n->touched);
     free(n);
 }
 
@@ -178,6 +180,7 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
     memcpy(o->bytes, buf, len);
     g_queue_push_tail(n->outbox, o);
     n->outbox_bytes += len;
+    if (n->batch) n->held++; /* leaves when the batch is durable */
     n->stats.sent[m->type]++;
     n->stats.sent_bytes += len;
 }
@@ -205,8 +208,8 @@ bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members)
 
 ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len)
 {
+    if (g_queue_get_length(n->outbox) <= n->held) return EC_ERR_NOTFOUND; /* only held ones */
     outmsg *o = g_queue_peek_head(n->outbox);
-    if (o == NULL) return EC_ERR_NOTFOUND;
     *len = o->len;
     if (o->len > cap) return EC_ERR_RANGE; /* kept: the caller retries with room */
     g_queue_pop_head(n->outbox);

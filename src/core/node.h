@@ -96,6 +96,7 @@ typedef struct ec_node_stats {
     uint64_t dropped_catchup_full; /* catch-ups not started: catchups_max running */
     uint64_t peers_evicted;       /* peers dropped after peer_fail_max silences */
     uint64_t dropped_events_full; /* events the driver did not take in time */
+    uint64_t batches_failed;      /* group commits the store refused (rolled back) */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
 } ec_node_stats;
@@ -150,6 +151,19 @@ uint64_t ec_node_next_deadline(const ec_node *n);
  * small (the message stays queued; *len is its size; EC_MSG_MAX always
  * suffices). */
 ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len);
+
+/* Group commit. Between ec_node_batch_begin and ec_node_batch_end every
+ * durable write of the node (sticky vote records, commits, adopted heads)
+ * goes into one store transaction, and the messages queued meanwhile stay
+ * in the outbox (ec_node_next_out does not hand them out) until the batch
+ * is committed: nothing leaves before what it depends on is durable, with
+ * one fsync per batch. begin: EC_ERR_ARG if a batch is open, or the
+ * store's error. end: EC_OK (committed, held messages released, commit
+ * callbacks of the batch called), EC_ERR_ARG if no batch is open, or the
+ * store's error: then the batch was rolled back, its held messages dropped
+ * and the pending transactions it touched forgotten (as after a restart). */
+ec_err ec_node_batch_begin(ec_node *n);
+ec_err ec_node_batch_end(ec_node *n);
 
 /* Pops the oldest event: EC_OK, or EC_ERR_NOTFOUND when there is none.
  * Events wait in a queue of events_max; when it is full, new ones are

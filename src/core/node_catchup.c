@@ -146,28 +146,28 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t
         c->nrep = 0;
         return;
     }
-    ec_err err = ec_store_begin(n->store);
-    if (!err) err = ec_store_put_tx(n->store, id, bytes, len);
+    ec_err err = node_write_begin(n, n->store), werr = EC_OK;
+    if (err) goto failed;
+    werr = ec_store_put_tx(n->store, id, bytes, len);
     /* The agreed token's head, and any other token of the transaction whose
      * head here is the one it extends (what a commit would have done). */
-    for (int i = 0; !err && i < tx.n_mappings; i++) {
+    for (int i = 0; !werr && i < tx.n_mappings; i++) {
         const ec_mapping *x = &tx.mappings[i];
         ec_head mine, nh = {*id, tx.timestamp_ms, x->owner};
-        err = ec_store_get_head(n->store, &x->token, &mine);
-        if (err && err != EC_ERR_NOTFOUND) break;
-        bool have = err == EC_OK;
-        err = EC_OK;
+        werr = ec_store_get_head(n->store, &x->token, &mine);
+        if (werr && werr != EC_ERR_NOTFOUND) break;
+        bool have = werr == EC_OK;
+        werr = EC_OK;
         bool agreed = ec_id_cmp(&x->token, &c->token) == 0;
         bool extends = have ? ec_id_cmp(&mine.tx_id, &x->prev) == 0 : ec_id_is_zero(&x->prev);
         if (!(agreed ? !have || mine.timestamp_ms < tx.timestamp_ms : extends)) continue;
-        if ((err = ec_store_put_head(n->store, &x->token, &nh)) == EC_OK)
-            err = node_ballot_moved(n->store, &x->token, have ? &mine : NULL);
+        if ((werr = ec_store_put_head(n->store, &x->token, &nh)) == EC_OK)
+            werr = node_ballot_moved(n->store, &x->token, have ? &mine : NULL);
     }
-    if (!err) err = ec_store_commit(n->store);
+    err = node_write_end(n, n->store, werr, NULL);
+failed:
     if (err) {
         /* Nothing adopted; the re-ask timer tries again. */
-        ec_store_abort(n->store);
-        n->stats.store_errors++;
         c->fetching = false;
         c->nrep = 0;
         return;

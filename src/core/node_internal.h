@@ -84,6 +84,7 @@ typedef struct ptx {
     bool committed;
     uint8_t outcome;      /* coordinator: the ec_node_event_type reported, 0 none */
     uint8_t polls;        /* coordinator: get_votes rounds sent */
+    uint64_t committed_at;
 } ptx;
 
 /* History catch-up for one token (node_catchup.c): the heads its
@@ -129,6 +130,12 @@ struct ec_node {
     uint64_t view_gen;   /* bumped whenever the peer set changes (nbr.c) */
     ec_node_event *events; /* ring of events_max (outcome.c) */
     size_t ev_head, ev_len;
+    /* Group commit (durable.c). */
+    bool batch;           /* a driver's batch is open: one store transaction */
+    ec_err batch_err;     /* a write of the batch failed: it will be rolled back */
+    size_t held;          /* messages at the outbox's tail held until the batch commits */
+    ec_id *touched;       /* pending transactions the batch changed */
+    size_t ntouched, captouched;
     ec_node_commit_fn on_commit;
     void *on_commit_arg;
 };
@@ -235,6 +242,16 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 /* Re-send time: our vote to two silent members of each other token that
  * lacks a quorum here (they answer with their bundle). */
 void node_bundle_poke(ec_node *n, ptx *p);
+
+/* durable.c: every durable write goes through these. begin: opens a store
+ * transaction (in a batch: nothing, the batch's is open). end(err): commits
+ * it unless err (else aborts, counted); in a batch records err for the
+ * whole batch and marks the transaction `touched` (may be NULL). Returns
+ * the write's result (in a batch: the batch's so far). */
+ec_err node_write_begin(ec_node *n, ec_store *s);
+ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
+/* Marks a pending transaction as changed by the open batch (if any). */
+void node_batch_touch(ec_node *n, const ec_id *tx_id);
 
 /* outcome.c: the submitter's events. */
 void node_event_push(ec_node *n, const ec_node_event *e);

@@ -192,6 +192,7 @@ static bool cast(ec_node *n, uint64_t now, ptx *p, const ec_id *token, bool sync
              ec_id_cmp(&p->tx.mappings[i].token, token) != 0))
             continue;
         ballot b = node_ballot(n, now, p, i, synced);
+        if (b.value != p->my_vote[i]) node_batch_touch(n, &p->id);
         changed |= b.value != p->my_vote[i];
         p->my_vote[i] = b.value;
         if (b.store_failed) p->ballot_failed |= (uint8_t)(1u << i);
@@ -379,11 +380,9 @@ static ec_err commit_writes(ec_node *n, const ptx *p, unsigned *conflicts)
 static void commit(ec_node *n, uint64_t now, ptx *p)
 {
     unsigned conflicts = 0;
-    ec_err err = ec_store_begin(n->store);
-    if (!err && (err = commit_writes(n, p, &conflicts)) == EC_OK) err = ec_store_commit(n->store);
+    ec_err err = node_write_begin(n, n->store);
+    if (!err) err = node_write_end(n, n->store, commit_writes(n, p, &conflicts), &p->id);
     if (err) {
-        ec_store_abort(n->store);
-        n->stats.store_errors++;
         n->stats.commits_failed++;
         return;
     }
@@ -394,7 +393,9 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
     uint64_t keep = now + NODE_KEEP_COMMITTED_RESENDS * n->cfg.resend_ms;
     if (keep < p->deadline) p->deadline = keep;
     if (p->deadline < n->next_due) n->next_due = p->deadline;
-    if (n->on_commit) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
+    p->committed_at = now;
+    /* In a batch the driver hears of it once the batch is durable. */
+    if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
 }
 
 /* Commits if every token has a quorum of eligible positive votes. */
