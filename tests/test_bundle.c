@@ -52,18 +52,20 @@ typedef struct duo {
     ec_keypair kc[NC], kd[ND], kstranger, kself;
     ec_tx tx;
     ec_id txid;
+    bool unknown; /* the driver has not verified d[0]'s identity yet */
 } duo;
 
-static bool duo_identity(void *arg, const ec_id *addr, const ec_pubkey *key)
+static ec_node_id_answer duo_identity(void *arg, const ec_id *addr, const ec_pubkey *key)
 {
     const duo *u = arg;
+    if (u->unknown && ec_id_cmp(addr, &u->d[0]) == 0) return EC_NODE_ID_UNKNOWN;
     const ec_keypair *k = NULL;
     for (int i = 0; i < NC; i++)
         if (ec_id_cmp(addr, &u->c[i]) == 0) k = &u->kc[i];
     for (int i = 0; i < ND; i++)
         if (ec_id_cmp(addr, &u->d[i]) == 0) k = &u->kd[i];
     if (ec_id_cmp(addr, &u->stranger) == 0) k = &u->kstranger;
-    return k && memcmp(k->pub.b, key->b, EC_PUBKEY_LEN) == 0;
+    return k && memcmp(k->pub.b, key->b, EC_PUBKEY_LEN) == 0 ? EC_NODE_ID_YES : EC_NODE_ID_NO;
 }
 
 static void duo_open(duo *u)
@@ -249,6 +251,68 @@ static void test_without_an_identity_check_relayed_votes_do_not_count(void)
     solo_close(&u.s);
 }
 
+static void test_an_unknown_identity_is_fetched_and_handed_to_the_driver(void)
+{
+    duo u;
+    duo_open(&u);
+    u.unknown = true;
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_VOTES;
+    m.u.votes.tx_id = u.txid;
+    m.u.votes.n = 2;
+    for (int i = 0; i < 5; i++)
+        m.u.votes.v[m.u.votes.count++] = duo_vote(&u, &u.d[i], &u.kd[i], EC_MSG_VOTE_NONE, EC_MSG_VOTE_VALID);
+    send_msg(&u.s, 1000, &u.d[1], &m);
+    const ec_node_stats *st = ec_node_stats_get(u.s.node);
+    CHECK_EQ_INT(st->identities_unknown, 1);
+    CHECK_EQ_INT(st->votes_relayed_bad, 1); /* not counted: not known to be d[0]'s key */
+    /* The node asks d[0] itself for its record, once. */
+    ec_msg q;
+    ec_id to;
+    CHECK_EQ_INT(drain(&u.s, EC_MSG_GET_IDENTITY, &q, &to), 1);
+    CHECK(ec_id_cmp(&to, &u.d[0]) == 0 && ec_id_cmp(&q.u.get_identity.addr, &u.d[0]) == 0);
+    send_msg(&u.s, 1001, &u.d[1], &m);
+    CHECK_EQ_INT(drain(&u.s, EC_MSG_GET_IDENTITY, NULL, NULL), 0); /* asked recently */
+    /* Its answer goes to the driver, untouched, to verify off the packet path. */
+    ec_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_IDENTITY;
+    for (int i = 0; i < EC_MSG_IDENTITY_LEN; i++) r.u.identity.record[i] = (uint8_t)(i + 3);
+    send_msg(&u.s, 1002, &u.d[0], &r);
+    ec_node_event e;
+    bool seen = false;
+    while (ec_node_next_event(u.s.node, &e) == EC_OK)
+        if (e.type == EC_NODE_EV_VERIFY_IDENTITY) {
+            seen = true;
+            CHECK(ec_id_cmp(&e.from, &u.d[0]) == 0);
+            CHECK_MEM(e.record, r.u.identity.record, EC_MSG_IDENTITY_LEN);
+        }
+    CHECK(seen);
+    /* Verified: d[0]'s vote counts at its next relay. */
+    u.unknown = false;
+    uint64_t bad = st->votes_relayed_bad;
+    memset(&m.u.votes.v[1], 0, sizeof m.u.votes.v[1]);
+    m.u.votes.count = 1;
+    send_msg(&u.s, 2000, &u.d[2], &m);
+    CHECK_EQ_INT(st->votes_relayed_bad, bad);
+    /* A node answers get_identity with its own record only. */
+    uint8_t mine[EC_MSG_IDENTITY_LEN];
+    memset(mine, 0x5c, sizeof mine);
+    ec_node_set_identity_record(u.s.node, mine);
+    q.u.get_identity.addr = u.s.self;
+    send_msg(&u.s, 2001, &u.d[3], &q);
+    CHECK_EQ_INT(drain(&u.s, EC_MSG_IDENTITY, &r, &to), 1);
+    CHECK(ec_id_cmp(&to, &u.d[3]) == 0);
+    CHECK_MEM(r.u.identity.record, mine, EC_MSG_IDENTITY_LEN);
+    q.u.get_identity.addr = u.d[4];
+    send_msg(&u.s, 2002, &u.d[3], &q);
+    CHECK_EQ_INT(drain(&u.s, EC_MSG_IDENTITY, NULL, NULL), 0);
+    CHECK_EQ_INT(ec_node_hello(u.s.node, &u.d[5]), EC_OK);
+    CHECK_EQ_INT(drain(&u.s, EC_MSG_IDENTITY, NULL, NULL), 1);
+    solo_close(&u.s);
+}
+
 static void test_a_member_the_list_misses_asks_the_other_tokens_at_once(void)
 {
     duo u;
@@ -279,5 +343,6 @@ int main(void)
     RUN(test_bundles_carry_a_quorum_across_neighborhoods);
     RUN(test_without_an_identity_check_relayed_votes_do_not_count);
     RUN(test_a_member_the_list_misses_asks_the_other_tokens_at_once);
+    RUN(test_an_unknown_identity_is_fetched_and_handed_to_the_driver);
     return TEST_REPORT("bundle");
 }

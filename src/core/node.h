@@ -97,6 +97,7 @@ typedef struct ec_node_stats {
     uint64_t peers_evicted;       /* peers dropped after peer_fail_max silences */
     uint64_t dropped_events_full; /* events the driver did not take in time */
     uint64_t batches_failed;      /* group commits the store refused (rolled back) */
+    uint64_t identities_unknown;  /* relayed votes whose voter's identity was unknown */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
 } ec_node_stats;
@@ -109,12 +110,18 @@ typedef enum ec_node_event_type {
     EC_NODE_EV_COMMITTED = 1, /* every token has a quorum of eligible +1 */
     EC_NODE_EV_REFUSED = 2,   /* token `mapping` has too many -1 to reach a quorum */
     EC_NODE_EV_TIMED_OUT = 3, /* neither within tx_timeout_ms */
+    /* A peer's identity record (asked for, or a hello): verify it off the
+     * packet path (ec_identity_verify: one Argon2id), bind its address to
+     * its key if valid, and answer the identity check from then on. */
+    EC_NODE_EV_VERIFY_IDENTITY = 4,
 } ec_node_event_type;
 
 typedef struct ec_node_event {
     ec_node_event_type type;
-    ec_id tx_id;
+    ec_id tx_id;              /* committed / refused / timed out */
     int mapping;              /* refused: the token's mapping index; else -1 */
+    ec_id from;               /* verify_identity: who sent the record */
+    uint8_t record[EC_MSG_IDENTITY_LEN]; /* verify_identity: the record's bytes */
 } ec_node_event;
 
 /* Called when this node commits a transaction (optional). */
@@ -127,15 +134,26 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
 void ec_node_free(ec_node *n);
 void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg);
 
-/* Is `key` the signing key of the node at `addr`? The driver answers from
- * the identity records it verified (the simulator from its own table).
- * Without it, relayed votes are not counted. */
-typedef bool (*ec_node_identity_fn)(void *arg, const ec_id *addr, const ec_pubkey *key);
+/* Is `key` the signing key of the node at `addr`? The driver answers at
+ * once from the identity records it verified (the simulator from its own
+ * table): yes, no, or unknown, and never blocks. On unknown the node asks
+ * that peer for its record and hands it over as an EC_NODE_EV_VERIFY_IDENTITY
+ * event. Without a check, relayed votes are not counted. */
+typedef enum ec_node_id_answer {
+    EC_NODE_ID_NO = 0,
+    EC_NODE_ID_YES = 1,
+    EC_NODE_ID_UNKNOWN = 2,
+} ec_node_id_answer;
+typedef ec_node_id_answer (*ec_node_identity_fn)(void *arg, const ec_id *addr, const ec_pubkey *key);
 
 /* The key this node signs its votes with (copied; without one votes go out
  * unsigned and others cannot relay them). */
 void ec_node_set_key(ec_node *n, const ec_keypair *key);
 void ec_node_set_identity_check(ec_node *n, ec_node_identity_fn fn, void *arg);
+/* This node's own identity record (copied): sent to whoever asks for it,
+ * and as a hello (ec_node_hello: EC_ERR_ARG without a record). */
+void ec_node_set_identity_record(ec_node *n, const uint8_t record[EC_MSG_IDENTITY_LEN]);
+ec_err ec_node_hello(ec_node *n, const ec_id *to);
 
 /* Adds a known peer (bootstrap; the simulator fills tables this way). */
 ec_err ec_node_add_peer(ec_node *n, const ec_id *peer);

@@ -134,7 +134,7 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
             n->stats.votes_ineligible++;
             continue;
         }
-        if (n->id_check == NULL || !n->id_check(n->id_check_arg, &v->voter, &v->key) ||
+        if (node_identity(n, now, from, &v->voter, &v->key) != EC_NODE_ID_YES ||
             (n->cfg.verify_signatures && ec_vote_verify(v, &p->id, m->u.votes.n) != EC_OK)) {
             n->stats.votes_relayed_bad++;
             continue;

@@ -18,6 +18,7 @@
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
 #define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
 #define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
+#define NODE_ID_ASKED 64   /* identity records asked for recently (ident.c) */
 
 /* One voter's latest vote on one transaction, as signed. */
 typedef struct voter_vote {
@@ -126,6 +127,11 @@ struct ec_node {
     ec_keypair key;      /* signs our votes */
     ec_node_identity_fn id_check;
     void *id_check_arg;
+    bool has_record;
+    uint8_t record[EC_MSG_IDENTITY_LEN]; /* our identity record (ident.c) */
+    ec_id id_asked[NODE_ID_ASKED];       /* a ring of recent get_identity */
+    uint64_t id_asked_at[NODE_ID_ASKED];
+    size_t id_asked_next;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
     uint64_t view_gen;   /* bumped whenever the peer set changes (nbr.c) */
     ec_node_event *events; /* ring of events_max (outcome.c) */
@@ -252,6 +258,13 @@ ec_err node_write_begin(ec_node *n, ec_store *s);
 ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
 /* Marks a pending transaction as changed by the open batch (if any). */
 void node_batch_touch(ec_node *n, const ec_id *tx_id);
+
+/* ident.c: whether a relayed vote's key is its voter's (asks for the
+ * record when the driver does not know). */
+ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, const ec_id *voter,
+                                const ec_pubkey *key);
+void node_on_get_identity(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_identity(ec_node *n, const ec_id *from, const ec_msg *m);
 
 /* outcome.c: the submitter's events. */
 void node_event_push(ec_node *n, const ec_node_event *e);

@@ -201,11 +201,12 @@ static void fill_peers(sim *s, uint32_t i);
 
 /* The identity layer's answer, from the simulator's own table: Argon2id
  * identities are skipped, so an address is bound to its key by fiat. */
-static bool identity_ok(void *arg, const ec_id *addr, const ec_pubkey *key)
+static ec_node_id_answer identity_ok(void *arg, const ec_id *addr, const ec_pubkey *key)
 {
     const sim *s = arg;
     uint32_t i = sim_node_of(s, addr);
-    return i != UINT32_MAX && memcmp(s->keys[i].b, key->b, EC_PUBKEY_LEN) == 0;
+    return i != UINT32_MAX && memcmp(s->keys[i].b, key->b, EC_PUBKEY_LEN) == 0 ? EC_NODE_ID_YES
+                                                                              : EC_NODE_ID_NO;
 }
 
 static ec_err start_node(sim *s, uint32_t i)

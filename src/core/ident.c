@@ -1,0 +1,78 @@
+/* Peers' identities, as the node needs them (the driver API, node.h).
+ *
+ * A relayed vote counts only if its key is its voter's. The driver knows
+ * which keys belong to which addresses (it verified their identity records:
+ * one Argon2id each, far too slow for the packet path), and answers the
+ * node's question at once: yes, no, or unknown. On "unknown" the vote is
+ * not counted and the node asks the voter for its identity record
+ * (`get_identity`), at most once per resend_ms per voter (a small ring of
+ * recent questions). The record that comes back (`identity`, which a node
+ * may also send unasked as a hello) is handed to the driver as an event to
+ * verify off the packet path; the driver's later answers then say yes or
+ * no, and the voter's next re-send counts. */
+#include <string.h>
+
+#include "core/node_internal.h"
+
+ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, const ec_id *voter,
+                                const ec_pubkey *key)
+{
+    (void)relayer;
+    if (n->id_check == NULL) return EC_NODE_ID_NO;
+    ec_node_id_answer a = n->id_check(n->id_check_arg, voter, key);
+    if (a != EC_NODE_ID_UNKNOWN) return a == EC_NODE_ID_YES ? EC_NODE_ID_YES : EC_NODE_ID_NO;
+    n->stats.identities_unknown++;
+    for (size_t i = 0; i < NODE_ID_ASKED; i++)
+        if (ec_id_cmp(&n->id_asked[i], voter) == 0 && now - n->id_asked_at[i] < n->cfg.resend_ms)
+            return a; /* asked recently */
+    size_t slot = n->id_asked_next++ % NODE_ID_ASKED;
+    n->id_asked[slot] = *voter;
+    n->id_asked_at[slot] = now;
+    ec_msg q;
+    memset(&q, 0, sizeof q);
+    q.type = EC_MSG_GET_IDENTITY;
+    q.u.get_identity.addr = *voter;
+    node_send(n, voter, &q);
+    return a;
+}
+
+void node_on_get_identity(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    if (!n->has_record || ec_id_cmp(&m->u.get_identity.addr, &n->addr) != 0) {
+        n->stats.dropped_unexpected++; /* we keep only our own */
+        return;
+    }
+    ec_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_IDENTITY;
+    memcpy(r.u.identity.record, n->record, EC_MSG_IDENTITY_LEN);
+    node_send(n, from, &r);
+}
+
+void node_on_identity(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_node_event e;
+    memset(&e, 0, sizeof e);
+    e.type = EC_NODE_EV_VERIFY_IDENTITY;
+    e.mapping = -1;
+    e.from = *from;
+    memcpy(e.record, m->u.identity.record, EC_MSG_IDENTITY_LEN);
+    node_event_push(n, &e);
+}
+
+void ec_node_set_identity_record(ec_node *n, const uint8_t record[EC_MSG_IDENTITY_LEN])
+{
+    memcpy(n->record, record, EC_MSG_IDENTITY_LEN);
+    n->has_record = true;
+}
+
+ec_err ec_node_hello(ec_node *n, const ec_id *to)
+{
+    if (!n->has_record) return EC_ERR_ARG;
+    ec_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_IDENTITY;
+    memcpy(r.u.identity.record, n->record, EC_MSG_IDENTITY_LEN);
+    node_send(n, to, &r);
+    return EC_OK;
+}
