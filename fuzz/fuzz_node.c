@@ -1,79 +1,504 @@
-/* libFuzzer harness: the node core (src/core/node.h) fed arbitrary message
- * sequences. The input is a series of records [sender u8][len u16 LE][bytes];
- * each record is delivered from one of 8 fixed peers, with the clock moving
- * forward and a tick after each; signatures are not checked, so fuzzed
- * votes, bundles and transactions reach the vote counting. Properties: no crash or sanitizer report,
- * every outbound message decodes, and the outbox stays bounded. */
+/* libFuzzer harness: the node core (src/core/node.h) against an adversary
+ * that holds its whole neighborhood, with signatures checked.
+ *
+ * The input is a series of records [kind u8][sender u8][len u16 LE][bytes].
+ * sender < 8 is one of 8 fixed peers near the node's address (each with a
+ * fixed Ed25519 key pair); any other value is a far peer derived from the
+ * byte and an epoch counter (kind bit 7 starts a new epoch: thousands of
+ * distinct senders over an input). kind bits 2-6 move the clock forward
+ * (up to about 4 s); kind mod 4 chooses:
+ *   0  the bytes as a message from the sender (malformed input survives);
+ *   1  a transaction built from the bytes (1-3 mappings on 8 tokens near
+ *      the node's address or a given id; prev zero, a remembered tx id, the
+ *      token's head or a given id; owner one of 4 client keys; signed by
+ *      1-2 of them), sent as a tx message, maybe with a member list;
+ *   2  a signed vote by the sender on a remembered tx id, or a `votes`
+ *      bundle of up to 8 near peers' signed votes (some forged: a wrong
+ *      key, a corrupted signature);
+ *   3  a built transaction given to ec_node_submit (the client path).
+ * Remembered tx ids: the last 32 built or seen in the node's output.
+ * The identity check accepts exactly each near peer's own key.
+ *
+ * After every record and tick (a violation is __builtin_trap):
+ *   - ec_node_check holds (every table within its limit);
+ *   - every outbound message decodes; next_out is OK or NOTFOUND;
+ *   - a committed head is never rewritten: every token the node committed
+ *     is followed in the store, and when its head changes the new one is
+ *     strictly later and not a sibling of the old (another transaction on
+ *     the same prev); a head never vanishes; and when the node commits a
+ *     second transaction on a (token, prev) it committed before, the store's
+ *     head for that token is not the second one. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/node.h"
+#include "core/vote_sig.h"
+#include "crypto/blake3.h"
 
-/* Every relayed vote's key is taken as its voter's: the bundle paths run. */
-static bool any_identity(void *arg, const ec_id *addr, const ec_pubkey *key)
+#define NEAR 8
+#define CLIENTS 4
+#define TOKENS 8
+#define RING 32
+#define HEADS_MAX 64
+#define COMMITS_MAX 256
+
+static ec_id self_id;
+static ec_keypair self_kp, far_kp;
+static ec_id near_id[NEAR];
+static ec_keypair near_kp[NEAR];
+static ec_keypair client_kp[CLIENTS];
+static ec_id client_hash[CLIENTS];
+static ec_id near_tok[TOKENS];
+
+/* What the harness follows of one input's run. */
+typedef struct head_seen {
+    ec_id token;
+    bool have;      /* a head was seen */
+    ec_id tx;       /* the head last seen */
+    uint64_t ts;
+    ec_id prev;     /* its transaction's prev for this token */
+} head_seen;
+
+typedef struct commit_seen {
+    ec_id token, prev, tx; /* the first transaction committed on (token, prev) */
+} commit_seen;
+
+typedef struct run {
+    ec_node *n;
+    ec_store *s;
+    uint64_t now;
+    uint32_t epoch;
+    ec_id ring[RING];
+    uint8_t ring_n[RING]; /* its mapping count (votes need it) */
+    unsigned ring_count, ring_next;
+    head_seen heads[HEADS_MAX];
+    unsigned nheads;
+    commit_seen commits[COMMITS_MAX];
+    unsigned ncommits;
+} run;
+
+/* A record's bytes, read as a stream that gives zeros past its end. */
+typedef struct reader {
+    const uint8_t *p;
+    size_t n, i;
+} reader;
+
+static uint8_t rd_u8(reader *r) { return r->i < r->n ? r->p[r->i++] : 0; }
+static uint16_t rd_u16(reader *r)
+{
+    uint16_t lo = rd_u8(r);
+    return (uint16_t)(lo | (uint16_t)rd_u8(r) << 8);
+}
+static void rd_id(reader *r, ec_id *id)
+{
+    for (int i = 0; i < EC_ID_LEN; i++) id->b[i] = rd_u8(r);
+}
+
+static bool id_eq(const ec_id *a, const ec_id *b) { return ec_id_cmp(a, b) == 0; }
+
+/* The identity layer: only a near peer's own key is its key. */
+static bool near_identity(void *arg, const ec_id *addr, const ec_pubkey *key)
 {
     (void)arg;
-    (void)addr;
-    (void)key;
+    for (int i = 0; i < NEAR; i++)
+        if (id_eq(addr, &near_id[i])) return memcmp(key->b, near_kp[i].pub.b, EC_PUBKEY_LEN) == 0;
+    return false;
+}
+
+static void sender_id(const run *st, uint8_t s, ec_id *out)
+{
+    if (s < NEAR) {
+        *out = near_id[s];
+        return;
+    }
+    /* Far (or, for bytes 0x80.., a sybil sharing the node's prefix). */
+    memset(out->b, (uint8_t)(s ^ 0x5a), EC_ID_LEN);
+    out->b[0] = s;
+    out->b[1] = (uint8_t)(st->epoch >> 24);
+    out->b[2] = (uint8_t)(st->epoch >> 16);
+    out->b[3] = (uint8_t)(st->epoch >> 8);
+    out->b[4] = (uint8_t)st->epoch;
+}
+
+static void ring_add(run *st, const ec_id *id, uint8_t n)
+{
+    for (unsigned k = 0; k < st->ring_count; k++)
+        if (id_eq(&st->ring[k], id)) return;
+    st->ring[st->ring_next] = *id;
+    st->ring_n[st->ring_next] = n;
+    st->ring_next = (st->ring_next + 1) % RING;
+    if (st->ring_count < RING) st->ring_count++;
+}
+
+/* The k-th newest remembered id (k wraps); false if none. */
+static bool ring_pick(const run *st, uint8_t k, ec_id *id, uint8_t *n)
+{
+    if (st->ring_count == 0) return false;
+    unsigned idx = (st->ring_next + RING - 1 - k % st->ring_count) % RING;
+    *id = st->ring[idx];
+    if (n) *n = st->ring_n[idx];
     return true;
+}
+
+/* ---- the committed-head property ---- */
+
+/* The prev that transaction tx_id (from the store) gives token; false if
+ * the store lacks it or it does not map the token. */
+static bool stored_prev(run *st, const ec_id *tx_id, const ec_id *token, ec_id *prev)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    if (ec_store_get_tx(st->s, tx_id, buf, sizeof buf, &len) != EC_OK ||
+        ec_tx_decode(&tx, buf, len) != EC_OK)
+        return false;
+    for (int i = 0; i < tx.n_mappings; i++)
+        if (id_eq(&tx.mappings[i].token, token)) {
+            *prev = tx.mappings[i].prev;
+            return true;
+        }
+    return false;
+}
+
+static void check_head(run *st, head_seen *h)
+{
+    ec_head cur;
+    ec_err err = ec_store_get_head(st->s, &h->token, &cur);
+    if (err == EC_ERR_NOTFOUND) {
+        if (h->have) __builtin_trap(); /* a committed head vanished */
+        return;
+    }
+    if (err != EC_OK) __builtin_trap();
+    if (h->have && id_eq(&cur.tx_id, &h->tx)) return;
+    ec_id prev;
+    /* A head's transaction is stored with it and maps the token. */
+    if (!stored_prev(st, &cur.tx_id, &h->token, &prev)) __builtin_trap();
+    if (h->have) {
+        if (cur.timestamp_ms <= h->ts) __builtin_trap(); /* moved back in time */
+        if (id_eq(&prev, &h->prev)) __builtin_trap();    /* a sibling replaced it */
+    }
+    h->have = true;
+    h->tx = cur.tx_id;
+    h->ts = cur.timestamp_ms;
+    h->prev = prev;
+}
+
+static head_seen *follow(run *st, const ec_id *token)
+{
+    for (unsigned k = 0; k < st->nheads; k++)
+        if (id_eq(&st->heads[k].token, token)) return &st->heads[k];
+    if (st->nheads == HEADS_MAX) return NULL;
+    head_seen *h = &st->heads[st->nheads++];
+    memset(h, 0, sizeof *h);
+    h->token = *token;
+    return h;
+}
+
+static void check_heads(run *st)
+{
+    for (unsigned k = 0; k < st->nheads; k++) check_head(st, &st->heads[k]);
+}
+
+static void on_commit(void *arg, ec_node *node, uint64_t now, const ec_id *tx_id, const ec_tx *tx)
+{
+    run *st = arg;
+    (void)node;
+    (void)now;
+    for (int i = 0; i < tx->n_mappings; i++) {
+        const ec_mapping *mp = &tx->mappings[i];
+        commit_seen *c = NULL;
+        for (unsigned k = 0; k < st->ncommits && !c; k++)
+            if (id_eq(&st->commits[k].token, &mp->token) && id_eq(&st->commits[k].prev, &mp->prev))
+                c = &st->commits[k];
+        if (c && !id_eq(&c->tx, tx_id)) {
+            /* A second transaction on the same (token, prev): the store
+             * must keep the first's line, never this one. */
+            ec_head h;
+            if (ec_store_get_head(st->s, &mp->token, &h) == EC_OK && id_eq(&h.tx_id, tx_id))
+                __builtin_trap();
+        } else if (!c && st->ncommits < COMMITS_MAX) {
+            c = &st->commits[st->ncommits++];
+            c->token = mp->token;
+            c->prev = mp->prev;
+            c->tx = *tx_id;
+        }
+        head_seen *h = follow(st, &mp->token);
+        if (h) check_head(st, h);
+    }
+    ring_add(st, tx_id, tx->n_mappings);
+}
+
+/* ---- building inputs ---- */
+
+static void build_tx(run *st, reader *r, ec_tx *tx)
+{
+    uint8_t b0 = rd_u8(r);
+    int nm = 1 + b0 % 3;
+    /* About -70 min .. +3.5 h around now: both sides of the 2 h limit. */
+    uint64_t ts = st->now + (uint64_t)rd_u16(r) * 256 - 16384 * 256;
+    ec_tx_init(tx, ts);
+    for (int i = 0; i < nm; i++) {
+        ec_id token, prev, owner;
+        uint8_t ts_sel = rd_u8(r);
+        if ((ts_sel & 0x0f) < 14) token = near_tok[ts_sel & 7];
+        else rd_id(r, &token);
+        uint8_t ps = rd_u8(r);
+        memset(&prev, 0, sizeof prev);
+        switch (ps % 5) {
+        case 0: break; /* create */
+        case 1:
+        case 2: ring_pick(st, ps / 5, &prev, NULL); break;
+        case 3: {
+            ec_head h;
+            if (ec_store_get_head(st->s, &token, &h) == EC_OK) prev = h.tx_id;
+            break;
+        }
+        default: rd_id(r, &prev); break;
+        }
+        uint8_t os = rd_u8(r);
+        if ((os & 0x1f) == 0x1f) memset(&owner, 0, sizeof owner); /* destroy */
+        else owner = client_hash[os & 3];
+        (void)ec_tx_add_mapping(tx, &token, &owner, &prev); /* a token twice: skipped */
+    }
+    uint8_t sg = rd_u8(r);
+    (void)ec_tx_sign(tx, &client_kp[sg & 3]);
+    if (sg & 4) (void)ec_tx_sign(tx, &client_kp[(sg >> 3) & 3]); /* the same key: skipped */
+}
+
+static void deliver(run *st, const ec_id *from, const ec_msg *m)
+{
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    if (ec_msg_encode(m, buf, sizeof buf, &len) != EC_OK) return;
+    (void)ec_node_recv(st->n, st->now, from, buf, len);
+}
+
+static void send_tx(run *st, reader *r, const ec_id *from)
+{
+    ec_tx tx;
+    build_tx(st, r, &tx);
+    uint8_t f = rd_u8(r);
+    ec_msg m;
+    size_t len;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_TX;
+    if (ec_tx_encode(&tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len) != EC_OK) __builtin_trap();
+    m.u.tx.len = (uint16_t)len;
+    ec_id id;
+    if (ec_tx_id(&tx, &id) != EC_OK) __builtin_trap();
+    ring_add(st, &id, tx.n_mappings);
+    if (f & 1) {
+        uint8_t mask = rd_u8(r);
+        for (int i = 0; i < NEAR; i++)
+            if (mask >> i & 1) m.u.tx.members[m.u.tx.nmembers++] = near_id[i];
+        if (f & 2) m.u.tx.members[m.u.tx.nmembers++] = self_id;
+    }
+    switch (f >> 2 & 3) {
+    case 2: /* spread by a neighborhood's first member */
+        m.u.tx.route = EC_MSG_ROUTE_SPREAD;
+        m.u.tx.origin = *from;
+        break;
+    case 3: { /* routed toward a token or the witness address */
+        uint8_t rt = rd_u8(r);
+        m.u.tx.hops = (uint8_t)(1 + (f >> 4));
+        m.u.tx.route = rt % (tx.n_mappings + 1) == tx.n_mappings ? EC_MSG_ROUTE_WITNESS
+                                                                : (uint8_t)(rt % (tx.n_mappings + 1));
+        m.u.tx.origin = *from;
+        break;
+    }
+    default: break; /* plain: hops 0 */
+    }
+    deliver(st, from, &m);
+}
+
+static int8_t vote_value(uint8_t b)
+{
+    static const int8_t vals[4] = {EC_MSG_VOTE_VALID, EC_MSG_VOTE_INVALID, EC_MSG_VOTE_OUT_OF_ORDER,
+                                   EC_MSG_VOTE_NONE};
+    return vals[b & 3];
+}
+
+static uint32_t vote_version(uint8_t b)
+{
+    if (b == 0xff) return 0x80000000u; /* the "decided" answer's version */
+    if (b == 0xfe) return UINT32_MAX;
+    return 1u + b;
+}
+
+/* Values for n mappings; at least one is not "none" (else it does not encode). */
+static void vote_values(reader *r, int8_t *vals, uint8_t n)
+{
+    bool any = false;
+    for (int i = 0; i < n; i++) {
+        vals[i] = vote_value(rd_u8(r));
+        any |= vals[i] != EC_MSG_VOTE_NONE;
+    }
+    if (!any) vals[0] = EC_MSG_VOTE_VALID;
+}
+
+static void send_vote(run *st, reader *r, uint8_t sender, const ec_id *from)
+{
+    uint8_t f = rd_u8(r);
+    ec_id tx_id;
+    uint8_t n = 1;
+    if (!ring_pick(st, rd_u8(r), &tx_id, &n)) rd_id(r, &tx_id);
+    if (f & 0x40) n = (uint8_t)(1 + rd_u8(r) % EC_MSG_VOTE_TOKENS_MAX); /* a wrong shape */
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    if (!(f & 1)) {
+        m.type = EC_MSG_VOTE;
+        m.u.vote.tx_id = tx_id;
+        m.u.vote.n = n;
+        m.u.vote.v.voter = *from;
+        m.u.vote.v.version = vote_version(rd_u8(r));
+        vote_values(r, m.u.vote.v.values, n);
+        ec_vote_sign(&m.u.vote.v, sender < NEAR ? &near_kp[sender] : &far_kp, &tx_id, n);
+        if (f & 2) m.u.vote.v.sig.b[rd_u8(r) % EC_SIG_LEN] ^= 0x01;
+        deliver(st, from, &m);
+        return;
+    }
+    m.type = EC_MSG_VOTES;
+    m.u.votes.tx_id = tx_id;
+    m.u.votes.n = n;
+    unsigned want = 1 + (f >> 1) % EC_MSG_BUNDLE_MAX;
+    uint8_t used = 0;
+    for (unsigned k = 0; k < want; k++) {
+        uint8_t b = rd_u8(r);
+        int who = b & 7;
+        /* A voter once per bundle (the decoder's rule): the next free one. */
+        for (int t = 0; t < NEAR && (used >> who & 1); t++) who = (who + 1) % NEAR;
+        used |= (uint8_t)(1u << who);
+        ec_msg_signed_vote *v = &m.u.votes.v[m.u.votes.count++];
+        v->voter = near_id[who];
+        v->version = vote_version(rd_u8(r));
+        vote_values(r, v->values, n);
+        /* bit 3: signed with another peer's key (a forged identity). */
+        ec_vote_sign(v, &near_kp[(b & 8) ? (who + 1) % NEAR : who], &tx_id, n);
+        if (b & 0x10) v->sig.b[rd_u8(r) % EC_SIG_LEN] ^= 0x80; /* a corrupted signature */
+    }
+    deliver(st, from, &m);
+}
+
+/* ---- checks ---- */
+
+static void drain(run *st)
+{
+    ec_id to;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    ec_msg m;
+    ec_err err;
+    while ((err = ec_node_next_out(st->n, &to, buf, sizeof buf, &len)) == EC_OK) {
+        if (ec_msg_decode(&m, buf, len) != EC_OK) __builtin_trap();
+        /* What the node talks about is what an adversary votes on next. */
+        if (m.type == EC_MSG_VOTE) ring_add(st, &m.u.vote.tx_id, m.u.vote.n);
+        else if (m.type == EC_MSG_VOTES) ring_add(st, &m.u.votes.tx_id, m.u.votes.n);
+    }
+    if (err != EC_ERR_NOTFOUND) __builtin_trap(); /* EC_MSG_MAX always suffices */
+}
+
+static void check(run *st)
+{
+    const char *why = NULL;
+    if (ec_node_check(st->n, &why) != EC_OK || why != NULL) __builtin_trap();
+    drain(st);
+    check_heads(st);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void keypair(ec_keypair *kp, uint8_t tag, uint8_t i)
+{
+    uint8_t seed[EC_SEED_LEN];
+    memset(seed, tag, sizeof seed);
+    seed[0] = i;
+    if (ec_sign_keypair(kp, seed) != EC_OK) __builtin_trap();
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     if (ec_crypto_init() != EC_OK) __builtin_trap();
+    memset(&self_id, 0, sizeof self_id);
+    self_id.b[0] = 0x80;
+    keypair(&self_kp, 0x07, 0);
+    keypair(&far_kp, 0x0f, 0);
+    for (int i = 0; i < NEAR; i++) {
+        /* Bucket i of the node's (one per bucket: bucket_size 4 holds them). */
+        memset(&near_id[i], 0, sizeof near_id[i]);
+        near_id[i].b[0] = (uint8_t)(0x80 ^ (0x80u >> i));
+        near_id[i].b[31] = (uint8_t)i;
+        keypair(&near_kp[i], 0x11, (uint8_t)i);
+    }
+    for (int i = 0; i < CLIENTS; i++) {
+        keypair(&client_kp[i], 0x22, (uint8_t)i);
+        ec_sign_keyhash(&client_hash[i], &client_kp[i].pub);
+    }
+    for (int i = 0; i < TOKENS; i++) {
+        /* Near the node's address: the node and 7 near peers are its w nearest. */
+        memset(&near_tok[i], 0, sizeof near_tok[i]);
+        near_tok[i].b[0] = 0x80;
+        near_tok[i].b[2] = (uint8_t)(0x10 * (i + 1));
+        near_tok[i].b[31] = (uint8_t)(0x40 + i);
+    }
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    static run st; /* large: not on the stack */
+    memset(&st, 0, sizeof st);
     ec_node_config cfg;
-    ec_node_config_default(&cfg);
+    ec_node_config_default(&cfg); /* verify_signatures stays true */
     cfg.pending_max = 64;
-    cfg.outbox_max_bytes = 256 * 200;
-    cfg.verify_signatures = false; /* fuzzed votes and transactions get counted */
-    ec_store *s;
+    cfg.pending_per_peer_max = 16;
+    cfg.catchups_max = 8;
+    cfg.outbox_max_bytes = 64 * 1024;
+    cfg.bucket_size = 4;
     ec_rng rng;
-    ec_node *n;
-    ec_id self = {{0x80}}, peers[8];
     ec_rng_seed(&rng, 1);
-    if (ec_store_mem_open(&s) != EC_OK) return 0;
-    if (ec_node_new(&n, &cfg, &self, s, &rng) != EC_OK) __builtin_trap();
-    ec_keypair kp;
-    uint8_t seed[EC_SEED_LEN] = {7};
-    ec_sign_keypair(&kp, seed);
-    ec_node_set_key(n, &kp);
-    ec_node_set_identity_check(n, any_identity, NULL);
-    for (int i = 0; i < 8; i++) {
-        memset(peers[i].b, 0, sizeof peers[i].b);
-        peers[i].b[0] = (uint8_t)(0x80 ^ (1u << i));
-        peers[i].b[31] = (uint8_t)i;
-        ec_node_add_peer(n, &peers[i]);
-    }
-    uint64_t now = 1000;
+    if (ec_store_mem_open(&st.s) != EC_OK) return 0;
+    if (ec_node_new(&st.n, &cfg, &self_id, st.s, &rng) != EC_OK) __builtin_trap();
+    ec_node_set_key(st.n, &self_kp);
+    ec_node_set_identity_check(st.n, near_identity, NULL);
+    ec_node_on_commit(st.n, on_commit, &st);
+    for (int i = 0; i < NEAR; i++)
+        if (ec_node_add_peer(st.n, &near_id[i]) != EC_OK) __builtin_trap();
+    st.now = 1700000000000ull; /* a Unix time in ms: timestamps are checked against it */
     size_t pos = 0;
-    while (size - pos >= 3) {
-        uint8_t who = data[pos] & 7;
-        size_t len = (size_t)data[pos + 1] | (size_t)data[pos + 2] << 8;
-        pos += 3;
+    while (size - pos >= 4) {
+        uint8_t kind = data[pos], sender = data[pos + 1];
+        size_t len = (size_t)data[pos + 2] | (size_t)data[pos + 3] << 8;
+        pos += 4;
         if (len > size - pos) len = size - pos;
-        ec_node_recv(n, now, &peers[who], data + pos, len);
+        reader r = {data + pos, len, 0};
         pos += len;
-        now += 50 + (uint64_t)(who * 300);
-        ec_node_tick(n, now);
-        ec_id to;
-        uint8_t buf[EC_MSG_MAX];
-        size_t olen;
-        ec_msg m;
-        while (ec_node_next_out(n, &to, buf, sizeof buf, &olen) == EC_OK)
-            if (ec_msg_decode(&m, buf, olen) != EC_OK) __builtin_trap();
+        if (kind & 0x80) st.epoch++;
+        st.now += 1 + (uint64_t)(kind >> 2 & 31) * 128;
+        ec_id from;
+        sender_id(&st, sender, &from);
+        switch (kind & 3) {
+        case 0: (void)ec_node_recv(st.n, st.now, &from, r.p, r.n); break;
+        case 1: send_tx(&st, &r, &from); break;
+        case 2: send_vote(&st, &r, sender, &from); break;
+        default: {
+            ec_tx tx;
+            ec_id id;
+            build_tx(&st, &r, &tx);
+            if (ec_tx_id(&tx, &id) != EC_OK) __builtin_trap();
+            ring_add(&st, &id, tx.n_mappings);
+            (void)ec_node_submit(st.n, st.now, &tx);
+            break;
+        }
+        }
+        check(&st);
+        (void)ec_node_tick(st.n, st.now);
+        check(&st);
     }
-    ec_node_free(n);
-    ec_store_close(s);
+    ec_node_free(st.n);
+    ec_store_close(st.s);
     return 0;
 }
