@@ -41,7 +41,7 @@ static double run(unsigned n_in, unsigned batch, const ec_tx *txs, const ec_id *
     if (ec_node_new(&n, &cfg, self, st, &rng) != EC_OK) return -1;
     ec_id peer = *self;
     peer.b[0] ^= 0x80;
-    ec_node_add_peer(n, &peer);
+    ec_node_add_peer(n, &peer, NULL);
     uint8_t buf[EC_MSG_MAX];
     size_t len, votes = 0;
     ec_id to;
@@ -54,9 +54,9 @@ static double run(unsigned n_in, unsigned batch, const ec_tx *txs, const ec_id *
         ec_tx_encode(&txs[i], m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
         m.u.tx.len = (uint16_t)len;
         ec_msg_encode(&m, buf, sizeof buf, &len);
-        ec_node_recv(n, 1000, &peer, buf, len);
+        ec_node_recv(n, 1000, &peer, NULL, buf, len);
         if (batch > 1 && (i % batch == batch - 1 || i + 1 == n_in)) ec_node_batch_end(n);
-        while (ec_node_next_out(n, &to, buf, sizeof buf, &len) == EC_OK) votes++;
+        while (ec_node_next_out(n, &to, NULL, buf, sizeof buf, &len) == EC_OK) votes++;
     }
     double dt = now_s() - t0;
     ec_store_counts c;

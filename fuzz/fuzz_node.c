@@ -97,13 +97,26 @@ static void rd_id(reader *r, ec_id *id)
 
 static bool id_eq(const ec_id *a, const ec_id *b) { return ec_id_cmp(a, b) == 0; }
 
-/* The identity layer: only a near peer's own key is its key. */
-static bool near_identity(void *arg, const ec_id *addr, const ec_pubkey *key)
+/* The identity layer: only a near peer's own key is its key; anyone else
+ * is unknown (the node then asks for the record: that path runs too). */
+static ec_node_id_answer near_identity(void *arg, const ec_id *addr, const ec_pubkey *key)
 {
     (void)arg;
     for (int i = 0; i < NEAR; i++)
-        if (id_eq(addr, &near_id[i])) return memcmp(key->b, near_kp[i].pub.b, EC_PUBKEY_LEN) == 0;
-    return false;
+        if (id_eq(addr, &near_id[i]))
+            return memcmp(key->b, near_kp[i].pub.b, EC_PUBKEY_LEN) == 0 ? EC_NODE_ID_YES : EC_NODE_ID_NO;
+    return EC_NODE_ID_UNKNOWN;
+}
+
+/* A sender's endpoint as a transport would give it: some bytes of its id
+ * (its length from the id too, 0..EC_ENDPOINT_MAX). */
+static ec_endpoint endpoint_of(const ec_id *id)
+{
+    ec_endpoint ep;
+    memset(&ep, 0, sizeof ep);
+    ep.len = (uint8_t)(id->b[31] % (EC_ENDPOINT_MAX + 1));
+    memcpy(ep.b, id->b, ep.len);
+    return ep;
 }
 
 static void sender_id(const run *st, uint8_t s, ec_id *out)
@@ -271,7 +284,8 @@ static void deliver(run *st, const ec_id *from, const ec_msg *m)
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     if (ec_msg_encode(m, buf, sizeof buf, &len) != EC_OK) return;
-    (void)ec_node_recv(st->n, st->now, from, buf, len);
+    ec_endpoint ep = endpoint_of(from);
+    (void)ec_node_recv(st->n, st->now, from, &ep, buf, len);
 }
 
 static void send_tx(run *st, reader *r, const ec_id *from)
@@ -385,17 +399,25 @@ static void send_vote(run *st, reader *r, uint8_t sender, const ec_id *from)
 static void drain(run *st)
 {
     ec_id to;
+    ec_endpoint ep;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     ec_msg m;
     ec_err err;
-    while ((err = ec_node_next_out(st->n, &to, buf, sizeof buf, &len)) == EC_OK) {
+    while ((err = ec_node_next_out(st->n, &to, &ep, buf, sizeof buf, &len)) == EC_OK) {
+        if (ep.len > EC_ENDPOINT_MAX) __builtin_trap();
         if (ec_msg_decode(&m, buf, len) != EC_OK) __builtin_trap();
         /* What the node talks about is what an adversary votes on next. */
         if (m.type == EC_MSG_VOTE) ring_add(st, &m.u.vote.tx_id, m.u.vote.n);
         else if (m.type == EC_MSG_VOTES) ring_add(st, &m.u.votes.tx_id, m.u.votes.n);
     }
     if (err != EC_ERR_NOTFOUND) __builtin_trap(); /* EC_MSG_MAX always suffices */
+    /* Events: an outcome names a transaction; every field in range. */
+    ec_node_event e;
+    while (ec_node_next_event(st->n, &e) == EC_OK)
+        if (e.type < EC_NODE_EV_COMMITTED || e.type > EC_NODE_EV_VERIFY_IDENTITY ||
+            e.mapping < -1 || e.mapping >= EC_TX_MAPPINGS_MAX)
+            __builtin_trap();
 }
 
 static void check(run *st)
@@ -466,7 +488,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ec_node_set_identity_check(st.n, near_identity, NULL);
     ec_node_on_commit(st.n, on_commit, &st);
     for (int i = 0; i < NEAR; i++)
-        if (ec_node_add_peer(st.n, &near_id[i]) != EC_OK) __builtin_trap();
+    {
+        ec_endpoint ep = endpoint_of(&near_id[i]);
+        if (ec_node_add_peer(st.n, &near_id[i], &ep) != EC_OK) __builtin_trap();
+    }
     st.now = 1700000000000ull; /* a Unix time in ms: timestamps are checked against it */
     size_t pos = 0;
     while (size - pos >= 4) {
@@ -481,7 +506,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ec_id from;
         sender_id(&st, sender, &from);
         switch (kind & 3) {
-        case 0: (void)ec_node_recv(st.n, st.now, &from, r.p, r.n); break;
+        case 0: {
+            ec_endpoint ep = endpoint_of(&from);
+            (void)ec_node_recv(st.n, st.now, &from, &ep, r.p, r.n);
+            break;
+        }
         case 1: send_tx(&st, &r, &from); break;
         case 2: send_vote(&st, &r, sender, &from); break;
         default: {

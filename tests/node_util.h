@@ -31,7 +31,7 @@ static inline void send_msg(solo *s, uint64_t now, const ec_id *from, const ec_m
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     CHECK_EQ_INT(ec_msg_encode(m, buf, sizeof buf, &len), EC_OK);
-    ec_node_recv(s->node, now, from, buf, len);
+    ec_node_recv(s->node, now, from, NULL, buf, len);
 }
 
 static inline void send_tx(solo *s, uint64_t now, const ec_id *from, const ec_tx *tx)
@@ -67,7 +67,7 @@ static inline int drain(solo *s, ec_msg_type type, ec_msg *last, ec_id *last_to)
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     int cnt = 0;
-    while (ec_node_next_out(s->node, &to, buf, sizeof buf, &len) == EC_OK) {
+    while (ec_node_next_out(s->node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         ec_msg m;
         CHECK_EQ_INT(ec_msg_decode(&m, buf, len), EC_OK);
         if (m.type != type) continue;
@@ -94,7 +94,7 @@ static inline void solo_open(solo *s, const ec_id *token)
     }
     s->peer[7].b[0] ^= 0x80; /* far away */
     CHECK_EQ_INT(ec_node_new(&s->node, &cfg, &s->self, s->store, &s->rng), EC_OK);
-    for (int i = 0; i < 8; i++) CHECK_EQ_INT(ec_node_add_peer(s->node, &s->peer[i]), EC_OK);
+    for (int i = 0; i < 8; i++) CHECK_EQ_INT(ec_node_add_peer(s->node, &s->peer[i], NULL), EC_OK);
 }
 
 static inline void solo_close(solo *s)

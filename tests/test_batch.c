@@ -15,7 +15,7 @@ static ec_node *node_on(solo *s, ec_store *store)
     ec_node *n = NULL;
     ec_node_config_default(&cfg);
     CHECK_EQ_INT(ec_node_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(n, &s->peer[i]);
+    for (int i = 0; i < 8; i++) ec_node_add_peer(n, &s->peer[i], NULL);
     return n;
 }
 
@@ -46,7 +46,7 @@ static void test_a_batch_holds_messages_until_one_commit(void)
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     /* Sixteen +1 votes decided, none out: their records are not durable. */
-    CHECK_EQ_INT(ec_node_next_out(s.node, &to, buf, sizeof buf, &len), EC_ERR_NOTFOUND);
+    CHECK_EQ_INT(ec_node_next_out(s.node, &to, NULL, buf, sizeof buf, &len), EC_ERR_NOTFOUND);
     CHECK_EQ_INT(f.commits, 0);
     CHECK_EQ_INT(ec_node_batch_end(s.node), EC_OK);
     CHECK_EQ_INT(f.commits, 1); /* one store commit for sixteen records */

@@ -88,18 +88,18 @@ static void duo_open(duo *u)
         u->c[i] = u->t1;
         u->c[i].b[30] ^= (uint8_t)(i + 1);
         tu_key(&u->kc[i], (uint8_t)(60 + i));
-        ec_node_add_peer(u->s.node, &u->c[i]);
+        ec_node_add_peer(u->s.node, &u->c[i], NULL);
     }
     for (int i = 0; i < ND; i++) {
         u->d[i] = u->t2;
         u->d[i].b[30] ^= (uint8_t)(i + 1); /* d[0] nearest to t2 */
         tu_key(&u->kd[i], (uint8_t)(80 + i));
-        ec_node_add_peer(u->s.node, &u->d[i]);
+        ec_node_add_peer(u->s.node, &u->d[i], NULL);
     }
     u->stranger = u->t2;
     u->stranger.b[20] ^= 0x55; /* far from both tokens: never eligible */
     tu_key(&u->kstranger, 99);
-    ec_node_add_peer(u->s.node, &u->stranger);
+    ec_node_add_peer(u->s.node, &u->stranger, NULL);
     u->coord = tu_id(0x07, 1);
     /* Both tokens created by one transaction: mapping 0 is t1, 1 is t2. */
     ec_keypair owner;
@@ -162,7 +162,7 @@ static void test_bundles_carry_a_quorum_across_neighborhoods(void)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     int votes = 0, to_t1 = 0;
-    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len) == EC_OK) {
+    while (ec_node_next_out(u.s.node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type != EC_MSG_VOTE) continue;
@@ -187,7 +187,7 @@ static void test_bundles_carry_a_quorum_across_neighborhoods(void)
         send_msg(&u.s, 1010, &u.c[i], &m);
     }
     int bundles = 0;
-    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len) == EC_OK) {
+    while (ec_node_next_out(u.s.node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type != EC_MSG_VOTES) continue;
@@ -325,7 +325,7 @@ static void test_a_member_the_list_misses_asks_the_other_tokens_at_once(void)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     int to_t1 = 0, to_t2 = 0;
-    while (ec_node_next_out(u.s.node, &to, buf, sizeof buf, &len) == EC_OK) {
+    while (ec_node_next_out(u.s.node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type != EC_MSG_VOTE) continue;

@@ -157,7 +157,7 @@ static void net_open(net *t)
     }
     for (int i = 0; i < NET_N; i++)
         for (int j = 0; j < NET_N; j++)
-            if (i != j) ec_node_add_peer(t->node[i], &t->addr[j]);
+            if (i != j) ec_node_add_peer(t->node[i], &t->addr[j], NULL);
 }
 
 static void net_close(net *t)
@@ -180,11 +180,11 @@ static void net_run(net *t, uint64_t ms)
                 ec_id to;
                 uint8_t buf[EC_MSG_MAX];
                 size_t len;
-                while (!t->down[i] && ec_node_next_out(t->node[i], &to, buf, sizeof buf, &len) == EC_OK) {
+                while (!t->down[i] && ec_node_next_out(t->node[i], &to, NULL, buf, sizeof buf, &len) == EC_OK) {
                     moved = true;
                     for (int j = 0; j < NET_N; j++)
                         if (!t->down[j] && ec_id_cmp(&t->addr[j], &to) == 0)
-                            ec_node_recv(t->node[j], t->now, &t->addr[i], buf, len);
+                            ec_node_recv(t->node[j], t->now, &t->addr[i], NULL, buf, len);
                 }
             }
         }

@@ -101,7 +101,7 @@ static void test_catchups_are_capped_and_counted(void)
     cfg.catchups_max = 4;
     cfg.pending_per_peer_max = 64;
     CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i]);
+    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     /* Ten transfers of ten tokens near us, each naming a head we lack. */
     for (int k = 0; k < 10; k++) {
         ec_id t = token, ghost = tu_id(0x70, (uint8_t)k);
@@ -128,10 +128,10 @@ static void test_a_silent_peer_is_dropped_and_its_place_freed(void)
     cfg.route_tx = false;
     CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     ec_id dead = s.peer[7]; /* far bucket */
-    CHECK_EQ_INT(ec_node_add_peer(s.node, &dead), EC_OK);
+    CHECK_EQ_INT(ec_node_add_peer(s.node, &dead, NULL), EC_OK);
     ec_id other = dead;
     other.b[31] ^= 0x55; /* same bucket */
-    CHECK_EQ_INT(ec_node_add_peer(s.node, &other), EC_ERR_RANGE);
+    CHECK_EQ_INT(ec_node_add_peer(s.node, &other, NULL), EC_ERR_RANGE);
     /* Lookups toward the dead peer's side time out, three in a row. */
     const ec_node_stats *st = ec_node_stats_get(s.node);
     uint64_t now = 1000;
@@ -148,7 +148,7 @@ static void test_a_silent_peer_is_dropped_and_its_place_freed(void)
         ec_node_tick(s.node, now);
     }
     CHECK_EQ_INT(st->peers_evicted, 1);
-    CHECK_EQ_INT(ec_node_add_peer(s.node, &other), EC_OK); /* the place is free */
+    CHECK_EQ_INT(ec_node_add_peer(s.node, &other, NULL), EC_OK); /* the place is free */
     check_ok(&s);
     solo_close(&s);
 }
@@ -165,7 +165,7 @@ static void test_a_peer_that_answers_is_never_dropped(void)
     cfg.route_tx = false;
     CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     ec_id live = s.peer[7];
-    CHECK_EQ_INT(ec_node_add_peer(s.node, &live), EC_OK);
+    CHECK_EQ_INT(ec_node_add_peer(s.node, &live, NULL), EC_OK);
     const ec_node_stats *st = ec_node_stats_get(s.node);
     uint64_t now = 1000;
     int asked = 0;
@@ -191,7 +191,7 @@ static void test_a_peer_that_answers_is_never_dropped(void)
     }
     CHECK(asked >= 3); /* it was asked, and did not answer those */
     CHECK_EQ_INT(st->peers_evicted, 0);
-    CHECK(ec_node_add_peer(s.node, &live) == EC_ERR_EXISTS);
+    CHECK(ec_node_add_peer(s.node, &live, NULL) == EC_ERR_EXISTS);
     solo_close(&s);
 }
 
@@ -205,7 +205,7 @@ static void test_the_outbox_is_bounded_in_bytes(void)
     ec_node_config_default(&cfg);
     cfg.outbox_max_bytes = 4096;
     CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i]);
+    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     /* Nobody drains the outbox; every find_peers asks for an answer. */
     ec_msg q;
     memset(&q, 0, sizeof q);
@@ -219,10 +219,10 @@ static void test_the_outbox_is_bounded_in_bytes(void)
     ec_id to;
     uint8_t small[8], big[EC_MSG_MAX];
     size_t len = 0;
-    CHECK_EQ_INT(ec_node_next_out(s.node, &to, small, sizeof small, &len), EC_ERR_RANGE);
+    CHECK_EQ_INT(ec_node_next_out(s.node, &to, NULL, small, sizeof small, &len), EC_ERR_RANGE);
     CHECK(len > sizeof small);
     size_t need = len;
-    CHECK_EQ_INT(ec_node_next_out(s.node, &to, big, sizeof big, &len), EC_OK);
+    CHECK_EQ_INT(ec_node_next_out(s.node, &to, NULL, big, sizeof big, &len), EC_OK);
     CHECK_EQ_INT(len, need);
     solo_close(&s);
 }

@@ -188,10 +188,49 @@ static void test_tx_carries_the_member_list_when_it_fits(void)
     CHECK_EQ_INT(len, EC_MSG_MAX);
 }
 
+static void test_peers_carry_endpoints_within_one_payload(void)
+{
+    ec_msg m, back;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_PEERS;
+    m.u.peers.target = idv(1);
+    /* An IPv6 endpoint (18 bytes) per entry: 22 fit in one payload. */
+    int fit = (EC_MSG_MAX - (1 + EC_ID_LEN + 1)) / EC_MSG_PEER_ENTRY_MAX;
+    CHECK_EQ_INT(fit, 22);
+    m.u.peers.n = (uint8_t)fit;
+    for (int i = 0; i < fit; i++) {
+        m.u.peers.peers[i] = idv((uint8_t)(10 + i));
+        m.u.peers.eps[i].len = i % 3 == 0 ? 0 : (i % 3 == 1 ? 6 : EC_ENDPOINT_MAX);
+        for (int k = 0; k < m.u.peers.eps[i].len; k++) m.u.peers.eps[i].b[k] = (uint8_t)(i + k + 1);
+    }
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK(memcmp(&back, &m, sizeof m) == 0);
+    /* One more full entry does not fit: refused, not cut. */
+    m.u.peers.n = (uint8_t)(fit + 1);
+    m.u.peers.peers[fit] = idv(99);
+    m.u.peers.eps[fit].len = EC_ENDPOINT_MAX;
+    for (int i = 0; i <= fit; i++) m.u.peers.eps[i].len = EC_ENDPOINT_MAX;
+    CHECK(ec_msg_encode(&m, buf, sizeof buf, &len) != EC_OK);
+    /* An endpoint longer than EC_ENDPOINT_MAX on the wire is malformed. */
+    m.u.peers.n = 1;
+    m.u.peers.eps[0].len = 4;
+    memset(m.u.peers.eps[0].b, 0, sizeof m.u.peers.eps[0].b);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    buf[1 + EC_ID_LEN + 1 + EC_ID_LEN] = EC_ENDPOINT_MAX + 1; /* the entry's length byte */
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    /* Bytes past an endpoint's length must be zero (one encoding only). */
+    m.u.peers.eps[0].b[10] = 1;
+    CHECK(ec_msg_encode(&m, buf, sizeof buf, &len) != EC_OK);
+}
+
 int main(void)
 {
     RUN(test_tx_carries_the_member_list_when_it_fits);
     RUN(test_every_type_roundtrips_within_one_udp_payload);
     RUN(test_malformed_messages_are_refused);
+    RUN(test_peers_carry_endpoints_within_one_payload);
     return TEST_REPORT("msg");
 }

@@ -33,7 +33,7 @@ static void test_a_non_member_forwards_toward_the_target_and_keeps_nothing(void)
     for (int i = 7; i >= 0; i--) {
         nearest = token;
         nearest.b[31] ^= (uint8_t)(0x10 * (i + 1)); /* i = 0 is the nearest */
-        CHECK_EQ_INT(ec_node_add_peer(s.node, &nearest), EC_OK);
+        CHECK_EQ_INT(ec_node_add_peer(s.node, &nearest, NULL), EC_OK);
     }
     CHECK(!ec_node_responsible(s.node, &token));
     ec_msg m = routed(&tx, 5, 0, &origin);
@@ -72,7 +72,7 @@ static void test_the_first_member_spreads_it_and_tells_the_origin(void)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
-    while (ec_node_next_out(s.node, &to, buf, sizeof buf, &len) == EC_OK) {
+    while (ec_node_next_out(s.node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         ec_msg o;
         CHECK_EQ_INT(ec_msg_decode(&o, buf, len), EC_OK);
         if (o.type == EC_MSG_TX) {

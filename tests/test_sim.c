@@ -280,20 +280,20 @@ static void test_one_peer_cannot_fill_the_pending_table(void)
         m.u.vote.tx_id.b[0] = (uint8_t)i;
         m.u.vote.tx_id.b[1] = (uint8_t)(i >> 8);
         ec_msg_encode(&m, buf, sizeof buf, &len);
-        ec_node_recv(n, 0, &flood, buf, len);
+        ec_node_recv(n, 0, &flood, NULL, buf, len);
     }
     CHECK_EQ_INT(ec_node_pending(n), 30);
     CHECK_EQ_INT(ec_node_stats_get(n)->dropped_peer_share, 170);
     m.u.vote.tx_id.b[2] = 0xee;
     ec_msg_encode(&m, buf, sizeof buf, &len);
-    ec_node_recv(n, 0, &other, buf, len);
+    ec_node_recv(n, 0, &other, NULL, buf, len);
     CHECK_EQ_INT(ec_node_pending(n), 31); /* another peer still gets in */
     /* When the flood's entries time out, its share is free again. */
     ec_node_tick(n, cfg.tx_timeout_ms + 1);
     CHECK_EQ_INT(ec_node_pending(n), 0);
     m.u.vote.tx_id.b[2] = 0xef;
     ec_msg_encode(&m, buf, sizeof buf, &len);
-    ec_node_recv(n, cfg.tx_timeout_ms + 2, &flood, buf, len);
+    ec_node_recv(n, cfg.tx_timeout_ms + 2, &flood, NULL, buf, len);
     CHECK_EQ_INT(ec_node_pending(n), 1);
     ec_node_free(n);
     ec_store_close(s);
@@ -314,18 +314,18 @@ static void test_malformed_or_unknown_message_is_dropped_and_counted(void)
     memset(junk, 0xee, sizeof junk);
     uint8_t unknown[1] = {99}, truncated_vote[10] = {EC_MSG_VOTE, 1, 2, 3};
     uint8_t bad_tx[20] = {EC_MSG_TX, 0, 1, 2, 3}; /* decodes as a message, not as a tx */
-    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, junk, sizeof junk), EC_ERR_MALFORMED);
-    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, unknown, 1), EC_ERR_MALFORMED);
-    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, truncated_vote, sizeof truncated_vote), EC_ERR_MALFORMED);
-    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, NULL, 0), EC_ERR_MALFORMED);
-    ec_node_recv(n, 0, &peer, bad_tx, sizeof bad_tx);
+    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, NULL, junk, sizeof junk), EC_ERR_MALFORMED);
+    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, NULL, unknown, 1), EC_ERR_MALFORMED);
+    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, NULL, truncated_vote, sizeof truncated_vote), EC_ERR_MALFORMED);
+    CHECK_EQ_INT(ec_node_recv(n, 0, &peer, NULL, NULL, 0), EC_ERR_MALFORMED);
+    ec_node_recv(n, 0, &peer, NULL, bad_tx, sizeof bad_tx);
     const ec_node_stats *st = ec_node_stats_get(n);
     CHECK_EQ_INT(st->dropped_malformed, 5);
     CHECK_EQ_INT(ec_node_pending(n), 0);
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
-    CHECK(ec_node_next_out(n, &to, buf, sizeof buf, &len) == EC_ERR_NOTFOUND);
+    CHECK(ec_node_next_out(n, &to, NULL, buf, sizeof buf, &len) == EC_ERR_NOTFOUND);
     ec_store_counts cnt;
     ec_store_counts_get(s, &cnt);
     CHECK(cnt.tokens == 0 && cnt.transactions == 0);

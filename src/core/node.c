@@ -31,6 +31,7 @@ void ec_node_config_default(ec_node_config *c)
     c->catchups_max = 256;
     c->peer_fail_max = 3;
     c->events_max = 1024;
+    c->endpoints_max = 4096;
     c->verify_signatures = true;
     c->unsafe_quorum = false;
     c->volatile_votes = false;
@@ -58,6 +59,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->catchups_max < 1) bad = "catchups_max must not be 0";
     else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
     else if (c->events_max < 1) bad = "events_max must not be 0";
+    else if (c->endpoints_max < 1) bad = "endpoints_max must not be 0";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }
@@ -92,7 +94,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
     n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     n->next_due = UINT64_MAX;
     n->events = calloc(cfg->events_max, sizeof *n->events);
-    if (n->events == NULL) {
+    if (n->events == NULL || node_book_new(n) != EC_OK) {
         ec_node_free(n);
         return EC_ERR_NOMEM;
     }
@@ -112,6 +114,7 @@ void ec_node_free(ec_node *n)
     if (n->vote_store != n->store) ec_store_close(n->vote_store);
     ec_sign_wipe(&n->key);
     if (n->batch) ec_store_abort(n->store);
+    node_book_free(n);
     free(n->events);
     free(n->touched);
     free(n);
@@ -130,11 +133,20 @@ void node_peer_failed(ec_node *n, const ec_id *peer)
     node_view_changed(n);
 }
 
-ec_err ec_node_add_peer(ec_node *n, const ec_id *peer)
+/* A peer heard from or named: into the peer table if its bucket has room,
+ * and its endpoint into the table or the book. */
+static ec_err learn_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep, bool heard)
 {
     ec_err err = ec_peers_add(n->peers, peer);
     if (err == EC_OK) node_view_changed(n);
+    node_book_learn(n, peer, ep, heard);
     return err;
+}
+
+ec_err ec_node_add_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep)
+{
+    if (ep && ep->len > EC_ENDPOINT_MAX) return EC_ERR_ARG;
+    return learn_peer(n, peer, ep, true);
 }
 
 void ec_node_set_key(ec_node *n, const ec_keypair *key)
@@ -206,7 +218,8 @@ bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members)
     return m.u.tx.nmembers > 0;
 }
 
-ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len)
+ec_err ec_node_next_out(ec_node *n, ec_id *to, ec_endpoint *to_ep, uint8_t *buf, size_t cap,
+                        size_t *len)
 {
     if (g_queue_get_length(n->outbox) <= n->held) return EC_ERR_NOTFOUND; /* only held ones */
     outmsg *o = g_queue_peek_head(n->outbox);
@@ -214,6 +227,7 @@ ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t 
     if (o->len > cap) return EC_ERR_RANGE; /* kept: the caller retries with room */
     g_queue_pop_head(n->outbox);
     *to = o->to;
+    if (to_ep) node_book_get(n, &o->to, to_ep);
     memcpy(buf, o->bytes, o->len);
     n->outbox_bytes -= o->len;
     free(o);
@@ -267,7 +281,7 @@ static void lookup_merge(ec_node *n, lookup *lk, const ec_id *from, const ec_msg
     for (int i = 0; i < m->u.peers.n; i++) {
         const ec_id *id = &m->u.peers.peers[i];
         member |= ec_id_cmp(id, from) == 0;
-        ec_node_add_peer(n, id); /* learn it if its bucket has room */
+        learn_peer(n, id, &m->u.peers.eps[i], false); /* named: hearsay */
         /* Insert keeping the queried flags aligned with best[]. */
         size_t nb = lk->nbest, w = n->cfg.w, k;
         bool dup = false;
@@ -317,16 +331,19 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
     lookup_step(n, lk, now);
 }
 
-/* p's member list to one member, in `peers` messages of up to 32. */
+/* p's member list to one member, in `peers` messages of as many entries
+ * (with their endpoints) as fit. */
 static void send_members(ec_node *n, const ptx *p, const ec_id *to)
 {
     ec_msg m;
+    memset(&m, 0, sizeof m);
     m.type = EC_MSG_PEERS;
     m.u.peers.target = p->id;
-    for (size_t off = 0; off < p->nmembers; off += EC_MSG_PEERS_MAX) {
-        size_t cnt = p->nmembers - off < EC_MSG_PEERS_MAX ? p->nmembers - off : EC_MSG_PEERS_MAX;
+    for (size_t off = 0, cnt; off < p->nmembers; off += cnt) {
+        cnt = node_peers_fit(n, &p->members[off], p->nmembers - off);
         m.u.peers.n = (uint8_t)cnt;
         memcpy(m.u.peers.peers, &p->members[off], cnt * sizeof(ec_id));
+        node_book_fill(n, &m);
         node_send(n, to, &m);
     }
 }
@@ -484,7 +501,9 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
                 return;
             }
     }
-    /* Else a member list for a transaction (target = tx id). */
+    /* Else a member list for a transaction (target = tx id): where each can
+     * be reached (hearsay), then the list. */
+    for (int i = 0; i < m->u.peers.n; i++) node_book_learn(n, &m->u.peers.peers[i], &m->u.peers.eps[i], false);
     node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n, true);
 }
 
@@ -533,10 +552,12 @@ static void on_routed_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_m
             ec_id_cmp(&near[k], &m->u.tx.origin) != 0)
             node_send(n, &near[k], &f);
     ec_msg r;
+    memset(&r, 0, sizeof r);
     r.type = EC_MSG_PEERS;
     r.u.peers.target = target;
     r.u.peers.n = (uint8_t)nn;
     memcpy(r.u.peers.peers, near, nn * sizeof(ec_id));
+    node_book_fill(n, &r);
     node_send(n, &m->u.tx.origin, &r);
     node_on_members(n, now, from, &id, near, nn, tx.n_mappings == 1);
     node_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
@@ -568,6 +589,7 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
 {
     ec_msg r;
+    memset(&r, 0, sizeof r);
     r.type = EC_MSG_PEERS;
     r.u.peers.target = m->u.find_peers.target;
     /* Asked about a transaction we work on: the members we know for it (a
@@ -580,15 +602,13 @@ static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
         return;
     }
     if (p && p->nmembers > 0) {
-        size_t cnt = p->nmembers < EC_MSG_PEERS_MAX ? p->nmembers : EC_MSG_PEERS_MAX;
-        r.u.peers.n = (uint8_t)cnt;
-        memcpy(r.u.peers.peers, p->members, cnt * sizeof(ec_id));
-        node_send(n, from, &r);
+        send_members(n, p, from);
         return;
     }
     size_t want = m->u.find_peers.want < NODE_W_MAX ? m->u.find_peers.want : NODE_W_MAX;
     r.u.peers.n = (uint8_t)ec_peers_nearest(n->peers, &m->u.find_peers.target, want, true,
                                             r.u.peers.peers);
+    node_book_fill(n, &r);
     node_send(n, from, &r);
 }
 
@@ -641,7 +661,8 @@ static void invariants(const ec_node *n)
 }
 
 
-ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *buf, size_t len)
+ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const ec_endpoint *from_ep,
+                    const uint8_t *buf, size_t len)
 {
     ec_msg m;
     if (ec_msg_decode(&m, buf, len) != EC_OK) {
@@ -649,7 +670,7 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *
         return EC_ERR_MALFORMED;
     }
     n->stats.recv[m.type]++;
-    ec_node_add_peer(n, from); /* whoever talks to us is a candidate peer */
+    learn_peer(n, from, from_ep, true); /* whoever talks to us is a candidate peer */
     ec_peers_heard(n->peers, from);
     dispatch_msg(n, now, from, &m);
     invariants(n);

@@ -56,6 +56,7 @@ typedef struct ec_node_config {
     unsigned catchups_max;    /* tokens being caught up at once (256) */
     unsigned peer_fail_max;   /* unanswered requests in a row that drop a peer (3) */
     unsigned events_max;      /* events waiting for the driver (1024) */
+    unsigned endpoints_max;   /* endpoints kept for ids outside the peer table (4096) */
     bool verify_signatures;   /* check transaction signatures (true; the simulator
                                  may turn it off for very large runs) */
     bool unsafe_quorum;       /* allow quorum <= w/2 (false): only to measure what
@@ -98,6 +99,7 @@ typedef struct ec_node_stats {
     uint64_t dropped_events_full; /* events the driver did not take in time */
     uint64_t batches_failed;      /* group commits the store refused (rolled back) */
     uint64_t identities_unknown;  /* relayed votes whose voter's identity was unknown */
+    uint64_t endpoints_evicted;   /* book entries dropped for newer ones */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
 } ec_node_stats;
@@ -155,20 +157,30 @@ void ec_node_set_identity_check(ec_node *n, ec_node_identity_fn fn, void *arg);
 void ec_node_set_identity_record(ec_node *n, const uint8_t record[EC_MSG_IDENTITY_LEN]);
 ec_err ec_node_hello(ec_node *n, const ec_id *to);
 
-/* Adds a known peer (bootstrap; the simulator fills tables this way). */
-ec_err ec_node_add_peer(ec_node *n, const ec_id *peer);
+/* Adds a known peer and where it can be reached (ep may be NULL: not
+ * known); bootstrap, and the simulator fills tables this way. EC_OK added,
+ * EC_ERR_EXISTS already known (its endpoint updated), EC_ERR_RANGE its
+ * bucket is full (the endpoint is still kept, in the bounded book),
+ * EC_ERR_ARG an endpoint longer than EC_ENDPOINT_MAX. */
+ec_err ec_node_add_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep);
 
-ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const uint8_t *buf,
-                    size_t len);
+/* An inbound message from `from` (authenticated by the driver's transport),
+ * which arrived from endpoint from_ep (may be NULL). EC_OK, or
+ * EC_ERR_MALFORMED for bytes that do not decode (counted, nothing else
+ * happens). buf is not kept. */
+ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const ec_endpoint *from_ep,
+                    const uint8_t *buf, size_t len);
 ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx);
 ec_err ec_node_tick(ec_node *n, uint64_t now);
 /* When ec_node_tick should next run; UINT64_MAX if nothing is pending. */
 uint64_t ec_node_next_deadline(const ec_node *n);
-/* Pops the next outbound message into buf: EC_OK (*to, buf and *len set),
- * EC_ERR_NOTFOUND when the outbox is empty, EC_ERR_RANGE when cap is too
- * small (the message stays queued; *len is its size; EC_MSG_MAX always
- * suffices). */
-ec_err ec_node_next_out(ec_node *n, ec_id *to, uint8_t *buf, size_t cap, size_t *len);
+/* Pops the next outbound message into buf: EC_OK (*to, *to_ep when not
+ * NULL, buf and *len set; to_ep->len is 0 when the node knows no endpoint
+ * for `to`), EC_ERR_NOTFOUND when the outbox is empty (or holds only
+ * messages of an open batch), EC_ERR_RANGE when cap is too small (the
+ * message stays queued; *len is its size; EC_MSG_MAX always suffices). */
+ec_err ec_node_next_out(ec_node *n, ec_id *to, ec_endpoint *to_ep, uint8_t *buf, size_t cap,
+                        size_t *len);
 
 /* Group commit. Between ec_node_batch_begin and ec_node_batch_end every
  * durable write of the node (sticky vote records, commits, adopted heads)

@@ -127,6 +127,8 @@ struct ec_node {
     ec_keypair key;      /* signs our votes */
     ec_node_identity_fn id_check;
     void *id_check_arg;
+    GHashTable *book;     /* id -> endpoint, for ids outside the peer table (book.c) */
+    GQueue *book_order;   /* its ids, oldest first (eviction order) */
     bool has_record;
     uint8_t record[EC_MSG_IDENTITY_LEN]; /* our identity record (ident.c) */
     ec_id id_asked[NODE_ID_ASKED];       /* a ring of recent get_identity */
@@ -258,6 +260,18 @@ ec_err node_write_begin(ec_node *n, ec_store *s);
 ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
 /* Marks a pending transaction as changed by the open batch (if any). */
 void node_batch_touch(ec_node *n, const ec_id *tx_id);
+
+/* book.c: endpoints. */
+ec_err node_book_new(ec_node *n);
+void node_book_free(ec_node *n);
+/* id can be reached at ep: heard (the transport saw it) or named (hearsay). */
+void node_book_learn(ec_node *n, const ec_id *id, const ec_endpoint *ep, bool heard);
+/* Its endpoint (len 0 and false when not known). */
+bool node_book_get(const ec_node *n, const ec_id *id, ec_endpoint *out);
+/* Fills a peers message's endpoints, keeping the entries that fit. */
+void node_book_fill(const ec_node *n, ec_msg *m);
+/* How many of ids (from the first) fit one peers message with endpoints. */
+size_t node_peers_fit(const ec_node *n, const ec_id *ids, size_t cnt);
 
 /* ident.c: whether a relayed vote's key is its voter's (asks for the
  * record when the driver does not know). */

@@ -3,9 +3,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What a bucket keeps about each peer, beside its id. */
+typedef struct meta {
+    uint8_t fails;  /* consecutive unanswered requests */
+    bool heard;     /* ep seen by the transport (not just named by someone) */
+    ec_endpoint ep; /* where it can be reached (len 0: not known) */
+} meta;
+
 typedef struct bucket {
     ec_id *ids;
-    uint8_t *fails; /* consecutive unanswered requests, per peer (beside ids) */
+    meta *meta; /* beside ids, same index */
     unsigned n, cap;
 } bucket;
 
@@ -33,7 +40,7 @@ void ec_peers_free(ec_peers *p)
     if (p == NULL) return;
     for (int j = 0; j < EC_ID_BITS; j++) {
         free(p->b[j].ids);
-        free(p->b[j].fails);
+        free(p->b[j].meta);
     }
     free(p);
 }
@@ -65,12 +72,12 @@ ec_err ec_peers_add(ec_peers *p, const ec_id *peer)
         ec_id *ids = realloc(b->ids, cap * sizeof *ids);
         if (ids == NULL) return EC_ERR_NOMEM;
         b->ids = ids;
-        uint8_t *fails = realloc(b->fails, cap);
-        if (fails == NULL) return EC_ERR_NOMEM;
-        b->fails = fails;
+        meta *mt = realloc(b->meta, cap * sizeof *mt);
+        if (mt == NULL) return EC_ERR_NOMEM;
+        b->meta = mt;
         b->cap = cap;
     }
-    b->fails[b->n] = 0;
+    memset(&b->meta[b->n], 0, sizeof b->meta[b->n]);
     b->ids[b->n++] = *peer;
     p->count++;
     return EC_OK;
@@ -84,7 +91,7 @@ ec_err ec_peers_remove(ec_peers *p, const ec_id *peer)
     int i = find(b, peer);
     if (i < 0) return EC_ERR_NOTFOUND;
     b->ids[i] = b->ids[--b->n];
-    b->fails[i] = b->fails[b->n];
+    b->meta[i] = b->meta[b->n];
     p->count--;
     return EC_OK;
 }
@@ -93,7 +100,28 @@ void ec_peers_heard(ec_peers *p, const ec_id *peer)
 {
     unsigned j = bucket_of(p, peer);
     int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
-    if (i >= 0) p->b[j].fails[i] = 0;
+    if (i >= 0) p->b[j].meta[i].fails = 0;
+}
+
+void ec_peers_set_endpoint(ec_peers *p, const ec_id *peer, const ec_endpoint *ep, bool heard)
+{
+    unsigned j = bucket_of(p, peer);
+    int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
+    if (i < 0 || ep == NULL || ep->len > EC_ENDPOINT_MAX) return;
+    meta *m = &p->b[j].meta[i];
+    if (heard || !m->heard) {
+        m->ep = *ep;
+        m->heard |= heard;
+    }
+}
+
+bool ec_peers_endpoint(const ec_peers *p, const ec_id *peer, ec_endpoint *out)
+{
+    unsigned j = bucket_of(p, peer);
+    int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
+    if (i < 0) return false;
+    *out = p->b[j].meta[i].ep;
+    return true;
 }
 
 bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails)
@@ -101,8 +129,8 @@ bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails)
     unsigned j = bucket_of(p, peer);
     int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
     if (i < 0) return false;
-    if (p->b[j].fails[i] < UINT8_MAX) p->b[j].fails[i]++;
-    if (p->b[j].fails[i] < max_fails) return false;
+    if (p->b[j].meta[i].fails < UINT8_MAX) p->b[j].meta[i].fails++;
+    if (p->b[j].meta[i].fails < max_fails) return false;
     ec_peers_remove(p, peer);
     return true;
 }

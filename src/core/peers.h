@@ -16,6 +16,7 @@
 
 #include "base/err.h"
 #include "crypto/id.h"
+#include "wire/msg.h"
 
 #define EC_PEERS_BUCKET_SIZE_MAX 4096
 #define EC_PEERS_NEAREST_MAX 64
@@ -38,6 +39,11 @@ void ec_peers_heard(ec_peers *p, const ec_id *peer);
 /* A request to `peer` went unanswered; after max_fails in a row (none
  * heard in between) it is removed: returns true then. */
 bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails);
+/* A peer's endpoint (opaque; the driver's): set it (heard: seen by the
+ * transport, which a merely named one never replaces), or read it (false
+ * if the peer is not in the set; len 0 if its endpoint is not known). */
+void ec_peers_set_endpoint(ec_peers *p, const ec_id *peer, const ec_endpoint *ep, bool heard);
+bool ec_peers_endpoint(const ec_peers *p, const ec_id *peer, ec_endpoint *out);
 size_t ec_peers_count(const ec_peers *p);
 /* Peers of bucket j (shared prefix length j with self): count, and a pointer
  * valid until the next add or remove. */

@@ -161,7 +161,7 @@ static void flush(sim *s, uint32_t i)
     ec_id to;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
-    while (ec_node_next_out(s->nodes[i].node, &to, buf, sizeof buf, &len) == EC_OK) {
+    while (ec_node_next_out(s->nodes[i].node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         uint32_t j = sim_node_of(s, &to);
         if (j == UINT32_MAX) continue;
         int copies = 1 + (s->cfg.dup > 0 && ec_rng_double(&s->rng) < s->cfg.dup);
@@ -283,7 +283,7 @@ static void fill_peers(sim *s, uint32_t i)
             size_t r = cand <= k ? tries : ec_rng_below(&s->rng, cand);
             if (r >= cand) break;
             size_t idx = lo + r < lo2 ? lo + r : hi2 + (r - (lo2 - lo));
-            added += ec_node_add_peer(s->nodes[i].node, &s->addrs[idx]) == EC_OK;
+            added += ec_node_add_peer(s->nodes[i].node, &s->addrs[idx], NULL) == EC_OK;
         }
     }
 }
@@ -356,7 +356,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
                 s.dropped_partition++;
             } else {
                 s.delivered++;
-                ec_node_recv(s.nodes[e.node].node, now_ms, &s.addrs[e.from], e.data, e.len);
+                ec_node_recv(s.nodes[e.node].node, now_ms, &s.addrs[e.from], NULL, e.data, e.len);
                 flush(&s, e.node);
             }
             free(e.data);

@@ -79,8 +79,18 @@ static ec_err check(const ec_msg *m)
     case EC_MSG_FIND_PEERS:
         return m->u.find_peers.want >= 1 && m->u.find_peers.want <= EC_MSG_PEERS_MAX
                    ? EC_OK : EC_ERR_MALFORMED;
-    case EC_MSG_PEERS:
-        return m->u.peers.n <= EC_MSG_PEERS_MAX ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_PEERS: {
+        if (m->u.peers.n > EC_MSG_PEERS_MAX) return EC_ERR_MALFORMED;
+        size_t size = 1 + EC_ID_LEN + 1;
+        for (int i = 0; i < m->u.peers.n; i++) {
+            const ec_endpoint *e = &m->u.peers.eps[i];
+            if (e->len > EC_ENDPOINT_MAX) return EC_ERR_MALFORMED;
+            for (int k = e->len; k < EC_ENDPOINT_MAX; k++)
+                if (e->b[k]) return EC_ERR_MALFORMED; /* canonical: unused bytes zero */
+            size += EC_ID_LEN + 1 + e->len;
+        }
+        return size <= EC_MSG_MAX ? EC_OK : EC_ERR_MALFORMED;
+    }
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
     case EC_MSG_GET_VOTES:
@@ -157,7 +167,11 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
     case EC_MSG_PEERS:
         put_id(&w, &m->u.peers.target);
         ec_wire_put_u8(&w, m->u.peers.n);
-        for (int i = 0; i < m->u.peers.n; i++) put_id(&w, &m->u.peers.peers[i]);
+        for (int i = 0; i < m->u.peers.n; i++) {
+            put_id(&w, &m->u.peers.peers[i]);
+            ec_wire_put_u8(&w, m->u.peers.eps[i].len);
+            ec_wire_put_bytes(&w, m->u.peers.eps[i].b, m->u.peers.eps[i].len);
+        }
         break;
     case EC_MSG_GET_VOTES: put_id(&w, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: put_id(&w, &m->u.get_identity.addr); break;
@@ -236,7 +250,14 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         if (r.err) return r.err;
         if (n > EC_MSG_PEERS_MAX) return EC_ERR_MALFORMED;
         m->u.peers.n = n;
-        for (unsigned i = 0; i < n; i++) get_id(&r, &m->u.peers.peers[i]);
+        for (unsigned i = 0; i < n; i++) {
+            get_id(&r, &m->u.peers.peers[i]);
+            uint8_t el = ec_wire_get_u8(&r);
+            if (r.err) return r.err;
+            if (el > EC_ENDPOINT_MAX) return EC_ERR_MALFORMED;
+            m->u.peers.eps[i].len = el;
+            ec_wire_get_bytes(&r, m->u.peers.eps[i].b, el);
+        }
         break;
     }
     case EC_MSG_GET_VOTES: get_id(&r, &m->u.get_votes.tx_id); break;

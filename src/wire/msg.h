@@ -23,6 +23,9 @@
 #define EC_MSG_BUNDLE_MAX 8       /* signed votes in one `votes` message (w <= 8) */
 #define EC_MSG_ROUTE_WITNESS 6    /* a routed tx's target: its witness address */
 #define EC_MSG_ROUTE_SPREAD 7     /* a tx spread in its neighborhood (see route) */
+#define EC_ENDPOINT_MAX 18        /* a driver's peer address, opaque to the core
+                                     (an IPv6 address and port fit) */
+#define EC_MSG_PEER_ENTRY_MAX (EC_ID_LEN + 1 + EC_ENDPOINT_MAX)
 #define EC_MSG_IDENTITY_LEN 131   /* an identity record (core/identity.h), opaque here */
 #define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
                                      (type, hops, route, count; routed: + origin) */
@@ -41,6 +44,14 @@ typedef enum ec_msg_type {
     EC_MSG_IDENTITY = 11,   /* an identity record: an answer, or a hello */
     EC_MSG_TYPE_END
 } ec_msg_type;
+
+/* Where a peer can be reached, in the driver's terms (an IP address and
+ * port, say): the core stores and forwards it, never reads it. len 0 =
+ * unknown. */
+typedef struct ec_endpoint {
+    uint8_t len;
+    uint8_t b[EC_ENDPOINT_MAX];
+} ec_endpoint;
 
 /* Vote values per token (seed §10.2). */
 #define EC_MSG_VOTE_VALID 1
@@ -105,6 +116,7 @@ typedef struct ec_msg {
             ec_id target;
             uint8_t n;
             ec_id peers[EC_MSG_PEERS_MAX];
+            ec_endpoint eps[EC_MSG_PEERS_MAX]; /* where each can be reached (len 0: not known) */
         } peers;
     } u;
 } ec_msg;
