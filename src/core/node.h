@@ -88,6 +88,8 @@ typedef struct ec_node_stats {
     uint64_t committed;
     uint64_t timed_out;
     uint64_t conflicts_seen;      /* a decided tx conflicts with our committed head */
+    uint64_t heads_refused;       /* decided, but invalid on our head: head kept */
+    uint64_t heads_behind;        /* decided, but our history has a gap: head kept, catching up */
     uint64_t catchups_started;    /* tokens whose history we lacked (voted 0) */
     uint64_t caught_up;           /* heads adopted from the neighborhood */
     uint64_t catchups_failed;     /* no agreement after every attempt */

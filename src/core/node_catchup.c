@@ -20,6 +20,7 @@
 #include "crypto/blake3.h"
 
 #define CATCHUP_ATTEMPTS 5
+#define CATCHUP_DEPTH 16 /* transactions fetched back from an agreed head */
 
 static bool eligible(const ec_node *n, const ec_id *token, const ec_id *who)
 {
@@ -84,6 +85,92 @@ static void finish(ec_node *n, uint64_t now, catchup *c)
     node_revote_token(n, now, &token);
 }
 
+/* Asks a reporter of the agreed head for transaction `id`. */
+static void fetch(ec_node *n, uint64_t now, catchup *c, const ec_id *id)
+{
+    const ec_id *src = NULL;
+    size_t cnt = agreeing(c, &c->head, &src);
+    size_t pick = cnt ? ec_rng_below(n->rng, cnt) : 0;
+    for (size_t r = 0; r < c->nrep; r++)
+        if (ec_id_cmp(&c->rep_head[r], &c->head) == 0 && pick-- == 0) src = &c->rep_from[r];
+    if (src == NULL) return;
+    c->fetching = true;
+    c->want = *id;
+    c->asked_at = now;
+    ec_msg g;
+    memset(&g, 0, sizeof g);
+    g.type = EC_MSG_GET_TX;
+    g.u.get_tx.tx_id = *id;
+    node_send(n, src, &g);
+}
+
+/* Makes the agreed head ours if our stored history shows it descends from
+ * our head (heads.c); fetches the first transaction missing on the way
+ * back (at most CATCHUP_DEPTH of them); gives up on another branch. */
+static void advance(ec_node *n, uint64_t now, catchup *c)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    ec_err err = ec_store_get_tx(n->store, &c->head, buf, sizeof buf, &len);
+    if (err == EC_ERR_NOTFOUND) {
+        fetch(n, now, c, &c->head);
+        return;
+    }
+    int k = -1;
+    if (!err && ec_tx_decode(&tx, buf, len) == EC_OK)
+        for (int i = 0; i < tx.n_mappings; i++)
+            if (ec_id_cmp(&tx.mappings[i].token, &c->token) == 0) k = i;
+    if (k < 0) { /* they agreed on a transaction that is not the token's: ask again */
+        c->nrep = 0;
+        return;
+    }
+    ec_head mine;
+    bool have = ec_store_get_head(n->store, &c->token, &mine) == EC_OK;
+    ec_id gap;
+    head_rel rel = node_head_relation(n, &c->token, have ? &mine : NULL, &tx.mappings[k].prev,
+                                      tx.timestamp_ms, &gap);
+    if (rel == HEAD_GAP) {
+        if (c->depth++ < CATCHUP_DEPTH) {
+            fetch(n, now, c, &gap);
+            return;
+        }
+        n->stats.catchups_failed++;
+        finish(n, now, c);
+        return;
+    }
+    if (rel == HEAD_FORK) { /* our head is on another branch: never rolled back */
+        n->stats.conflicts_seen++;
+        finish(n, now, c);
+        return;
+    }
+    /* The agreed token's head, and any other token of the transaction whose
+     * head here is the one it extends (what a commit would have done). */
+    ec_err werr = EC_OK;
+    err = node_write_begin(n, n->store);
+    for (int i = 0; !err && !werr && i < tx.n_mappings; i++) {
+        const ec_mapping *x = &tx.mappings[i];
+        ec_head h, nh = {c->head, tx.timestamp_ms, x->owner};
+        werr = ec_store_get_head(n->store, &x->token, &h);
+        if (werr && werr != EC_ERR_NOTFOUND) break;
+        bool had = werr == EC_OK;
+        werr = EC_OK;
+        bool direct = had ? ec_id_cmp(&h.tx_id, &x->prev) == 0 && h.timestamp_ms < tx.timestamp_ms
+                          : ec_id_is_zero(&x->prev);
+        if (i != k && !direct) continue;
+        if ((werr = ec_store_put_head(n->store, &x->token, &nh)) == EC_OK)
+            werr = node_ballot_moved(n->store, &x->token, had ? &h : NULL);
+    }
+    if (!err) err = node_write_end(n, n->store, werr, NULL);
+    if (err) { /* nothing adopted; the re-ask timer tries again */
+        c->fetching = false;
+        c->nrep = 0;
+        return;
+    }
+    n->stats.caught_up++;
+    finish(n, now, c);
+}
+
 void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
     catchup *c = g_hash_table_lookup(n->catchup, &m->u.mapping.token);
@@ -105,19 +192,15 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     if (agreeing(c, &head, &src) < n->cfg.catchup_agree) return;
     ec_head mine;
     bool have = ec_store_get_head(n->store, &c->token, &mine) == EC_OK;
-    if (ec_id_is_zero(&head) || (have && ec_id_cmp(&mine.tx_id, &head) == 0) ||
-        ec_store_has_tx(n->store, &head)) {
-        /* Nothing to fetch: we hold their head (or a newer one), or the
-         * token is unknown to them as well. */
+    if (ec_id_is_zero(&head) || (have && ec_id_cmp(&mine.tx_id, &head) == 0)) {
+        /* Nothing to adopt: we hold their head, or the token is unknown to
+         * them as well. */
         finish(n, now, c);
         return;
     }
-    c->fetching = true;
-    c->want = head;
-    ec_msg g;
-    g.type = EC_MSG_GET_TX;
-    g.u.get_tx.tx_id = head;
-    node_send(n, src, &g);
+    c->head = head;
+    c->depth = 0;
+    advance(n, now, c);
 }
 
 void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes,
@@ -141,39 +224,19 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t
         (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, NULL) != EC_OK))
         return; /* the caller counts it as malformed */
     for (int i = 0; i < tx.n_mappings; i++) maps |= ec_id_cmp(&tx.mappings[i].token, &c->token) == 0;
+    c->fetching = false;
     if (!maps) {
-        c->fetching = false; /* they agreed on a transaction that is not the token's */
-        c->nrep = 0;
+        c->nrep = 0; /* they agreed on a history that is not the token's: ask again */
         return;
     }
-    ec_err err = node_write_begin(n, n->store), werr = EC_OK;
-    if (err) goto failed;
-    werr = ec_store_put_tx(n->store, id, bytes, len);
-    /* The agreed token's head, and any other token of the transaction whose
-     * head here is the one it extends (what a commit would have done). */
-    for (int i = 0; !werr && i < tx.n_mappings; i++) {
-        const ec_mapping *x = &tx.mappings[i];
-        ec_head mine, nh = {*id, tx.timestamp_ms, x->owner};
-        werr = ec_store_get_head(n->store, &x->token, &mine);
-        if (werr && werr != EC_ERR_NOTFOUND) break;
-        bool have = werr == EC_OK;
-        werr = EC_OK;
-        bool agreed = ec_id_cmp(&x->token, &c->token) == 0;
-        bool extends = have ? ec_id_cmp(&mine.tx_id, &x->prev) == 0 : ec_id_is_zero(&x->prev);
-        if (!(agreed ? !have || mine.timestamp_ms < tx.timestamp_ms : extends)) continue;
-        if ((werr = ec_store_put_head(n->store, &x->token, &nh)) == EC_OK)
-            werr = node_ballot_moved(n->store, &x->token, have ? &mine : NULL);
-    }
-    err = node_write_end(n, n->store, werr, NULL);
-failed:
+    /* Kept (bytes only: no head moves) so the walk back can go on. */
+    ec_err err = node_write_begin(n, n->store);
+    if (!err) err = node_write_end(n, n->store, ec_store_put_tx(n->store, id, bytes, len), NULL);
     if (err) {
-        /* Nothing adopted; the re-ask timer tries again. */
-        c->fetching = false;
         c->nrep = 0;
         return;
     }
-    n->stats.caught_up++;
-    finish(n, now, c);
+    advance(n, now, c);
 }
 
 uint64_t node_catchup_tick(ec_node *n, uint64_t now)
@@ -191,16 +254,8 @@ uint64_t node_catchup_tick(ec_node *n, uint64_t now)
                 continue;
             }
             if (c->fetching) { /* the transaction did not come: ask another reporter */
-                const ec_id *src = NULL;
-                size_t cnt = agreeing(c, &c->want, &src);
-                size_t pick = ec_rng_below(n->rng, cnt);
-                for (size_t r = 0; r < c->nrep; r++)
-                    if (ec_id_cmp(&c->rep_head[r], &c->want) == 0 && pick-- == 0) src = &c->rep_from[r];
-                ec_msg g;
-                g.type = EC_MSG_GET_TX;
-                g.u.get_tx.tx_id = c->want;
-                node_send(n, src, &g);
-                c->asked_at = now;
+                ec_id want = c->want;
+                fetch(n, now, c, &want);
                 c->attempts++;
             } else {
                 ask(n, now, c);

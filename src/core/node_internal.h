@@ -99,7 +99,9 @@ typedef struct catchup {
     ec_id rep_from[NODE_W_MAX];
     ec_id rep_head[NODE_W_MAX]; /* zero: "no such token" */
     bool fetching;
-    ec_id want;
+    ec_id head;           /* the head catchup_agree co-members named */
+    ec_id want;           /* the transaction being fetched: head, or one on its way back */
+    unsigned depth;       /* transactions fetched back from head so far */
 } catchup;
 
 typedef struct outmsg {
@@ -260,6 +262,12 @@ ec_err node_write_begin(ec_node *n, ec_store *s);
 ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
 /* Marks a pending transaction as changed by the open batch (if any). */
 void node_batch_touch(ec_node *n, const ec_id *tx_id);
+
+/* heads.c: may a token's head move from h (NULL: none) to a transaction
+ * extending `prev` at time ts? */
+typedef enum { HEAD_EXTENDS, HEAD_GAP, HEAD_FORK } head_rel;
+head_rel node_head_relation(ec_node *n, const ec_id *token, const ec_head *h, const ec_id *prev,
+                            uint64_t ts, ec_id *gap);
 
 /* book.c: endpoints. */
 ec_err node_book_new(ec_node *n);

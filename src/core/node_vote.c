@@ -329,31 +329,21 @@ static void echo_vote(ec_node *n, ptx *p, const ec_id *to)
     if (m.u.vote.n) node_send(n, to, &m);
 }
 
-/* Is our head h for mapping mp's token a sibling of the decided
- * transaction (another one on the same previous head: a conflicting
- * commit)? */
-static bool sibling_head(ec_node *n, const ec_mapping *mp, const ec_head *h)
-{
-    uint8_t buf[EC_TX_MAX_LEN];
-    size_t len;
-    ec_tx other;
-    if (ec_id_is_zero(&mp->prev)) return true;
-    if (ec_store_get_tx(n->store, &h->tx_id, buf, sizeof buf, &len) != EC_OK ||
-        ec_tx_decode(&other, buf, len) != EC_OK)
-        return false;
-    for (int k = 0; k < other.n_mappings; k++)
-        if (ec_id_cmp(&other.mappings[k].token, &mp->token) == 0 &&
-            ec_id_cmp(&other.mappings[k].prev, &mp->prev) == 0)
-            return true;
-    return false;
-}
+/* What commit_writes did with each token's head. */
+typedef struct commit_result {
+    unsigned conflicts, refused;
+    int behind[EC_TX_MAPPINGS_MAX]; /* mappings whose head we could not move: gap */
+    int nbehind;
+} commit_result;
 
 /* The writes of a decided transaction, inside an open store transaction:
- * its bytes and the heads of all its tokens (the sticky records of the
- * heads they replace go), except where our head is a different
- * transaction on the same previous head (a conflicting commit: counted,
- * never overwritten). */
-static ec_err commit_writes(ec_node *n, const ptx *p, unsigned *conflicts)
+ * its bytes, and the head of each of its tokens where that moves the head
+ * forward (heads.c): a direct successor of our head that the ledger's rules
+ * accept on it, or a transaction our stored history shows descends from our
+ * head. Otherwise the head stays: on another branch (a conflicting commit),
+ * invalid on our head, or past a gap in our history (then we catch up).
+ * The sticky record of a replaced head goes with it. */
+static ec_err commit_writes(ec_node *n, uint64_t now, const ptx *p, commit_result *r)
 {
     ec_err err = ec_store_put_tx(n->store, &p->id, p->bytes, p->len);
     for (int i = 0; !err && i < p->tx.n_mappings; i++) {
@@ -364,9 +354,26 @@ static ec_err commit_writes(ec_node *n, const ptx *p, unsigned *conflicts)
         bool have = err == EC_OK;
         err = EC_OK;
         if (have && ec_id_cmp(&h.tx_id, &p->id) == 0) continue; /* adopted by a catch-up */
-        if (have && ec_id_cmp(&h.tx_id, &mp->prev) != 0 && sibling_head(n, mp, &h)) {
-            (*conflicts)++;
-            continue;
+        bool direct = have ? ec_id_cmp(&h.tx_id, &mp->prev) == 0 : ec_id_is_zero(&mp->prev);
+        if (direct) {
+            ec_verdict v;
+            if ((err = ec_validate_mapping(n->store, &p->tx, i, now, &v)) != EC_OK) break;
+            if (v.rule != EC_RULE_OK) {
+                r->refused++;
+                continue;
+            }
+        } else {
+            ec_id gap;
+            head_rel rel = node_head_relation(n, &mp->token, have ? &h : NULL, &mp->prev,
+                                              p->tx.timestamp_ms, &gap);
+            if (rel == HEAD_FORK) {
+                r->conflicts++;
+                continue;
+            }
+            if (rel == HEAD_GAP) {
+                r->behind[r->nbehind++] = i;
+                continue;
+            }
         }
         ec_head nh = {p->id, p->tx.timestamp_ms, mp->owner};
         if ((err = ec_store_put_head(n->store, &mp->token, &nh)) == EC_OK)
@@ -379,14 +386,18 @@ static ec_err commit_writes(ec_node *n, const ptx *p, unsigned *conflicts)
  * means no commit: counted, and tried again at the next re-send. */
 static void commit(ec_node *n, uint64_t now, ptx *p)
 {
-    unsigned conflicts = 0;
+    commit_result r;
+    memset(&r, 0, sizeof r);
     ec_err err = node_write_begin(n, n->store);
-    if (!err) err = node_write_end(n, n->store, commit_writes(n, p, &conflicts), &p->id);
+    if (!err) err = node_write_end(n, n->store, commit_writes(n, now, p, &r), &p->id);
     if (err) {
         n->stats.commits_failed++;
         return;
     }
-    n->stats.conflicts_seen += conflicts;
+    n->stats.conflicts_seen += r.conflicts;
+    n->stats.heads_refused += r.refused;
+    n->stats.heads_behind += (uint64_t)r.nbehind;
+    for (int k = 0; k < r.nbehind; k++) node_catchup_start(n, now, &p->tx.mappings[r.behind[k]].token);
     p->committed = true;
     n->stats.committed++;
     /* Kept a little longer to answer stragglers' votes, then forgotten. */

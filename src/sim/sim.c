@@ -247,6 +247,11 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->commits_failed += st->commits_failed;
     acc->dropped_catchup_full += st->dropped_catchup_full;
     acc->peers_evicted += st->peers_evicted;
+    acc->heads_refused += st->heads_refused;
+    acc->heads_behind += st->heads_behind;
+    acc->conflicts_seen += st->conflicts_seen;
+    acc->identities_unknown += st->identities_unknown;
+    acc->dropped_events_full += st->dropped_events_full;
 }
 
 /* Crash schedule: each period takes down a seeded random share of nodes. */

@@ -136,13 +136,18 @@ void sim_report(sim *s, FILE *out, double wall_s)
     fprintf(out, "  \"node_drops\": {\"unexpected\": %llu, \"outbox_full\": %llu, \"send_failed\": %llu, "
             "\"pending_full\": %llu, \"peer_share\": %llu, \"votes_ineligible\": %llu, "
             "\"votes_table_full\": %llu, \"votes_relayed_bad\": %llu, \"store_errors\": %llu, "
-            "\"commits_failed\": %llu, \"catchup_full\": %llu, \"peers_evicted\": %llu},\n",
+            "\"commits_failed\": %llu, \"catchup_full\": %llu, \"peers_evicted\": %llu, "
+            "\"events_full\": %llu, \"identities_unknown\": %llu},\n",
             (unsigned long long)acc.dropped_unexpected, (unsigned long long)acc.dropped_outbox_full,
             (unsigned long long)acc.dropped_send_failed, (unsigned long long)acc.dropped_pending_full,
             (unsigned long long)acc.dropped_peer_share, (unsigned long long)acc.votes_ineligible,
             (unsigned long long)acc.votes_dropped_full, (unsigned long long)acc.votes_relayed_bad,
             (unsigned long long)acc.store_errors, (unsigned long long)acc.commits_failed,
-            (unsigned long long)acc.dropped_catchup_full, (unsigned long long)acc.peers_evicted);
+            (unsigned long long)acc.dropped_catchup_full, (unsigned long long)acc.peers_evicted,
+            (unsigned long long)acc.dropped_events_full, (unsigned long long)acc.identities_unknown);
+    fprintf(out, "  \"heads_kept\": {\"conflicting\": %llu, \"invalid\": %llu, \"behind\": %llu},\n",
+            (unsigned long long)acc.conflicts_seen, (unsigned long long)acc.heads_refused,
+            (unsigned long long)acc.heads_behind);
     fprintf(out, "  \"simulated_seconds\": %.3f,\n  \"events\": %llu,\n  \"events_per_second\": %.0f,\n"
             "  \"wall_seconds\": %.3f,\n  \"peak_rss_mb\": %.1f,\n  \"digest\": \"%s\"\n}\n",
             s->now_us / 1e6, (unsigned long long)s->events, wall_s > 0 ? (double)s->events / wall_s : 0,

@@ -1,0 +1,183 @@
+/* A committed head only moves forward (src/core/heads.c), whatever a
+ * quorum decides or the neighborhood reports: the two cases the node fuzz
+ * harness found (a quorum for a transfer earlier than our head; a quorum
+ * for a sibling of an already committed transaction), the same through
+ * catch-up, and the honest cases that must still work (catching up across
+ * a gap in our history). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_util.h"
+
+static ec_keypair alice, bob, carol;
+
+/* Five co-members' +1 on txid: a quorum even if we voted -1. */
+static void quorum(solo *s, uint64_t now, const ec_id *txid)
+{
+    for (int i = 0; i < 5; i++) {
+        ec_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = EC_MSG_VOTE;
+        m.u.vote.tx_id = *txid;
+        m.u.vote.n = 1;
+        m.u.vote.v.version = 1;
+        m.u.vote.v.values[0] = EC_MSG_VOTE_VALID;
+        send_msg(s, now, &s->peer[i], &m);
+    }
+}
+
+static ec_id head_of(solo *s, const ec_id *token)
+{
+    ec_head h;
+    memset(&h, 0, sizeof h);
+    ec_store_get_head(s->store, token, &h);
+    return h.tx_id;
+}
+
+static bool same_head(solo *s, const ec_id *token, const ec_id *want)
+{
+    ec_id h = head_of(s, token);
+    return ec_id_cmp(&h, want) == 0;
+}
+
+static void test_a_quorum_cannot_move_a_head_back_in_time(void)
+{
+    ec_id token = tu_id(0x63, 1), x;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 5000);
+    tu_apply(s.store, &c, 5000, &x);
+    ec_tx back = tu_tx1(&token, &bob, &x, &alice, 4000); /* extends X, but earlier */
+    ec_id bid = tx_id_of(&back);
+    send_tx(&s, 6000, &s.peer[0], &back);
+    quorum(&s, 6001, &bid);
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK_EQ_INT(st->committed, 1); /* the network decided it */
+    CHECK(same_head(&s, &token, &x)); /* our head did not move back */
+    CHECK_EQ_INT(st->heads_refused, 1);
+    solo_close(&s);
+}
+
+static void test_a_quorum_cannot_roll_a_head_back_to_a_sibling(void)
+{
+    ec_id token = tu_id(0x63, 2), x, x2, x3;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &c, 1000, &x);
+    ec_tx t2 = tu_tx1(&token, &alice, &x, &alice, 2000);
+    tu_apply(s.store, &t2, 2000, &x2);
+    ec_tx t3 = tu_tx1(&token, &alice, &x2, &alice, 3000);
+    tu_apply(s.store, &t3, 3000, &x3);
+    ec_tx y = tu_tx1(&token, &carol, &x, &alice, 4000); /* a sibling of X2, later than X3 */
+    ec_id yid = tx_id_of(&y);
+    send_tx(&s, 5000, &s.peer[0], &y);
+    quorum(&s, 5001, &yid);
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK_EQ_INT(st->committed, 1);
+    CHECK(same_head(&s, &token, &x3));
+    CHECK_EQ_INT(st->conflicts_seen, 1);
+    solo_close(&s);
+}
+
+static void reports(solo *s, uint64_t now, const ec_id *token, const ec_id *head)
+{
+    for (int i = 1; i <= 3; i++) send_mapping(s, now, &s->peer[i], token, head);
+}
+
+static void test_catch_up_never_adopts_a_sibling(void)
+{
+    ec_id token = tu_id(0x63, 3), x, x2, y2;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &c, 1000, &x);
+    ec_tx t2 = tu_tx1(&token, &bob, &x, &alice, 2000);
+    tu_apply(s.store, &t2, 2000, &x2);
+    ec_tx s2 = tu_tx1(&token, &carol, &x, &alice, 2500); /* sibling of X2, later */
+    y2 = tx_id_of(&s2);
+    /* A transfer from Y2 makes us vote 0 and ask; three members name Y2. */
+    ec_tx z = tu_tx1(&token, &alice, &y2, &carol, 3000);
+    send_tx(&s, 4000, &s.peer[0], &z);
+    drain(&s, EC_MSG_GET_MAPPING, NULL, NULL);
+    reports(&s, 4010, &token, &y2);
+    ec_msg g;
+    ec_id to;
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, &g, &to), 1);
+    CHECK(ec_id_cmp(&g.u.get_tx.tx_id, &y2) == 0);
+    send_tx(&s, 4020, &to, &s2);
+    CHECK(same_head(&s, &token, &x2)); /* X2 stays */
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->caught_up, 0);
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->conflicts_seen, 1);
+    solo_close(&s);
+}
+
+static void test_catch_up_fetches_back_across_a_gap(void)
+{
+    ec_id token = tu_id(0x63, 4), x, x2, x3;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &c, 1000, &x);
+    ec_tx t2 = tu_tx1(&token, &bob, &x, &alice, 2000);
+    x2 = tx_id_of(&t2);
+    ec_tx t3 = tu_tx1(&token, &carol, &x2, &bob, 3000);
+    x3 = tx_id_of(&t3);
+    ec_tx z = tu_tx1(&token, &alice, &x3, &carol, 4000);
+    ec_id zid = tx_id_of(&z);
+    send_tx(&s, 5000, &s.peer[0], &z); /* we missed X2 and X3: vote 0 */
+    drain(&s, EC_MSG_GET_MAPPING, NULL, NULL);
+    reports(&s, 5010, &token, &x3);
+    ec_msg g;
+    ec_id to;
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, &g, &to), 1);
+    CHECK(ec_id_cmp(&g.u.get_tx.tx_id, &x3) == 0);
+    send_tx(&s, 5020, &to, &t3);
+    /* X3 alone does not show it descends from X: the node fetches X2. */
+    CHECK(same_head(&s, &token, &x));
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, &g, &to), 1);
+    CHECK(ec_id_cmp(&g.u.get_tx.tx_id, &x2) == 0);
+    send_tx(&s, 5030, &to, &t2);
+    CHECK(same_head(&s, &token, &x3));
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->caught_up, 1);
+    ec_msg v;
+    CHECK(drain(&s, EC_MSG_VOTE, &v, NULL) > 0); /* and Z's vote turns +1 */
+    CHECK(ec_id_cmp(&v.u.vote.tx_id, &zid) == 0 && v.u.vote.v.values[0] == EC_MSG_VOTE_VALID);
+    solo_close(&s);
+}
+
+static void test_a_decided_transaction_past_a_gap_leaves_the_head_and_catches_up(void)
+{
+    ec_id token = tu_id(0x63, 5), x, x2, x3;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &c, 1000, &x);
+    ec_tx t2 = tu_tx1(&token, &bob, &x, &alice, 2000);
+    x2 = tx_id_of(&t2);
+    ec_tx t3 = tu_tx1(&token, &carol, &x2, &bob, 3000);
+    x3 = tx_id_of(&t3);
+    send_tx(&s, 4000, &s.peer[0], &t3);
+    quorum(&s, 4001, &x3);
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK_EQ_INT(st->committed, 1);
+    CHECK(same_head(&s, &token, &x)); /* not across the gap */
+    CHECK_EQ_INT(st->heads_behind, 1);
+    CHECK(st->catchups_started >= 1);
+    CHECK(ec_store_has_tx(s.store, &x3)); /* its bytes are kept for the walk back */
+    solo_close(&s);
+}
+
+int main(void)
+{
+    if (ec_crypto_init()) return 1;
+    tu_key(&alice, 1);
+    tu_key(&bob, 2);
+    tu_key(&carol, 3);
+    RUN(test_a_quorum_cannot_move_a_head_back_in_time);
+    RUN(test_a_quorum_cannot_roll_a_head_back_to_a_sibling);
+    RUN(test_catch_up_never_adopts_a_sibling);
+    RUN(test_catch_up_fetches_back_across_a_gap);
+    RUN(test_a_decided_transaction_past_a_gap_leaves_the_head_and_catches_up);
+    return TEST_REPORT("heads");
+}
