@@ -38,7 +38,8 @@ static double run(unsigned n_in, unsigned batch, const ec_tx *txs, const ec_id *
     ec_rng rng;
     ec_rng_seed(&rng, 1);
     ec_node *n;
-    if (ec_node_new(&n, &cfg, self, st, &rng) != EC_OK) return -1;
+    ec_node_env env = {.addr = *self, .store = st, .rng = &rng};
+    if (ec_node_new(&n, &cfg, &env) != EC_OK) return -1;
     ec_id peer = *self;
     peer.b[0] ^= 0x80;
     ec_node_add_peer(n, &peer, NULL);

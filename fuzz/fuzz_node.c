@@ -483,12 +483,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ec_rng rng;
     ec_rng_seed(&rng, 1);
     if (ec_store_mem_open(&st.s) != EC_OK) return 0;
-    if (ec_node_new(&st.n, &cfg, &self_id, st.s, &rng) != EC_OK) __builtin_trap();
-    ec_node_set_key(st.n, &self_kp);
-    ec_node_set_identity_check(st.n, near_identity, NULL);
-    ec_node_on_commit(st.n, on_commit, &st);
-    for (int i = 0; i < NEAR; i++)
-    {
+    uint8_t record[EC_MSG_IDENTITY_LEN];
+    memset(record, 0x33, sizeof record); /* opaque to the node: any bytes do */
+    ec_node_env env = {.addr = self_id, .store = st.s, .rng = &rng, .key = &self_kp, .record = record,
+                       .identity = near_identity, .on_commit = on_commit, .on_commit_arg = &st};
+    if (ec_node_new(&st.n, &cfg, &env) != EC_OK) __builtin_trap();
+    for (int i = 0; i < NEAR; i++) {
         ec_endpoint ep = endpoint_of(&near_id[i]);
         if (ec_node_add_peer(st.n, &near_id[i], &ep) != EC_OK) __builtin_trap();
     }

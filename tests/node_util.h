@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "core/node.h"
+#include "node_env.h"
 #include "crypto/blake3.h"
 #include "ledger_util.h"
+#include "node_env.h"
 #include "test.h"
 
 typedef struct solo {
@@ -93,7 +95,7 @@ static inline void solo_open(solo *s, const ec_id *token)
         s->peer[i].b[30] ^= (uint8_t)(i + 1); /* farther than self, by i */
     }
     s->peer[7].b[0] ^= 0x80; /* far away */
-    CHECK_EQ_INT(ec_node_new(&s->node, &cfg, &s->self, s->store, &s->rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&s->node, &cfg, &s->self, s->store, &s->rng), EC_OK);
     for (int i = 0; i < 8; i++) CHECK_EQ_INT(ec_node_add_peer(s->node, &s->peer[i], NULL), EC_OK);
 }
 

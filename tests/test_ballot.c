@@ -19,7 +19,7 @@ static ec_node *node_on(solo *s, ec_store *store)
     ec_node_config cfg;
     ec_node *n = NULL;
     ec_node_config_default(&cfg);
-    CHECK_EQ_INT(ec_node_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
     for (int i = 0; i < 8; i++) ec_node_add_peer(n, &s->peer[i], NULL);
     return n;
 }

@@ -14,7 +14,7 @@ static ec_node *node_on(solo *s, ec_store *store)
     ec_node_config cfg;
     ec_node *n = NULL;
     ec_node_config_default(&cfg);
-    CHECK_EQ_INT(ec_node_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
     for (int i = 0; i < 8; i++) ec_node_add_peer(n, &s->peer[i], NULL);
     return n;
 }
@@ -66,6 +66,11 @@ static void test_a_batch_holds_messages_until_one_commit(void)
     solo_close(&s);
 }
 
+static void count_log(void *arg, int level, const char *msg)
+{
+    if (level == 0 && strstr(msg, "rolled back")) (*(int *)arg)++;
+}
+
 static void test_a_failed_batch_is_a_crash_before_it(void)
 {
     ec_id token = tu_id(0x62, 2), ids[4];
@@ -73,7 +78,12 @@ static void test_a_failed_batch_is_a_crash_before_it(void)
     solo_open(&s, &token);
     ec_node_free(s.node);
     flaky f = {{&fl_vt, &f}, s.store, false, 0};
-    s.node = node_on(&s, &f.store);
+    int logged = 0;
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    ec_node_env env = {.addr = s.self, .store = &f.store, .rng = &s.rng, .log = count_log, .log_arg = &logged};
+    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &env), EC_OK);
+    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     ec_node_batch_begin(s.node);
     deliver_creates(&s, 4, ids);
     CHECK_EQ_INT(ec_node_pending(s.node), 4);
@@ -82,6 +92,7 @@ static void test_a_failed_batch_is_a_crash_before_it(void)
     f.fail_commit = false;
     const ec_node_stats *st = ec_node_stats_get(s.node);
     CHECK_EQ_INT(st->batches_failed, 1);
+    CHECK_EQ_INT(logged, 1); /* the driver's log hears of it */
     /* Nothing left: no vote, no record, no pending transaction. */
     CHECK_EQ_INT(drain(&s, EC_MSG_VOTE, NULL, NULL), 0);
     ec_store_counts c;
@@ -114,7 +125,13 @@ static void test_commits_in_a_batch_are_reported_when_durable(void)
     solo s;
     solo_open(&s, &token);
     int commits = 0;
-    ec_node_on_commit(s.node, count_commit, &commits);
+    ec_node_free(s.node);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    ec_node_env env = {.addr = s.self, .store = s.store, .rng = &s.rng, .on_commit = count_commit,
+                       .on_commit_arg = &commits};
+    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &env), EC_OK);
+    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     ec_node_batch_begin(s.node);
     deliver_creates(&s, 1, ids);
     ec_msg pos;

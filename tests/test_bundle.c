@@ -68,7 +68,8 @@ static ec_node_id_answer duo_identity(void *arg, const ec_id *addr, const ec_pub
     return k && memcmp(k->pub.b, key->b, EC_PUBKEY_LEN) == 0 ? EC_NODE_ID_YES : EC_NODE_ID_NO;
 }
 
-static void duo_open(duo *u)
+/* check: give the node the identity check; record: its identity record. */
+static void duo_open_env(duo *u, bool check, const uint8_t *record)
 {
     memset(u, 0, sizeof *u);
     u->t1 = tu_id(0x42, 7);
@@ -80,10 +81,10 @@ static void duo_open(duo *u)
     CHECK_EQ_INT(ec_store_mem_open(&u->s.store), EC_OK);
     u->s.self = u->t1;
     u->s.self.b[31] ^= 1; /* nearest to t1 */
-    CHECK_EQ_INT(ec_node_new(&u->s.node, &cfg, &u->s.self, u->s.store, &u->s.rng), EC_OK);
     tu_key(&u->kself, 50);
-    ec_node_set_key(u->s.node, &u->kself);
-    ec_node_set_identity_check(u->s.node, duo_identity, u);
+    ec_node_env env = {.addr = u->s.self, .store = u->s.store, .rng = &u->s.rng, .key = &u->kself,
+                       .record = record, .identity = check ? duo_identity : NULL, .identity_arg = u};
+    CHECK_EQ_INT(ec_node_new(&u->s.node, &cfg, &env), EC_OK);
     for (int i = 0; i < NC; i++) {
         u->c[i] = u->t1;
         u->c[i].b[30] ^= (uint8_t)(i + 1);
@@ -111,6 +112,8 @@ static void duo_open(duo *u)
     ec_tx_sign(&u->tx, &owner);
     u->txid = tx_id_of(&u->tx);
 }
+
+static void duo_open(duo *u) { duo_open_env(u, true, NULL); }
 
 /* A signed vote on the duo's transaction. */
 static ec_msg_signed_vote duo_vote(const duo *u, const ec_id *voter, const ec_keypair *kp,
@@ -236,8 +239,7 @@ static void test_bundles_carry_a_quorum_across_neighborhoods(void)
 static void test_without_an_identity_check_relayed_votes_do_not_count(void)
 {
     duo u;
-    duo_open(&u);
-    ec_node_set_identity_check(u.s.node, NULL, NULL);
+    duo_open_env(&u, false, NULL);
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_VOTES;
@@ -254,7 +256,9 @@ static void test_without_an_identity_check_relayed_votes_do_not_count(void)
 static void test_an_unknown_identity_is_fetched_and_handed_to_the_driver(void)
 {
     duo u;
-    duo_open(&u);
+    uint8_t mine[EC_MSG_IDENTITY_LEN];
+    memset(mine, 0x5c, sizeof mine);
+    duo_open_env(&u, true, mine);
     u.unknown = true;
     ec_msg m;
     memset(&m, 0, sizeof m);
@@ -297,9 +301,6 @@ static void test_an_unknown_identity_is_fetched_and_handed_to_the_driver(void)
     send_msg(&u.s, 2000, &u.d[2], &m);
     CHECK_EQ_INT(st->votes_relayed_bad, bad);
     /* A node answers get_identity with its own record only. */
-    uint8_t mine[EC_MSG_IDENTITY_LEN];
-    memset(mine, 0x5c, sizeof mine);
-    ec_node_set_identity_record(u.s.node, mine);
     q.u.get_identity.addr = u.s.self;
     send_msg(&u.s, 2001, &u.d[3], &q);
     CHECK_EQ_INT(drain(&u.s, EC_MSG_IDENTITY, &r, &to), 1);

@@ -153,7 +153,7 @@ static void net_open(net *t)
         t->addr[i] = tu_id((uint8_t)(0x10 * (i + 1)), (uint8_t)i);
         ec_rng_seed(&t->rng[i], (uint64_t)i + 1);
         CHECK_EQ_INT(ec_store_mem_open(&t->store[i]), EC_OK);
-        CHECK_EQ_INT(ec_node_new(&t->node[i], &cfg, &t->addr[i], t->store[i], &t->rng[i]), EC_OK);
+        CHECK_EQ_INT(tn_new(&t->node[i], &cfg, &t->addr[i], t->store[i], &t->rng[i]), EC_OK);
     }
     for (int i = 0; i < NET_N; i++)
         for (int j = 0; j < NET_N; j++)

@@ -138,7 +138,7 @@ static void test_the_event_queue_is_bounded(void)
     ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.events_max = 2;
-    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     for (int k = 0; k < 5; k++) {
         ec_id t = token;

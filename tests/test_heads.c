@@ -52,7 +52,7 @@ static void test_a_quorum_cannot_move_a_head_back_in_time(void)
     send_tx(&s, 6000, &s.peer[0], &back);
     quorum(&s, 6001, &bid);
     const ec_node_stats *st = ec_node_stats_get(s.node);
-    CHECK_EQ_INT(st->committed, 1); /* the network decided it */
+    CHECK_EQ_INT(st->committed, 0); /* decided by the network, refused here */
     CHECK(same_head(&s, &token, &x)); /* our head did not move back */
     CHECK_EQ_INT(st->heads_refused, 1);
     solo_close(&s);
@@ -74,7 +74,7 @@ static void test_a_quorum_cannot_roll_a_head_back_to_a_sibling(void)
     send_tx(&s, 5000, &s.peer[0], &y);
     quorum(&s, 5001, &yid);
     const ec_node_stats *st = ec_node_stats_get(s.node);
-    CHECK_EQ_INT(st->committed, 1);
+    CHECK_EQ_INT(st->committed, 0);
     CHECK(same_head(&s, &token, &x3));
     CHECK_EQ_INT(st->conflicts_seen, 1);
     solo_close(&s);
@@ -146,7 +146,7 @@ static void test_catch_up_fetches_back_across_a_gap(void)
     solo_close(&s);
 }
 
-static void test_a_decided_transaction_past_a_gap_leaves_the_head_and_catches_up(void)
+static void test_a_decided_transaction_past_a_gap_waits_for_the_catch_up(void)
 {
     ec_id token = tu_id(0x63, 5), x, x2, x3;
     solo s;
@@ -160,11 +160,69 @@ static void test_a_decided_transaction_past_a_gap_leaves_the_head_and_catches_up
     send_tx(&s, 4000, &s.peer[0], &t3);
     quorum(&s, 4001, &x3);
     const ec_node_stats *st = ec_node_stats_get(s.node);
-    CHECK_EQ_INT(st->committed, 1);
-    CHECK(same_head(&s, &token, &x)); /* not across the gap */
+    CHECK_EQ_INT(st->committed, 0); /* not across the gap: it waits */
+    CHECK(same_head(&s, &token, &x));
     CHECK_EQ_INT(st->heads_behind, 1);
     CHECK(st->catchups_started >= 1);
-    CHECK(ec_store_has_tx(s.store, &x3)); /* its bytes are kept for the walk back */
+    /* The catch-up brings X2 (X3 the node has): the head moves, then the
+     * decided transaction commits on it. */
+    drain(&s, EC_MSG_GET_MAPPING, NULL, NULL);
+    reports(&s, 4010, &token, &x3);
+    ec_msg g;
+    ec_id to;
+    CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, &g, &to), 1);
+    if (ec_id_cmp(&g.u.get_tx.tx_id, &x3) == 0) {
+        send_tx(&s, 4020, &to, &t3);
+        CHECK_EQ_INT(drain(&s, EC_MSG_GET_TX, &g, &to), 1);
+    }
+    CHECK(ec_id_cmp(&g.u.get_tx.tx_id, &x2) == 0);
+    send_tx(&s, 4030, &to, &t2);
+    CHECK(same_head(&s, &token, &x3));
+    ec_node_tick(s.node, 6000);
+    CHECK_EQ_INT(st->committed, 1);
+    CHECK_EQ_INT(st->heads_behind, 1); /* counted once */
+    solo_close(&s);
+}
+
+static void test_a_refused_transaction_is_applied_nowhere(void)
+{
+    /* Two tokens, one of them on another branch here: nothing of the
+     * transaction is applied (the ledger's all or nothing), and the driver
+     * is not told of a commit. */
+    ec_id token = tu_id(0x63, 6), other = tu_id(0x63, 7), x, x2, o;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &c, 1000, &x);
+    ec_tx t2 = tu_tx1(&token, &bob, &x, &alice, 2000);
+    tu_apply(s.store, &t2, 2000, &x2);
+    ec_tx co = tu_tx1(&other, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &co, 1000, &o);
+    ec_tx two;
+    ec_id bob_o = tu_owner(&bob);
+    ec_tx_init(&two, 3000);
+    ec_tx_add_mapping(&two, &token, &bob_o, &x); /* a sibling of X2 */
+    ec_tx_add_mapping(&two, &other, &bob_o, &o); /* fine on its own */
+    ec_tx_sign(&two, &alice);
+    ec_id tid = tx_id_of(&two);
+    send_tx(&s, 4000, &s.peer[0], &two);
+    for (int i = 0; i < 5; i++) {
+        ec_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = EC_MSG_VOTE;
+        m.u.vote.tx_id = tid;
+        m.u.vote.n = 2;
+        m.u.vote.v.version = 1;
+        m.u.vote.v.values[0] = EC_MSG_VOTE_VALID;
+        m.u.vote.v.values[1] = EC_MSG_VOTE_VALID;
+        send_msg(&s, 4001, &s.peer[i], &m);
+    }
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK_EQ_INT(st->committed, 0);
+    CHECK_EQ_INT(st->conflicts_seen, 1);
+    CHECK(same_head(&s, &token, &x2));
+    CHECK(same_head(&s, &other, &o)); /* the other token did not move either */
+    CHECK(!ec_store_has_tx(s.store, &tid));
     solo_close(&s);
 }
 
@@ -178,6 +236,7 @@ int main(void)
     RUN(test_a_quorum_cannot_roll_a_head_back_to_a_sibling);
     RUN(test_catch_up_never_adopts_a_sibling);
     RUN(test_catch_up_fetches_back_across_a_gap);
-    RUN(test_a_decided_transaction_past_a_gap_leaves_the_head_and_catches_up);
+    RUN(test_a_decided_transaction_past_a_gap_waits_for_the_catch_up);
+    RUN(test_a_refused_transaction_is_applied_nowhere);
     return TEST_REPORT("heads");
 }

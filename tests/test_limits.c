@@ -100,7 +100,7 @@ static void test_catchups_are_capped_and_counted(void)
     ec_node_config_default(&cfg);
     cfg.catchups_max = 4;
     cfg.pending_per_peer_max = 64;
-    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     /* Ten transfers of ten tokens near us, each naming a head we lack. */
     for (int k = 0; k < 10; k++) {
@@ -126,7 +126,7 @@ static void test_a_silent_peer_is_dropped_and_its_place_freed(void)
     ec_node_config_default(&cfg);
     cfg.bucket_size = 1; /* one place per bucket: a dead peer would hold it forever */
     cfg.route_tx = false;
-    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     ec_id dead = s.peer[7]; /* far bucket */
     CHECK_EQ_INT(ec_node_add_peer(s.node, &dead, NULL), EC_OK);
     ec_id other = dead;
@@ -163,7 +163,7 @@ static void test_a_peer_that_answers_is_never_dropped(void)
     ec_node_config_default(&cfg);
     cfg.bucket_size = 1; /* a full bucket: lookups there ask the peer */
     cfg.route_tx = false;
-    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     ec_id live = s.peer[7];
     CHECK_EQ_INT(ec_node_add_peer(s.node, &live, NULL), EC_OK);
     const ec_node_stats *st = ec_node_stats_get(s.node);
@@ -204,7 +204,7 @@ static void test_the_outbox_is_bounded_in_bytes(void)
     ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.outbox_max_bytes = 4096;
-    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
     /* Nobody drains the outbox; every find_peers asks for an answer. */
     ec_msg q;
@@ -253,7 +253,7 @@ static void test_config_is_checked_with_a_named_reason(void)
     ec_id self = tu_id(1, 1);
     ec_rng_seed(&r, 1);
     ec_store_mem_open(&st);
-    CHECK_EQ_INT(ec_node_new(&n, &c, &self, st, &r), EC_ERR_ARG);
+    CHECK_EQ_INT(tn_new(&n, &c, &self, st, &r), EC_ERR_ARG);
     CHECK(n == NULL);
     ec_store_close(st);
 }

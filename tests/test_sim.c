@@ -4,6 +4,7 @@
 #include "core/node.h"
 #include "crypto/sign.h"
 #include "sim/sim.h"
+#include "node_env.h"
 #include "test.h"
 
 /* Runs a scenario and returns its JSON summary (caller frees). */
@@ -266,7 +267,7 @@ static void test_one_peer_cannot_fill_the_pending_table(void)
     ec_id self = {{1}}, flood = {{2}}, other = {{3}};
     ec_rng_seed(&rng, 1);
     CHECK_EQ_INT(ec_store_mem_open(&s), EC_OK);
-    CHECK_EQ_INT(ec_node_new(&n, &cfg, &self, s, &rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&n, &cfg, &self, s, &rng), EC_OK);
     /* Votes on transactions nobody has seen each open a pending entry. */
     ec_msg m;
     memset(&m, 0, sizeof m);
@@ -309,7 +310,7 @@ static void test_malformed_or_unknown_message_is_dropped_and_counted(void)
     ec_id self = {{1}}, peer = {{2}};
     ec_rng_seed(&rng, 1);
     CHECK_EQ_INT(ec_store_mem_open(&s), EC_OK);
-    CHECK_EQ_INT(ec_node_new(&n, &cfg, &self, s, &rng), EC_OK);
+    CHECK_EQ_INT(tn_new(&n, &cfg, &self, s, &rng), EC_OK);
     uint8_t junk[40];
     memset(junk, 0xee, sizeof junk);
     uint8_t unknown[1] = {99}, truncated_vote[10] = {EC_MSG_VOTE, 1, 2, 3};

@@ -39,6 +39,7 @@ ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched)
     if (err) {
         ec_store_abort(s);
         n->stats.store_errors++;
+        node_log(n, 0, "store write failed: %s", ec_err_str(err));
     }
     return err;
 }
@@ -83,7 +84,7 @@ ec_err ec_node_batch_end(ec_node *n)
         n->held = 0; /* released: next_out hands them out */
         for (size_t i = 0; i < n->ntouched; i++) {
             ptx *p = g_hash_table_lookup(n->pending, &n->touched[i]);
-            if (p && p->committed && n->on_commit)
+            if (p && p->committed && !p->refused_here && n->on_commit)
                 n->on_commit(n->on_commit_arg, n, p->committed_at, &p->id, &p->tx);
         }
         n->ntouched = 0;
@@ -93,6 +94,8 @@ ec_err ec_node_batch_end(ec_node *n)
     ec_store_abort(n->store);
     n->stats.store_errors++;
     n->stats.batches_failed++;
+    node_log(n, 0, "batch rolled back (%s): %zu messages dropped, %zu transactions forgotten",
+             ec_err_str(err), n->held, n->ntouched);
     for (; n->held > 0; n->held--) {
         outmsg *o = g_queue_pop_tail(n->outbox);
         n->outbox_bytes -= o->len;

@@ -60,12 +60,6 @@ void node_on_identity(ec_node *n, const ec_id *from, const ec_msg *m)
     node_event_push(n, &e);
 }
 
-void ec_node_set_identity_record(ec_node *n, const uint8_t record[EC_MSG_IDENTITY_LEN])
-{
-    memcpy(n->record, record, EC_MSG_IDENTITY_LEN);
-    n->has_record = true;
-}
-
 ec_err ec_node_hello(ec_node *n, const ec_id *to)
 {
     if (!n->has_record) return EC_ERR_ARG;

@@ -2,6 +2,8 @@
  * coordinator runs to find each token's neighborhood. Voting and commits
  * are in node_vote.c. */
 #include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,11 +66,13 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     return bad ? EC_ERR_ARG : EC_OK;
 }
 
-ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
-                   ec_store *store, ec_rng *rng)
+ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *env)
 {
-    if (out == NULL || cfg == NULL || addr == NULL || store == NULL || rng == NULL)
+    if (out == NULL || cfg == NULL || env == NULL || env->store == NULL || env->rng == NULL)
         return EC_ERR_ARG;
+    const ec_id *addr = &env->addr;
+    ec_store *store = env->store;
+    ec_rng *rng = env->rng;
     if (ec_node_config_check(cfg, NULL) != EC_OK) return EC_ERR_ARG;
     ec_node *n = calloc(1, sizeof *n);
     if (n == NULL) return EC_ERR_NOMEM;
@@ -93,6 +97,20 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     n->next_due = UINT64_MAX;
+    if (env->key) {
+        n->key = *env->key;
+        n->has_key = true;
+    }
+    if (env->record) {
+        memcpy(n->record, env->record, EC_MSG_IDENTITY_LEN);
+        n->has_record = true;
+    }
+    n->id_check = env->identity;
+    n->id_check_arg = env->identity_arg;
+    n->on_commit = env->on_commit;
+    n->on_commit_arg = env->on_commit_arg;
+    n->log = env->log;
+    n->log_arg = env->log_arg;
     n->events = calloc(cfg->events_max, sizeof *n->events);
     if (n->events == NULL || node_book_new(n) != EC_OK) {
         ec_node_free(n);
@@ -120,10 +138,16 @@ void ec_node_free(ec_node *n)
     free(n);
 }
 
-void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg)
+
+void node_log(ec_node *n, int level, const char *fmt, ...)
 {
-    n->on_commit = fn;
-    n->on_commit_arg = arg;
+    if (n->log == NULL) return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    n->log(n->log_arg, level, line);
 }
 
 void node_peer_failed(ec_node *n, const ec_id *peer)
@@ -149,17 +173,6 @@ ec_err ec_node_add_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep)
     return learn_peer(n, peer, ep, true);
 }
 
-void ec_node_set_key(ec_node *n, const ec_keypair *key)
-{
-    n->key = *key;
-    n->has_key = true;
-}
-
-void ec_node_set_identity_check(ec_node *n, ec_node_identity_fn fn, void *arg)
-{
-    n->id_check = fn;
-    n->id_check_arg = arg;
-}
 const ec_id *ec_node_addr(const ec_node *n) { return &n->addr; }
 const ec_node_stats *ec_node_stats_get(const ec_node *n) { return &n->stats; }
 size_t ec_node_pending(const ec_node *n) { return g_hash_table_size(n->pending); }

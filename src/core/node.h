@@ -1,13 +1,28 @@
 /* The protocol core: one node's state machine, sans IO (seed §9-10).
  *
- * The caller owns the clock, the network and the randomness:
- *   ec_node_recv(node, now, from, buf, len)  an inbound message
- *   ec_node_submit(node, now, tx)            a client's transaction
- *   ec_node_tick(node, now)                  timers (at ec_node_next_deadline)
- *   ec_node_next_out(node, &to, buf, ...)    drain outbound messages
+ * The driver (the UDP daemon, the simulator, a test) owns the clock, the
+ * network, the disk and the randomness, and hands them in:
+ *   ec_node_new(&n, &cfg, &env)                store, rng, key, identity check, hooks
+ *   ec_node_recv(n, now, from, from_ep, buf, len)  an inbound message
+ *   ec_node_submit(n, now, tx)                 a client's transaction
+ *   ec_node_tick(n, now)                       timers, at ec_node_next_deadline
+ *   ec_node_next_out(n, &to, &ep, buf, ...)    outbound messages, until EC_ERR_NOTFOUND
+ *   ec_node_next_event(n, &ev)                 outcomes and requests for the driver
+ *   ec_node_batch_begin / _end                 group commit around many inputs
  * The node never reads a clock, never opens a socket, draws randomness only
- * from the ec_rng in its config, and keeps its ledger in the ec_store it is
- * given. The UDP daemon and the simulator drive this same code.
+ * from env.rng, and keeps its ledger in env.store.
+ *
+ * Time: every `now` is milliseconds of a monotonic clock (CLOCK_MONOTONIC,
+ * or the simulator's virtual one), never going backwards across calls; the
+ * node compares it with transaction timestamps (Unix milliseconds) only
+ * for the "2 hours ahead" rule, so a daemon passes a monotonic clock offset
+ * to Unix time at start.
+ *
+ * Ownership (LMDB's style): what a function takes by pointer it copies
+ * unless said otherwise; nothing it returns points into the node except
+ * ec_node_addr and ec_node_stats_get (valid until ec_node_free). The
+ * store and the rng are the driver's and must outlive the node. One
+ * thread at a time per node; nodes share nothing.
  *
  * Protocol (docs/CONSENSUS.md): the node a transaction is submitted to
  * looks up each token's neighborhood and the witness neighborhood (tx id),
@@ -65,7 +80,7 @@ typedef struct ec_node_config {
                                  restart (false): only to show what that breaks */
 } ec_node_config;
 
-/* Fills the defaults above. */
+/* Fills the defaults above (every field; what is not named is off / 0). */
 void ec_node_config_default(ec_node_config *c);
 
 /* Checks c: EC_OK, or EC_ERR_ARG with *why (when why is not NULL) set to a
@@ -87,9 +102,9 @@ typedef struct ec_node_stats {
     uint64_t submitted;
     uint64_t committed;
     uint64_t timed_out;
-    uint64_t conflicts_seen;      /* a decided tx conflicts with our committed head */
-    uint64_t heads_refused;       /* decided, but invalid on our head: head kept */
-    uint64_t heads_behind;        /* decided, but our history has a gap: head kept, catching up */
+    uint64_t conflicts_seen;      /* decided, but on another branch than our head: not applied here */
+    uint64_t heads_refused;       /* decided, but invalid on our head: not applied here */
+    uint64_t heads_behind;        /* decided, but our history has a gap: waits for a catch-up */
     uint64_t catchups_started;    /* tokens whose history we lacked (voted 0) */
     uint64_t caught_up;           /* heads adopted from the neighborhood */
     uint64_t catchups_failed;     /* no agreement after every attempt */
@@ -132,12 +147,6 @@ typedef struct ec_node_event {
 typedef void (*ec_node_commit_fn)(void *arg, ec_node *node, uint64_t now, const ec_id *tx_id,
                                   const ec_tx *tx);
 
-/* The node keeps pointers to store and rng (not owned); addr is its address. */
-ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_id *addr,
-                   ec_store *store, ec_rng *rng);
-void ec_node_free(ec_node *n);
-void ec_node_on_commit(ec_node *n, ec_node_commit_fn fn, void *arg);
-
 /* Is `key` the signing key of the node at `addr`? The driver answers at
  * once from the identity records it verified (the simulator from its own
  * table): yes, no, or unknown, and never blocks. On unknown the node asks
@@ -150,13 +159,37 @@ typedef enum ec_node_id_answer {
 } ec_node_id_answer;
 typedef ec_node_id_answer (*ec_node_identity_fn)(void *arg, const ec_id *addr, const ec_pubkey *key);
 
-/* The key this node signs its votes with (copied; without one votes go out
- * unsigned and others cannot relay them). */
-void ec_node_set_key(ec_node *n, const ec_keypair *key);
-void ec_node_set_identity_check(ec_node *n, ec_node_identity_fn fn, void *arg);
-/* This node's own identity record (copied): sent to whoever asks for it,
- * and as a hello (ec_node_hello: EC_ERR_ARG without a record). */
-void ec_node_set_identity_record(ec_node *n, const uint8_t record[EC_MSG_IDENTITY_LEN]);
+/* A line for the driver's log: level 0 error, 1 warning, 2 info; msg is
+ * valid during the call only. */
+typedef void (*ec_node_log_fn)(void *arg, int level, const char *msg);
+
+/* Everything a node is given at creation. Only addr, store and rng are
+ * required; the rest may be zero / NULL. */
+typedef struct ec_node_env {
+    ec_id addr;                  /* this node's address (its identity's) */
+    ec_store *store;             /* its ledger and sticky votes (not owned) */
+    ec_rng *rng;                 /* its only randomness (not owned) */
+    const ec_keypair *key;       /* signs its votes (copied); NULL: votes go out
+                                    unsigned and others cannot relay them */
+    const uint8_t *record;       /* its identity record, EC_MSG_IDENTITY_LEN bytes
+                                    (copied): answered to get_identity, sent as hello */
+    ec_node_identity_fn identity; /* the identity check; NULL: relayed votes never count */
+    void *identity_arg;
+    ec_node_commit_fn on_commit; /* called after each durable commit of this node */
+    void *on_commit_arg;
+    ec_node_log_fn log;          /* notable events (store errors, refused heads, ...) */
+    void *log_arg;
+} ec_node_env;
+
+/* Creates a node: EC_OK (*out set; free with ec_node_free), EC_ERR_ARG for
+ * a NULL argument or a config ec_node_config_check refuses, EC_ERR_NOMEM. */
+ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *env);
+/* Frees everything the node holds (not the store or the rng); an open
+ * batch is aborted. NULL is fine. */
+void ec_node_free(ec_node *n);
+
+/* Sends this node's identity record to `to` (a hello): EC_OK, or
+ * EC_ERR_ARG when env.record was not given. */
 ec_err ec_node_hello(ec_node *n, const ec_id *to);
 
 /* Adds a known peer and where it can be reached (ep may be NULL: not
@@ -172,9 +205,16 @@ ec_err ec_node_add_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep);
  * happens). buf is not kept. */
 ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const ec_endpoint *from_ep,
                     const uint8_t *buf, size_t len);
+/* A client's transaction, coordinated by this node: EC_OK (its outcome
+ * comes later as an event), EC_ERR_MALFORMED (does not encode),
+ * EC_ERR_SIGNATURE (a signature fails), EC_ERR_RANGE (the pending table is
+ * full: try later), EC_ERR_EXISTS (already submitted here), EC_ERR_NOMEM. */
 ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx);
+/* Runs the timers due at `now` (re-sends, lookups, catch-ups, deadlines).
+ * Always EC_OK; call it at ec_node_next_deadline (earlier is harmless). */
 ec_err ec_node_tick(ec_node *n, uint64_t now);
-/* When ec_node_tick should next run; UINT64_MAX if nothing is pending. */
+/* When ec_node_tick should next run (ms, the same clock as `now`);
+ * UINT64_MAX if nothing is pending. Changes after every call. */
 uint64_t ec_node_next_deadline(const ec_node *n);
 /* Pops the next outbound message into buf: EC_OK (*to, *to_ep when not
  * NULL, buf and *len set; to_ep->len is 0 when the node knows no endpoint
@@ -203,6 +243,7 @@ ec_err ec_node_batch_end(ec_node *n);
 ec_err ec_node_next_event(ec_node *n, ec_node_event *out);
 
 const ec_id *ec_node_addr(const ec_node *n);
+/* The node's counters (every drop has one); valid until ec_node_free. */
 const ec_node_stats *ec_node_stats_get(const ec_node *n);
 /* Is this node responsible for target (among the w nearest in its view)? */
 bool ec_node_responsible(const ec_node *n, const ec_id *target);

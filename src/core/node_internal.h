@@ -86,6 +86,8 @@ typedef struct ptx {
     uint8_t outcome;      /* coordinator: the ec_node_event_type reported, 0 none */
     uint8_t polls;        /* coordinator: get_votes rounds sent */
     uint64_t committed_at;
+    bool refused_here;    /* decided by a quorum, but invalid or conflicting here: not applied */
+    bool behind_counted;  /* heads_behind counted once per transaction */
 } ptx;
 
 /* History catch-up for one token (node_catchup.c): the heads its
@@ -148,9 +150,13 @@ struct ec_node {
     size_t ntouched, captouched;
     ec_node_commit_fn on_commit;
     void *on_commit_arg;
+    ec_node_log_fn log;
+    void *log_arg;
 };
 
 /* node.c */
+/* A line for the driver's log (printf format), when it gave a hook. */
+void node_log(ec_node *n, int level, const char *fmt, ...);
 void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
 /* Sends p's transaction; with_members: and its member list, if both fit
  * in one message (returns whether the list went along). */

@@ -212,15 +212,15 @@ static ec_node_id_answer identity_ok(void *arg, const ec_id *addr, const ec_pubk
 static ec_err start_node(sim *s, uint32_t i)
 {
     sim_node *sn = &s->nodes[i];
-    if (ec_node_new(&sn->node, &s->cfg.node, &s->addrs[i], sn->store, &sn->rng) != EC_OK)
-        return EC_ERR_NOMEM;
     ec_keypair kp;
     ec_sign_keypair(&kp, s->key_seeds[i]);
     s->keys[i] = kp.pub;
-    ec_node_set_key(sn->node, &kp);
+    ec_node_env env = {.addr = s->addrs[i], .store = sn->store, .rng = &sn->rng, .key = &kp,
+                       .identity = identity_ok, .identity_arg = s, .on_commit = on_commit,
+                       .on_commit_arg = s};
+    ec_err err = ec_node_new(&sn->node, &s->cfg.node, &env);
     ec_sign_wipe(&kp);
-    ec_node_set_identity_check(sn->node, identity_ok, s);
-    ec_node_on_commit(sn->node, on_commit, s);
+    if (err) return err;
     sn->tick_at_us = UINT64_MAX;
     fill_peers(s, i);
     return EC_OK;
