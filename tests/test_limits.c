@@ -227,6 +227,74 @@ static void test_the_outbox_is_bounded_in_bytes(void)
     solo_close(&s);
 }
 
+static ec_endpoint ep_of(uint8_t v, uint8_t len)
+{
+    ec_endpoint e;
+    memset(&e, 0, sizeof e);
+    e.len = len;
+    memset(e.b, v, len);
+    return e;
+}
+
+static void test_endpoints_heard_named_and_bounded(void)
+{
+    ec_id token = tu_id(0x60, 7);
+    solo s;
+    ec_node_config cfg;
+    solo_open(&s, &token);
+    ec_node_free(s.node);
+    ec_node_config_default(&cfg);
+    cfg.endpoints_max = 4;
+    cfg.bucket_size = 1;
+    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
+    /* A message from peer[0] at endpoint A: the answer goes to A. */
+    ec_endpoint a = ep_of(0xa1, 6), b = ep_of(0xb2, 18), got;
+    ec_msg q;
+    memset(&q, 0, sizeof q);
+    q.type = EC_MSG_FIND_PEERS;
+    q.u.find_peers.target = token;
+    q.u.find_peers.want = 8;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    CHECK_EQ_INT(ec_msg_encode(&q, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(ec_node_recv(s.node, 1000, &s.peer[0], &a, buf, len), EC_OK);
+    ec_id to;
+    uint8_t out[EC_MSG_MAX];
+    CHECK_EQ_INT(ec_node_next_out(s.node, &to, &got, out, sizeof out, &len), EC_OK);
+    CHECK(ec_id_cmp(&to, &s.peer[0]) == 0 && got.len == 6 && memcmp(got.b, a.b, 6) == 0);
+    /* Someone names peer[0] at B: hearsay does not replace what was heard. */
+    ec_msg p;
+    memset(&p, 0, sizeof p);
+    p.type = EC_MSG_PEERS;
+    p.u.peers.target = tu_id(0x99, 9); /* no lookup, no transaction: a stray list */
+    p.u.peers.n = 1;
+    p.u.peers.peers[0] = s.peer[0];
+    p.u.peers.eps[0] = b;
+    send_msg(&s, 1001, &s.peer[1], &p);
+    drain(&s, EC_MSG_PEERS, NULL, NULL);
+    CHECK_EQ_INT(ec_msg_encode(&q, buf, sizeof buf, &len), EC_OK);
+    ec_node_recv(s.node, 1002, &s.peer[0], NULL, buf, len);
+    ec_msg ans;
+    CHECK_EQ_INT(ec_node_next_out(s.node, &to, &got, out, sizeof out, &len), EC_OK);
+    CHECK(got.len == 6 && memcmp(got.b, a.b, 6) == 0);
+    /* Its answer names the peers it knows with their endpoints. */
+    CHECK_EQ_INT(ec_msg_decode(&ans, out, len), EC_OK);
+    bool named = false;
+    for (int i = 0; i < ans.u.peers.n; i++)
+        named |= ec_id_cmp(&ans.u.peers.peers[i], &s.peer[0]) == 0 && ans.u.peers.eps[i].len == 6;
+    CHECK(named);
+    /* Ids outside the peer table: a book of endpoints_max, oldest out. */
+    for (int i = 0; i < 10; i++) {
+        ec_id far = s.peer[7];
+        far.b[20] = (uint8_t)i;
+        ec_endpoint e = ep_of((uint8_t)i, 4);
+        ec_node_add_peer(s.node, &far, &e);
+    }
+    CHECK(ec_node_stats_get(s.node)->endpoints_evicted >= 5);
+    check_ok(&s);
+    solo_close(&s);
+}
+
 static void test_config_is_checked_with_a_named_reason(void)
 {
     ec_node_config c;
@@ -269,6 +337,7 @@ int main(void)
     RUN(test_a_silent_peer_is_dropped_and_its_place_freed);
     RUN(test_a_peer_that_answers_is_never_dropped);
     RUN(test_the_outbox_is_bounded_in_bytes);
+    RUN(test_endpoints_heard_named_and_bounded);
     RUN(test_config_is_checked_with_a_named_reason);
     return TEST_REPORT("limits");
 }
