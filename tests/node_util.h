@@ -99,6 +99,48 @@ static inline void solo_open(solo *s, const ec_id *token)
     for (int i = 0; i < 8; i++) CHECK_EQ_INT(ec_node_add_peer(s->node, &s->peer[i], NULL), EC_OK);
 }
 
+/* Replaces s's node by a new one with cfg (default when NULL) on store
+ * (s's own when NULL), knowing the 8 peers: a restart, or other limits. */
+static inline ec_node *solo_node(solo *s, const ec_node_config *cfg, ec_store *store)
+{
+    ec_node_config def;
+    ec_node *n = NULL;
+    if (cfg == NULL) {
+        ec_node_config_default(&def);
+        cfg = &def;
+    }
+    CHECK_EQ_INT(tn_new(&n, cfg, &s->self, store ? store : s->store, &s->rng), EC_OK);
+    for (int i = 0; n && i < 8; i++) ec_node_add_peer(n, &s->peer[i], NULL);
+    return n;
+}
+
+static inline void solo_reopen(solo *s, const ec_node_config *cfg)
+{
+    ec_node_free(s->node);
+    s->node = solo_node(s, cfg, NULL);
+}
+
+/* A direct vote of one value on a one-mapping transaction. */
+static inline ec_msg vote1(const ec_id *txid, int8_t value)
+{
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_VOTE;
+    m.u.vote.tx_id = *txid;
+    m.u.vote.n = 1;
+    m.u.vote.v.version = 1;
+    m.u.vote.v.values[0] = value;
+    return m;
+}
+
+/* +1 on txid from peers[0..k): with ours (k = 4) or without it (k = 5), a
+ * quorum of 5. */
+static inline void votes_from(solo *s, uint64_t now, const ec_id *txid, int k)
+{
+    ec_msg m = vote1(txid, EC_MSG_VOTE_VALID);
+    for (int i = 0; i < k; i++) send_msg(s, now, &s->peer[i], &m);
+}
+
 static inline void solo_close(solo *s)
 {
     ec_node_free(s->node);

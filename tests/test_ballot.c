@@ -14,16 +14,6 @@ static ec_keypair alice, bob, carol;
 
 /* ---- helpers ---- */
 
-static ec_node *node_on(solo *s, ec_store *store)
-{
-    ec_node_config cfg;
-    ec_node *n = NULL;
-    ec_node_config_default(&cfg);
-    CHECK_EQ_INT(tn_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(n, &s->peer[i], NULL);
-    return n;
-}
-
 /* Our vote on the (one-mapping) transaction tx, sent by peer[0]. */
 static int vote_on(solo *s, uint64_t now, const ec_tx *tx)
 {
@@ -49,13 +39,13 @@ static void a_restarted_member_never_votes_for_the_conflicting_twin(ec_store *st
     CHECK_EQ_INT(tu_apply(st, &h, 1000, &hid), EC_RULE_OK);
     ec_tx x = tu_tx1(&token, &bob, &hid, &alice, 2000);
     ec_tx y = tu_tx1(&token, &carol, &hid, &alice, 2000);
-    s.node = node_on(&s, st);
+    s.node = solo_node(&s, NULL, st);
     CHECK_EQ_INT(vote_on(&s, 3000, &x), EC_MSG_VOTE_VALID);
     ec_store_counts c;
     CHECK_EQ_INT(ec_store_counts_get(st, &c), EC_OK);
     CHECK_EQ_INT(c.votes, 1);
     ec_node_free(s.node); /* the crash: every in-memory table is gone */
-    s.node = node_on(&s, st);
+    s.node = solo_node(&s, NULL, st);
     CHECK_EQ_INT(vote_on(&s, 4000, &y), EC_MSG_VOTE_INVALID);
     CHECK_EQ_INT(vote_on(&s, 4000, &x), EC_MSG_VOTE_VALID); /* and still +1 on x */
     ec_node_free(s.node);
@@ -86,12 +76,12 @@ static void test_restart_keeps_votes_lmdb_reopened(void)
     CHECK_EQ_INT(tu_apply(st, &h, 1000, &hid), EC_RULE_OK);
     ec_tx x = tu_tx1(&token, &bob, &hid, &alice, 2000);
     ec_tx y = tu_tx1(&token, &carol, &hid, &alice, 2000);
-    s.node = node_on(&s, st);
+    s.node = solo_node(&s, NULL, st);
     CHECK_EQ_INT(vote_on(&s, 3000, &x), EC_MSG_VOTE_VALID);
     ec_node_free(s.node);
     ec_store_close(st);
     CHECK_EQ_INT(ec_store_lmdb_open(&st, ts_dir, 64u << 20), EC_OK);
-    s.node = node_on(&s, st);
+    s.node = solo_node(&s, NULL, st);
     CHECK_EQ_INT(vote_on(&s, 4000, &y), EC_MSG_VOTE_INVALID);
     ec_node_free(s.node);
     s.node = NULL;
@@ -109,7 +99,7 @@ static void test_a_positive_vote_is_durable_before_it_leaves(void)
     ec_tx h = tu_tx1(&token, &alice, NULL, &alice, 1000);
     CHECK_EQ_INT(tu_apply(s.store, &h, 1000, &hid), EC_RULE_OK);
     ec_tx x = tu_tx1(&token, &bob, &hid, &alice, 2000);
-    s.node = node_on(&s, &f.store);
+    s.node = solo_node(&s, NULL, &f.store);
     f.fail_commit = true;
     /* The record cannot be committed: no +1 leaves (we abstain). */
     CHECK_EQ_INT(vote_on(&s, 3000, &x), EC_MSG_VOTE_OUT_OF_ORDER);
@@ -129,21 +119,6 @@ static void test_a_positive_vote_is_durable_before_it_leaves(void)
     solo_close(&s);
 }
 
-/* Four co-members' +1 and ours: a quorum of 5. */
-static void quorum_votes(solo *s, uint64_t now, const ec_id *txid)
-{
-    for (int i = 0; i < 4; i++) {
-        ec_msg m;
-        memset(&m, 0, sizeof m);
-        m.type = EC_MSG_VOTE;
-        m.u.vote.tx_id = *txid;
-        m.u.vote.n = 1;
-        m.u.vote.v.version = 1;
-        m.u.vote.v.values[0] = EC_MSG_VOTE_VALID;
-        send_msg(s, now, &s->peer[i], &m);
-    }
-}
-
 static void test_a_failed_commit_writes_nothing_and_is_retried(void)
 {
     ec_id token = tu_id(0x42, 4), hid;
@@ -155,10 +130,10 @@ static void test_a_failed_commit_writes_nothing_and_is_retried(void)
     CHECK_EQ_INT(tu_apply(s.store, &h, 1000, &hid), EC_RULE_OK);
     ec_tx x = tu_tx1(&token, &bob, &hid, &alice, 2000);
     ec_id xid = tx_id_of(&x);
-    s.node = node_on(&s, &f.store);
+    s.node = solo_node(&s, NULL, &f.store);
     CHECK_EQ_INT(vote_on(&s, 3000, &x), EC_MSG_VOTE_VALID);
     f.fail_commit = true;
-    quorum_votes(&s, 3010, &xid);
+    votes_from(&s, 3010, &xid, 4);
     const ec_node_stats *st = ec_node_stats_get(s.node);
     CHECK_EQ_INT(st->committed, 0);
     CHECK(st->commits_failed > 0);
@@ -186,7 +161,7 @@ static void test_the_record_goes_when_the_head_moves_on(void)
     ec_store_counts c;
     ec_store_counts_get(s.store, &c);
     CHECK_EQ_INT(c.votes, 1);
-    quorum_votes(&s, 1010, &h_id);
+    votes_from(&s, 1010, &h_id, 4);
     CHECK_EQ_INT(ec_node_stats_get(s.node)->committed, 1);
     ec_store_counts_get(s.store, &c);
     CHECK_EQ_INT(c.votes, 0);

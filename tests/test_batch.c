@@ -9,16 +9,6 @@
 
 static ec_keypair alice, bob;
 
-static ec_node *node_on(solo *s, ec_store *store)
-{
-    ec_node_config cfg;
-    ec_node *n = NULL;
-    ec_node_config_default(&cfg);
-    CHECK_EQ_INT(tn_new(&n, &cfg, &s->self, store, &s->rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(n, &s->peer[i], NULL);
-    return n;
-}
-
 /* k creates of tokens near us, delivered by peer[0]. */
 static void deliver_creates(solo *s, int k, ec_id *ids)
 {
@@ -38,7 +28,7 @@ static void test_a_batch_holds_messages_until_one_commit(void)
     solo_open(&s, &token);
     ec_node_free(s.node);
     flaky f = {{&fl_vt, &f}, s.store, false, 0};
-    s.node = node_on(&s, &f.store);
+    s.node = solo_node(&s, NULL, &f.store);
     CHECK_EQ_INT(ec_node_batch_begin(s.node), EC_OK);
     CHECK_EQ_INT(ec_node_batch_begin(s.node), EC_ERR_ARG);
     deliver_creates(&s, 16, ids);

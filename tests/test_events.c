@@ -8,18 +8,6 @@
 
 static ec_keypair alice, bob;
 
-static ec_msg vote_msg(const ec_id *txid, int8_t value)
-{
-    ec_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_VOTE;
-    m.u.vote.tx_id = *txid;
-    m.u.vote.n = 1;
-    m.u.vote.v.version = 1;
-    m.u.vote.v.values[0] = value;
-    return m;
-}
-
 /* Events of one type popped now; the last one in *last. */
 static int events(solo *s, ec_node_event_type type, ec_node_event *last)
 {
@@ -43,7 +31,7 @@ static void test_committed_is_reported_once(void)
     CHECK_EQ_INT(ec_node_submit(s.node, 1000, &c), EC_OK);
     drain(&s, EC_MSG_VOTE, NULL, NULL);
     CHECK_EQ_INT(events(&s, EC_NODE_EV_COMMITTED, NULL), 0);
-    ec_msg pos = vote_msg(&cid, EC_MSG_VOTE_VALID);
+    ec_msg pos = vote1(&cid, EC_MSG_VOTE_VALID);
     for (int i = 0; i < 4; i++) send_msg(&s, 1100, &s.peer[i], &pos);
     ec_node_event e;
     CHECK_EQ_INT(events(&s, EC_NODE_EV_COMMITTED, &e), 1);
@@ -63,7 +51,7 @@ static void test_refused_when_a_quorum_is_out_of_reach(void)
     ec_id cid = tx_id_of(&c);
     ec_node_submit(s.node, 1000, &c);
     drain(&s, EC_MSG_VOTE, NULL, NULL);
-    ec_msg neg = vote_msg(&cid, EC_MSG_VOTE_INVALID);
+    ec_msg neg = vote1(&cid, EC_MSG_VOTE_INVALID);
     /* w = 8, quorum 5: three -1 leave five possible +1, four do not. */
     for (int i = 0; i < 3; i++) send_msg(&s, 1100, &s.peer[i], &neg);
     CHECK_EQ_INT(events(&s, EC_NODE_EV_REFUSED, NULL), 0);
@@ -116,7 +104,7 @@ static void test_members_answer_get_votes(void)
     CHECK_EQ_INT(drain(&s, EC_MSG_VOTE, &v, &to), 1);
     CHECK(ec_id_cmp(&to, &far) == 0 && v.u.vote.v.values[0] == EC_MSG_VOTE_VALID);
     /* Committed and forgotten: the commit attestation. */
-    ec_msg pos = vote_msg(&cid, EC_MSG_VOTE_VALID);
+    ec_msg pos = vote1(&cid, EC_MSG_VOTE_VALID);
     for (int i = 0; i < 4; i++) send_msg(&s, 1100, &s.peer[i], &pos);
     CHECK_EQ_INT(ec_node_stats_get(s.node)->committed, 1);
     ec_node_tick(s.node, 1100 + 61000);
@@ -135,11 +123,9 @@ static void test_the_event_queue_is_bounded(void)
     solo s;
     ec_node_config cfg;
     solo_open(&s, &token);
-    ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.events_max = 2;
-    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
+    solo_reopen(&s, &cfg);
     for (int k = 0; k < 5; k++) {
         ec_id t = token;
         t.b[31] ^= (uint8_t)(0x10 + k);

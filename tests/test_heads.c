@@ -11,21 +11,6 @@
 
 static ec_keypair alice, bob, carol;
 
-/* Five co-members' +1 on txid: a quorum even if we voted -1. */
-static void quorum(solo *s, uint64_t now, const ec_id *txid)
-{
-    for (int i = 0; i < 5; i++) {
-        ec_msg m;
-        memset(&m, 0, sizeof m);
-        m.type = EC_MSG_VOTE;
-        m.u.vote.tx_id = *txid;
-        m.u.vote.n = 1;
-        m.u.vote.v.version = 1;
-        m.u.vote.v.values[0] = EC_MSG_VOTE_VALID;
-        send_msg(s, now, &s->peer[i], &m);
-    }
-}
-
 static ec_id head_of(solo *s, const ec_id *token)
 {
     ec_head h;
@@ -50,7 +35,7 @@ static void test_a_quorum_cannot_move_a_head_back_in_time(void)
     ec_tx back = tu_tx1(&token, &bob, &x, &alice, 4000); /* extends X, but earlier */
     ec_id bid = tx_id_of(&back);
     send_tx(&s, 6000, &s.peer[0], &back);
-    quorum(&s, 6001, &bid);
+    votes_from(&s, 6001, &bid, 5);
     const ec_node_stats *st = ec_node_stats_get(s.node);
     CHECK_EQ_INT(st->committed, 0); /* decided by the network, refused here */
     CHECK(same_head(&s, &token, &x)); /* our head did not move back */
@@ -72,7 +57,7 @@ static void test_a_quorum_cannot_roll_a_head_back_to_a_sibling(void)
     ec_tx y = tu_tx1(&token, &carol, &x, &alice, 4000); /* a sibling of X2, later than X3 */
     ec_id yid = tx_id_of(&y);
     send_tx(&s, 5000, &s.peer[0], &y);
-    quorum(&s, 5001, &yid);
+    votes_from(&s, 5001, &yid, 5);
     const ec_node_stats *st = ec_node_stats_get(s.node);
     CHECK_EQ_INT(st->committed, 0);
     CHECK(same_head(&s, &token, &x3));
@@ -158,7 +143,7 @@ static void test_a_decided_transaction_past_a_gap_waits_for_the_catch_up(void)
     ec_tx t3 = tu_tx1(&token, &carol, &x2, &bob, 3000);
     x3 = tx_id_of(&t3);
     send_tx(&s, 4000, &s.peer[0], &t3);
-    quorum(&s, 4001, &x3);
+    votes_from(&s, 4001, &x3, 5);
     const ec_node_stats *st = ec_node_stats_get(s.node);
     CHECK_EQ_INT(st->committed, 0); /* not across the gap: it waits */
     CHECK(same_head(&s, &token, &x));

@@ -15,18 +15,6 @@ static void check_ok(const solo *s)
     if (why) fprintf(stderr, "  invariant: %s\n", why);
 }
 
-static ec_msg vote_msg(const ec_id *txid, int8_t value)
-{
-    ec_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_VOTE;
-    m.u.vote.tx_id = *txid;
-    m.u.vote.n = 1;
-    m.u.vote.v.version = 1;
-    m.u.vote.v.values[0] = value;
-    return m;
-}
-
 /* An id at XOR distance with the top bit set: far from token. */
 static ec_id far_sender(const ec_id *token, unsigned i)
 {
@@ -47,7 +35,7 @@ static void test_20000_far_voters_leave_no_trace(void)
     ec_id cid = tx_id_of(&c);
     send_tx(&s, 1000, &s.peer[0], &c);
     drain(&s, EC_MSG_VOTE, NULL, NULL);
-    ec_msg neg = vote_msg(&cid, EC_MSG_VOTE_INVALID);
+    ec_msg neg = vote1(&cid, EC_MSG_VOTE_INVALID);
     for (unsigned i = 0; i < 20000; i++) {
         ec_id from = far_sender(&token, i);
         send_msg(&s, 1000, &from, &neg);
@@ -57,7 +45,7 @@ static void test_20000_far_voters_leave_no_trace(void)
     CHECK(st->votes_ineligible >= 20000);
     check_ok(&s);
     /* Their -1s never counted: four honest +1s and ours still commit. */
-    ec_msg pos = vote_msg(&cid, EC_MSG_VOTE_VALID);
+    ec_msg pos = vote1(&cid, EC_MSG_VOTE_VALID);
     for (int i = 0; i < 4; i++) send_msg(&s, 1001, &s.peer[i], &pos);
     CHECK_EQ_INT(st->committed, 1);
     solo_close(&s);
@@ -70,7 +58,7 @@ static void test_votes_before_the_transaction_are_capped_then_filtered(void)
     solo_open(&s, &token);
     ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
     ec_id cid = tx_id_of(&c);
-    ec_msg pos = vote_msg(&cid, EC_MSG_VOTE_VALID);
+    ec_msg pos = vote1(&cid, EC_MSG_VOTE_VALID);
     /* Before the transaction nobody's eligibility is known: 2w at most. */
     for (unsigned i = 0; i < 500; i++) {
         ec_id from = far_sender(&token, i);
@@ -96,12 +84,10 @@ static void test_catchups_are_capped_and_counted(void)
     solo s;
     ec_node_config cfg;
     solo_open(&s, &token);
-    ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.catchups_max = 4;
     cfg.pending_per_peer_max = 64;
-    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
+    solo_reopen(&s, &cfg);
     /* Ten transfers of ten tokens near us, each naming a head we lack. */
     for (int k = 0; k < 10; k++) {
         ec_id t = token, ghost = tu_id(0x70, (uint8_t)k);
@@ -122,10 +108,10 @@ static void test_a_silent_peer_is_dropped_and_its_place_freed(void)
     solo s;
     ec_node_config cfg;
     solo_open(&s, &token);
-    ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.bucket_size = 1; /* one place per bucket: a dead peer would hold it forever */
     cfg.route_tx = false;
+    ec_node_free(s.node);
     CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     ec_id dead = s.peer[7]; /* far bucket */
     CHECK_EQ_INT(ec_node_add_peer(s.node, &dead, NULL), EC_OK);
@@ -159,10 +145,10 @@ static void test_a_peer_that_answers_is_never_dropped(void)
     solo s;
     ec_node_config cfg;
     solo_open(&s, &token);
-    ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.bucket_size = 1; /* a full bucket: lookups there ask the peer */
     cfg.route_tx = false;
+    ec_node_free(s.node);
     CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     ec_id live = s.peer[7];
     CHECK_EQ_INT(ec_node_add_peer(s.node, &live, NULL), EC_OK);
@@ -201,11 +187,9 @@ static void test_the_outbox_is_bounded_in_bytes(void)
     solo s;
     ec_node_config cfg;
     solo_open(&s, &token);
-    ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.outbox_max_bytes = 4096;
-    CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
-    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
+    solo_reopen(&s, &cfg);
     /* Nobody drains the outbox; every find_peers asks for an answer. */
     ec_msg q;
     memset(&q, 0, sizeof q);
@@ -242,10 +226,10 @@ static void test_endpoints_heard_named_and_bounded(void)
     solo s;
     ec_node_config cfg;
     solo_open(&s, &token);
-    ec_node_free(s.node);
     ec_node_config_default(&cfg);
     cfg.endpoints_max = 4;
     cfg.bucket_size = 1;
+    ec_node_free(s.node);
     CHECK_EQ_INT(tn_new(&s.node, &cfg, &s.self, s.store, &s.rng), EC_OK);
     /* A message from peer[0] at endpoint A: the answer goes to A. */
     ec_endpoint a = ep_of(0xa1, 6), b = ep_of(0xb2, 18), got;
