@@ -279,6 +279,57 @@ static void test_endpoints_heard_named_and_bounded(void)
     solo_close(&s);
 }
 
+static ec_node_id_answer never_known(void *arg, const ec_id *addr, const ec_pubkey *key)
+{
+    (void)arg;
+    (void)addr;
+    (void)key;
+    return EC_NODE_ID_UNKNOWN;
+}
+
+static void test_identity_questions_are_rationed(void)
+{
+    /* Voters named in bundles cost a forger nothing: 160 unknown ones get
+     * at most 64 get_identity per re-send period. */
+    ec_id token = tu_id(0x60, 8);
+    solo s;
+    solo_open(&s, &token);
+    ec_node_free(s.node);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    ec_node_env env = {.addr = s.self, .store = s.store, .rng = &s.rng, .identity = never_known};
+    CHECK_EQ_INT(ec_node_new(&s.node, &cfg, &env), EC_OK);
+    for (int i = 0; i < 8; i++) ec_node_add_peer(s.node, &s.peer[i], NULL);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    ec_id cid = tx_id_of(&c);
+    send_tx(&s, 1000, &s.peer[0], &c);
+    drain(&s, EC_MSG_VOTE, NULL, NULL);
+    int asked = 0;
+    for (int b = 0; b < 20; b++) {
+        ec_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = EC_MSG_VOTES;
+        m.u.votes.tx_id = cid;
+        m.u.votes.n = 1;
+        for (int k = 0; k < 8; k++) {
+            ec_msg_signed_vote *v = &m.u.votes.v[m.u.votes.count++];
+            v->voter = token; /* differs in the last byte only: nearer than every peer */
+            v->voter.b[31] ^= (uint8_t)(2 + 8 * b + k);
+            v->version = 1;
+            v->values[0] = EC_MSG_VOTE_VALID;
+        }
+        send_msg(&s, 1001, &s.peer[1], &m);
+        asked += drain(&s, EC_MSG_GET_IDENTITY, NULL, NULL);
+    }
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK(st->identities_unknown >= 160);
+    CHECK_EQ_INT(asked, 64);
+    CHECK_EQ_INT(st->identity_asks_dropped, st->identities_unknown - 64);
+    CHECK_EQ_INT(st->committed, 0); /* nothing unknown counted */
+    check_ok(&s);
+    solo_close(&s);
+}
+
 static void test_config_is_checked_with_a_named_reason(void)
 {
     ec_node_config c;
@@ -322,6 +373,7 @@ int main(void)
     RUN(test_a_peer_that_answers_is_never_dropped);
     RUN(test_the_outbox_is_bounded_in_bytes);
     RUN(test_endpoints_heard_named_and_bounded);
+    RUN(test_identity_questions_are_rationed);
     RUN(test_config_is_checked_with_a_named_reason);
     return TEST_REPORT("limits");
 }

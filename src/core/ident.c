@@ -5,8 +5,8 @@
  * one Argon2id each, far too slow for the packet path), and answers the
  * node's question at once: yes, no, or unknown. On "unknown" the vote is
  * not counted and the node asks the voter for its identity record
- * (`get_identity`), at most once per resend_ms per voter (a small ring of
- * recent questions). The record that comes back (`identity`, which a node
+ * (`get_identity`), at most once per resend_ms per voter and NODE_ID_ASKED
+ * times per resend_ms in all (a ring of recent questions). The record that comes back (`identity`, which a node
  * may also send unasked as a hello) is handed to the driver as an event to
  * verify off the packet path; the driver's later answers then say yes or
  * no, and the voter's next re-send counts. */
@@ -25,7 +25,14 @@ ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, 
     for (size_t i = 0; i < NODE_ID_ASKED; i++)
         if (ec_id_cmp(&n->id_asked[i], voter) == 0 && now - n->id_asked_at[i] < n->cfg.resend_ms)
             return a; /* asked recently */
-    size_t slot = n->id_asked_next++ % NODE_ID_ASKED;
+    /* At most NODE_ID_ASKED questions per resend_ms in all: voters named in
+     * bundles cost a forger nothing, so their questions are rationed. */
+    size_t slot = n->id_asked_next % NODE_ID_ASKED;
+    if (n->id_asked_at[slot] != 0 && now - n->id_asked_at[slot] < n->cfg.resend_ms) {
+        n->stats.identity_asks_dropped++;
+        return a;
+    }
+    n->id_asked_next++;
     n->id_asked[slot] = *voter;
     n->id_asked_at[slot] = now;
     ec_msg q;
