@@ -211,6 +211,31 @@ static void test_a_refused_transaction_is_applied_nowhere(void)
     solo_close(&s);
 }
 
+static void test_a_late_quorum_for_an_ancestor_commits_without_moving_the_head(void)
+{
+    /* We voted on P, then caught up past it (our head is Q, P's child):
+     * P's quorum, arriving late, is already in our history: a commit, not
+     * a conflict, and the head stays Q. (Found by the figures: honest
+     * runs counted such commits as conflicts and left them partial.) */
+    ec_id token = tu_id(0x63, 8), x, pid, qid;
+    solo s;
+    solo_open(&s, &token);
+    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
+    tu_apply(s.store, &c, 1000, &x);
+    ec_tx p = tu_tx1(&token, &bob, &x, &alice, 2000);
+    pid = tx_id_of(&p);
+    send_tx(&s, 2500, &s.peer[0], &p);
+    ec_tx q = tu_tx1(&token, &carol, &pid, &bob, 3000);
+    CHECK_EQ_INT(tu_apply(s.store, &p, 3000, NULL), EC_RULE_OK); /* as a catch-up would */
+    CHECK_EQ_INT(tu_apply(s.store, &q, 3000, &qid), EC_RULE_OK);
+    votes_from(&s, 3500, &pid, 4);
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK_EQ_INT(st->committed, 1);
+    CHECK_EQ_INT(st->conflicts_seen, 0);
+    CHECK(same_head(&s, &token, &qid));
+    solo_close(&s);
+}
+
 int main(void)
 {
     if (ec_crypto_init()) return 1;
@@ -223,5 +248,6 @@ int main(void)
     RUN(test_catch_up_fetches_back_across_a_gap);
     RUN(test_a_decided_transaction_past_a_gap_waits_for_the_catch_up);
     RUN(test_a_refused_transaction_is_applied_nowhere);
+    RUN(test_a_late_quorum_for_an_ancestor_commits_without_moving_the_head);
     return TEST_REPORT("heads");
 }

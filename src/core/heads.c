@@ -49,3 +49,25 @@ head_rel node_head_relation(ec_node *n, const ec_id *token, const ec_head *h, co
     if (gap) *gap = cur;
     return HEAD_GAP;
 }
+
+bool node_head_includes(ec_node *n, const ec_id *token, const ec_head *h, const ec_id *tx_id,
+                        uint64_t ts)
+{
+    ec_id cur = h->tx_id;
+    for (int step = 0; step < HEADS_WALK_MAX; step++) {
+        if (ec_id_cmp(&cur, tx_id) == 0) return true;
+        if (ec_id_is_zero(&cur)) return false;
+        uint8_t buf[EC_TX_MAX_LEN];
+        size_t len;
+        ec_tx tx;
+        if (ec_store_get_tx(n->store, &cur, buf, sizeof buf, &len) != EC_OK ||
+            ec_tx_decode(&tx, buf, len) != EC_OK || tx.timestamp_ms <= ts)
+            return false; /* unknown, or already older than tx_id: passed it */
+        int k;
+        for (k = 0; k < tx.n_mappings; k++)
+            if (ec_id_cmp(&tx.mappings[k].token, token) == 0) break;
+        if (k == tx.n_mappings) return false;
+        cur = tx.mappings[k].prev;
+    }
+    return false;
+}

@@ -140,7 +140,8 @@ static void advance(ec_node *n, uint64_t now, catchup *c)
         return;
     }
     if (rel == HEAD_FORK) { /* our head is on another branch: never rolled back */
-        n->stats.conflicts_seen++;
+        if (!have || !node_head_includes(n, &c->token, &mine, &c->head, tx.timestamp_ms))
+            n->stats.conflicts_seen++; /* else we are ahead of what they report */
         finish(n, now, c);
         return;
     }

@@ -274,6 +274,10 @@ void node_batch_touch(ec_node *n, const ec_id *tx_id);
 typedef enum { HEAD_EXTENDS, HEAD_GAP, HEAD_FORK } head_rel;
 head_rel node_head_relation(ec_node *n, const ec_id *token, const ec_head *h, const ec_id *prev,
                             uint64_t ts, ec_id *gap);
+/* Is transaction tx_id (timestamp ts) on token's history at or below our
+ * head h (already applied: a late quorum for something we built on)? */
+bool node_head_includes(ec_node *n, const ec_id *token, const ec_head *h, const ec_id *tx_id,
+                        uint64_t ts);
 
 /* book.c: endpoints. */
 ec_err node_book_new(ec_node *n);

@@ -354,6 +354,8 @@ static ec_err commit_check(ec_node *n, uint64_t now, const ptx *p, commit_result
         if (err && err != EC_ERR_NOTFOUND) return err;
         bool have = err == EC_OK;
         if (have && ec_id_cmp(&h.tx_id, &p->id) == 0) continue;
+        /* Our head already descends from it (we caught up past it). */
+        if (have && node_head_includes(n, &mp->token, &h, &p->id, p->tx.timestamp_ms)) continue;
         bool direct = have ? ec_id_cmp(&h.tx_id, &mp->prev) == 0 : ec_id_is_zero(&mp->prev);
         head_rel rel;
         ec_id gap;
