@@ -33,6 +33,10 @@ void ec_node_config_default(ec_node_config *c)
     c->verify_signatures = true;
     c->unsafe_quorum = false;
     c->volatile_votes = false;
+    c->rtt_timers = true;
+    c->rtt_initial_ms = 333;
+    c->rtt_granularity_ms = 25;
+    c->rtt_max_ms = 60000;
 }
 
 ec_err ec_node_config_check(const ec_node_config *c, const char **why)
@@ -56,6 +60,12 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->catchup_agree < 1 || c->catchup_agree > c->w) bad = "catchup_agree must be 1..w";
     else if (c->catchups_max < 1) bad = "catchups_max must not be 0";
     else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
+    else if (c->rtt_max_ms < 1 || c->rtt_max_ms > EC_RTT_MAX_MS)
+        bad = "rtt_max_ms must be 1..3600000";
+    else if (c->rtt_initial_ms < 1 || c->rtt_initial_ms > c->rtt_max_ms)
+        bad = "rtt_initial_ms must be 1..rtt_max_ms";
+    else if (c->rtt_granularity_ms < 1 || c->rtt_granularity_ms > c->rtt_max_ms)
+        bad = "rtt_granularity_ms must be 1..rtt_max_ms";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }
@@ -118,6 +128,33 @@ void node_peer_failed(ec_node *n, const ec_id *peer)
     if (!ec_peers_failed(n->peers, peer, n->cfg.peer_fail_max)) return;
     n->stats.peers_evicted++;
     node_view_changed(n);
+}
+
+void node_rtt_sample(ec_node *n, const ec_id *peer, uint64_t ms)
+{
+    ec_peers_rtt_sample(n->peers, peer, ms, n->cfg.rtt_max_ms);
+    ec_rtt_sample(&n->rtt, ms, n->cfg.rtt_max_ms);
+}
+
+void node_rtt_answer(ec_node *n, ec_rtt_req *q, const ec_id *from, uint64_t now)
+{
+    uint64_t ms;
+    if (ec_rtt_req_answered(q, from, now, &ms)) node_rtt_sample(n, from, ms);
+}
+
+uint64_t ec_node_pto(const ec_node *n, const ec_id *peer)
+{
+    const ec_rtt *r = peer ? ec_peers_rtt(n->peers, peer) : NULL;
+    ec_rtt_limits lim = {n->cfg.rtt_initial_ms, n->cfg.rtt_granularity_ms, n->cfg.rtt_max_ms};
+    return ec_rtt_pto(r ? r : &n->rtt, &lim);
+}
+
+bool ec_node_rtt(const ec_node *n, const ec_id *peer, ec_rtt *out)
+{
+    const ec_rtt *r = peer ? ec_peers_rtt(n->peers, peer) : &n->rtt;
+    if (!ec_rtt_valid(r)) return false;
+    *out = *r;
+    return true;
 }
 
 ec_err ec_node_add_peer(ec_node *n, const ec_id *peer)
@@ -293,6 +330,8 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
     }
     if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
     lk->in_flight = false;
+    /* Each peer is asked once per lookup: its answer is a clean sample. */
+    node_rtt_sample(n, from, now - lk->asked_at);
     bool nearer, member;
     lookup_merge(n, lk, from, m, &nearer, &member);
     /* Greedy: a node answers with its own w nearest, and its view near the
@@ -473,7 +512,10 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
                 return;
             }
     }
-    /* Else a member list for a transaction (target = tx id). */
+    /* Else a member list for a transaction (target = tx id): maybe the
+     * answer to our request for it. */
+    ptx *q = g_hash_table_lookup(n->pending, &m->u.peers.target);
+    if (q) node_rtt_answer(n, &q->rq_members, from, now);
     node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n, true);
 }
 
@@ -538,7 +580,10 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     /* The id once, for the catch-up, the member list and the vote. */
     ec_id id;
     ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
-    if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, &id, m->u.tx.bytes, m->u.tx.len);
+    /* A plain transaction from the voter we asked for it: its answer. */
+    ptx *asked = m->u.tx.route == 0 && m->u.tx.nmembers == 0 ? node_ptx_get(n, &id, false, now) : NULL;
+    if (asked && !asked->have_tx) node_rtt_answer(n, &asked->rq_tx, from, now);
+    if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
     if (m->u.tx.nmembers > 0) {
         ec_tx tx;
         /* One neighborhood's list is the whole list of a 1-token tx. */

@@ -98,6 +98,9 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     if (r == c->nrep) {
         if (c->nrep == NODE_W_MAX) return;
         c->nrep++;
+        /* A first answer to the first round of questions (Karn's rule:
+         * after a re-ask we cannot tell which one it answers). */
+        if (c->attempts == 1) node_rtt_sample(n, from, now - c->asked_at);
     }
     c->rep_from[r] = *from;
     c->rep_head[r] = head;
@@ -117,11 +120,12 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     ec_msg g;
     g.type = EC_MSG_GET_TX;
     g.u.get_tx.tx_id = head;
+    ec_rtt_req_sent(&c->rq_fetch, src, now);
     node_send(n, src, &g);
 }
 
-void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes,
-                        size_t len)
+void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
+                        const uint8_t *bytes, size_t len)
 {
     GHashTableIter it;
     gpointer key, val;
@@ -135,6 +139,7 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t
         }
     }
     if (c == NULL) return;
+    node_rtt_answer(n, &c->rq_fetch, from, now);
     ec_tx tx;
     bool maps = false;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||
@@ -199,6 +204,7 @@ uint64_t node_catchup_tick(ec_node *n, uint64_t now)
                 ec_msg g;
                 g.type = EC_MSG_GET_TX;
                 g.u.get_tx.tx_id = c->want;
+                ec_rtt_req_sent(&c->rq_fetch, src, now);
                 node_send(n, src, &g);
                 c->asked_at = now;
                 c->attempts++;
