@@ -604,9 +604,16 @@ static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
     ec_msg r;
     r.type = EC_MSG_PEERS;
     r.u.peers.target = m->u.find_peers.target;
-    /* Asked about a transaction we work on: the members we know for it (a
-     * member that lost the coordinator's list recovers it this way). */
-    ptx *p = node_ptx_get(n, &m->u.find_peers.target, false, 0);
+    /* Asked for a transaction's members (want = NODE_WANT_MEMBERS): the
+     * list we know for it (a member that lost the coordinator's list
+     * recovers it this way). Any other want is a lookup step, answered
+     * with our nearest even when the target is a transaction we work on:
+     * the witness lookup's target is the tx id, and its neighborhood holds
+     * the transaction (routed there) without the full list; refusing it
+     * left that lookup to time out at every witness in turn. */
+    ptx *p = m->u.find_peers.want == NODE_WANT_MEMBERS
+                 ? node_ptx_get(n, &m->u.find_peers.target, false, 0)
+                 : NULL;
     if (p && !p->have_members) {
         /* One neighborhood's list is no answer to "the members": whoever
          * asks would take it for the whole. */

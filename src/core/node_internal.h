@@ -18,6 +18,10 @@
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
 #define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
 #define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
+/* find_peers with this `want` asks for a transaction's member list (target:
+ * the tx id); a lookup asks for w <= NODE_W_MAX and is always answered with
+ * the nearest peers. */
+#define NODE_WANT_MEMBERS EC_MSG_PEERS_MAX
 
 /* One voter's latest vote on one transaction, as signed. */
 typedef struct voter_vote {

@@ -105,7 +105,7 @@ static void ask_members(ec_node *n, ptx *p, const ec_id *to, uint64_t now)
     ec_msg q;
     q.type = EC_MSG_FIND_PEERS;
     q.u.find_peers.target = p->id;
-    q.u.find_peers.want = EC_MSG_PEERS_MAX;
+    q.u.find_peers.want = NODE_WANT_MEMBERS;
     node_send(n, to, &q); /* node_send drops one to ourselves */
 }
 
