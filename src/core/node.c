@@ -37,6 +37,10 @@ void ec_node_config_default(ec_node_config *c)
     c->verify_signatures = true;
     c->unsafe_quorum = false;
     c->volatile_votes = false;
+    c->rtt_timers = true;
+    c->rtt_initial_ms = 333;
+    c->rtt_granularity_ms = 25;
+    c->rtt_max_ms = 60000;
 }
 
 ec_err ec_node_config_check(const ec_node_config *c, const char **why)
@@ -62,6 +66,12 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
     else if (c->events_max < 1) bad = "events_max must not be 0";
     else if (c->endpoints_max < 1) bad = "endpoints_max must not be 0";
+    else if (c->rtt_max_ms < 1 || c->rtt_max_ms > EC_RTT_MAX_MS)
+        bad = "rtt_max_ms must be 1..3600000";
+    else if (c->rtt_initial_ms < 1 || c->rtt_initial_ms > c->rtt_max_ms)
+        bad = "rtt_initial_ms must be 1..rtt_max_ms";
+    else if (c->rtt_granularity_ms < 1 || c->rtt_granularity_ms > c->rtt_max_ms)
+        bad = "rtt_granularity_ms must be 1..rtt_max_ms";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }
@@ -155,6 +165,33 @@ void node_peer_failed(ec_node *n, const ec_id *peer)
     if (!ec_peers_failed(n->peers, peer, n->cfg.peer_fail_max)) return;
     n->stats.peers_evicted++;
     node_view_changed(n);
+}
+
+void node_rtt_sample(ec_node *n, const ec_id *peer, uint64_t ms)
+{
+    ec_peers_rtt_sample(n->peers, peer, ms, n->cfg.rtt_max_ms);
+    ec_rtt_sample(&n->rtt, ms, n->cfg.rtt_max_ms);
+}
+
+void node_rtt_answer(ec_node *n, ec_rtt_req *q, const ec_id *from, uint64_t now)
+{
+    uint64_t ms;
+    if (ec_rtt_req_answered(q, from, now, &ms)) node_rtt_sample(n, from, ms);
+}
+
+uint64_t ec_node_pto(const ec_node *n, const ec_id *peer)
+{
+    const ec_rtt *r = peer ? ec_peers_rtt(n->peers, peer) : NULL;
+    ec_rtt_limits lim = {n->cfg.rtt_initial_ms, n->cfg.rtt_granularity_ms, n->cfg.rtt_max_ms};
+    return ec_rtt_pto(r ? r : &n->rtt, &lim);
+}
+
+bool ec_node_rtt(const ec_node *n, const ec_id *peer, ec_rtt *out)
+{
+    const ec_rtt *r = peer ? ec_peers_rtt(n->peers, peer) : &n->rtt;
+    if (!ec_rtt_valid(r)) return false;
+    *out = *r;
+    return true;
 }
 
 /* A peer heard from or named: into the peer table if its bucket has room,
@@ -331,6 +368,8 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
     }
     if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
     lk->in_flight = false;
+    /* Each peer is asked once per lookup: its answer is a clean sample. */
+    node_rtt_sample(n, from, now - lk->asked_at);
     bool nearer, member;
     lookup_merge(n, lk, from, m, &nearer, &member);
     /* Greedy: a node answers with its own w nearest, and its view near the
@@ -517,6 +556,8 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     /* Else a member list for a transaction (target = tx id): where each can
      * be reached (hearsay), then the list. */
     for (int i = 0; i < m->u.peers.n; i++) node_book_learn(n, &m->u.peers.peers[i], &m->u.peers.eps[i], false);
+    ptx *q = g_hash_table_lookup(n->pending, &m->u.peers.target);
+    if (q) node_rtt_answer(n, &q->rq_members, from, now);
     node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n, true);
 }
 
@@ -583,7 +624,10 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     /* The id once, for the catch-up, the member list and the vote. */
     ec_id id;
     ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
-    if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, &id, m->u.tx.bytes, m->u.tx.len);
+    /* A plain transaction from the voter we asked for it: its answer. */
+    ptx *asked = m->u.tx.route == 0 && m->u.tx.nmembers == 0 ? node_ptx_get(n, &id, false, now) : NULL;
+    if (asked && !asked->have_tx) node_rtt_answer(n, &asked->rq_tx, from, now);
+    if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
     if (m->u.tx.nmembers > 0) {
         ec_tx tx;
         /* One neighborhood's list is the whole list of a 1-token tx. */
@@ -605,9 +649,16 @@ static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
     memset(&r, 0, sizeof r);
     r.type = EC_MSG_PEERS;
     r.u.peers.target = m->u.find_peers.target;
-    /* Asked about a transaction we work on: the members we know for it (a
-     * member that lost the coordinator's list recovers it this way). */
-    ptx *p = node_ptx_get(n, &m->u.find_peers.target, false, 0);
+    /* Asked for a transaction's members (want = NODE_WANT_MEMBERS): the
+     * list we know for it (a member that lost the coordinator's list
+     * recovers it this way). Any other want is a lookup step, answered
+     * with our nearest even when the target is a transaction we work on:
+     * the witness lookup's target is the tx id, and its neighborhood holds
+     * the transaction (routed there) without the full list; refusing it
+     * left that lookup to time out at every witness in turn. */
+    ptx *p = m->u.find_peers.want == NODE_WANT_MEMBERS
+                 ? node_ptx_get(n, &m->u.find_peers.target, false, 0)
+                 : NULL;
     if (p && !p->have_members) {
         /* One neighborhood's list is no answer to "the members": whoever
          * asks would take it for the whole. */

@@ -38,6 +38,7 @@
 
 #include "base/err.h"
 #include "base/rng.h"
+#include "core/rtt.h"
 #include "crypto/id.h"
 #include "ledger/store.h"
 #include "ledger/tx.h"
@@ -78,6 +79,24 @@ typedef struct ec_node_config {
                                  a minority quorum breaks (docs/CONSENSUS.md) */
     bool volatile_votes;      /* keep sticky vote records in memory, lost on
                                  restart (false): only to show what that breaks */
+    /* Timers that follow the network (core/rtt.h: RFC 6298's estimator,
+     * RFC 9002's probe timeout PTO = srtt + max(4 rttvar, granularity)).
+     * Samples come from requests answered by the peer asked (find_peers,
+     * get_tx, get_mapping, member-list requests), never from one sent
+     * twice (Karn); each peer in the peer set has its own estimate and
+     * the node one over all samples. */
+    bool rtt_timers;          /* timers from the estimates (true): a lookup query
+                                 times out after its peer's PTO, vote re-sends,
+                                 transaction re-asks and catch-up re-asks after
+                                 the node's PTO, doubled at each retry up to
+                                 rtt_max_ms; false: the fixed resend_ms and
+                                 lookup_timeout_ms (kept to measure against) */
+    uint64_t rtt_initial_ms;  /* RTT assumed before any sample (333: a first
+                                 PTO of 999 ms, RFC 9002's initial RTT) */
+    uint64_t rtt_granularity_ms; /* floor of the PTO's variation term (25: a
+                                 steady network's rttvar decays to 0) */
+    uint64_t rtt_max_ms;      /* cap on samples, PTOs and backed-off timers
+                                 (60000: RFC 6298's floor for a maximum) */
 } ec_node_config;
 
 /* Fills the defaults above (every field; what is not named is off / 0). */
@@ -242,6 +261,14 @@ ec_err ec_node_batch_end(ec_node *n);
  * Events wait in a queue of events_max; when it is full, new ones are
  * dropped and counted (dropped_events_full). */
 ec_err ec_node_next_event(ec_node *n, ec_node_event *out);
+
+/* The probe timeout the node uses for a request to `peer`: its PTO from
+ * the peer's estimate, else from the node-wide one, else from
+ * rtt_initial_ms. NULL peer: the node-wide PTO (the timers aimed at no one
+ * peer). With rtt_timers off the node does not use it. */
+uint64_t ec_node_pto(const ec_node *n, const ec_id *peer);
+/* The estimate for `peer` (NULL: node-wide) in *out; false if no sample. */
+bool ec_node_rtt(const ec_node *n, const ec_id *peer, ec_rtt *out);
 
 const ec_id *ec_node_addr(const ec_node *n);
 /* The node's counters (every drop has one); valid until ec_node_free. */

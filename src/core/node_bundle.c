@@ -146,7 +146,7 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
             pos[i] += v->values[i] == EC_MSG_VOTE_VALID && node_eligible(n, p, i, &v->voter);
     }
     if (!p->have_tx) {
-        if (added) node_ask_tx_once(n, p, from);
+        if (added) node_ask_tx_once(n, p, from, now);
         return;
     }
     if (!added) return;

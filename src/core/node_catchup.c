@@ -97,6 +97,7 @@ static void fetch(ec_node *n, uint64_t now, catchup *c, const ec_id *id)
     c->fetching = true;
     c->want = *id;
     c->asked_at = now;
+    ec_rtt_req_sent(&c->rq_fetch, src, now);
     ec_msg g;
     memset(&g, 0, sizeof g);
     g.type = EC_MSG_GET_TX;
@@ -186,6 +187,9 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     if (r == c->nrep) {
         if (c->nrep == NODE_W_MAX) return;
         c->nrep++;
+        /* A first answer to the first round of questions (Karn's rule:
+         * after a re-ask we cannot tell which one it answers). */
+        if (c->attempts == 1) node_rtt_sample(n, from, now - c->asked_at);
     }
     c->rep_from[r] = *from;
     c->rep_head[r] = head;
@@ -204,8 +208,8 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     advance(n, now, c);
 }
 
-void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes,
-                        size_t len)
+void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
+                        const uint8_t *bytes, size_t len)
 {
     GHashTableIter it;
     gpointer key, val;
@@ -219,6 +223,7 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t
         }
     }
     if (c == NULL) return;
+    node_rtt_answer(n, &c->rq_fetch, from, now);
     ec_tx tx;
     bool maps = false;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||

@@ -19,6 +19,10 @@
 #define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
 #define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
 #define NODE_ID_ASKED 64   /* identity records asked for recently (ident.c) */
+/* find_peers with this `want` asks for a transaction's member list (target:
+ * the tx id); a lookup asks for w <= NODE_W_MAX and is always answered with
+ * the nearest peers. */
+#define NODE_WANT_MEMBERS EC_MSG_PEERS_MAX
 
 /* One voter's latest vote on one transaction, as signed. */
 typedef struct voter_vote {
@@ -72,6 +76,8 @@ typedef struct ptx {
     bool voted;
     uint8_t ballot_failed; /* mappings whose +1 could not be made durable (bit each) */
     bool asked_tx;        /* sent get_tx for it (votes came first) */
+    ec_rtt_req rq_tx;     /* that get_tx and its re-asks (Karn's rule) */
+    ec_rtt_req rq_members; /* our requests for the member list */
     uint8_t bundle_sent;  /* mappings whose quorum we relayed (bit per mapping) */
     size_t members_sent;  /* members[0..members_sent) got our first vote */
     unsigned resends;
@@ -104,6 +110,7 @@ typedef struct catchup {
     ec_id head;           /* the head catchup_agree co-members named */
     ec_id want;           /* the transaction being fetched: head, or one on its way back */
     unsigned depth;       /* transactions fetched back from head so far */
+    ec_rtt_req rq_fetch;  /* the get_tx for `want` and its re-asks */
 } catchup;
 
 typedef struct outmsg {
@@ -119,7 +126,8 @@ struct ec_node {
     ec_store *vote_store; /* sticky records: store, or a private memory one
                              (volatile_votes, measurement only) */
     ec_rng *rng;
-    ec_peers *peers;
+    ec_peers *peers;     /* with a round-trip estimate per peer */
+    ec_rtt rtt;          /* node-wide round-trip estimate (every sample) */
     GHashTable *pending; /* ec_id* (ptx.id) -> ptx* */
     GQueue *outbox;      /* outmsg* */
     size_t outbox_bytes; /* their lengths, summed (bounded by outbox_max_bytes) */
@@ -162,6 +170,10 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
  * in one message (returns whether the list went along). */
 bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
 
+/* A round trip of `ms` to peer: its estimate and the node's learn it. */
+void node_rtt_sample(ec_node *n, const ec_id *peer, uint64_t ms);
+/* An answer from `from` to request q: a sample if q went once, to it. */
+void node_rtt_answer(ec_node *n, ec_rtt_req *q, const ec_id *from, uint64_t now);
 /* A request to peer went unanswered (it is dropped after peer_fail_max). */
 void node_peer_failed(ec_node *n, const ec_id *peer);
 /* Drops p's lookups from the target index (dispatched or dropped). */
@@ -190,7 +202,7 @@ void node_answer_votes(ec_node *n, const ec_id *from, const ec_id *tx_id);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
 /* Asks `from` for p's transaction, the first time only. */
-void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from);
+void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now);
 /* Re-judges the out-of-order (0) votes on `token` of every pending
  * transaction after a catch-up; synced: our head is now the neighborhood's,
  * so a previous head still unknown makes the mapping invalid. */
@@ -312,8 +324,8 @@ void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);
 void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 /* A transaction a catch-up is waiting for: verified and applied (the tx
  * message then goes on to node_on_tx as usual). */
-void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes,
-                        size_t len);
+void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
+                        const uint8_t *bytes, size_t len);
 /* Re-asks or gives up; returns the earliest time it needs a tick again. */
 uint64_t node_catchup_tick(ec_node *n, uint64_t now);
 

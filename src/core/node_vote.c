@@ -99,12 +99,13 @@ void node_add_member(ptx *p, const ec_id *id)
 }
 
 /* Asks `to` for p's full member list (find_peers with the tx id). */
-static void ask_members(ec_node *n, const ptx *p, const ec_id *to)
+static void ask_members(ec_node *n, ptx *p, const ec_id *to, uint64_t now)
 {
+    if (ec_id_cmp(to, &n->addr) != 0) ec_rtt_req_sent(&p->rq_members, to, now);
     ec_msg q;
     q.type = EC_MSG_FIND_PEERS;
     q.u.find_peers.target = p->id;
-    q.u.find_peers.want = EC_MSG_PEERS_MAX;
+    q.u.find_peers.want = NODE_WANT_MEMBERS;
     node_send(n, to, &q); /* node_send drops one to ourselves */
 }
 
@@ -136,7 +137,7 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, 
      * without the list cannot reach the other neighborhoods). */
     bool member = false;
     for (int i = 0; i < tx.n_mappings; i++) member |= ec_node_responsible(n, &tx.mappings[i].token);
-    if (!p->have_members && !p->spread && p->nvotes == 0 && member) ask_members(n, p, from);
+    if (!p->have_members && !p->spread && p->nvotes == 0 && member) ask_members(n, p, from, now);
     node_try_vote(n, now, p);
 }
 
@@ -573,7 +574,7 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         }
     }
     if (!p->have_tx) {
-        node_ask_tx_once(n, p, from); /* votes for a transaction we have not seen */
+        node_ask_tx_once(n, p, from, now); /* votes for a transaction we have not seen */
         return;
     }
     if (!p->voted) node_try_vote(n, now, p);
@@ -581,13 +582,14 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     node_bundle_maybe_send(n, p);
 }
 
-void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from)
+void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now)
 {
     if (p->asked_tx) return; /* later, the re-send timer asks another voter */
     p->asked_tx = true;
     ec_msg g;
     g.type = EC_MSG_GET_TX;
     g.u.get_tx.tx_id = p->id;
+    ec_rtt_req_sent(&p->rq_tx, from, now);
     node_send(n, from, &g);
 }
 
@@ -599,7 +601,9 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
         ec_msg g;
         g.type = EC_MSG_GET_TX;
         g.u.get_tx.tx_id = p->id;
-        node_send(n, &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter, &g);
+        const ec_id *to = &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter;
+        ec_rtt_req_sent(&p->rq_tx, to, now); /* a second ask: no sample from the answer */
+        node_send(n, to, &g);
         return;
     }
     /* Re-send our vote to members we have not heard from: they may have
@@ -625,7 +629,8 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
          * if a spread message named it, else a voter for its list, at
          * every re-send (they back off) until one can answer with it. */
         if (!p->have_members && (p->has_coord || p->nvotes > 1))
-            ask_members(n, p, p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter);
+            ask_members(n, p, p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter,
+                        now);
     }
 }
 

@@ -13,6 +13,8 @@ typedef struct meta {
 typedef struct bucket {
     ec_id *ids;
     meta *meta; /* beside ids, same index */
+    ec_rtt *rtt;    /* round-trip estimate per peer (beside ids), allocated at
+                       the bucket's first sample: most buckets never get one */
     unsigned n, cap;
 } bucket;
 
@@ -41,6 +43,7 @@ void ec_peers_free(ec_peers *p)
     for (int j = 0; j < EC_ID_BITS; j++) {
         free(p->b[j].ids);
         free(p->b[j].meta);
+        free(p->b[j].rtt);
     }
     free(p);
 }
@@ -75,9 +78,15 @@ ec_err ec_peers_add(ec_peers *p, const ec_id *peer)
         meta *mt = realloc(b->meta, cap * sizeof *mt);
         if (mt == NULL) return EC_ERR_NOMEM;
         b->meta = mt;
+        if (b->rtt) {
+            ec_rtt *rtt = realloc(b->rtt, cap * sizeof *rtt);
+            if (rtt == NULL) return EC_ERR_NOMEM;
+            b->rtt = rtt;
+        }
         b->cap = cap;
     }
     memset(&b->meta[b->n], 0, sizeof b->meta[b->n]);
+    if (b->rtt) b->rtt[b->n] = (ec_rtt){0, 0}; /* a newcomer has no estimate */
     b->ids[b->n++] = *peer;
     p->count++;
     return EC_OK;
@@ -92,6 +101,7 @@ ec_err ec_peers_remove(ec_peers *p, const ec_id *peer)
     if (i < 0) return EC_ERR_NOTFOUND;
     b->ids[i] = b->ids[--b->n];
     b->meta[i] = b->meta[b->n];
+    if (b->rtt) b->rtt[i] = b->rtt[b->n];
     p->count--;
     return EC_OK;
 }
@@ -133,6 +143,24 @@ bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails)
     if (p->b[j].meta[i].fails < max_fails) return false;
     ec_peers_remove(p, peer);
     return true;
+}
+
+void ec_peers_rtt_sample(ec_peers *p, const ec_id *peer, uint64_t ms, uint64_t max_ms)
+{
+    unsigned j = bucket_of(p, peer);
+    int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
+    if (i < 0) return; /* not in the set: only the node-wide estimate learns */
+    bucket *b = &p->b[j];
+    if (b->rtt == NULL && (b->rtt = calloc(b->cap, sizeof *b->rtt)) == NULL) return;
+    ec_rtt_sample(&b->rtt[i], ms, max_ms);
+}
+
+const ec_rtt *ec_peers_rtt(const ec_peers *p, const ec_id *peer)
+{
+    unsigned j = bucket_of(p, peer);
+    int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
+    if (i < 0 || p->b[j].rtt == NULL || !ec_rtt_valid(&p->b[j].rtt[i])) return NULL;
+    return &p->b[j].rtt[i];
 }
 
 bool ec_peers_has(const ec_peers *p, const ec_id *peer)

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "base/err.h"
+#include "core/rtt.h"
 #include "crypto/id.h"
 #include "wire/msg.h"
 
@@ -44,6 +45,12 @@ bool ec_peers_failed(ec_peers *p, const ec_id *peer, unsigned max_fails);
  * if the peer is not in the set; len 0 if its endpoint is not known). */
 void ec_peers_set_endpoint(ec_peers *p, const ec_id *peer, const ec_endpoint *ep, bool heard);
 bool ec_peers_endpoint(const ec_peers *p, const ec_id *peer, ec_endpoint *out);
+/* A round-trip sample of `ms` to `peer` (capped at max_ms); ignored when
+ * the peer is not in the set, so the estimates are bounded like the set. */
+void ec_peers_rtt_sample(ec_peers *p, const ec_id *peer, uint64_t ms, uint64_t max_ms);
+/* The peer's estimate, or NULL (not in the set, or no sample yet). A peer
+ * removed and added again starts without one. */
+const ec_rtt *ec_peers_rtt(const ec_peers *p, const ec_id *peer);
 size_t ec_peers_count(const ec_peers *p);
 /* Peers of bucket j (shared prefix length j with self): count, and a pointer
  * valid until the next add or remove. */

@@ -137,6 +137,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"verify_signatures", &c->node.verify_signatures}, {"catchup", &c->node.catchup},
         {"witness", &c->node.witness}, {"route_tx", &c->node.route_tx},
         {"unsafe_quorum", &c->node.unsafe_quorum}, {"volatile_votes", &c->node.volatile_votes},
+        {"rtt_timers", &c->node.rtt_timers},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (strcmp(k, flags[i].k)) continue;
@@ -163,6 +164,9 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"resend_ms", 1, 1000000000, NULL, &c->node.resend_ms},
         {"tx_timeout_ms", 1, 10000000000, NULL, &c->node.tx_timeout_ms},
         {"lookup_timeout_ms", 1, 1000000000, NULL, &c->node.lookup_timeout_ms},
+        {"rtt_initial_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_initial_ms},
+        {"rtt_granularity_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_granularity_ms},
+        {"rtt_max_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_max_ms},
     };
     uint64_t x;
     if (!strcmp(k, "vote_threshold")) { /* the one signed key */

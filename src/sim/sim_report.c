@@ -91,12 +91,12 @@ void sim_report(sim *s, FILE *out, double wall_s)
             c->loss, c->dup, c->npartitions);
     fprintf(out, "  \"consensus\": {\"w\": %u, \"quorum\": %u, \"vote_threshold\": %d, "
             "\"bucket_size\": %u, \"witness\": %s, \"catchup\": %s, \"vote_relay\": \"%s\", \"route_tx\": %s, "
-            "\"unsafe_quorum\": %s, \"volatile_votes\": %s},\n",
+            "\"unsafe_quorum\": %s, \"volatile_votes\": %s, \"rtt_timers\": %s},\n",
             c->node.w, c->node.quorum, c->node.vote_threshold, c->node.bucket_size,
             c->node.witness ? "true" : "false", c->node.catchup ? "true" : "false",
             c->node.vote_relay == EC_VOTE_RELAY_BUNDLE ? "bundle" : "direct",
             c->node.route_tx ? "true" : "false", c->node.unsafe_quorum ? "true" : "false",
-            c->node.volatile_votes ? "true" : "false");
+            c->node.volatile_votes ? "true" : "false", c->node.rtt_timers ? "true" : "false");
     fprintf(out, "  \"signatures\": \"%s\",\n  \"identities\": \"random addresses, Argon2id skipped\",\n",
             c->node.verify_signatures ? "verified" : "skipped");
     fprintf(out, "  \"submitted\": %llu,\n  \"double_spend_pairs\": %llu,\n  \"committed\": %zu,\n"
