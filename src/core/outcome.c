@@ -3,8 +3,8 @@
  * refused or timed out, by transaction id.
  *
  * The coordinator is no voter, so it asks: from its first re-send after the
- * dispatch on, it sends `get_votes` to two members of each token that has
- * no quorum in its view yet (others at each later re-send). A member
+ * dispatch on, it sends `get_votes` to one member of each token that has
+ * no quorum in its view yet (another at each later re-send). A member
  * answers with its token's quorum bundle (signed votes, checked like any
  * relayed vote) or its own vote; one that committed and forgot the
  * transaction answers with its commit attestation. The coordinator counts
@@ -86,9 +86,9 @@ void node_outcome_poll(ec_node *n, ptx *p)
         const ec_id *near = node_nbr(n, p, i, &nn);
         ec_id copy[NODE_W_MAX];
         memcpy(copy, near, nn * sizeof *copy);
-        /* Two members, others at each later poll (no randomness drawn). */
-        for (size_t k = 0, sent = 0; k < nn && sent < 2; k++) {
-            const ec_id *to = &copy[(2 * (size_t)p->polls + k) % nn];
+        /* One member, another at each later poll (no randomness drawn). */
+        for (size_t k = 0, sent = 0; k < nn && sent < 1; k++) {
+            const ec_id *to = &copy[((size_t)p->polls + k) % nn];
             if (ec_id_cmp(to, &n->addr) == 0) continue;
             node_send(n, to, &q);
             sent++;
