@@ -12,70 +12,6 @@
 #include "ledger/idhash.h"
 #include "ledger/validate.h"
 
-void ec_node_config_default(ec_node_config *c)
-{
-    memset(c, 0, sizeof *c); /* every field not named below is off / zero */
-    c->w = 8;
-    c->vote_threshold = 2;
-    c->quorum = 5;
-    c->bucket_size = 16;
-    c->witness = true;
-    c->resend_ms = 1000;
-    c->lookup_timeout_ms = 500;
-    c->route_tx = true;
-    c->tx_timeout_ms = 60000;
-    c->pending_max = 4096;
-    c->pending_per_peer_max = 512;
-    c->outbox_max_bytes = (size_t)8 << 20;
-    c->vote_relay = EC_VOTE_RELAY_BUNDLE;
-    c->catchup = true;
-    c->catchup_agree = 3;
-    c->catchups_max = 256;
-    c->peer_fail_max = 3;
-    c->events_max = 1024;
-    c->endpoints_max = 4096;
-    c->verify_signatures = true;
-    c->unsafe_quorum = false;
-    c->volatile_votes = false;
-    c->rtt_timers = true;
-    c->rtt_initial_ms = 333;
-    c->rtt_granularity_ms = 25;
-    c->rtt_max_ms = 60000;
-}
-
-ec_err ec_node_config_check(const ec_node_config *c, const char **why)
-{
-    const char *bad = NULL;
-    if (c->w < 1 || c->w > NODE_W_MAX) bad = "w must be 1..16";
-    else if (c->quorum < 1 || c->quorum > c->w) bad = "quorum must be 1..w";
-    else if (2 * c->quorum <= c->w && !c->unsafe_quorum)
-        bad = "quorum must be a majority of w (more than w/2)";
-    else if (c->vote_relay == EC_VOTE_RELAY_BUNDLE && c->quorum > EC_MSG_BUNDLE_MAX)
-        bad = "quorum is larger than a vote bundle holds";
-    else if (c->vote_relay != EC_VOTE_RELAY_BUNDLE && c->vote_relay != EC_VOTE_RELAY_DIRECT)
-        bad = "vote_relay must be direct or bundle";
-    else if (c->bucket_size < 1) bad = "bucket_size must not be 0";
-    else if (c->resend_ms < 1) bad = "resend_ms must not be 0";
-    else if (c->lookup_timeout_ms < 1) bad = "lookup_timeout_ms must not be 0";
-    else if (c->tx_timeout_ms < 1) bad = "tx_timeout_ms must not be 0";
-    else if (c->pending_max < 1) bad = "pending_max must not be 0";
-    else if (c->pending_per_peer_max < 1) bad = "pending_per_peer_max must not be 0";
-    else if (c->outbox_max_bytes < EC_MSG_MAX) bad = "outbox_max_bytes must hold one message";
-    else if (c->catchup_agree < 1 || c->catchup_agree > c->w) bad = "catchup_agree must be 1..w";
-    else if (c->catchups_max < 1) bad = "catchups_max must not be 0";
-    else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
-    else if (c->events_max < 1) bad = "events_max must not be 0";
-    else if (c->endpoints_max < 1) bad = "endpoints_max must not be 0";
-    else if (c->rtt_max_ms < 1 || c->rtt_max_ms > EC_RTT_MAX_MS)
-        bad = "rtt_max_ms must be 1..3600000";
-    else if (c->rtt_initial_ms < 1 || c->rtt_initial_ms > c->rtt_max_ms)
-        bad = "rtt_initial_ms must be 1..rtt_max_ms";
-    else if (c->rtt_granularity_ms < 1 || c->rtt_granularity_ms > c->rtt_max_ms)
-        bad = "rtt_granularity_ms must be 1..rtt_max_ms";
-    if (why) *why = bad;
-    return bad ? EC_ERR_ARG : EC_OK;
-}
-
 ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *env)
 {
     if (out == NULL || cfg == NULL || env == NULL || env->store == NULL || env->rng == NULL)
@@ -219,71 +155,6 @@ bool ec_node_responsible(const ec_node *n, const ec_id *target)
     return ec_peers_responsible(n->peers, target, n->cfg.w);
 }
 
-void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
-{
-    uint8_t buf[EC_MSG_MAX];
-    size_t len;
-    if (ec_id_cmp(to, &n->addr) == 0) return;
-    if (ec_msg_encode(m, buf, sizeof buf, &len) != EC_OK) {
-        n->stats.dropped_send_failed++;
-        return;
-    }
-    if (n->outbox_bytes + len > n->cfg.outbox_max_bytes) {
-        n->stats.dropped_outbox_full++;
-        return;
-    }
-    outmsg *o = malloc(sizeof *o + len);
-    if (o == NULL) {
-        n->stats.dropped_send_failed++;
-        return;
-    }
-    o->to = *to;
-    o->len = len;
-    memcpy(o->bytes, buf, len);
-    g_queue_push_tail(n->outbox, o);
-    n->outbox_bytes += len;
-    if (n->batch) n->held++; /* leaves when the batch is durable */
-    n->stats.sent[m->type]++;
-    n->stats.sent_bytes += len;
-}
-
-static bool members_fit(const ptx *p)
-{
-    return p->nmembers <= EC_MSG_PEERS_MAX &&
-           EC_MSG_TX_HEAD + p->nmembers * EC_ID_LEN + p->len <= EC_MSG_MAX;
-}
-
-bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members)
-{
-    ec_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_TX;
-    if (with_members && members_fit(p)) {
-        m.u.tx.nmembers = (uint8_t)p->nmembers;
-        memcpy(m.u.tx.members, p->members, p->nmembers * sizeof(ec_id));
-    }
-    m.u.tx.len = (uint16_t)p->len;
-    memcpy(m.u.tx.bytes, p->bytes, p->len);
-    node_send(n, to, &m);
-    return m.u.tx.nmembers > 0;
-}
-
-ec_err ec_node_next_out(ec_node *n, ec_id *to, ec_endpoint *to_ep, uint8_t *buf, size_t cap,
-                        size_t *len)
-{
-    if (g_queue_get_length(n->outbox) <= n->held) return EC_ERR_NOTFOUND; /* only held ones */
-    outmsg *o = g_queue_peek_head(n->outbox);
-    *len = o->len;
-    if (o->len > cap) return EC_ERR_RANGE; /* kept: the caller retries with room */
-    g_queue_pop_head(n->outbox);
-    *to = o->to;
-    if (to_ep) node_book_get(n, &o->to, to_ep);
-    memcpy(buf, o->bytes, o->len);
-    n->outbox_bytes -= o->len;
-    free(o);
-    return EC_OK;
-}
-
 static void invariants(const ec_node *n);
 static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 
@@ -383,23 +254,6 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
     lookup_step(n, lk, now);
 }
 
-/* p's member list to one member, in `peers` messages of as many entries
- * (with their endpoints) as fit. */
-static void send_members(ec_node *n, const ptx *p, const ec_id *to)
-{
-    ec_msg m;
-    memset(&m, 0, sizeof m);
-    m.type = EC_MSG_PEERS;
-    m.u.peers.target = p->id;
-    for (size_t off = 0, cnt; off < p->nmembers; off += cnt) {
-        cnt = node_peers_fit(n, &p->members[off], p->nmembers - off);
-        m.u.peers.n = (uint8_t)cnt;
-        memcpy(m.u.peers.peers, &p->members[off], cnt * sizeof(ec_id));
-        node_book_fill(n, &m);
-        node_send(n, to, &m);
-    }
-}
-
 /* All lookups done: send the transaction and the member list to everyone. */
 static void dispatch(ec_node *n, uint64_t now, ptx *p)
 {
@@ -430,17 +284,17 @@ static void dispatch(ec_node *n, uint64_t now, ptx *p)
         }
         if (fanned) {
             /* Only the other tokens' members are news to it. */
-            if (ntok > 1) send_members(n, p, to);
+            if (ntok > 1) node_send_members(n, p, to);
             continue;
         }
         /* The list with the transaction when both fit in one message; else
          * the list first: a member that has it when the transaction comes
          * votes to every neighborhood at once. */
-        if (members_fit(p)) {
+        if (node_members_fit(p)) {
             node_send_tx(n, to, p, true);
             continue;
         }
-        send_members(n, p, to);
+        node_send_members(n, p, to);
         node_send_tx(n, to, p, false);
     }
     free(p->lk);
@@ -643,74 +497,6 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     node_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
 }
 
-static void on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
-{
-    ec_msg r;
-    memset(&r, 0, sizeof r);
-    r.type = EC_MSG_PEERS;
-    r.u.peers.target = m->u.find_peers.target;
-    /* Asked for a transaction's members (want = NODE_WANT_MEMBERS): the
-     * list we know for it (a member that lost the coordinator's list
-     * recovers it this way). Any other want is a lookup step, answered
-     * with our nearest even when the target is a transaction we work on:
-     * the witness lookup's target is the tx id, and its neighborhood holds
-     * the transaction (routed there) without the full list; refusing it
-     * left that lookup to time out at every witness in turn. */
-    ptx *p = m->u.find_peers.want == NODE_WANT_MEMBERS
-                 ? node_ptx_get(n, &m->u.find_peers.target, false, 0)
-                 : NULL;
-    if (p && !p->have_members) {
-        /* One neighborhood's list is no answer to "the members": whoever
-         * asks would take it for the whole. */
-        n->stats.dropped_unexpected++;
-        return;
-    }
-    if (p && p->nmembers > 0) {
-        send_members(n, p, from);
-        return;
-    }
-    size_t want = m->u.find_peers.want < NODE_W_MAX ? m->u.find_peers.want : NODE_W_MAX;
-    r.u.peers.n = (uint8_t)ec_peers_nearest(n->peers, &m->u.find_peers.target, want, true,
-                                            r.u.peers.peers);
-    node_book_fill(n, &r);
-    node_send(n, from, &r);
-}
-
-static void on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m)
-{
-    ptx *p = node_ptx_get(n, &m->u.get_tx.tx_id, false, 0);
-    if (p && p->have_tx) {
-        node_send_tx(n, from, p, false);
-        return;
-    }
-    ec_msg r;
-    size_t len;
-    memset(&r, 0, sizeof r);
-    r.type = EC_MSG_TX;
-    if (ec_store_get_tx(n->store, &m->u.get_tx.tx_id, r.u.tx.bytes, sizeof r.u.tx.bytes, &len) == EC_OK) {
-        r.u.tx.len = (uint16_t)len;
-        node_send(n, from, &r);
-    } else {
-        n->stats.dropped_unexpected++;
-    }
-}
-
-static void on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
-{
-    ec_msg r;
-    ec_head h;
-    memset(&r, 0, sizeof r);
-    r.type = EC_MSG_MAPPING;
-    r.u.mapping.token = m->u.get_mapping.token;
-    if (ec_store_get_head(n->store, &m->u.get_mapping.token, &h) == EC_OK) {
-        r.u.mapping.found = 1;
-        r.u.mapping.tx_id = h.tx_id;
-        r.u.mapping.timestamp_ms = h.timestamp_ms;
-        r.u.mapping.owner = h.owner;
-    }
-    node_send(n, from, &r);
-}
-
 /* Debug builds: every limit holds after every call (node_check.c). */
 static void invariants(const ec_node *n)
 {
@@ -751,9 +537,9 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_VOTE: node_on_vote(n, now, from, m); break;
     case EC_MSG_VOTES: node_on_votes(n, now, from, m); break;
     case EC_MSG_PEERS: on_peers(n, now, from, m); break;
-    case EC_MSG_FIND_PEERS: on_find_peers(n, from, m); break;
-    case EC_MSG_GET_TX: on_get_tx(n, from, m); break;
-    case EC_MSG_GET_MAPPING: on_get_mapping(n, from, m); break;
+    case EC_MSG_FIND_PEERS: node_on_find_peers(n, from, m); break;
+    case EC_MSG_GET_TX: node_on_get_tx(n, from, m); break;
+    case EC_MSG_GET_MAPPING: node_on_get_mapping(n, from, m); break;
     case EC_MSG_MAPPING: node_on_mapping(n, now, from, m); break;
     case EC_MSG_GET_VOTES: node_answer_votes(n, from, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: node_on_get_identity(n, from, m); break;

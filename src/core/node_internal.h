@@ -162,13 +162,22 @@ struct ec_node {
     void *log_arg;
 };
 
+/* serve.c: stateless answers. */
+void node_on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m);
+
 /* node.c */
 /* A line for the driver's log (printf format), when it gave a hook. */
 void node_log(ec_node *n, int level, const char *fmt, ...);
 void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
-/* Sends p's transaction; with_members: and its member list, if both fit
- * in one message (returns whether the list went along). */
+/* outbox.c. Sends p's transaction; with_members: and its member list, if
+ * both fit in one message (returns whether the list went along). */
 bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
+/* Do p's member list and transaction fit one tx message? */
+bool node_members_fit(const ptx *p);
+/* p's member list to one member, in peers messages (with endpoints). */
+void node_send_members(ec_node *n, const ptx *p, const ec_id *to);
 
 /* A round trip of `ms` to peer: its estimate and the node's learn it. */
 void node_rtt_sample(ec_node *n, const ec_id *peer, uint64_t ms);

@@ -1,0 +1,69 @@
+/* The node's configuration: defaults, and the checks ec_node_new applies
+ * (node.h documents every field). */
+#include <string.h>
+
+#include "core/node_internal.h"
+
+void ec_node_config_default(ec_node_config *c)
+{
+    memset(c, 0, sizeof *c); /* every field not named below is off / zero */
+    c->w = 8;
+    c->vote_threshold = 2;
+    c->quorum = 5;
+    c->bucket_size = 16;
+    c->witness = true;
+    c->resend_ms = 1000;
+    c->lookup_timeout_ms = 500;
+    c->route_tx = true;
+    c->tx_timeout_ms = 60000;
+    c->pending_max = 4096;
+    c->pending_per_peer_max = 512;
+    c->outbox_max_bytes = (size_t)8 << 20;
+    c->vote_relay = EC_VOTE_RELAY_BUNDLE;
+    c->catchup = true;
+    c->catchup_agree = 3;
+    c->catchups_max = 256;
+    c->peer_fail_max = 3;
+    c->events_max = 1024;
+    c->endpoints_max = 4096;
+    c->verify_signatures = true;
+    c->unsafe_quorum = false;
+    c->volatile_votes = false;
+    c->rtt_timers = true;
+    c->rtt_initial_ms = 333;
+    c->rtt_granularity_ms = 25;
+    c->rtt_max_ms = 60000;
+}
+
+ec_err ec_node_config_check(const ec_node_config *c, const char **why)
+{
+    const char *bad = NULL;
+    if (c->w < 1 || c->w > NODE_W_MAX) bad = "w must be 1..16";
+    else if (c->quorum < 1 || c->quorum > c->w) bad = "quorum must be 1..w";
+    else if (2 * c->quorum <= c->w && !c->unsafe_quorum)
+        bad = "quorum must be a majority of w (more than w/2)";
+    else if (c->vote_relay == EC_VOTE_RELAY_BUNDLE && c->quorum > EC_MSG_BUNDLE_MAX)
+        bad = "quorum is larger than a vote bundle holds";
+    else if (c->vote_relay != EC_VOTE_RELAY_BUNDLE && c->vote_relay != EC_VOTE_RELAY_DIRECT)
+        bad = "vote_relay must be direct or bundle";
+    else if (c->bucket_size < 1) bad = "bucket_size must not be 0";
+    else if (c->resend_ms < 1) bad = "resend_ms must not be 0";
+    else if (c->lookup_timeout_ms < 1) bad = "lookup_timeout_ms must not be 0";
+    else if (c->tx_timeout_ms < 1) bad = "tx_timeout_ms must not be 0";
+    else if (c->pending_max < 1) bad = "pending_max must not be 0";
+    else if (c->pending_per_peer_max < 1) bad = "pending_per_peer_max must not be 0";
+    else if (c->outbox_max_bytes < EC_MSG_MAX) bad = "outbox_max_bytes must hold one message";
+    else if (c->catchup_agree < 1 || c->catchup_agree > c->w) bad = "catchup_agree must be 1..w";
+    else if (c->catchups_max < 1) bad = "catchups_max must not be 0";
+    else if (c->peer_fail_max < 1) bad = "peer_fail_max must not be 0";
+    else if (c->events_max < 1) bad = "events_max must not be 0";
+    else if (c->endpoints_max < 1) bad = "endpoints_max must not be 0";
+    else if (c->rtt_max_ms < 1 || c->rtt_max_ms > EC_RTT_MAX_MS)
+        bad = "rtt_max_ms must be 1..3600000";
+    else if (c->rtt_initial_ms < 1 || c->rtt_initial_ms > c->rtt_max_ms)
+        bad = "rtt_initial_ms must be 1..rtt_max_ms";
+    else if (c->rtt_granularity_ms < 1 || c->rtt_granularity_ms > c->rtt_max_ms)
+        bad = "rtt_granularity_ms must be 1..rtt_max_ms";
+    if (why) *why = bad;
+    return bad ? EC_ERR_ARG : EC_OK;
+}

@@ -1,0 +1,74 @@
+/* Answers that keep no state (seed §9.2): the peers nearest to an address
+ * or a transaction's member list (find_peers), a transaction by id
+ * (get_tx), a token's head (get_mapping). */
+#include <string.h>
+
+#include "core/node_internal.h"
+
+void node_on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_PEERS;
+    r.u.peers.target = m->u.find_peers.target;
+    /* Asked for a transaction's members (want = NODE_WANT_MEMBERS): the
+     * list we know for it (a member that lost the coordinator's list
+     * recovers it this way). Any other want is a lookup step, answered
+     * with our nearest even when the target is a transaction we work on:
+     * the witness lookup's target is the tx id, and its neighborhood holds
+     * the transaction (routed there) without the full list; refusing it
+     * left that lookup to time out at every witness in turn. */
+    ptx *p = m->u.find_peers.want == NODE_WANT_MEMBERS
+                 ? node_ptx_get(n, &m->u.find_peers.target, false, 0)
+                 : NULL;
+    if (p && !p->have_members) {
+        /* One neighborhood's list is no answer to "the members": whoever
+         * asks would take it for the whole. */
+        n->stats.dropped_unexpected++;
+        return;
+    }
+    if (p && p->nmembers > 0) {
+        node_send_members(n, p, from);
+        return;
+    }
+    size_t want = m->u.find_peers.want < NODE_W_MAX ? m->u.find_peers.want : NODE_W_MAX;
+    r.u.peers.n = (uint8_t)ec_peers_nearest(n->peers, &m->u.find_peers.target, want, true,
+                                            r.u.peers.peers);
+    node_book_fill(n, &r);
+    node_send(n, from, &r);
+}
+
+void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ptx *p = node_ptx_get(n, &m->u.get_tx.tx_id, false, 0);
+    if (p && p->have_tx) {
+        node_send_tx(n, from, p, false);
+        return;
+    }
+    ec_msg r;
+    size_t len;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_TX;
+    if (ec_store_get_tx(n->store, &m->u.get_tx.tx_id, r.u.tx.bytes, sizeof r.u.tx.bytes, &len) == EC_OK) {
+        r.u.tx.len = (uint16_t)len;
+        node_send(n, from, &r);
+    } else {
+        n->stats.dropped_unexpected++;
+    }
+}
+
+void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    ec_head h;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_MAPPING;
+    r.u.mapping.token = m->u.get_mapping.token;
+    if (ec_store_get_head(n->store, &m->u.get_mapping.token, &h) == EC_OK) {
+        r.u.mapping.found = 1;
+        r.u.mapping.tx_id = h.tx_id;
+        r.u.mapping.timestamp_ms = h.timestamp_ms;
+        r.u.mapping.owner = h.owner;
+    }
+    node_send(n, from, &r);
+}
