@@ -45,6 +45,9 @@ static void ask(ec_node *n, uint64_t now, catchup *c)
         if (!answered) node_send(n, &near[k], &q);
     }
     c->asked_at = now;
+    /* Asked of several: the node's PTO, doubled at each re-ask (or the
+     * fixed resend_ms). */
+    c->timeout = n->cfg.rtt_timers ? node_timeout(n, NULL, c->attempts) : n->cfg.resend_ms;
     c->attempts++;
 }
 
@@ -61,7 +64,7 @@ void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token)
     g_hash_table_insert(n->catchup, &c->token, c);
     n->stats.catchups_started++;
     ask(n, now, c);
-    uint64_t due = now + n->cfg.resend_ms;
+    uint64_t due = now + c->timeout;
     if (due < n->next_due) n->next_due = due;
 }
 
@@ -122,6 +125,13 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     g.u.get_tx.tx_id = head;
     ec_rtt_req_sent(&c->rq_fetch, src, now);
     node_send(n, src, &g);
+    /* The fetch is one request to one peer: its PTO (the re-ask timer
+     * still counts from the last question). */
+    if (n->cfg.rtt_timers) {
+        c->asked_at = now;
+        c->timeout = node_timeout(n, src, c->attempts - 1);
+        if (now + c->timeout < n->next_due) n->next_due = now + c->timeout;
+    }
 }
 
 void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
@@ -189,7 +199,7 @@ uint64_t node_catchup_tick(ec_node *n, uint64_t now)
     g_hash_table_iter_init(&it, n->catchup);
     while (g_hash_table_iter_next(&it, &key, &val)) {
         catchup *c = val;
-        if (now - c->asked_at >= n->cfg.resend_ms) {
+        if (now - c->asked_at >= c->timeout) {
             if (c->attempts >= CATCHUP_ATTEMPTS) {
                 n->stats.catchups_failed++;
                 g_hash_table_iter_remove(&it);
@@ -207,12 +217,13 @@ uint64_t node_catchup_tick(ec_node *n, uint64_t now)
                 ec_rtt_req_sent(&c->rq_fetch, src, now);
                 node_send(n, src, &g);
                 c->asked_at = now;
+                c->timeout = n->cfg.rtt_timers ? node_timeout(n, src, c->attempts) : n->cfg.resend_ms;
                 c->attempts++;
             } else {
                 ask(n, now, c);
             }
         }
-        uint64_t t = c->asked_at + n->cfg.resend_ms;
+        uint64_t t = c->asked_at + c->timeout;
         if (t < next) next = t;
     }
     return next;

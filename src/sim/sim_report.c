@@ -49,6 +49,18 @@ void sim_report(sim *s, FILE *out, double wall_s)
     }
     qsort(lat, nl, sizeof *lat, cmp_u64);
     qsort(first, nl, sizeof *first, cmp_u64);
+    /* The node-wide round-trip estimates the nodes ended with, and the PTO
+     * their timers use (rtt_timers). */
+    uint64_t *srtt = malloc((c->nodes + 1) * sizeof *srtt), *pto = malloc((c->nodes + 1) * sizeof *pto);
+    size_t nr = 0;
+    for (unsigned i = 0; i < c->nodes; i++) {
+        ec_rtt r;
+        if (s->nodes[i].node == NULL || !ec_node_rtt(s->nodes[i].node, NULL, &r)) continue;
+        srtt[nr] = r.srtt / EC_RTT_UNIT;
+        pto[nr++] = ec_node_pto(s->nodes[i].node, NULL);
+    }
+    qsort(srtt, nr, sizeof *srtt, cmp_u64);
+    qsort(pto, nr, sizeof *pto, cmp_u64);
 
     ec_node_stats acc = s->retired;
     for (unsigned i = 0; i < c->nodes; i++)
@@ -109,6 +121,9 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 pct(lat, nl, .5) / 1e3 / c->lat_a, pct(lat, nl, .95) / 1e3 / c->lat_a,
                 pct(lat, nl, .99) / 1e3 / c->lat_a, pct(first, nl, .5) / 1e3 / c->lat_a,
                 pct(first, nl, .95) / 1e3 / c->lat_a);
+    fprintf(out, "  \"rtt\": {\"nodes\": %zu, \"srtt_ms_p50\": %.0f, \"pto_ms_p5\": %.0f, "
+            "\"pto_ms_p50\": %.0f, \"pto_ms_p95\": %.0f},\n", nr, pct(srtt, nr, .5), pct(pto, nr, .05),
+            pct(pto, nr, .5), pct(pto, nr, .95));
     fprintf(out, "  \"messages\": %llu,\n  \"messages_per_commit\": %.1f,\n  \"bytes_per_commit\": %.0f,\n",
             (unsigned long long)total, per, nl ? (double)bytes / (double)nl : 0);
     fprintf(out, "  \"messages_by_type\": {");
@@ -136,4 +151,6 @@ void sim_report(sim *s, FILE *out, double wall_s)
             wall_s, ru.ru_maxrss / 1024.0, dhex);
     free(lat);
     free(first);
+    free(srtt);
+    free(pto);
 }
