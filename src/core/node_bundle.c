@@ -153,6 +153,14 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         if (added) node_ask_tx_once(n, p, from, now);
         return;
     }
+    /* Bundles are aimed by the full member list: its sender had the
+     * coordinator's list, so ours is lost (or late). Ask the sender for it
+     * now, once, rather than at our first re-send: without it our own
+     * bundles cannot go out. */
+    if (p->voted && !p->have_members && !p->asked_list) {
+        p->asked_list = true;
+        node_ask_members(n, p, from);
+    }
     if (!added) return;
     if (!p->voted) node_try_vote(n, now, p);
     node_try_commit(n, now, p);

@@ -83,6 +83,7 @@ typedef struct ptx {
     bool voted;
     uint8_t ballot_failed; /* mappings whose +1 could not be made durable (bit each) */
     bool asked_tx;        /* sent get_tx for it (votes came first) */
+    bool asked_list;      /* asked a bundle's sender for the member list */
     ec_rtt_req rq_tx;     /* that get_tx and its re-asks (counted for the
                              backoff; no sample: a coordinator that voted
                              also pushes the same plain tx unasked) */
