@@ -338,6 +338,47 @@ static void test_a_member_the_list_misses_asks_the_other_tokens_at_once(void)
     solo_close(&u.s);
 }
 
+/* A member that got the transaction spread in its neighborhood waits for
+ * the coordinator's full list (its bundles are aimed by it). A bundle from
+ * another token's member shows the list went out (relayers aim by it): ours
+ * was lost or is late, so it asks that member for it at once, once. */
+static void test_a_bundle_before_the_list_asks_its_sender_for_the_list(void)
+{
+    duo u;
+    duo_open(&u);
+    ec_msg m;
+    size_t len;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_TX;
+    m.u.tx.route = EC_MSG_ROUTE_SPREAD;
+    m.u.tx.origin = u.coord;
+    for (int i = 0; i < NC; i++) m.u.tx.members[m.u.tx.nmembers++] = u.c[i];
+    m.u.tx.members[m.u.tx.nmembers++] = u.s.self;
+    ec_tx_encode(&u.tx, m.u.tx.bytes, sizeof m.u.tx.bytes, &len);
+    m.u.tx.len = (uint16_t)len;
+    send_msg(&u.s, 1000, &u.c[0], &m);
+    CHECK(drain(&u.s, EC_MSG_VOTE, NULL, NULL) > 0);
+    CHECK_EQ_INT(drain(&u.s, EC_MSG_FIND_PEERS, NULL, NULL), 0); /* spread: wait for the list */
+    for (int r = 0; r < 2; r++) {
+        memset(&m, 0, sizeof m);
+        m.type = EC_MSG_VOTES;
+        m.u.votes.tx_id = u.txid;
+        m.u.votes.n = 2;
+        for (int i = 0; i < 5; i++)
+            m.u.votes.v[m.u.votes.count++] = duo_vote(&u, &u.d[i], &u.kd[i], EC_MSG_VOTE_NONE, EC_MSG_VOTE_VALID);
+        send_msg(&u.s, 1100, &u.d[r], &m);
+        ec_msg q;
+        ec_id to;
+        CHECK_EQ_INT(drain(&u.s, EC_MSG_FIND_PEERS, &q, &to), r == 0 ? 1 : 0);
+        if (r == 0) {
+            CHECK(ec_id_cmp(&to, &u.d[0]) == 0);
+            CHECK(ec_id_cmp(&q.u.find_peers.target, &u.txid) == 0);
+            CHECK_EQ_INT(q.u.find_peers.want, EC_MSG_PEERS_MAX); /* the members, not a lookup */
+        }
+    }
+    solo_close(&u.s);
+}
+
 int main(void)
 {
     RUN(test_vote_signature_covers_every_field);
@@ -345,5 +386,6 @@ int main(void)
     RUN(test_without_an_identity_check_relayed_votes_do_not_count);
     RUN(test_a_member_the_list_misses_asks_the_other_tokens_at_once);
     RUN(test_an_unknown_identity_is_fetched_and_handed_to_the_driver);
+    RUN(test_a_bundle_before_the_list_asks_its_sender_for_the_list);
     return TEST_REPORT("bundle");
 }

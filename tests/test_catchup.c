@@ -84,9 +84,11 @@ static void test_unanswered_catchup_is_retried_then_given_up(void)
     solo_open(&s, &token);
     send_tx(&s, 3000, &s.peer[0], &t);
     CHECK_EQ_INT(drain(&s, EC_MSG_GET_MAPPING, NULL, NULL), 7);
-    /* Nobody answers: asked again each resend period, 5 times in all. */
+    /* Nobody answers: asked again at each timeout (the PTO, doubled each
+     * time: 1, 2, 4, 8 s before any round trip is measured), 5 times in
+     * all. */
     int asks = 0;
-    for (uint64_t now = 3000; now < 3000 + 20000; now += 250) {
+    for (uint64_t now = 3000; now < 3000 + 40000; now += 250) {
         ec_node_tick(s.node, now);
         asks += drain(&s, EC_MSG_GET_MAPPING, NULL, NULL);
     }

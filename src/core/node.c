@@ -122,6 +122,19 @@ uint64_t ec_node_pto(const ec_node *n, const ec_id *peer)
     return ec_rtt_pto(r ? r : &n->rtt, &lim);
 }
 
+uint64_t node_timeout(const ec_node *n, const ec_id *peer, unsigned retries)
+{
+    if (!n->cfg.rtt_timers) /* the fixed timers: 1, 2, 4... resend periods */
+        return n->cfg.resend_ms << (retries < 6 ? retries : 6);
+    return ec_rtt_backoff(ec_node_pto(n, peer), retries, n->cfg.rtt_max_ms);
+}
+
+void node_arm(ec_node *n, ptx *p, uint64_t at)
+{
+    if (at < p->next_resend) p->next_resend = at;
+    if (at < n->next_due) n->next_due = at;
+}
+
 bool ec_node_rtt(const ec_node *n, const ec_id *peer, ec_rtt *out)
 {
     const ec_rtt *r = peer ? ec_peers_rtt(n->peers, peer) : &n->rtt;
@@ -186,6 +199,9 @@ static void lookup_step(ec_node *n, lookup *lk, uint64_t now)
         lk->in_flight = true;
         lk->asked = lk->best[i];
         lk->asked_at = now;
+        /* That peer's probe timeout: a lost query costs about one round
+         * trip to it, not a fixed half second. */
+        lk->timeout = n->cfg.rtt_timers ? ec_node_pto(n, &lk->best[i]) : n->cfg.lookup_timeout_ms;
         node_send(n, &lk->best[i], &m);
         return;
     }
@@ -224,10 +240,27 @@ static void lookup_merge(ec_node *n, lookup *lk, const ec_id *from, const ec_msg
     *member_out = member;
 }
 
+/* Did a query of this lookup to `from` time out? */
+static bool lookup_late(const lookup *lk, const ec_id *from)
+{
+    for (size_t k = 0; k < lk->nlate; k++)
+        if (ec_id_cmp(&lk->late[k], from) == 0) return true;
+    return false;
+}
+
 static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_msg *m, uint64_t now)
 {
     if (lk->done) return;
-    if (lk->routed && !(lk->in_flight && ec_id_cmp(from, &lk->asked) == 0)) {
+    bool asked = lk->in_flight && ec_id_cmp(from, &lk->asked) == 0;
+    /* A late answer to a query that timed out is still an answer: its
+     * names are as good as ever. It must not be taken for the route's
+     * answer, which looks the same: that would mark the neighborhood as
+     * spread when nobody spread the transaction there (its members would
+     * never get it). */
+    bool late = !asked && lookup_late(lk, from);
+    if (lk->routed && !asked && !late) {
+        /* Cannot tell a late answer from the route's: let the lookup go on. */
+        if (lk->late_full) return;
         /* The member that spread our routed transaction: its neighborhood.
          * (Any sender: the route's last hop is not known in advance.) */
         bool nearer, member;
@@ -237,12 +270,25 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
         lk->fanned = lk->done = true;
         return;
     }
-    if (!lk->in_flight || ec_id_cmp(from, &lk->asked) != 0) return;
-    lk->in_flight = false;
-    /* Each peer is asked once per lookup: its answer is a clean sample. */
-    node_rtt_sample(n, from, now - lk->asked_at);
+    if (!asked && !late) return;
+    if (asked) {
+        lk->in_flight = false;
+        /* Each peer is asked once per lookup, but a peer the routed
+         * transaction reached on its way answers that too, in the same
+         * form: only the route's first hop, asked at the same time, or a
+         * lookup without a route gives a sample (Karn). */
+        if (!lk->route_went || (ec_id_cmp(from, &lk->route_hop) == 0 && lk->asked_at == lk->routed_at))
+            node_rtt_sample(n, from, now - lk->asked_at);
+    }
     bool nearer, member;
     lookup_merge(n, lk, from, m, &nearer, &member);
+    /* Nearer than the sender and not asked yet: named by this answer or,
+     * when answers cross (a late one came first), by an earlier one. A
+     * far node's answer after a late answer found the neighborhood must
+     * not end the lookup before those are asked (it did: a transaction
+     * went to the wrong nodes and never committed, WAN model). */
+    for (size_t k = 0; k < lk->nbest && !nearer; k++)
+        nearer = !lk->queried[k] && ec_id_cmp_distance(&lk->target, &lk->best[k], from) < 0;
     /* Greedy: a node answers with its own w nearest, and its view near the
      * target is dense when it is near the target itself. An answer that
      * names nobody nearer than its sender is the neighborhood: stop instead
@@ -251,7 +297,7 @@ static void lookup_answer(ec_node *n, lookup *lk, const ec_id *from, const ec_ms
         lk->done = true;
         return;
     }
-    lookup_step(n, lk, now);
+    lookup_step(n, lk, now); /* nothing if a query is in flight */
 }
 
 /* All lookups done: send the transaction and the member list to everyone. */
@@ -321,6 +367,8 @@ static void route_start(ec_node *n, const ptx *p, lookup *lk, uint8_t route, uin
         node_send(n, &lk->best[i], &m);
         lk->routed = true;
         lk->routed_at = now;
+        lk->route_went = true;
+        lk->route_hop = lk->best[i];
         return;
     }
 }
@@ -335,14 +383,23 @@ static void coordinator_step(ec_node *n, uint64_t now, ptx *p)
          * runs beside it (whichever is first gives the neighborhood). */
         if (lk->routed && now - lk->routed_at >= 2 * n->cfg.lookup_timeout_ms) lk->routed = false;
         /* An unanswered query counts as a failed peer after the timeout. */
-        if (lk->in_flight && now - lk->asked_at >= n->cfg.lookup_timeout_ms) {
+        if (lk->in_flight && now - lk->asked_at >= lk->timeout) {
             lk->in_flight = false;
+            if (lk->nlate < NODE_LATE_MAX) lk->late[lk->nlate++] = lk->asked;
+            else lk->late_full = true;
             node_peer_failed(n, &lk->asked);
         }
         lookup_step(n, lk, now);
         all &= lk->done;
     }
-    if (all) dispatch(n, now, p);
+    if (all) {
+        dispatch(n, now, p);
+        return;
+    }
+    /* With rtt_timers the tick comes when the first query in flight times
+     * out (the fixed timers poll every lookup_timeout_ms). */
+    for (int l = 0; n->cfg.rtt_timers && l < p->nlk; l++)
+        if (p->lk[l].in_flight) node_arm(n, p, p->lk[l].asked_at + p->lk[l].timeout);
 }
 
 static ec_err submit(ec_node *n, uint64_t now, const ec_tx *tx)
@@ -359,7 +416,10 @@ static ec_err submit(ec_node *n, uint64_t now, const ec_tx *tx)
     if (p == NULL) return EC_ERR_RANGE;
     if (p->coordinator) return EC_ERR_EXISTS;
     p->coordinator = true;
-    p->next_resend = now + n->cfg.lookup_timeout_ms;
+    /* Fixed timers: poll the lookups every lookup_timeout_ms; with
+     * rtt_timers coordinator_step arms the first query's timeout. */
+    if (n->cfg.rtt_timers) p->next_resend = p->deadline;
+    else p->next_resend = now + n->cfg.lookup_timeout_ms;
     if (p->next_resend < n->next_due) n->next_due = p->next_resend;
     if (!p->have_tx) {
         p->tx = *tx;
@@ -408,10 +468,9 @@ static void on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
             }
     }
     /* Else a member list for a transaction (target = tx id): where each can
-     * be reached (hearsay), then the list. */
+     * be reached (hearsay), then the list. (No RTT sample: the coordinator
+     * also sends it unasked, so an answer is ambiguous.) */
     for (int i = 0; i < m->u.peers.n; i++) node_book_learn(n, &m->u.peers.peers[i], &m->u.peers.eps[i], false);
-    ptx *q = g_hash_table_lookup(n->pending, &m->u.peers.target);
-    if (q) node_rtt_answer(n, &q->rq_members, from, now);
     node_on_members(n, now, from, &m->u.peers.target, m->u.peers.peers, m->u.peers.n, true);
 }
 
@@ -469,6 +528,13 @@ static void on_routed_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     node_send(n, &m->u.tx.origin, &r);
     node_on_members(n, now, from, &id, near, nn, tx.n_mappings == 1);
     node_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
+    /* The co-members we spread it to answer with their votes: round-trip
+     * samples for the members, who otherwise ask nobody anything. */
+    ptx *p = m->u.tx.route < tx.n_mappings ? node_ptx_get(n, &id, false, now) : NULL;
+    if (p && p->spread_at == 0) {
+        p->spread_at = now;
+        p->spread_map = m->u.tx.route;
+    }
 }
 
 /* A transaction not routed: from its coordinator (maybe with the member
@@ -478,9 +544,6 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     /* The id once, for the catch-up, the member list and the vote. */
     ec_id id;
     ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
-    /* A plain transaction from the voter we asked for it: its answer. */
-    ptx *asked = m->u.tx.route == 0 && m->u.tx.nmembers == 0 ? node_ptx_get(n, &id, false, now) : NULL;
-    if (asked && !asked->have_tx) node_rtt_answer(n, &asked->rq_tx, from, now);
     if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
     if (m->u.tx.nmembers > 0) {
         ec_tx tx;
@@ -550,7 +613,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
 
 static ec_err tick(ec_node *n, uint64_t now)
 {
-    /* Timers are coarse (resend_ms): nothing to do before the earliest. */
+    /* Nothing to do before the earliest timer. */
     if (now < n->next_due) return EC_OK;
     uint64_t next = node_catchup_tick(n, now);
     GHashTableIter it;
@@ -568,7 +631,7 @@ static ec_err tick(ec_node *n, uint64_t now)
             continue;
         }
         if (now >= p->next_resend) {
-            p->next_resend = now + n->cfg.resend_ms;
+            p->next_resend = p->deadline; /* what is still waiting arms it below */
             if (p->coordinator && !p->dispatched) coordinator_step(n, now, p);
             node_vote_tick(n, now, p);
             /* Nothing left to re-send: sleep until the deadline. */
@@ -576,11 +639,19 @@ static ec_err tick(ec_node *n, uint64_t now)
             bool waiting = (p->coordinator && !p->dispatched) || (!p->have_tx && p->nvotes > 0) ||
                            (p->voted && !p->committed) || polling;
             if (!waiting) p->next_resend = p->deadline;
-            /* Vote re-sends back off: 1, 2, 4, 8... resend periods. */
-            else if (p->voted && !p->committed)
-                p->next_resend = now + (n->cfg.resend_ms << (p->resends < 6 ? p->resends : 6));
-            else if (p->coordinator && !p->dispatched) p->next_resend = now + n->cfg.lookup_timeout_ms;
-            else if (polling) p->next_resend = now + (n->cfg.resend_ms << (p->polls < 6 ? p->polls : 6));
+            /* Vote re-sends back off: 1, 2, 4, 8... times the node's PTO
+             * (rtt_timers) or resend_ms. */
+            else if (p->voted && !p->committed) p->next_resend = now + node_timeout(n, NULL, p->resends);
+            else if (p->coordinator && !p->dispatched) {
+                /* rtt_timers: coordinator_step armed the first query's timeout. */
+                if (!n->cfg.rtt_timers) p->next_resend = now + n->cfg.lookup_timeout_ms;
+            }
+            /* A submitter's polls back off like the vote re-sends. */
+            else if (polling) p->next_resend = now + node_timeout(n, NULL, p->polls);
+            /* The transaction asked again from a voter: every resend_ms,
+             * or backing off from the node's PTO (rtt_timers). */
+            else if (!n->cfg.rtt_timers) p->next_resend = now + n->cfg.resend_ms;
+            else p->next_resend = now + node_timeout(n, NULL, p->rq_tx.sent ? p->rq_tx.sent - 1u : 0u);
         }
         uint64_t t = p->committed ? p->deadline : (p->next_resend < p->deadline ? p->next_resend : p->deadline);
         if (t < next) next = t;

@@ -81,12 +81,15 @@ typedef struct ec_node_config {
                                  restart (false): only to show what that breaks */
     /* Timers that follow the network (core/rtt.h: RFC 6298's estimator,
      * RFC 9002's probe timeout PTO = srtt + max(4 rttvar, granularity)).
-     * Samples come from requests answered by the peer asked (find_peers,
-     * get_tx, get_mapping, member-list requests), never from one sent
-     * twice (Karn); each peer in the peer set has its own estimate and
-     * the node one over all samples. */
+     * Samples: lookup queries answered by the peer asked, catch-up
+     * questions (first round) and fetches, and a co-member's first vote
+     * after we spread a transaction to it (within [srtt/4, 2 srtt]);
+     * never an answer to a request sent twice (Karn). Each peer in the
+     * peer set has its own estimate, the node one over all samples
+     * (docs/CONSENSUS.md, "Timers"). */
     bool rtt_timers;          /* timers from the estimates (true): a lookup query
-                                 times out after its peer's PTO, vote re-sends,
+                                 times out after its peer's PTO; vote re-sends
+                                 (a PTO after our vote, or after our bundles),
                                  transaction re-asks and catch-up re-asks after
                                  the node's PTO, doubled at each retry up to
                                  rtt_max_ms; false: the fixed resend_ms and

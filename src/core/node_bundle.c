@@ -53,7 +53,7 @@ static int rank_of(ec_node *n, ptx *p, int i)
     return -1;
 }
 
-void node_bundle_maybe_send(ec_node *n, ptx *p)
+void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p)
 {
     /* Aimed by the full member list: without it we do not know the other
      * neighborhoods (a member that spread the transaction sent only its own). */
@@ -65,6 +65,10 @@ void node_bundle_maybe_send(ec_node *n, ptx *p)
         ec_msg m;
         if (collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
         p->bundle_sent |= (uint8_t)(1u << i);
+        /* The other tokens' members send theirs at about the same time
+         * (the coordinator's list reaches every member at once): the
+         * first re-send waits a PTO from here, not from our vote. */
+        if (n->cfg.rtt_timers && p->resends == 0) p->next_resend = now + node_timeout(n, NULL, 0);
         int r = rank_of(n, p, i);
         if (r < 0) continue;
         ec_id sent[2 * EC_TX_MAPPINGS_MAX];
@@ -149,10 +153,18 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         if (added) node_ask_tx_once(n, p, from, now);
         return;
     }
+    /* Bundles are aimed by the full member list: its sender had the
+     * coordinator's list, so ours is lost (or late). Ask the sender for it
+     * now, once, rather than at our first re-send: without it our own
+     * bundles cannot go out. */
+    if (p->voted && !p->have_members && !p->asked_list) {
+        p->asked_list = true;
+        node_ask_members(n, p, from);
+    }
     if (!added) return;
     if (!p->voted) node_try_vote(n, now, p);
     node_try_commit(n, now, p);
-    node_bundle_maybe_send(n, p);
+    node_bundle_maybe_send(n, now, p);
 }
 
 void node_bundle_poke(ec_node *n, ptx *p)

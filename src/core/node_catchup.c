@@ -46,6 +46,9 @@ static void ask(ec_node *n, uint64_t now, catchup *c)
         if (!answered) node_send(n, &near[k], &q);
     }
     c->asked_at = now;
+    /* Asked of several: the node's PTO, doubled at each re-ask (or the
+     * fixed resend_ms). */
+    c->timeout = n->cfg.rtt_timers ? node_timeout(n, NULL, c->attempts) : n->cfg.resend_ms;
     c->attempts++;
 }
 
@@ -62,7 +65,7 @@ void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token)
     g_hash_table_insert(n->catchup, &c->token, c);
     n->stats.catchups_started++;
     ask(n, now, c);
-    uint64_t due = now + n->cfg.resend_ms;
+    uint64_t due = now + c->timeout;
     if (due < n->next_due) n->next_due = due;
 }
 
@@ -103,6 +106,10 @@ static void fetch(ec_node *n, uint64_t now, catchup *c, const ec_id *id)
     g.type = EC_MSG_GET_TX;
     g.u.get_tx.tx_id = *id;
     node_send(n, src, &g);
+    /* One request to one peer: its PTO, doubled at each re-ask (or the
+     * fixed resend_ms). */
+    c->timeout = n->cfg.rtt_timers ? node_timeout(n, src, c->attempts ? c->attempts - 1 : 0) : n->cfg.resend_ms;
+    if (now + c->timeout < n->next_due) n->next_due = now + c->timeout;
 }
 
 /* Makes the agreed head ours if our stored history shows it descends from
@@ -253,7 +260,7 @@ uint64_t node_catchup_tick(ec_node *n, uint64_t now)
     g_hash_table_iter_init(&it, n->catchup);
     while (g_hash_table_iter_next(&it, &key, &val)) {
         catchup *c = val;
-        if (now - c->asked_at >= n->cfg.resend_ms) {
+        if (now - c->asked_at >= c->timeout) {
             if (c->attempts >= CATCHUP_ATTEMPTS) {
                 n->stats.catchups_failed++;
                 g_hash_table_iter_remove(&it);
@@ -267,7 +274,7 @@ uint64_t node_catchup_tick(ec_node *n, uint64_t now)
                 ask(n, now, c);
             }
         }
-        uint64_t t = c->asked_at + n->cfg.resend_ms;
+        uint64_t t = c->asked_at + c->timeout;
         if (t < next) next = t;
     }
     return next;

@@ -19,6 +19,7 @@
 #define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
 #define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
 #define NODE_ID_ASKED 64   /* identity records asked for recently (ident.c) */
+#define NODE_LATE_MAX NODE_W_MAX /* timed-out queries a lookup remembers */
 /* find_peers with this `want` asks for a transaction's member list (target:
  * the tx id); a lookup asks for w <= NODE_W_MAX and is always answered with
  * the nearest peers. */
@@ -38,11 +39,18 @@ typedef struct lookup {
     size_t nbest;
     bool in_flight, done;
     ec_id asked;
-    uint64_t asked_at;
+    uint64_t asked_at, timeout; /* the query in flight: sent at, fails after */
     /* Routed (route_tx): the transaction itself went toward the target; the
      * first member on its way spreads it there and tells us the members. */
     bool routed, fanned;
     uint64_t routed_at;
+    bool route_went;      /* a route was sent (its first hop: route_hop) */
+    ec_id route_hop;
+    /* Peers whose query timed out: a late answer from one is an answer to
+     * our query, not the route's (it looks the same). */
+    ec_id late[NODE_LATE_MAX];
+    uint8_t nlate;
+    bool late_full;       /* more timed out than late[] holds */
 } lookup;
 
 /* A transaction this node is working on. */
@@ -76,8 +84,12 @@ typedef struct ptx {
     bool voted;
     uint8_t ballot_failed; /* mappings whose +1 could not be made durable (bit each) */
     bool asked_tx;        /* sent get_tx for it (votes came first) */
-    ec_rtt_req rq_tx;     /* that get_tx and its re-asks (Karn's rule) */
-    ec_rtt_req rq_members; /* our requests for the member list */
+    bool asked_list;      /* asked a bundle's sender for the member list */
+    ec_rtt_req rq_tx;     /* that get_tx and its re-asks (counted for the
+                             backoff; no sample: a coordinator that voted
+                             also pushes the same plain tx unasked) */
+    uint64_t spread_at;   /* we spread it in mapping spread_map's neighborhood */
+    uint8_t spread_map;
     uint8_t bundle_sent;  /* mappings whose quorum we relayed (bit per mapping) */
     size_t members_sent;  /* members[0..members_sent) got our first vote */
     unsigned resends;
@@ -101,7 +113,7 @@ typedef struct ptx {
  * them agree. */
 typedef struct catchup {
     ec_id token;
-    uint64_t asked_at;
+    uint64_t asked_at, timeout; /* the last question: asked at, re-ask after */
     unsigned attempts;
     size_t nrep;
     ec_id rep_from[NODE_W_MAX];
@@ -183,6 +195,12 @@ void node_send_members(ec_node *n, const ptx *p, const ec_id *to);
 void node_rtt_sample(ec_node *n, const ec_id *peer, uint64_t ms);
 /* An answer from `from` to request q: a sample if q went once, to it. */
 void node_rtt_answer(ec_node *n, ec_rtt_req *q, const ec_id *from, uint64_t now);
+/* Timers (rtt_timers: from the estimates, else fixed). A request to peer
+ * (NULL: to several, or to none in particular) re-sent `retries` times
+ * already: how long to wait for its answer. */
+uint64_t node_timeout(const ec_node *n, const ec_id *peer, unsigned retries);
+/* Brings p's next timer forward to `at` (and the node's earliest). */
+void node_arm(ec_node *n, ptx *p, uint64_t at);
 /* A request to peer went unanswered (it is dropped after peer_fail_max). */
 void node_peer_failed(ec_node *n, const ec_id *peer);
 /* Drops p's lookups from the target index (dispatched or dropped). */
@@ -210,6 +228,8 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_answer_votes(ec_node *n, const ec_id *from, const ec_id *tx_id);
 void node_try_vote(ec_node *n, uint64_t now, ptx *p);
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
+/* Asks `to` for p's full member list (find_peers with the tx id). */
+void node_ask_members(ec_node *n, const ptx *p, const ec_id *to);
 /* Asks `from` for p's transaction, the first time only. */
 void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now);
 /* Re-judges the out-of-order (0) votes on `token` of every pending
@@ -272,7 +292,7 @@ ec_err node_ballot_moved(ec_store *s, const ec_id *token, const ec_head *old);
 /* node_bundle.c (vote_relay = bundle) */
 /* Relays the signed votes of each of our tokens that reached a quorum to
  * two members of every other token's neighborhood, once per token. */
-void node_bundle_maybe_send(ec_node *n, ptx *p);
+void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p);
 /* Sends `to` the bundles of our tokens that have a quorum; false if none. */
 bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to);
 void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);

@@ -16,6 +16,7 @@
 #include "ledger/validate.h"
 
 static bool vote_target(ec_node *n, ptx *p, const ec_id *id);
+static void spread_answered(ec_node *n, const ec_id *from, uint64_t ms);
 static void echo_vote(ec_node *n, ptx *p, const ec_id *to);
 
 void node_ptx_free(void *v)
@@ -63,7 +64,7 @@ ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t no
     p->node = n;
     p->created = now;
     p->deadline = now + n->cfg.tx_timeout_ms;
-    p->next_resend = now + n->cfg.resend_ms;
+    p->next_resend = now + node_timeout(n, creator, 0);
     for (int i = 0; i < EC_TX_MAPPINGS_MAX; i++) p->my_vote[i] = NODE_VOTE_UNSET;
     if (creator) {
         ec_id *k = malloc(sizeof *k);
@@ -98,10 +99,8 @@ void node_add_member(ptx *p, const ec_id *id)
     p->nbr_valid = false;
 }
 
-/* Asks `to` for p's full member list (find_peers with the tx id). */
-static void ask_members(ec_node *n, ptx *p, const ec_id *to, uint64_t now)
+void node_ask_members(ec_node *n, const ptx *p, const ec_id *to)
 {
-    if (ec_id_cmp(to, &n->addr) != 0) ec_rtt_req_sent(&p->rq_members, to, now);
     ec_msg q;
     q.type = EC_MSG_FIND_PEERS;
     q.u.find_peers.target = p->id;
@@ -137,7 +136,7 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, 
      * without the list cannot reach the other neighborhoods). */
     bool member = false;
     for (int i = 0; i < tx.n_mappings; i++) member |= ec_node_responsible(n, &tx.mappings[i].token);
-    if (!p->have_members && !p->spread && p->nvotes == 0 && member) ask_members(n, p, from, now);
+    if (!p->have_members && !p->spread && p->nvotes == 0 && member) node_ask_members(n, p, from);
     node_try_vote(n, now, p);
 }
 
@@ -173,7 +172,7 @@ void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *t
             if (vote_target(n, p, &p->members[k])) echo_vote(n, p, &p->members[k]);
         p->members_sent = p->nmembers;
         unlisted_poke(n, p);
-        if (full) node_bundle_maybe_send(n, p); /* a quorum may be waiting for it */
+        if (full) node_bundle_maybe_send(n, now, p); /* a quorum may be waiting for it */
     }
     node_try_vote(n, now, p);
 }
@@ -477,12 +476,19 @@ void node_try_vote(ec_node *n, uint64_t now, ptx *p)
     if (!member) return;
     cast(n, now, p, NULL, false);
     p->voted = true;
+    /* The first re-send a PTO after our vote: the members' votes answer
+     * ours within about a round trip (they got the transaction when we
+     * did, from the same spread or dispatch). */
+    if (n->cfg.rtt_timers) {
+        p->next_resend = now + node_timeout(n, NULL, 0);
+        if (p->next_resend < n->next_due) n->next_due = p->next_resend;
+    }
     p->my_version = 1;
     refresh_self(n, p);
     send_vote(n, p, false);
     p->members_sent = p->nmembers;
     node_try_commit(n, now, p);
-    node_bundle_maybe_send(n, p);
+    node_bundle_maybe_send(n, now, p);
     unlisted_poke(n, p);
 }
 
@@ -558,6 +564,10 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     vote_seen seen = node_record_vote(p, &v, m->u.vote.n);
     if (seen == VOTE_FULL) return;
     node_add_member(p, from);
+    if (seen == VOTE_NEW && v.version == 1 && p->spread_at && p->have_tx &&
+        p->spread_map < p->tx.n_mappings && now >= p->spread_at &&
+        node_eligible(n, p, p->spread_map, from))
+        spread_answered(n, from, now - p->spread_at);
     /* A voter that has not got our vote gets it now: one that was not on
      * our list, or one that re-sends (a higher version: it re-sends only to
      * the members it has not heard from, so ours was lost). An echo carries
@@ -579,7 +589,25 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     }
     if (!p->voted) node_try_vote(n, now, p);
     node_try_commit(n, now, p);
-    node_bundle_maybe_send(n, p);
+    node_bundle_maybe_send(n, now, p);
+}
+
+/* A co-member's first vote after we spread the transaction to it is its
+ * answer to the spread (it votes on receipt): a round-trip sample, and the
+ * only kind most members get. The spread went once (Karn), yet the vote
+ * can answer something else: a co-member whose copy was lost gets the
+ * transaction another way, two round trips or more later (votes, then
+ * get_tx) or after a partition heals; one that had it first from
+ * elsewhere (the coordinator's dispatch) voted before ours came, and its
+ * vote can arrive at once (7 in 38,000 at 2,000 nodes arrived within 50
+ * ms, where round trips take 200-400: a first sample of 0 made a node's
+ * PTO 26 ms and its lookups give up in one round). So only a sample
+ * within [srtt/4, 2 srtt] counts (rtt_initial_ms before any sample). */
+static void spread_answered(ec_node *n, const ec_id *from, uint64_t ms)
+{
+    uint64_t ref = n->rtt.srtt ? n->rtt.srtt : n->cfg.rtt_initial_ms * EC_RTT_UNIT;
+    uint64_t x = ms * EC_RTT_UNIT;
+    if (4 * x >= ref && x <= 2 * ref) node_rtt_sample(n, from, ms);
 }
 
 void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now)
@@ -591,6 +619,8 @@ void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now)
     g.u.get_tx.tx_id = p->id;
     ec_rtt_req_sent(&p->rq_tx, from, now);
     node_send(n, from, &g);
+    /* Not answered within that voter's PTO: the re-send timer asks another. */
+    if (n->cfg.rtt_timers) node_arm(n, p, now + ec_node_pto(n, from));
 }
 
 void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
@@ -602,7 +632,7 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
         g.type = EC_MSG_GET_TX;
         g.u.get_tx.tx_id = p->id;
         const ec_id *to = &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter;
-        ec_rtt_req_sent(&p->rq_tx, to, now); /* a second ask: no sample from the answer */
+        ec_rtt_req_sent(&p->rq_tx, to, now); /* counted: the next ask backs off */
         node_send(n, to, &g);
         return;
     }
@@ -629,8 +659,7 @@ void node_vote_tick(ec_node *n, uint64_t now, ptx *p)
          * if a spread message named it, else a voter for its list, at
          * every re-send (they back off) until one can answer with it. */
         if (!p->have_members && (p->has_coord || p->nvotes > 1))
-            ask_members(n, p, p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter,
-                        now);
+            node_ask_members(n, p, p->has_coord ? &p->coord : &p->votes[ec_rng_below(n->rng, p->nvotes)].v.voter);
     }
 }
 
@@ -648,6 +677,6 @@ void node_revote_token(ec_node *n, uint64_t now, const ec_id *token)
         refresh_self(n, p);
         send_vote(n, p, false);
         node_try_commit(n, now, p);
-        node_bundle_maybe_send(n, p);
+        node_bundle_maybe_send(n, now, p);
     }
 }

@@ -58,6 +58,18 @@ void sim_report(sim *s, FILE *out, double wall_s)
         if (t->outcome == EC_NODE_EV_COMMITTED) told[ntold++] = t->outcome_us - t->submit_us;
     }
     qsort(told, ntold, sizeof *told, cmp_u64);
+    /* The node-wide round-trip estimates the nodes ended with, and the PTO
+     * their timers use (rtt_timers). */
+    uint64_t *srtt = malloc((c->nodes + 1) * sizeof *srtt), *pto = malloc((c->nodes + 1) * sizeof *pto);
+    size_t nr = 0;
+    for (unsigned i = 0; i < c->nodes; i++) {
+        ec_rtt r;
+        if (s->nodes[i].node == NULL || !ec_node_rtt(s->nodes[i].node, NULL, &r)) continue;
+        srtt[nr] = r.srtt / EC_RTT_UNIT;
+        pto[nr++] = ec_node_pto(s->nodes[i].node, NULL);
+    }
+    qsort(srtt, nr, sizeof *srtt, cmp_u64);
+    qsort(pto, nr, sizeof *pto, cmp_u64);
 
     ec_node_stats acc = s->retired;
     for (unsigned i = 0; i < c->nodes; i++)
@@ -122,6 +134,9 @@ void sim_report(sim *s, FILE *out, double wall_s)
             "\"no_outcome\": %zu, \"p50\": %.3f, \"p95\": %.3f},\n",
             outcomes[EC_NODE_EV_COMMITTED], outcomes[EC_NODE_EV_REFUSED], outcomes[EC_NODE_EV_TIMED_OUT],
             outcomes[0], pct(told, ntold, .5) / 1e6, pct(told, ntold, .95) / 1e6);
+    fprintf(out, "  \"rtt\": {\"nodes\": %zu, \"srtt_ms_p50\": %.0f, \"pto_ms_p5\": %.0f, "
+            "\"pto_ms_p50\": %.0f, \"pto_ms_p95\": %.0f},\n", nr, pct(srtt, nr, .5), pct(pto, nr, .05),
+            pct(pto, nr, .5), pct(pto, nr, .95));
     fprintf(out, "  \"messages\": %llu,\n  \"messages_per_commit\": %.1f,\n  \"bytes_per_commit\": %.0f,\n",
             (unsigned long long)total, per, nl ? (double)bytes / (double)nl : 0);
     fprintf(out, "  \"messages_by_type\": {");
@@ -155,4 +170,6 @@ void sim_report(sim *s, FILE *out, double wall_s)
     free(lat);
     free(first);
     free(told);
+    free(srtt);
+    free(pto);
 }
