@@ -10,6 +10,7 @@
  * may also send unasked as a hello) is handed to the driver as an event to
  * verify off the packet path; the driver's later answers then say yes or
  * no, and the voter's next re-send counts. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/node_internal.h"
@@ -22,19 +23,21 @@ ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, 
     ec_node_id_answer a = n->id_check(n->id_check_arg, voter, key);
     if (a != EC_NODE_ID_UNKNOWN) return a == EC_NODE_ID_YES ? EC_NODE_ID_YES : EC_NODE_ID_NO;
     n->stats.identities_unknown++;
+    if (n->asked == NULL && (n->asked = calloc(1, sizeof *n->asked)) == NULL) return a;
+    struct id_asked *ring = n->asked;
     for (size_t i = 0; i < NODE_ID_ASKED; i++)
-        if (ec_id_cmp(&n->id_asked[i], voter) == 0 && now - n->id_asked_at[i] < n->cfg.resend_ms)
+        if (ec_id_cmp(&ring->addr[i], voter) == 0 && now - ring->at[i] < n->cfg.resend_ms)
             return a; /* asked recently */
     /* At most NODE_ID_ASKED questions per resend_ms in all: voters named in
      * bundles cost a forger nothing, so their questions are rationed. */
-    size_t slot = n->id_asked_next % NODE_ID_ASKED;
-    if (n->id_asked_at[slot] != 0 && now - n->id_asked_at[slot] < n->cfg.resend_ms) {
+    size_t slot = ring->next % NODE_ID_ASKED;
+    if (ring->at[slot] != 0 && now - ring->at[slot] < n->cfg.resend_ms) {
         n->stats.identity_asks_dropped++;
         return a;
     }
-    n->id_asked_next++;
-    n->id_asked[slot] = *voter;
-    n->id_asked_at[slot] = now;
+    ring->next++;
+    ring->addr[slot] = *voter;
+    ring->at[slot] = now;
     ec_msg q;
     memset(&q, 0, sizeof q);
     q.type = EC_MSG_GET_IDENTITY;

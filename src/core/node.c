@@ -57,8 +57,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
     n->on_commit_arg = env->on_commit_arg;
     n->log = env->log;
     n->log_arg = env->log_arg;
-    n->events = calloc(cfg->events_max, sizeof *n->events);
-    if (n->events == NULL || node_book_new(n) != EC_OK) {
+    if (node_book_new(n) != EC_OK) {
         ec_node_free(n);
         return EC_ERR_NOMEM;
     }
@@ -80,6 +79,7 @@ void ec_node_free(ec_node *n)
     if (n->batch) ec_store_abort(n->store);
     node_book_free(n);
     free(n->events);
+    free(n->asked);
     free(n->touched);
     free(n);
 }

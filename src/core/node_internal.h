@@ -155,13 +155,15 @@ struct ec_node {
     GQueue *book_order;   /* its ids, oldest first (eviction order) */
     bool has_record;
     uint8_t record[EC_MSG_IDENTITY_LEN]; /* our identity record (ident.c) */
-    ec_id id_asked[NODE_ID_ASKED];       /* a ring of recent get_identity */
-    uint64_t id_asked_at[NODE_ID_ASKED];
-    size_t id_asked_next;
+    struct id_asked {                    /* a ring of recent get_identity, */
+        ec_id addr[NODE_ID_ASKED];       /* allocated at the first one */
+        uint64_t at[NODE_ID_ASKED];
+        size_t next;
+    } *asked;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
     uint64_t view_gen;   /* bumped whenever the peer set changes (nbr.c) */
-    ec_node_event *events; /* ring of events_max (outcome.c) */
-    size_t ev_head, ev_len;
+    ec_node_event *events; /* ring of ev_cap, grown up to events_max (outcome.c) */
+    size_t ev_head, ev_len, ev_cap;
     /* Group commit (durable.c). */
     bool batch;           /* a driver's batch is open: one store transaction */
     ec_err batch_err;     /* a write of the batch failed: it will be rolled back */

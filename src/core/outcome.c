@@ -15,6 +15,7 @@
  *
  * Events wait in a bounded queue (events_max) until the driver takes them;
  * when it is full they are dropped and counted. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/node_internal.h"
@@ -25,7 +26,24 @@ void node_event_push(ec_node *n, const ec_node_event *e)
         n->stats.dropped_events_full++;
         return;
     }
-    n->events[(n->ev_head + n->ev_len) % n->cfg.events_max] = *e;
+    if (n->ev_len == n->ev_cap) {
+        /* Grown on demand (a node of a 100,000-node simulation has few
+         * events waiting; a full ring each would be gigabytes), unrolled
+         * so the oldest is first again. */
+        size_t cap = n->ev_cap ? 2 * n->ev_cap : 4;
+        if (cap > n->cfg.events_max) cap = n->cfg.events_max;
+        ec_node_event *grown = malloc(cap * sizeof *grown);
+        if (grown == NULL) {
+            n->stats.dropped_events_full++;
+            return;
+        }
+        for (size_t i = 0; i < n->ev_len; i++) grown[i] = n->events[(n->ev_head + i) % n->ev_cap];
+        free(n->events);
+        n->events = grown;
+        n->ev_cap = cap;
+        n->ev_head = 0;
+    }
+    n->events[(n->ev_head + n->ev_len) % n->ev_cap] = *e;
     n->ev_len++;
 }
 
@@ -33,7 +51,7 @@ ec_err ec_node_next_event(ec_node *n, ec_node_event *out)
 {
     if (n->ev_len == 0) return EC_ERR_NOTFOUND;
     *out = n->events[n->ev_head];
-    n->ev_head = (n->ev_head + 1) % n->cfg.events_max;
+    n->ev_head = (n->ev_head + 1) % n->ev_cap;
     n->ev_len--;
     return EC_OK;
 }
