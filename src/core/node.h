@@ -57,8 +57,11 @@ typedef struct ec_node_config {
     unsigned quorum;          /* positive eligible votes needed per token (w/2 + 1) */
     unsigned bucket_size;     /* peers per XOR bucket (16) */
     bool witness;             /* also send to the tx id's neighborhood (true) */
-    uint64_t resend_ms;       /* re-send votes to members not heard from (1000) */
-    uint64_t lookup_timeout_ms; /* a lookup query unanswered this long has failed (500) */
+    uint64_t resend_ms;       /* re-send votes to members not heard from (1000), with
+                                 rtt_timers off; committed transactions are kept
+                                 30 of these either way */
+    uint64_t lookup_timeout_ms; /* a lookup query unanswered this long has failed
+                                 (500), with rtt_timers off */
     bool route_tx;            /* route the transaction toward each neighborhood, whose
                                  first member spreads it there (true); else look up first */
     uint64_t tx_timeout_ms;   /* drop a pending transaction after this (60000) */
