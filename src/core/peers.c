@@ -6,13 +6,14 @@
 /* What a bucket keeps about each peer, beside its id. */
 typedef struct meta {
     uint8_t fails;  /* consecutive unanswered requests */
-    bool heard;     /* ep seen by the transport (not just named by someone) */
-    ec_endpoint ep; /* where it can be reached (len 0: not known) */
+    bool heard;     /* its endpoint was seen by the transport (not just named) */
 } meta;
 
 typedef struct bucket {
     ec_id *ids;
     meta *meta; /* beside ids, same index */
+    ec_endpoint *eps; /* where each can be reached (beside ids), allocated at
+                         the bucket's first endpoint: the simulator has none */
     ec_rtt *rtt;    /* round-trip estimate per peer (beside ids), allocated at
                        the bucket's first sample: most buckets never get one */
     unsigned n, cap;
@@ -43,6 +44,7 @@ void ec_peers_free(ec_peers *p)
     for (int j = 0; j < EC_ID_BITS; j++) {
         free(p->b[j].ids);
         free(p->b[j].meta);
+        free(p->b[j].eps);
         free(p->b[j].rtt);
     }
     free(p);
@@ -83,8 +85,14 @@ ec_err ec_peers_add(ec_peers *p, const ec_id *peer)
             if (rtt == NULL) return EC_ERR_NOMEM;
             b->rtt = rtt;
         }
+        if (b->eps) {
+            ec_endpoint *eps = realloc(b->eps, cap * sizeof *eps);
+            if (eps == NULL) return EC_ERR_NOMEM;
+            b->eps = eps;
+        }
         b->cap = cap;
     }
+    if (b->eps) memset(&b->eps[b->n], 0, sizeof b->eps[b->n]);
     memset(&b->meta[b->n], 0, sizeof b->meta[b->n]);
     if (b->rtt) b->rtt[b->n] = (ec_rtt){0, 0}; /* a newcomer has no estimate */
     b->ids[b->n++] = *peer;
@@ -102,6 +110,7 @@ ec_err ec_peers_remove(ec_peers *p, const ec_id *peer)
     b->ids[i] = b->ids[--b->n];
     b->meta[i] = b->meta[b->n];
     if (b->rtt) b->rtt[i] = b->rtt[b->n];
+    if (b->eps) b->eps[i] = b->eps[b->n];
     p->count--;
     return EC_OK;
 }
@@ -118,11 +127,14 @@ void ec_peers_set_endpoint(ec_peers *p, const ec_id *peer, const ec_endpoint *ep
     unsigned j = bucket_of(p, peer);
     int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
     if (i < 0 || ep == NULL || ep->len > EC_ENDPOINT_MAX) return;
-    meta *m = &p->b[j].meta[i];
-    if (heard || !m->heard) {
-        m->ep = *ep;
-        m->heard |= heard;
+    bucket *b = &p->b[j];
+    meta *m = &b->meta[i];
+    if (!heard && m->heard) return;
+    if (b->eps == NULL) {
+        if (ep->len == 0 || (b->eps = calloc(b->cap, sizeof *b->eps)) == NULL) return;
     }
+    b->eps[i] = *ep;
+    m->heard |= heard;
 }
 
 bool ec_peers_endpoint(const ec_peers *p, const ec_id *peer, ec_endpoint *out)
@@ -130,7 +142,8 @@ bool ec_peers_endpoint(const ec_peers *p, const ec_id *peer, ec_endpoint *out)
     unsigned j = bucket_of(p, peer);
     int i = j < EC_ID_BITS ? find(&p->b[j], peer) : -1;
     if (i < 0) return false;
-    *out = p->b[j].meta[i].ep;
+    if (p->b[j].eps) *out = p->b[j].eps[i];
+    else memset(out, 0, sizeof *out);
     return true;
 }
 
