@@ -6,7 +6,7 @@
 
 static const char *check_ptx(const ec_node *n, const ptx *p)
 {
-    size_t limit = 2 * (p->have_tx ? (size_t)p->tx.n_mappings * n->cfg.w : n->cfg.w);
+    size_t limit = p->have_tx ? 2 * (size_t)p->tx.n_mappings * n->cfg.w : (size_t)EC_TX_MAPPINGS_MAX * n->cfg.w;
     if (p->nvotes > limit || p->nvotes > NODE_VOTERS_MAX) return "a transaction holds more votes than 2w per token";
     if (p->nmembers > NODE_MEMBERS_MAX) return "a member list is longer than NODE_MEMBERS_MAX";
     if (p->have_tx && (p->tx.n_mappings < 1 || p->tx.n_mappings > EC_TX_MAPPINGS_MAX))

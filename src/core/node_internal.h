@@ -12,7 +12,8 @@
 #define NODE_LOOKUPS_MAX (EC_TX_MAPPINGS_MAX + 1) /* tokens + witness */
 #define NODE_MEMBERS_MAX (NODE_LOOKUPS_MAX * NODE_W_MAX)
 /* Votes kept per transaction: 2w per token (voters are admitted only if
- * eligible; see node_record_vote), or 2w before the transaction is known. */
+ * eligible; see node_record_vote), or w per token of the largest
+ * transaction before the transaction is known. */
 #define NODE_VOTERS_MAX (2 * EC_TX_MAPPINGS_MAX * NODE_W_MAX)
 #define NODE_VOTE_UNSET 2
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */

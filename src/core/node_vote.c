@@ -275,6 +275,11 @@ void node_votes_prune(ec_node *n, ptx *p)
         if (node_vote_admissible(n, p, &p->votes[v].v.voter)) p->votes[k++] = p->votes[v];
         else n->stats.votes_ineligible++;
     }
+    size_t limit = 2 * (size_t)p->tx.n_mappings * n->cfg.w;
+    if (k > limit) {
+        n->stats.votes_dropped_full += k - limit;
+        k = limit;
+    }
     p->nvotes = k;
 }
 
@@ -290,9 +295,11 @@ vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
     }
     /* Room for w voters per token, twice over: views differ at the edge,
      * and a nearer voter that arrives pushes one out of the w nearest
-     * (whose vote we then keep until the room is needed). */
+     * (whose vote we then keep until the room is needed). Before the
+     * transaction is known: w per token of the largest transaction (the
+     * votes often come first, from every token's members). */
     ec_node *n = p->node;
-    size_t limit = 2 * (p->have_tx ? (size_t)p->tx.n_mappings * n->cfg.w : n->cfg.w);
+    size_t limit = p->have_tx ? 2 * (size_t)p->tx.n_mappings * n->cfg.w : (size_t)EC_TX_MAPPINGS_MAX * n->cfg.w;
     if (p->nvotes >= limit && p->have_tx) {
         /* Make room: a vote whose voter is no longer eligible for any token. */
         for (size_t k = 0; k < p->nvotes; k++)
