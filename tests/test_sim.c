@@ -1,5 +1,6 @@
 /* The core driven by the simulator: small deterministic scenarios. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/node.h"
 #include "crypto/sign.h"
@@ -44,6 +45,12 @@ static void test_50_nodes_200_transactions_all_commit_everywhere(void)
     CHECK_EQ_INT(field(out, "partially_committed"), 0);
     CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
     CHECK_EQ_INT(field(out, "dropped_malformed"), 0);
+    /* Every submitter heard of its commit (50 nodes: every coordinator
+     * knows every peer, so nothing to look up and no lookup timer: the
+     * first poll must be armed at dispatch). */
+    const char *sub = out ? strstr(out, "\"submitter\": {\"committed\": ") : NULL;
+    CHECK(sub != NULL);
+    if (sub) CHECK_EQ_INT(atoll(sub + strlen("\"submitter\": {\"committed\": ")), 200);
     free(out);
 }
 

@@ -346,6 +346,10 @@ static void dispatch(ec_node *n, uint64_t now, ptx *p)
     free(p->lk);
     p->lk = NULL;
     p->nlk = 0;
+    /* The submitter's first poll for the outcome (outcome.c), a PTO on. */
+    uint64_t poll = now + node_timeout(n, NULL, 0);
+    if (poll < p->next_resend) p->next_resend = poll;
+    if (p->next_resend < n->next_due) n->next_due = p->next_resend;
     node_try_vote(n, now, p);
 }
 
