@@ -206,6 +206,16 @@ uint64_t node_timeout(const ec_node *n, const ec_id *peer, unsigned retries);
 void node_arm(ec_node *n, ptx *p, uint64_t at);
 /* A request to peer went unanswered (it is dropped after peer_fail_max). */
 void node_peer_failed(ec_node *n, const ec_id *peer);
+/* A peer heard from (heard) or named: into the peer table if its bucket
+ * has room, its endpoint into the table or the book. */
+ec_err node_learn_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep, bool heard);
+
+/* coordinator.c: lookups, routing, dispatch. */
+ec_err node_coord_submit(ec_node *n, uint64_t now, const ec_tx *tx);
+/* Times out queries, sends the next ones, dispatches when all are done. */
+void node_coord_step(ec_node *n, uint64_t now, ptx *p);
+/* A peers message that answers one of our lookups (true: consumed). */
+bool node_coord_on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 /* Drops p's lookups from the target index (dispatched or dropped). */
 void node_lookups_forget(ec_node *n, const ptx *p);
 
