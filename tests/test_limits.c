@@ -331,6 +331,35 @@ static void test_identity_questions_are_rationed(void)
     solo_close(&s);
 }
 
+static void test_hellos_are_rationed(void)
+{
+    /* Each identity record handed to the driver costs it an Argon2id:
+     * unasked ones (hellos), from many senders or one sender again and
+     * again, pass at most 64 per re-send period. */
+    ec_id token = tu_id(0x60, 9);
+    solo s;
+    solo_open(&s, &token);
+    ec_msg h;
+    memset(&h, 0, sizeof h);
+    h.type = EC_MSG_IDENTITY;
+    memset(h.u.identity.record, 0x42, sizeof h.u.identity.record);
+    for (int i = 0; i < 200; i++) {
+        ec_id from = far_sender(&token, (unsigned)i);
+        send_msg(&s, 1000, &from, &h);
+    }
+    for (int i = 0; i < 50; i++) send_msg(&s, 1000, &s.peer[7], &h);
+    int events = 0;
+    ec_node_event e;
+    while (ec_node_next_event(s.node, &e) == EC_OK) events += e.type == EC_NODE_EV_VERIFY_IDENTITY;
+    CHECK_EQ_INT(events, 64);
+    CHECK_EQ_INT(ec_node_stats_get(s.node)->identity_asks_dropped, 250 - 64);
+    /* A period later, some pass again. */
+    send_msg(&s, 1000 + 1000, &s.peer[7], &h);
+    CHECK_EQ_INT(ec_node_next_event(s.node, &e), EC_OK);
+    check_ok(&s);
+    solo_close(&s);
+}
+
 static void test_config_is_checked_with_a_named_reason(void)
 {
     ec_node_config c;
@@ -375,6 +404,7 @@ int main(void)
     RUN(test_the_outbox_is_bounded_in_bytes);
     RUN(test_endpoints_heard_named_and_bounded);
     RUN(test_identity_questions_are_rationed);
+    RUN(test_hellos_are_rationed);
     RUN(test_config_is_checked_with_a_named_reason);
     return TEST_REPORT("limits");
 }

@@ -15,6 +15,40 @@
 
 #include "core/node_internal.h"
 
+/* The ring of recent identity exchanges (questions we sent, hellos we
+ * passed on): at most NODE_ID_ASKED per resend_ms in all, since ids named
+ * in forged bundles, and hellos, cost a sender nothing. */
+typedef enum { RING_RECENT, RING_TAKEN, RING_FULL } ring_result;
+
+static bool ring_recent(const ec_node *n, uint64_t now, const ec_id *id)
+{
+    const struct id_asked *ring = n->asked;
+    for (size_t i = 0; ring && i < NODE_ID_ASKED; i++)
+        if (ec_id_cmp(&ring->addr[i], id) == 0 && now - ring->at[i] < n->cfg.resend_ms) return true;
+    return false;
+}
+
+static ring_result ring_take(ec_node *n, uint64_t now, const ec_id *id)
+{
+    if (ring_recent(n, now, id)) return RING_RECENT;
+    if (n->asked == NULL && (n->asked = calloc(1, sizeof *n->asked)) == NULL) return RING_FULL;
+    struct id_asked *ring = n->asked;
+    size_t slot = ring->next % NODE_ID_ASKED;
+    if (ring->at[slot] != 0 && now - ring->at[slot] < n->cfg.resend_ms) return RING_FULL;
+    ring->next++;
+    ring->addr[slot] = *id;
+    ring->at[slot] = now;
+    return RING_TAKEN;
+}
+
+/* A record from id was passed on: a second one needs a new ration. */
+static void ring_consume(ec_node *n, const ec_id *id)
+{
+    struct id_asked *ring = n->asked;
+    for (size_t i = 0; ring && i < NODE_ID_ASKED; i++)
+        if (ec_id_cmp(&ring->addr[i], id) == 0) memset(&ring->addr[i], 0, sizeof ring->addr[i]);
+}
+
 ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, const ec_id *voter,
                                 const ec_pubkey *key)
 {
@@ -23,21 +57,9 @@ ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, 
     ec_node_id_answer a = n->id_check(n->id_check_arg, voter, key);
     if (a != EC_NODE_ID_UNKNOWN) return a == EC_NODE_ID_YES ? EC_NODE_ID_YES : EC_NODE_ID_NO;
     n->stats.identities_unknown++;
-    if (n->asked == NULL && (n->asked = calloc(1, sizeof *n->asked)) == NULL) return a;
-    struct id_asked *ring = n->asked;
-    for (size_t i = 0; i < NODE_ID_ASKED; i++)
-        if (ec_id_cmp(&ring->addr[i], voter) == 0 && now - ring->at[i] < n->cfg.resend_ms)
-            return a; /* asked recently */
-    /* At most NODE_ID_ASKED questions per resend_ms in all: voters named in
-     * bundles cost a forger nothing, so their questions are rationed. */
-    size_t slot = ring->next % NODE_ID_ASKED;
-    if (ring->at[slot] != 0 && now - ring->at[slot] < n->cfg.resend_ms) {
-        n->stats.identity_asks_dropped++;
-        return a;
-    }
-    ring->next++;
-    ring->addr[slot] = *voter;
-    ring->at[slot] = now;
+    ring_result r = ring_take(n, now, voter);
+    if (r == RING_FULL) n->stats.identity_asks_dropped++;
+    if (r != RING_TAKEN) return a; /* asked recently, or rationed */
     ec_msg q;
     memset(&q, 0, sizeof q);
     q.type = EC_MSG_GET_IDENTITY;
@@ -59,8 +81,16 @@ void node_on_get_identity(ec_node *n, const ec_id *from, const ec_msg *m)
     node_send(n, from, &r);
 }
 
-void node_on_identity(ec_node *n, const ec_id *from, const ec_msg *m)
+void node_on_identity(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
+    /* An answer to our question goes to the driver; an unasked one (a
+     * hello) only within the ring's ration: each costs the driver an
+     * Argon2id, so a flood of hellos must not become a flood of those. */
+    if (!ring_recent(n, now, from) && ring_take(n, now, from) != RING_TAKEN) {
+        n->stats.identity_asks_dropped++;
+        return;
+    }
+    ring_consume(n, from);
     ec_node_event e;
     memset(&e, 0, sizeof e);
     e.type = EC_NODE_EV_VERIFY_IDENTITY;

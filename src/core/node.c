@@ -315,7 +315,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_MAPPING: node_on_mapping(n, now, from, m); break;
     case EC_MSG_GET_VOTES: node_answer_votes(n, from, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: node_on_get_identity(n, from, m); break;
-    case EC_MSG_IDENTITY: node_on_identity(n, from, m); break;
+    case EC_MSG_IDENTITY: node_on_identity(n, now, from, m); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }

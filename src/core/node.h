@@ -141,7 +141,7 @@ typedef struct ec_node_stats {
     uint64_t dropped_events_full; /* events the driver did not take in time */
     uint64_t batches_failed;      /* group commits the store refused (rolled back) */
     uint64_t identities_unknown;  /* relayed votes whose voter's identity was unknown */
-    uint64_t identity_asks_dropped; /* get_identity not sent: the rate limit */
+    uint64_t identity_asks_dropped; /* get_identity not sent, or a hello not passed on: the ration */
     uint64_t endpoints_evicted;   /* book entries dropped for newer ones */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */

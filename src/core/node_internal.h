@@ -350,7 +350,7 @@ size_t node_peers_fit(const ec_node *n, const ec_id *ids, size_t cnt);
 ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, const ec_id *voter,
                                 const ec_pubkey *key);
 void node_on_get_identity(ec_node *n, const ec_id *from, const ec_msg *m);
-void node_on_identity(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_identity(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 
 /* outcome.c: the submitter's events. */
 void node_event_push(ec_node *n, const ec_node_event *e);
