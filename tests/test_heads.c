@@ -97,17 +97,24 @@ static void test_catch_up_never_adopts_a_sibling(void)
     solo_close(&s);
 }
 
+/* X (created, in the store), then T2 (X2) and T3 (X3) this node missed. */
+static void gap_chain(solo *s, const ec_id *token, ec_id *x, ec_tx *t2, ec_id *x2, ec_tx *t3, ec_id *x3)
+{
+    ec_tx c = tu_tx1(token, &alice, NULL, &alice, 1000);
+    tu_apply(s->store, &c, 1000, x);
+    *t2 = tu_tx1(token, &bob, x, &alice, 2000);
+    *x2 = tx_id_of(t2);
+    *t3 = tu_tx1(token, &carol, x2, &bob, 3000);
+    *x3 = tx_id_of(t3);
+}
+
 static void test_catch_up_fetches_back_across_a_gap(void)
 {
     ec_id token = tu_id(0x63, 4), x, x2, x3;
     solo s;
     solo_open(&s, &token);
-    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
-    tu_apply(s.store, &c, 1000, &x);
-    ec_tx t2 = tu_tx1(&token, &bob, &x, &alice, 2000);
-    x2 = tx_id_of(&t2);
-    ec_tx t3 = tu_tx1(&token, &carol, &x2, &bob, 3000);
-    x3 = tx_id_of(&t3);
+    ec_tx t2, t3;
+    gap_chain(&s, &token, &x, &t2, &x2, &t3, &x3);
     ec_tx z = tu_tx1(&token, &alice, &x3, &carol, 4000);
     ec_id zid = tx_id_of(&z);
     send_tx(&s, 5000, &s.peer[0], &z); /* we missed X2 and X3: vote 0 */
@@ -136,12 +143,8 @@ static void test_a_decided_transaction_past_a_gap_waits_for_the_catch_up(void)
     ec_id token = tu_id(0x63, 5), x, x2, x3;
     solo s;
     solo_open(&s, &token);
-    ec_tx c = tu_tx1(&token, &alice, NULL, &alice, 1000);
-    tu_apply(s.store, &c, 1000, &x);
-    ec_tx t2 = tu_tx1(&token, &bob, &x, &alice, 2000);
-    x2 = tx_id_of(&t2);
-    ec_tx t3 = tu_tx1(&token, &carol, &x2, &bob, 3000);
-    x3 = tx_id_of(&t3);
+    ec_tx t2, t3;
+    gap_chain(&s, &token, &x, &t2, &x2, &t3, &x3);
     send_tx(&s, 4000, &s.peer[0], &t3);
     votes_from(&s, 4001, &x3, 5);
     const ec_node_stats *st = ec_node_stats_get(s.node);
