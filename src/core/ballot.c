@@ -15,7 +15,10 @@
  * A +1 whose record cannot be made durable is not cast: the node abstains
  * (vote 0 with rule "store failure"), counts it, and tries again at the
  * next re-send. */
+#include <string.h>
+
 #include "core/node_internal.h"
+#include "core/vote_sig.h"
 #include "ledger/validate.h"
 
 ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
@@ -54,4 +57,31 @@ ec_err node_ballot_moved(ec_store *s, const ec_id *token, const ec_head *old)
 {
     ec_id zero = {{0}};
     return ec_store_del_vote(s, token, old ? &old->tx_id : &zero);
+}
+
+/* Signed already: our own record of this version (see the member's
+ * refresh_self), else built and signed here. */
+void node_build_vote(ec_node *n, const ptx *p, ec_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = EC_MSG_VOTE;
+    m->u.vote.tx_id = p->id;
+    for (size_t k = 0; k < p->nvotes; k++) {
+        const voter_vote *e = &p->votes[k];
+        if (e->v.version == p->my_version && ec_id_cmp(&e->v.voter, &n->addr) == 0) {
+            m->u.vote.n = e->n;
+            m->u.vote.v = e->v;
+            return;
+        }
+    }
+    bool any = false;
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        m->u.vote.v.values[i] = p->member_of[i] ? p->my_vote[i] : EC_MSG_VOTE_NONE;
+        any |= p->member_of[i];
+    }
+    if (!any) return;
+    m->u.vote.n = (uint8_t)p->tx.n_mappings;
+    m->u.vote.v.voter = n->addr;
+    m->u.vote.v.version = p->my_version;
+    if (n->has_key) ec_vote_sign(&m->u.vote.v, &n->key, &p->id, m->u.vote.n);
 }

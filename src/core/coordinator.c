@@ -289,13 +289,6 @@ ec_err node_coord_submit(ec_node *n, uint64_t now, const ec_tx *tx)
     return EC_OK;
 }
 
-void node_lookups_forget(ec_node *n, const ptx *p)
-{
-    for (int l = 0; l < p->nlk; l++)
-        if (g_hash_table_lookup(n->lookups, &p->lk[l].target) == p)
-            g_hash_table_remove(n->lookups, &p->lk[l].target);
-}
-
 bool node_coord_on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
     ptx *p = g_hash_table_lookup(n->lookups, &m->u.peers.target);

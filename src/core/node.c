@@ -1,6 +1,7 @@
-/* The node: message dispatch, the outbox, the peer set, and the lookups a
- * coordinator runs to find each token's neighborhood. Voting and commits
- * are in node_vote.c. */
+/* The node: creation, the peer set and its round-trip estimates, inbound
+ * dispatch (decode, then the module whose message it is; what one module
+ * returns another acts on, so no module calls a higher one), and the
+ * timers. The file map of src/core is in docs/CONSENSUS.md. */
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -253,7 +254,10 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     /* The id once, for the catch-up, the member list and the vote. */
     ec_id id;
     ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
-    if (g_hash_table_size(n->catchup) > 0) node_catchup_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len);
+    ec_id synced;
+    if (g_hash_table_size(n->catchup) > 0 &&
+        node_catchup_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len, &synced))
+        node_revote_token(n, now, &synced);
     if (m->u.tx.nmembers > 0) {
         ec_tx tx;
         /* One neighborhood's list is the whole list of a 1-token tx. */
@@ -301,18 +305,24 @@ ec_err ec_node_recv(ec_node *n, uint64_t now, const ec_id *from, const ec_endpoi
 
 static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
+    ptx *p;
+    ec_id synced;
     switch (m->type) {
     case EC_MSG_TX:
         if (m->u.tx.hops > 0) on_routed_tx(n, now, from, m);
         else on_tx(n, now, from, m);
         break;
     case EC_MSG_VOTE: node_on_vote(n, now, from, m); break;
-    case EC_MSG_VOTES: node_on_votes(n, now, from, m); break;
+    case EC_MSG_VOTES: /* the relay checks and keeps them; the member goes on */
+        if ((p = node_on_votes(n, now, from, m)) != NULL) node_votes_added(n, now, from, p);
+        break;
     case EC_MSG_PEERS: on_peers(n, now, from, m); break;
     case EC_MSG_FIND_PEERS: node_on_find_peers(n, from, m); break;
     case EC_MSG_GET_TX: node_on_get_tx(n, from, m); break;
     case EC_MSG_GET_MAPPING: node_on_get_mapping(n, from, m); break;
-    case EC_MSG_MAPPING: node_on_mapping(n, now, from, m); break;
+    case EC_MSG_MAPPING: /* a catch-up's answer: re-vote once it is done */
+        if (node_on_mapping(n, now, from, m, &synced)) node_revote_token(n, now, &synced);
+        break;
     case EC_MSG_GET_VOTES: node_answer_votes(n, from, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: node_on_get_identity(n, from, m); break;
     case EC_MSG_IDENTITY: node_on_identity(n, now, from, m); break;

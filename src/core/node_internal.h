@@ -1,5 +1,5 @@
-/* Internal state of ec_node, shared by node.c (messages, peers, lookups) and
- * node_vote.c (pending transactions, votes, commits). Not a public header. */
+/* Internal state of ec_node, shared by the modules of src/core (their map is
+ * below, before their functions). Not a public header. */
 #ifndef EC_CORE_NODE_INTERNAL_H
 #define EC_CORE_NODE_INTERNAL_H
 
@@ -109,7 +109,7 @@ typedef struct ptx {
     bool behind_counted;  /* heads_behind counted once per transaction */
 } ptx;
 
-/* History catch-up for one token (node_catchup.c): the heads its
+/* History catch-up for one token (catchup.c): the heads its
  * neighborhood reports, and the transaction being fetched once enough of
  * them agree. */
 typedef struct catchup {
@@ -177,23 +177,21 @@ struct ec_node {
     void *log_arg;
 };
 
-/* serve.c: stateless answers. */
-void node_on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m);
-void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m);
-void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m);
+/* ---- Module map, lowest first: a module calls only those above it in this
+ * list, and node.c's helpers (log, timers, RTT) (what a lower one finds, it
+ * returns; node.c's dispatch passes it on). tests/check_layers.py reads
+ * this map and fails the suite when a call goes up.
+ *
+ *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
+ *   durable    durable.c ballot.c
+ *   messages   outbox.c serve.c outcome.c ident.c
+ *   roles      catchup.c < commit.c < relay.c < member.c < coordinator.c
+ *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
+ */
 
-/* node.c */
+/* node.c: logging, peers, round-trip estimates and timers. */
 /* A line for the driver's log (printf format), when it gave a hook. */
 void node_log(ec_node *n, int level, const char *fmt, ...);
-void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
-/* outbox.c. Sends p's transaction; with_members: and its member list, if
- * both fit in one message (returns whether the list went along). */
-bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
-/* Do p's member list and transaction fit one tx message? */
-bool node_members_fit(const ptx *p);
-/* p's member list to one member, in peers messages (with endpoints). */
-void node_send_members(ec_node *n, const ptx *p, const ec_id *to);
-
 /* A round trip of `ms` to peer: its estimate and the node's learn it. */
 void node_rtt_sample(ec_node *n, const ec_id *peer, uint64_t ms);
 /* An answer from `from` to request q: a sample if q went once, to it. */
@@ -210,45 +208,18 @@ void node_peer_failed(ec_node *n, const ec_id *peer);
  * has room, its endpoint into the table or the book. */
 ec_err node_learn_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep, bool heard);
 
-/* coordinator.c: lookups, routing, dispatch. */
-ec_err node_coord_submit(ec_node *n, uint64_t now, const ec_tx *tx);
-/* Times out queries, sends the next ones, dispatches when all are done. */
-void node_coord_step(ec_node *n, uint64_t now, ptx *p);
-/* A peers message that answers one of our lookups (true: consumed). */
-bool node_coord_on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
-/* Drops p's lookups from the target index (dispatched or dropped). */
-void node_lookups_forget(ec_node *n, const ptx *p);
+/* ---- state ---------------------------------------------------------- */
 
-/* node_vote.c */
-/* Finds p; with create, makes it (creator: the peer whose message asks for
- * it, NULL for a local submission), within pending_max and the creator's
- * share pending_per_peer_max. */
+/* pending.c. Finds p; with create, makes it (creator: the peer whose
+ * message asks for it, NULL for a local submission), within pending_max
+ * and the creator's share pending_per_peer_max. */
 ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now);
 ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t now);
 /* Adds id to p's member list unless it is there or the list is full. */
 void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
-/* A transaction's bytes, whose BLAKE3 id the caller computed. */
-void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, const uint8_t *bytes,
-                size_t len);
-/* Members for a transaction; full: the whole list (the coordinator's), not
- * just one neighborhood's as a member spreading it sends. */
-void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
-                     const ec_id *ids, size_t cnt, bool full);
-void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
-/* get_votes: our token's quorum bundle, else our vote, else (committed and
- * forgotten) our commit attestation. */
-void node_answer_votes(ec_node *n, const ec_id *from, const ec_id *tx_id);
-void node_try_vote(ec_node *n, uint64_t now, ptx *p);
-void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
-/* Asks `to` for p's full member list (find_peers with the tx id). */
-void node_ask_members(ec_node *n, const ptx *p, const ec_id *to);
-/* Asks `from` for p's transaction, the first time only. */
-void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now);
-/* Re-judges the out-of-order (0) votes on `token` of every pending
- * transaction after a catch-up; synced: our head is now the neighborhood's,
- * so a previous head still unknown makes the mapping invalid. */
-void node_revote_token(ec_node *n, uint64_t now, const ec_id *token);
+/* Drops p's lookups from the target index (dispatched or dropped). */
+void node_lookups_forget(ec_node *n, const ptx *p);
 
 /* nbr.c: neighborhoods. */
 /* The w nearest to target among peers, self and `extra` (may be NULL). */
@@ -266,7 +237,8 @@ bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
 /* Eligible (or admissible: would_be) for one of p's tokens. */
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
 
-/* tally.c: counts of eligible votes (knows nothing of messages). */
+/* tally.c: a transaction's votes and their counts (knows nothing of
+ * messages). */
 typedef struct tally {
     int pos, neg;
 } tally;
@@ -286,42 +258,6 @@ bool node_vote_admissible(ec_node *n, ptx *p, const ec_id *voter);
 /* The transaction just came: drops votes of voters not admissible. */
 void node_votes_prune(ec_node *n, ptx *p);
 vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t n);
-void node_try_commit(ec_node *n, uint64_t now, ptx *p);
-/* Our current signed vote on p (n = 0 in *out if we are no member). */
-void node_build_vote(ec_node *n, const ptx *p, ec_msg *out);
-
-/* ballot.c: this node's own vote on mapping i of p: the ledger's verdict
- * after the durable sticky record. */
-typedef struct ballot {
-    int8_t value;      /* EC_MSG_VOTE_VALID / _INVALID / _OUT_OF_ORDER */
-    int rule;          /* the ec_rule behind it */
-    bool store_failed; /* the store failed: abstaining (0), try again later */
-} ballot;
-ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced);
-/* A token's head moved on from `old` (NULL: it had none): its sticky
- * record is no longer needed. Inside the caller's store transaction. */
-ec_err node_ballot_moved(ec_store *s, const ec_id *token, const ec_head *old);
-
-/* node_bundle.c (vote_relay = bundle) */
-/* Relays the signed votes of each of our tokens that reached a quorum to
- * two members of every other token's neighborhood, once per token. */
-void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p);
-/* Sends `to` the bundles of our tokens that have a quorum; false if none. */
-bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to);
-void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
-/* Re-send time: our vote to two silent members of each other token that
- * lacks a quorum here (they answer with their bundle). */
-void node_bundle_poke(ec_node *n, ptx *p);
-
-/* durable.c: every durable write goes through these. begin: opens a store
- * transaction (in a batch: nothing, the batch's is open). end(err): commits
- * it unless err (else aborts, counted); in a batch records err for the
- * whole batch and marks the transaction `touched` (may be NULL). Returns
- * the write's result (in a batch: the batch's so far). */
-ec_err node_write_begin(ec_node *n, ec_store *s);
-ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
-/* Marks a pending transaction as changed by the open batch (if any). */
-void node_batch_touch(ec_node *n, const ec_id *tx_id);
 
 /* heads.c: may a token's head move from h (NULL: none) to a transaction
  * extending `prev` at time ts? */
@@ -345,6 +281,52 @@ void node_book_fill(const ec_node *n, ec_msg *m);
 /* How many of ids (from the first) fit one peers message with endpoints. */
 size_t node_peers_fit(const ec_node *n, const ec_id *ids, size_t cnt);
 
+/* ---- durable -------------------------------------------------------- */
+
+/* durable.c: every durable write goes through these. begin: opens a store
+ * transaction (in a batch: nothing, the batch's is open). end(err): commits
+ * it unless err (else aborts, counted); in a batch records err for the
+ * whole batch and marks the transaction `touched` (may be NULL). Returns
+ * the write's result (in a batch: the batch's so far). */
+ec_err node_write_begin(ec_node *n, ec_store *s);
+ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
+/* Marks a pending transaction as changed by the open batch (if any). */
+void node_batch_touch(ec_node *n, const ec_id *tx_id);
+
+/* ballot.c: this node's own vote on mapping i of p: the ledger's verdict
+ * after the durable sticky record. */
+typedef struct ballot {
+    int8_t value;      /* EC_MSG_VOTE_VALID / _INVALID / _OUT_OF_ORDER */
+    int rule;          /* the ec_rule behind it */
+    bool store_failed; /* the store failed: abstaining (0), try again later */
+} ballot;
+ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced);
+/* A token's head moved on from `old` (NULL: it had none): its sticky
+ * record is no longer needed. Inside the caller's store transaction. */
+ec_err node_ballot_moved(ec_store *s, const ec_id *token, const ec_head *old);
+/* Our current signed vote on p (n = 0 in *out if we are no member). */
+void node_build_vote(ec_node *n, const ptx *p, ec_msg *out);
+
+/* ---- messages ------------------------------------------------------- */
+
+/* outbox.c: queues m for `to` (encoded once; dropped and counted when the
+ * outbox is full or `to` is us). */
+void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
+/* Sends p's transaction; with_members: and its member list, if both fit in
+ * one message (returns whether the list went along). */
+bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
+/* Do p's member list and transaction fit one tx message? */
+bool node_members_fit(const ptx *p);
+/* p's member list to one member, in peers messages (with endpoints). */
+void node_send_members(ec_node *n, const ptx *p, const ec_id *to);
+/* Asks `to` for p's full member list (find_peers with the tx id). */
+void node_ask_members(ec_node *n, const ptx *p, const ec_id *to);
+
+/* serve.c: stateless answers. */
+void node_on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m);
+
 /* ident.c: whether a relayed vote's key is its voter's (asks for the
  * record when the driver does not know). */
 ec_node_id_answer node_identity(ec_node *n, uint64_t now, const ec_id *relayer, const ec_id *voter,
@@ -361,14 +343,66 @@ void node_outcome_timeout(ec_node *n, ptx *p);
 /* Asks two members of each token without a quorum for their votes. */
 void node_outcome_poll(ec_node *n, ptx *p);
 
-/* node_catchup.c */
+/* ---- roles ---------------------------------------------------------- */
+
+/* catchup.c: history catch-up. The two inputs return true when a token's
+ * catch-up is over (its head adopted, or nothing to adopt): *synced is the
+ * token, whose out-of-order votes the caller re-judges (node_revote_token). */
 void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);
-void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+bool node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_id *synced);
 /* A transaction a catch-up is waiting for: verified and applied (the tx
  * message then goes on to node_on_tx as usual). */
-void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
-                        const uint8_t *bytes, size_t len);
+bool node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
+                        const uint8_t *bytes, size_t len, ec_id *synced);
 /* Re-asks or gives up; returns the earliest time it needs a tick again. */
 uint64_t node_catchup_tick(ec_node *n, uint64_t now);
+
+/* commit.c: commits p if every token has a quorum of eligible positive
+ * votes and our heads allow it (a gap starts a catch-up). */
+void node_try_commit(ec_node *n, uint64_t now, ptx *p);
+
+/* relay.c (vote_relay = bundle) */
+/* Relays the signed votes of each of our tokens that reached a quorum to
+ * two members of every other token's neighborhood, once per token. */
+void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p);
+/* Sends `to` the bundles of our tokens that have a quorum; false if none. */
+bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to);
+/* A votes message: checks and keeps the relayed votes; returns p when it
+ * added one (the member goes on: node_votes_added), else NULL. */
+ptx *node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* Re-send time: our vote to two silent members of each other token that
+ * lacks a quorum here (they answer with their bundle). */
+void node_bundle_poke(ec_node *n, ptx *p);
+
+/* member.c */
+/* A transaction's bytes, whose BLAKE3 id the caller computed. */
+void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, const uint8_t *bytes,
+                size_t len);
+/* Members for a transaction; full: the whole list (the coordinator's), not
+ * just one neighborhood's as a member spreading it sends. */
+void node_on_members(ec_node *n, uint64_t now, const ec_id *from, const ec_id *tx_id,
+                     const ec_id *ids, size_t cnt, bool full);
+void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* Votes from `from` were added to p (relay.c): ask for the transaction,
+ * vote, commit, relay. */
+void node_votes_added(ec_node *n, uint64_t now, const ec_id *from, ptx *p);
+/* get_votes: our token's quorum bundle, else our vote, else (committed and
+ * forgotten) our commit attestation. */
+void node_answer_votes(ec_node *n, const ec_id *from, const ec_id *tx_id);
+void node_try_vote(ec_node *n, uint64_t now, ptx *p);
+void node_vote_tick(ec_node *n, uint64_t now, ptx *p);
+/* Asks `from` for p's transaction, the first time only. */
+void node_ask_tx_once(ec_node *n, ptx *p, const ec_id *from, uint64_t now);
+/* Re-judges the out-of-order (0) votes on `token` of every pending
+ * transaction after a catch-up; synced: our head is now the neighborhood's,
+ * so a previous head still unknown makes the mapping invalid. */
+void node_revote_token(ec_node *n, uint64_t now, const ec_id *token);
+
+/* coordinator.c: lookups, routing, dispatch. */
+ec_err node_coord_submit(ec_node *n, uint64_t now, const ec_tx *tx);
+/* Times out queries, sends the next ones, dispatches when all are done. */
+void node_coord_step(ec_node *n, uint64_t now, ptx *p);
+/* A peers message that answers one of our lookups (true: consumed). */
+bool node_coord_on_peers(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 
 #endif

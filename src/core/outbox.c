@@ -88,3 +88,12 @@ void node_send_members(ec_node *n, const ptx *p, const ec_id *to)
         node_send(n, to, &m);
     }
 }
+
+void node_ask_members(ec_node *n, const ptx *p, const ec_id *to)
+{
+    ec_msg q;
+    q.type = EC_MSG_FIND_PEERS;
+    q.u.find_peers.target = p->id;
+    q.u.find_peers.want = NODE_WANT_MEMBERS;
+    node_send(n, to, &q); /* node_send drops one to ourselves */
+}

@@ -1,8 +1,12 @@
-/* Vote counts (docs/CONSENSUS.md, "Commit rule"): per token, the positive
- * and negative votes of eligible voters (the w nearest, nbr.c), counting
- * only votes cast for the transaction's shape (one value per mapping).
- * The commit rule, the bundle relay and the re-send pokes all read these
- * counts; nothing here knows about messages. */
+/* The votes a transaction has, and their counts (docs/CONSENSUS.md,
+ * "Commit rule"). The table keeps each admissible voter's newest signed
+ * vote (at most 2w per token: see node_record_vote); the counts are, per
+ * token, the positive and negative votes of eligible voters (the w
+ * nearest, nbr.c), counting only votes cast for the transaction's shape
+ * (one value per mapping). The commit rule, the bundle relay and the
+ * re-send pokes all read these counts; nothing here knows about messages. */
+#include <stdlib.h>
+
 #include "core/node_internal.h"
 
 tally node_tally(ec_node *n, ptx *p, int i)
@@ -31,4 +35,67 @@ bool node_tally_decided(ec_node *n, ptx *p)
         if (t.pos < (int)n->cfg.quorum || t.pos - t.neg < n->cfg.vote_threshold) return false;
     }
     return true;
+}
+
+bool node_vote_admissible(ec_node *n, ptx *p, const ec_id *voter)
+{
+    return !p->have_tx || ec_id_cmp(voter, &n->addr) == 0 || node_token_member(n, p, voter, true);
+}
+
+void node_votes_prune(ec_node *n, ptx *p)
+{
+    size_t k = 0;
+    for (size_t v = 0; v < p->nvotes; v++) {
+        if (node_vote_admissible(n, p, &p->votes[v].v.voter)) p->votes[k++] = p->votes[v];
+        else n->stats.votes_ineligible++;
+    }
+    size_t limit = 2 * (size_t)p->tx.n_mappings * n->cfg.w;
+    if (k > limit) {
+        n->stats.votes_dropped_full += k - limit;
+        k = limit;
+    }
+    p->nvotes = k;
+}
+
+vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
+{
+    for (size_t k = 0; k < p->nvotes; k++) {
+        voter_vote *e = &p->votes[k];
+        if (ec_id_cmp(&e->v.voter, &v->voter) != 0) continue;
+        if (v->version <= e->v.version) return VOTE_SAME; /* keep only the newest */
+        e->v = *v;
+        e->n = nv;
+        return VOTE_NEWER;
+    }
+    /* Room for w voters per token, twice over: views differ at the edge,
+     * and a nearer voter that arrives pushes one out of the w nearest
+     * (whose vote we then keep until the room is needed). Before the
+     * transaction is known: w per token of the largest transaction (the
+     * votes often come first, from every token's members). */
+    ec_node *n = p->node;
+    size_t limit = p->have_tx ? 2 * (size_t)p->tx.n_mappings * n->cfg.w : (size_t)EC_TX_MAPPINGS_MAX * n->cfg.w;
+    if (p->nvotes >= limit && p->have_tx) {
+        /* Make room: a vote whose voter is no longer eligible for any token. */
+        for (size_t k = 0; k < p->nvotes; k++)
+            if (!node_token_member(n, p, &p->votes[k].v.voter, false)) {
+                p->votes[k] = p->votes[--p->nvotes];
+                break;
+            }
+    }
+    if (p->nvotes >= limit) {
+        n->stats.votes_dropped_full++;
+        return VOTE_FULL;
+    }
+    if (p->nvotes == p->capvotes) {
+        size_t cap = p->capvotes ? 2 * p->capvotes : 8;
+        if (cap > NODE_VOTERS_MAX) cap = NODE_VOTERS_MAX;
+        voter_vote *grown = realloc(p->votes, cap * sizeof *grown);
+        if (grown == NULL) return VOTE_FULL;
+        p->votes = grown;
+        p->capvotes = cap;
+    }
+    voter_vote *e = &p->votes[p->nvotes++];
+    e->v = *v;
+    e->n = nv;
+    return VOTE_NEW;
 }

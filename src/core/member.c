@@ -1,13 +1,20 @@
-/* Pending transactions, votes and commits (seed §10; docs/CONSENSUS.md).
+/* The member (seed §10; docs/CONSENSUS.md): what a node does for the
+ * transactions whose tokens it is among the w nearest to.
  *
  * A member of token t's neighborhood votes once per (token, head): +1 for
  * the first valid transaction it sees on that head, -1 for any other
- * (conflicting, invalid), 0 when it lacks the history to judge. Votes are
- * sticky: a member never moves its +1 to another transaction on the same
- * head. A node commits when, for every token, the votes of eligible voters
- * (the w nearest to the token in its view) hold at least `quorum` positives
- * and a net balance of at least `vote_threshold`. With quorum > w/2 and
- * sticky votes two conflicting transactions cannot both reach it. */
+ * (conflicting, invalid), 0 when it lacks the history to judge (the vote
+ * itself is ballot.c's). Votes are sticky: a member never moves its +1 to
+ * another transaction on the same head. It sends its vote to the members,
+ * takes theirs (the table and counts are tally.c's), re-sends to the
+ * silent ones, answers stragglers, and re-votes when a catch-up fills its
+ * history. A node commits (commit.c) when, for every token, the votes of
+ * eligible voters hold at least `quorum` positives and a net balance of at
+ * least `vote_threshold`. With quorum > w/2 and sticky votes two
+ * conflicting transactions cannot both reach it.
+ *
+ * Calls down only (commit, relay's sending side, catch-up start, ballot,
+ * tally, outbox); the coordinator and node.c's dispatch call in. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,95 +25,6 @@
 static bool vote_target(ec_node *n, ptx *p, const ec_id *id);
 static void spread_answered(ec_node *n, const ec_id *from, uint64_t ms);
 static void echo_vote(ec_node *n, ptx *p, const ec_id *to);
-
-void node_ptx_free(void *v)
-{
-    ptx *p = v;
-    if (p->has_creator) {
-        guint held = GPOINTER_TO_UINT(g_hash_table_lookup(p->node->per_peer, &p->creator));
-        if (held <= 1) g_hash_table_remove(p->node->per_peer, &p->creator);
-        else {
-            ec_id *k = malloc(sizeof *k);
-            if (k) {
-                *k = p->creator;
-                g_hash_table_replace(p->node->per_peer, k, GUINT_TO_POINTER(held - 1));
-            }
-        }
-    }
-    free(p->votes);
-    free(p->nbr);
-    free(p->members);
-    free(p->lk);
-    free(p);
-}
-
-ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now)
-{
-    ptx *p = g_hash_table_lookup(n->pending, id);
-    if (p || !create) return p;
-    return node_ptx_new(n, id, NULL, now);
-}
-
-ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t now)
-{
-    if (g_hash_table_size(n->pending) >= n->cfg.pending_max) {
-        n->stats.dropped_pending_full++;
-        return NULL;
-    }
-    guint held = creator ? GPOINTER_TO_UINT(g_hash_table_lookup(n->per_peer, creator)) : 0;
-    if (creator && held >= n->cfg.pending_per_peer_max) {
-        n->stats.dropped_peer_share++;
-        return NULL;
-    }
-    ptx *p = calloc(1, sizeof *p);
-    if (p == NULL) return NULL;
-    p->id = *id;
-    p->node = n;
-    p->created = now;
-    p->deadline = now + n->cfg.tx_timeout_ms;
-    p->next_resend = now + node_timeout(n, creator, 0);
-    for (int i = 0; i < EC_TX_MAPPINGS_MAX; i++) p->my_vote[i] = NODE_VOTE_UNSET;
-    if (creator) {
-        ec_id *k = malloc(sizeof *k);
-        if (k == NULL) {
-            free(p);
-            return NULL;
-        }
-        *k = *creator;
-        g_hash_table_replace(n->per_peer, k, GUINT_TO_POINTER(held + 1));
-        p->has_creator = true;
-        p->creator = *creator;
-    }
-    g_hash_table_insert(n->pending, &p->id, p);
-    if (p->next_resend < n->next_due) n->next_due = p->next_resend;
-    return p;
-}
-
-void node_add_member(ptx *p, const ec_id *id)
-{
-    for (size_t k = 0; k < p->nmembers; k++)
-        if (ec_id_cmp(&p->members[k], id) == 0) return;
-    if (p->nmembers == NODE_MEMBERS_MAX) return;
-    if (p->nmembers == p->capmembers) {
-        size_t cap = p->capmembers ? 2 * p->capmembers : 16;
-        if (cap > NODE_MEMBERS_MAX) cap = NODE_MEMBERS_MAX;
-        ec_id *m = realloc(p->members, cap * sizeof *m);
-        if (m == NULL) return;
-        p->members = m;
-        p->capmembers = cap;
-    }
-    p->members[p->nmembers++] = *id;
-    p->nbr_valid = false;
-}
-
-void node_ask_members(ec_node *n, const ptx *p, const ec_id *to)
-{
-    ec_msg q;
-    q.type = EC_MSG_FIND_PEERS;
-    q.u.find_peers.target = p->id;
-    q.u.find_peers.want = NODE_WANT_MEMBERS;
-    node_send(n, to, &q); /* node_send drops one to ourselves */
-}
 
 void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, const uint8_t *bytes,
                 size_t len)
@@ -213,32 +131,6 @@ static bool vote_target(ec_node *n, ptx *p, const ec_id *id)
     return false;
 }
 
-void node_build_vote(ec_node *n, const ptx *p, ec_msg *m)
-{
-    memset(m, 0, sizeof *m);
-    m->type = EC_MSG_VOTE;
-    m->u.vote.tx_id = p->id;
-    /* Signed already: our own record of this version (see refresh_self). */
-    for (size_t k = 0; k < p->nvotes; k++) {
-        const voter_vote *e = &p->votes[k];
-        if (e->v.version == p->my_version && ec_id_cmp(&e->v.voter, &n->addr) == 0) {
-            m->u.vote.n = e->n;
-            m->u.vote.v = e->v;
-            return;
-        }
-    }
-    bool any = false;
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        m->u.vote.v.values[i] = p->member_of[i] ? p->my_vote[i] : EC_MSG_VOTE_NONE;
-        any |= p->member_of[i];
-    }
-    if (!any) return;
-    m->u.vote.n = (uint8_t)p->tx.n_mappings;
-    m->u.vote.v.voter = n->addr;
-    m->u.vote.v.version = p->my_version;
-    if (n->has_key) ec_vote_sign(&m->u.vote.v, &n->key, &p->id, m->u.vote.n);
-}
-
 /* Signs our vote at its current version once and keeps it with the others. */
 static void refresh_self(ec_node *n, ptx *p)
 {
@@ -263,69 +155,6 @@ static void send_vote(ec_node *n, ptx *p, bool only_silent)
     }
 }
 
-bool node_vote_admissible(ec_node *n, ptx *p, const ec_id *voter)
-{
-    return !p->have_tx || ec_id_cmp(voter, &n->addr) == 0 || node_token_member(n, p, voter, true);
-}
-
-void node_votes_prune(ec_node *n, ptx *p)
-{
-    size_t k = 0;
-    for (size_t v = 0; v < p->nvotes; v++) {
-        if (node_vote_admissible(n, p, &p->votes[v].v.voter)) p->votes[k++] = p->votes[v];
-        else n->stats.votes_ineligible++;
-    }
-    size_t limit = 2 * (size_t)p->tx.n_mappings * n->cfg.w;
-    if (k > limit) {
-        n->stats.votes_dropped_full += k - limit;
-        k = limit;
-    }
-    p->nvotes = k;
-}
-
-vote_seen node_record_vote(ptx *p, const ec_msg_signed_vote *v, uint8_t nv)
-{
-    for (size_t k = 0; k < p->nvotes; k++) {
-        voter_vote *e = &p->votes[k];
-        if (ec_id_cmp(&e->v.voter, &v->voter) != 0) continue;
-        if (v->version <= e->v.version) return VOTE_SAME; /* keep only the newest */
-        e->v = *v;
-        e->n = nv;
-        return VOTE_NEWER;
-    }
-    /* Room for w voters per token, twice over: views differ at the edge,
-     * and a nearer voter that arrives pushes one out of the w nearest
-     * (whose vote we then keep until the room is needed). Before the
-     * transaction is known: w per token of the largest transaction (the
-     * votes often come first, from every token's members). */
-    ec_node *n = p->node;
-    size_t limit = p->have_tx ? 2 * (size_t)p->tx.n_mappings * n->cfg.w : (size_t)EC_TX_MAPPINGS_MAX * n->cfg.w;
-    if (p->nvotes >= limit && p->have_tx) {
-        /* Make room: a vote whose voter is no longer eligible for any token. */
-        for (size_t k = 0; k < p->nvotes; k++)
-            if (!node_token_member(n, p, &p->votes[k].v.voter, false)) {
-                p->votes[k] = p->votes[--p->nvotes];
-                break;
-            }
-    }
-    if (p->nvotes >= limit) {
-        n->stats.votes_dropped_full++;
-        return VOTE_FULL;
-    }
-    if (p->nvotes == p->capvotes) {
-        size_t cap = p->capvotes ? 2 * p->capvotes : 8;
-        if (cap > NODE_VOTERS_MAX) cap = NODE_VOTERS_MAX;
-        voter_vote *grown = realloc(p->votes, cap * sizeof *grown);
-        if (grown == NULL) return VOTE_FULL;
-        p->votes = grown;
-        p->capvotes = cap;
-    }
-    voter_vote *e = &p->votes[p->nvotes++];
-    e->v = *v;
-    e->n = nv;
-    return VOTE_NEW;
-}
-
 /* Our vote, to one voter who did not have it (views of a neighborhood
  * differ at its edge: a node another member does not count may still
  * count on us). */
@@ -334,132 +163,6 @@ static void echo_vote(ec_node *n, ptx *p, const ec_id *to)
     ec_msg m;
     node_build_vote(n, p, &m);
     if (m.u.vote.n) node_send(n, to, &m);
-}
-
-/* What commit_writes did with each token's head. */
-typedef struct commit_result {
-    unsigned conflicts, refused;
-    int behind[EC_TX_MAPPINGS_MAX]; /* mappings past a gap in our history */
-    int nbehind;
-} commit_result;
-
-/* May a decided transaction be applied here, and which heads move (move[i])?
- * A head moves only forward (heads.c): to a direct successor the ledger's
- * rules accept on our head, or to a transaction our stored history shows
- * descends from it (or it is the head already: adopted by a catch-up). On
- * the tokens we are responsible for it is all or nothing, as the ledger
- * does: one of them on another branch (conflicting) or invalid on our
- * head, and the transaction is refused here; one past a gap, and it waits
- * for a catch-up. */
-static ec_err commit_check(ec_node *n, uint64_t now, const ptx *p, commit_result *r, bool *move)
-{
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        const ec_mapping *mp = &p->tx.mappings[i];
-        ec_head h;
-        move[i] = false;
-        ec_err err = ec_store_get_head(n->store, &mp->token, &h);
-        if (err && err != EC_ERR_NOTFOUND) return err;
-        bool have = err == EC_OK;
-        if (have && ec_id_cmp(&h.tx_id, &p->id) == 0) continue;
-        /* Our head already descends from it (we caught up past it). */
-        if (have && node_head_includes(n, &mp->token, &h, &p->id, p->tx.timestamp_ms)) continue;
-        bool direct = have ? ec_id_cmp(&h.tx_id, &mp->prev) == 0 : ec_id_is_zero(&mp->prev);
-        head_rel rel;
-        ec_id gap;
-        if (direct) {
-            ec_verdict v;
-            if ((err = ec_validate_mapping(n->store, &p->tx, i, now, &v)) != EC_OK) return err;
-            rel = v.rule == EC_RULE_OK ? HEAD_EXTENDS : HEAD_FORK;
-        } else {
-            rel = node_head_relation(n, &mp->token, have ? &h : NULL, &mp->prev, p->tx.timestamp_ms, &gap);
-        }
-        move[i] = rel == HEAD_EXTENDS;
-        /* A token we are not responsible for we do not follow: its head
-         * here moves when it can, and never holds the transaction up. */
-        if (!p->member_of[i] || rel == HEAD_EXTENDS) continue;
-        if (rel == HEAD_GAP) r->behind[r->nbehind++] = i;
-        else if (direct) r->refused++;
-        else r->conflicts++;
-    }
-    return EC_OK;
-}
-
-/* The writes of a transaction commit_check accepted: its bytes and every
- * token's new head (the sticky record of the head it replaces goes). */
-static ec_err commit_writes(ec_node *n, const ptx *p, const bool *move)
-{
-    ec_err err = ec_store_put_tx(n->store, &p->id, p->bytes, p->len);
-    for (int i = 0; !err && i < p->tx.n_mappings; i++) {
-        const ec_mapping *mp = &p->tx.mappings[i];
-        ec_head h;
-        if (!move[i]) continue;
-        err = ec_store_get_head(n->store, &mp->token, &h);
-        if (err && err != EC_ERR_NOTFOUND) break;
-        bool have = err == EC_OK;
-        err = EC_OK;
-        if (have && ec_id_cmp(&h.tx_id, &p->id) == 0) continue;
-        ec_head nh = {p->id, p->tx.timestamp_ms, mp->owner};
-        if ((err = ec_store_put_head(n->store, &mp->token, &nh)) == EC_OK)
-            err = node_ballot_moved(n->store, &mp->token, have ? &h : NULL);
-    }
-    return err;
-}
-
-/* Done with p: kept a little longer to answer stragglers, then forgotten. */
-static void settle(ec_node *n, uint64_t now, ptx *p)
-{
-    p->committed = true;
-    uint64_t keep = now + NODE_KEEP_COMMITTED_RESENDS * n->cfg.resend_ms;
-    if (keep < p->deadline) p->deadline = keep;
-    if (p->deadline < n->next_due) n->next_due = p->deadline;
-}
-
-/* Applies a decided transaction in one store transaction. A store failure
- * means no commit: counted, and tried again at the next re-send; so does a
- * gap in our history (after the catch-up it starts). */
-static void commit(ec_node *n, uint64_t now, ptx *p)
-{
-    commit_result r;
-    bool move[EC_TX_MAPPINGS_MAX];
-    memset(&r, 0, sizeof r);
-    ec_err err = commit_check(n, now, p, &r, move);
-    if (!err && (r.conflicts || r.refused)) {
-        node_log(n, 1, "decided transaction refused here: %u token(s) on another branch, %u invalid on our head",
-                 r.conflicts, r.refused);
-        n->stats.conflicts_seen += r.conflicts;
-        n->stats.heads_refused += r.refused;
-        p->refused_here = true;
-        settle(n, now, p); /* never applied, never reported as our commit */
-        return;
-    }
-    if (!err && r.nbehind) {
-        if (!p->behind_counted) n->stats.heads_behind += (uint64_t)r.nbehind;
-        p->behind_counted = true;
-        for (int k = 0; k < r.nbehind; k++) node_catchup_start(n, now, &p->tx.mappings[r.behind[k]].token);
-        return;
-    }
-    if (!err) err = node_write_begin(n, n->store);
-    if (!err) err = node_write_end(n, n->store, commit_writes(n, p, move), &p->id);
-    if (err) {
-        n->stats.commits_failed++;
-        return;
-    }
-    settle(n, now, p);
-    n->stats.committed++;
-    p->committed_at = now;
-    /* In a batch the driver hears of it once the batch is durable. */
-    if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
-}
-
-/* Commits if every token has a quorum of eligible positive votes. */
-void node_try_commit(ec_node *n, uint64_t now, ptx *p)
-{
-    node_outcome_check(n, p); /* as coordinator: the votes may decide it */
-    if (p->committed || !p->have_tx) return;
-    bool any_member = false;
-    for (int i = 0; i < p->tx.n_mappings; i++) any_member |= p->member_of[i];
-    if (!any_member) return; /* witnesses and coordinators keep, not commit */
-    if (node_tally_decided(n, p)) commit(n, now, p);
 }
 
 void node_try_vote(ec_node *n, uint64_t now, ptx *p)
@@ -686,4 +389,15 @@ void node_revote_token(ec_node *n, uint64_t now, const ec_id *token)
         node_try_commit(n, now, p);
         node_bundle_maybe_send(n, now, p);
     }
+}
+
+void node_votes_added(ec_node *n, uint64_t now, const ec_id *from, ptx *p)
+{
+    if (!p->have_tx) {
+        node_ask_tx_once(n, p, from, now);
+        return;
+    }
+    if (!p->voted) node_try_vote(n, now, p);
+    node_try_commit(n, now, p);
+    node_bundle_maybe_send(n, now, p);
 }

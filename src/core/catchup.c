@@ -6,7 +6,8 @@
  * the same head, it fetches that transaction (get_tx), checks that its
  * bytes hash to the head's id, that it is signed and that it maps the
  * token, makes it its head for the token, and re-judges its pending votes
- * on the token (node_revote_token).
+ * on the token (the caller: node_revote_token; catch-up calls nothing
+ * above it).
  *
  * Agreement, not the first answer: one lying member cannot move a head.
  * "No such token" counts as a head too (the zero id): then nothing is
@@ -81,11 +82,13 @@ static size_t agreeing(const catchup *c, const ec_id *head, const ec_id **one)
     return cnt;
 }
 
-static void finish(ec_node *n, uint64_t now, catchup *c)
+/* Done with c (adopted, or nothing to adopt): its token goes to *synced
+ * for the caller to re-judge. */
+static bool finish(ec_node *n, catchup *c, ec_id *synced)
 {
-    ec_id token = c->token;
-    g_hash_table_remove(n->catchup, &token); /* frees c */
-    node_revote_token(n, now, &token);
+    *synced = c->token;
+    g_hash_table_remove(n->catchup, synced); /* frees c */
+    return true;
 }
 
 /* Asks a reporter of the agreed head for transaction `id`. */
@@ -115,7 +118,7 @@ static void fetch(ec_node *n, uint64_t now, catchup *c, const ec_id *id)
 /* Makes the agreed head ours if our stored history shows it descends from
  * our head (heads.c); fetches the first transaction missing on the way
  * back (at most CATCHUP_DEPTH of them); gives up on another branch. */
-static void advance(ec_node *n, uint64_t now, catchup *c)
+static bool advance(ec_node *n, uint64_t now, catchup *c, ec_id *synced)
 {
     uint8_t buf[EC_TX_MAX_LEN];
     size_t len;
@@ -123,7 +126,7 @@ static void advance(ec_node *n, uint64_t now, catchup *c)
     ec_err err = ec_store_get_tx(n->store, &c->head, buf, sizeof buf, &len);
     if (err == EC_ERR_NOTFOUND) {
         fetch(n, now, c, &c->head);
-        return;
+        return false;
     }
     int k = -1;
     if (!err && ec_tx_decode(&tx, buf, len) == EC_OK)
@@ -131,7 +134,7 @@ static void advance(ec_node *n, uint64_t now, catchup *c)
             if (ec_id_cmp(&tx.mappings[i].token, &c->token) == 0) k = i;
     if (k < 0) { /* they agreed on a transaction that is not the token's: ask again */
         c->nrep = 0;
-        return;
+        return false;
     }
     ec_head mine;
     bool have = ec_store_get_head(n->store, &c->token, &mine) == EC_OK;
@@ -141,17 +144,15 @@ static void advance(ec_node *n, uint64_t now, catchup *c)
     if (rel == HEAD_GAP) {
         if (c->depth++ < CATCHUP_DEPTH) {
             fetch(n, now, c, &gap);
-            return;
+            return false;
         }
         n->stats.catchups_failed++;
-        finish(n, now, c);
-        return;
+        return finish(n, c, synced);
     }
     if (rel == HEAD_FORK) { /* our head is on another branch: never rolled back */
         if (!have || !node_head_includes(n, &c->token, &mine, &c->head, tx.timestamp_ms))
             n->stats.conflicts_seen++; /* else we are ahead of what they report */
-        finish(n, now, c);
-        return;
+        return finish(n, c, synced);
     }
     /* The agreed token's head, and any other token of the transaction whose
      * head here is the one it extends (what a commit would have done). */
@@ -174,25 +175,25 @@ static void advance(ec_node *n, uint64_t now, catchup *c)
     if (err) { /* nothing adopted; the re-ask timer tries again */
         c->fetching = false;
         c->nrep = 0;
-        return;
+        return false;
     }
     n->stats.caught_up++;
-    finish(n, now, c);
+    return finish(n, c, synced);
 }
 
-void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+bool node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_id *synced)
 {
     catchup *c = g_hash_table_lookup(n->catchup, &m->u.mapping.token);
     if (c == NULL || c->fetching || !eligible(n, &c->token, from)) {
         n->stats.dropped_unexpected++;
-        return;
+        return false;
     }
     ec_id head = m->u.mapping.found ? m->u.mapping.tx_id : (ec_id){{0}};
     size_t r;
     for (r = 0; r < c->nrep; r++)
         if (ec_id_cmp(&c->rep_from[r], from) == 0) break;
     if (r == c->nrep) {
-        if (c->nrep == NODE_W_MAX) return;
+        if (c->nrep == NODE_W_MAX) return false;
         c->nrep++;
         /* A first answer to the first round of questions (Karn's rule:
          * after a re-ask we cannot tell which one it answers). */
@@ -201,22 +202,21 @@ void node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *
     c->rep_from[r] = *from;
     c->rep_head[r] = head;
     const ec_id *src = NULL;
-    if (agreeing(c, &head, &src) < n->cfg.catchup_agree) return;
+    if (agreeing(c, &head, &src) < n->cfg.catchup_agree) return false;
     ec_head mine;
     bool have = ec_store_get_head(n->store, &c->token, &mine) == EC_OK;
     if (ec_id_is_zero(&head) || (have && ec_id_cmp(&mine.tx_id, &head) == 0)) {
         /* Nothing to adopt: we hold their head, or the token is unknown to
          * them as well. */
-        finish(n, now, c);
-        return;
+        return finish(n, c, synced);
     }
     c->head = head;
     c->depth = 0;
-    advance(n, now, c);
+    return advance(n, now, c, synced);
 }
 
-void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
-                        const uint8_t *bytes, size_t len)
+bool node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *id,
+                        const uint8_t *bytes, size_t len, ec_id *synced)
 {
     GHashTableIter it;
     gpointer key, val;
@@ -229,27 +229,27 @@ void node_catchup_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id
             break;
         }
     }
-    if (c == NULL) return;
+    if (c == NULL) return false;
     node_rtt_answer(n, &c->rq_fetch, from, now);
     ec_tx tx;
     bool maps = false;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||
         (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, NULL) != EC_OK))
-        return; /* the caller counts it as malformed */
+        return false; /* the caller counts it as malformed */
     for (int i = 0; i < tx.n_mappings; i++) maps |= ec_id_cmp(&tx.mappings[i].token, &c->token) == 0;
     c->fetching = false;
     if (!maps) {
         c->nrep = 0; /* they agreed on a history that is not the token's: ask again */
-        return;
+        return false;
     }
     /* Kept (bytes only: no head moves) so the walk back can go on. */
     ec_err err = node_write_begin(n, n->store);
     if (!err) err = node_write_end(n, n->store, ec_store_put_tx(n->store, id, bytes, len), NULL);
     if (err) {
         c->nrep = 0;
-        return;
+        return false;
     }
-    advance(n, now, c);
+    return advance(n, now, c, synced);
 }
 
 uint64_t node_catchup_tick(ec_node *n, uint64_t now)

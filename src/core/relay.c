@@ -105,16 +105,16 @@ bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to)
     return any;
 }
 
-void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+ptx *node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
     ptx *p = node_ptx_get(n, &m->u.votes.tx_id, false, now);
     if (p == NULL) {
         if (ec_store_has_tx(n->store, &m->u.votes.tx_id)) {
             n->stats.dropped_unexpected++; /* decided and forgotten */
-            return;
+            return NULL;
         }
         p = node_ptx_new(n, &m->u.votes.tx_id, from, now);
-        if (p == NULL) return;
+        if (p == NULL) return NULL;
     }
     /* Positive eligible votes per mapping so far: a mapping that has its
      * quorum here needs no more positive votes checked. */
@@ -149,22 +149,15 @@ void node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
         for (int i = 0; counted && i < m->u.votes.n; i++)
             pos[i] += v->values[i] == EC_MSG_VOTE_VALID && node_eligible(n, p, i, &v->voter);
     }
-    if (!p->have_tx) {
-        if (added) node_ask_tx_once(n, p, from, now);
-        return;
-    }
     /* Bundles are aimed by the full member list: its sender had the
      * coordinator's list, so ours is lost (or late). Ask the sender for it
      * now, once, rather than at our first re-send: without it our own
      * bundles cannot go out. */
-    if (p->voted && !p->have_members && !p->asked_list) {
+    if (p->have_tx && p->voted && !p->have_members && !p->asked_list) {
         p->asked_list = true;
         node_ask_members(n, p, from);
     }
-    if (!added) return;
-    if (!p->voted) node_try_vote(n, now, p);
-    node_try_commit(n, now, p);
-    node_bundle_maybe_send(n, now, p);
+    return added ? p : NULL; /* the member goes on (node_votes_added) */
 }
 
 void node_bundle_poke(ec_node *n, ptx *p)
