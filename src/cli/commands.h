@@ -7,6 +7,10 @@ int cmd_identity(const char *prog, int argc, char **argv);
 int cmd_tx(const char *prog, int argc, char **argv);
 int cmd_ledger(const char *prog, int argc, char **argv);
 int cmd_sim(const char *prog, int argc, char **argv);
+int cmd_node(const char *prog, int argc, char **argv);
+int cmd_devnet(const char *prog, int argc, char **argv);
+int cmd_submit(const char *prog, int argc, char **argv);
+int cmd_get(const char *prog, int argc, char **argv);
 
 #include "crypto/sign.h"
 #include "ledger/tx.h"

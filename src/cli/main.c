@@ -24,6 +24,10 @@ static const cli_cmd top[] = {
     {"tx", cmd_tx, "build, sign and inspect transactions offline"},
     {"ledger", cmd_ledger, "apply transactions to a local store and query it"},
     {"sim", cmd_sim, "run the deterministic network simulator"},
+    {"node", cmd_node, "run a node: encrypted UDP, LMDB store, status page"},
+    {"devnet", cmd_devnet, "start, inspect and stop a network of nodes on this machine"},
+    {"submit", cmd_submit, "send a transaction to a running node (--wait: its outcome)"},
+    {"get", cmd_get, "read a token's head or a transaction from a running node"},
     {"version", cmd_version, "print the version (also: ec --version)"},
     {NULL, NULL, NULL},
 };

@@ -1,0 +1,255 @@
+/* ec submit | ec get: a client of a running node (net/client.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "core/node.h"
+#include "crypto/blake3.h"
+#include "crypto/hex.h"
+#include "net/client.h"
+#include "net/frame.h"
+
+#define EXIT_TIMEOUT 3
+
+static const char submit_help[] =
+    "usage: %s TXFILE --node HOST:PORT [--wait [--timeout S]] [--json]\n"
+    "\n"
+    "Sends the transaction in TXFILE (from 'ec tx create/transfer') to a\n"
+    "running node, which coordinates it: finds each token's neighborhood and\n"
+    "collects their votes. Without --wait it returns once the node took it.\n"
+    "\n"
+    "  --node HOST:PORT   the node's UDP address (ec devnet status lists them)\n"
+    "  --wait             wait for the outcome: committed, refused, timed out\n"
+    "  --timeout S        seconds to wait, 1..3600 (default 30)\n"
+    "  --json             one JSON object on stdout\n"
+    "  --help             show this help\n"
+    "\n"
+    "Exit: 0 accepted (with --wait: committed), 1 refused (the reason on\n"
+    "stderr) or the node could not be reached, 2 usage, 3 --wait timed out\n"
+    "(the transaction may still commit: ask with 'ec get tx').\n";
+
+static const char get_help[] =
+    "usage: %s token NAME|ID --node HOST:PORT [--json]\n"
+    "       %s tx ID --node HOST:PORT [--json]\n"
+    "\n"
+    "Reads a token's head (the last transaction that moved it and its owner)\n"
+    "or a transaction from a running node's store. A token is NAME (hashed\n"
+    "as 'ec tx' does) or its 64-hex-digit id. A node outside the token's\n"
+    "neighborhood asks the neighborhood (a majority of the w nearest must\n"
+    "agree).\n"
+    "\n"
+    "  --node HOST:PORT   the node's UDP address\n"
+    "  --timeout S        seconds to wait for the answer, 1..600 (default 10)\n"
+    "  --json             one JSON object on stdout\n"
+    "  --help             show this help\n"
+    "\n"
+    "Exit: 0 found, 1 not found or the node could not be reached, 2 usage.\n";
+
+static int open_node(const char *prog, const char *node, uint64_t timeout_ms, ec_client **c)
+{
+    ec_endpoint ep;
+    ec_err err = ec_endpoint_parse(&ep, node);
+    if (err == EC_ERR_NOTFOUND) return cli_fail(prog, "--node %s: the host name does not resolve", node);
+    if (err) return cli_usage(prog, "--node takes HOST:PORT, not '%s'", node);
+    char why[256];
+    if (ec_client_open(c, &ep, timeout_ms, why, sizeof why) != EC_OK) return cli_fail(prog, "%s", why);
+    return 0;
+}
+
+static const char *outcome_name(int t)
+{
+    switch (t) {
+    case EC_NODE_EV_COMMITTED: return "committed";
+    case EC_NODE_EV_REFUSED: return "refused";
+    case EC_NODE_EV_TIMED_OUT: return "timed_out";
+    default: return "unknown";
+    }
+}
+
+int cmd_submit(const char *prog, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"node", required_argument, NULL, 'n'}, {"wait", no_argument, NULL, 'w'},
+        {"timeout", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *node = NULL;
+    bool wait = false, json = false, have_timeout = false;
+    uint64_t timeout = 30;
+    bool seen[256] = {false};
+    int c, rc;
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, ":n:wt:jh", opts, NULL)) != -1) {
+        if ((rc = cli_once(prog, opts, c, seen))) return rc;
+        switch (c) {
+        case 'n': node = optarg; break;
+        case 'w': wait = true; break;
+        case 't':
+            if (!cli_parse_u64(optarg, 1, 3600, &timeout)) return cli_usage(prog, "--timeout must be 1..3600");
+            have_timeout = true;
+            break;
+        case 'j': json = true; break;
+        case 'h': printf(submit_help, prog); return CLI_EXIT_OK;
+        default: return cli_bad_option(prog, c, argv);
+        }
+    }
+    if (optind >= argc) return cli_usage(prog, "missing TXFILE");
+    if (optind + 1 < argc) return cli_usage(prog, "unexpected argument '%s'", argv[optind + 1]);
+    if (node == NULL) return cli_usage(prog, "missing --node HOST:PORT");
+    if (have_timeout && !wait) return cli_usage(prog, "--timeout applies to --wait");
+    const char *file = argv[optind];
+    uint8_t tx[EC_TX_UDP_MAX];
+    size_t len;
+    ec_err err = cli_read_tx(file, tx, &len);
+    if (err) return cli_fail(prog, "%s: %s", file, cli_tx_read_error(err));
+    ec_client *cl;
+    if ((rc = open_node(prog, node, 5000, &cl))) return rc;
+    uint32_t req;
+    int code = 0;
+    uint8_t resp[64];
+    size_t rlen = 0;
+    err = ec_client_call(cl, EC_OP_SUBMIT, tx, len, &req, &code, resp, sizeof resp, &rlen, 5000);
+    if (err) {
+        ec_client_close(cl);
+        return cli_fail(prog, "%s did not answer within 5 s", node);
+    }
+    char hex[65] = "";
+    if (rlen == 32) ec_hex_encode(hex, resp, 32);
+    if (code != EC_OK) {
+        ec_client_close(cl);
+        if (json) printf("{\"tx\": \"%s\", \"result\": \"refused\", \"reason\": \"%s\"}\n", hex, ec_err_str(code));
+        return cli_fail(prog, "%s refused the transaction: %s", node, ec_err_str(code));
+    }
+    if (!wait) {
+        ec_client_close(cl);
+        if (json) printf("{\"tx\": \"%s\", \"result\": \"accepted\"}\n", hex);
+        else printf("%s accepted by %s\n", hex, node);
+        return CLI_EXIT_OK;
+    }
+    uint8_t out[64];
+    size_t olen = 0;
+    /* The node keeps recent outcomes: if ours is lost, the re-sent
+     * submission brings it again. */
+    err = ec_client_wait(cl, req, EC_OP_OUTCOME, &code, out, sizeof out, &olen, timeout * 1000);
+    if (err) err = ec_client_call(cl, EC_OP_SUBMIT, tx, len, &req, &code, resp, sizeof resp, &rlen, 2000) ||
+                   ec_client_wait(cl, req, EC_OP_OUTCOME, &code, out, sizeof out, &olen, 2000);
+    ec_client_close(cl);
+    if (err || olen < 2) {
+        if (json) printf("{\"tx\": \"%s\", \"result\": \"wait_timed_out\"}\n", hex);
+        fprintf(stderr, "%s: no outcome within %" PRIu64 " s; it may still commit ('ec get tx %s --node %s')\n",
+                prog, timeout, hex, node);
+        return EXIT_TIMEOUT;
+    }
+    int type = out[0], mapping = (int8_t)out[1];
+    if (json) printf("{\"tx\": \"%s\", \"result\": \"%s\", \"mapping\": %d}\n", hex, outcome_name(type), mapping);
+    else printf("%s %s\n", hex, outcome_name(type));
+    if (type == EC_NODE_EV_COMMITTED) return CLI_EXIT_OK;
+    if (type == EC_NODE_EV_TIMED_OUT) {
+        fprintf(stderr, "%s: the network did not decide within the node's timeout\n", prog);
+        return EXIT_TIMEOUT;
+    }
+    fprintf(stderr, "%s: refused: mapping %d has too many negative votes (invalid or conflicting)\n", prog, mapping);
+    return CLI_EXIT_FAIL;
+}
+
+static int get_token(const char *prog, ec_client *cl, const char *what, uint64_t timeout, bool json)
+{
+    ec_id token;
+    if (strlen(what) == 64 && ec_id_from_hex(&token, what) == EC_OK) {
+    } else {
+        cli_token_from_name(&token, what);
+    }
+    int code;
+    uint8_t r[80];
+    size_t n = 0;
+    if (ec_client_call(cl, EC_OP_GET_HEAD, token.b, 32, NULL, &code, r, sizeof r, &n, timeout * 1000) != EC_OK)
+        return cli_fail(prog, "no answer within %" PRIu64 " s", timeout);
+    if (code == EC_ERR_MISMATCH)
+        return cli_fail(prog, "the token's neighborhood did not agree on its head (or did not answer) in time");
+    if (code != EC_OK) return cli_fail(prog, "the node failed: %s", ec_err_str(code));
+    char thex[65], tx[65], owner[65];
+    ec_id_to_hex(&token, thex);
+    if (n < 73 || r[0] == 0) {
+        if (json) printf("{\"token\": \"%s\", \"found\": false}\n", thex);
+        else fprintf(stderr, "%s: token %s: no such token\n", prog, thex);
+        return CLI_EXIT_FAIL;
+    }
+    ec_hex_encode(tx, r + 1, 32);
+    ec_hex_encode(owner, r + 41, 32);
+    uint64_t ts = 0;
+    for (int i = 7; i >= 0; i--) ts = ts << 8 | r[33 + i];
+    bool destroyed = true;
+    for (int i = 0; i < 32; i++) destroyed &= r[41 + i] == 0;
+    if (json)
+        printf("{\"token\": \"%s\", \"found\": true, \"tx\": \"%s\", \"timestamp_ms\": %" PRIu64
+               ", \"owner\": \"%s\", \"destroyed\": %s}\n",
+               thex, tx, ts, owner, destroyed ? "true" : "false");
+    else
+        printf("token %s\n  head  %s\n  time  %" PRIu64 " ms\n  owner %s\n", thex, tx, ts,
+               destroyed ? "(destroyed)" : owner);
+    return CLI_EXIT_OK;
+}
+
+static int get_tx(const char *prog, ec_client *cl, const char *what, uint64_t timeout, bool json)
+{
+    ec_id id;
+    if (ec_id_from_hex(&id, what) != EC_OK) return cli_usage(prog, "a transaction id is 64 hex digits");
+    int code;
+    uint8_t r[EC_TX_MAX_LEN];
+    size_t n = 0;
+    if (ec_client_call(cl, EC_OP_GET_TX, id.b, 32, NULL, &code, r, sizeof r, &n, timeout * 1000) != EC_OK)
+        return cli_fail(prog, "no answer within %" PRIu64 " s", timeout);
+    if (code == EC_ERR_NOTFOUND) {
+        if (json) printf("{\"tx\": \"%s\", \"found\": false}\n", what);
+        else fprintf(stderr, "%s: transaction %s: not at this node\n", prog, what);
+        return CLI_EXIT_FAIL;
+    }
+    if (code != EC_OK) return cli_fail(prog, "the node failed: %s", ec_err_str(code));
+    char *hex = malloc(2 * n + 1);
+    if (hex == NULL) return cli_fail(prog, "out of memory");
+    ec_hex_encode(hex, r, n);
+    if (json) printf("{\"tx\": \"%s\", \"found\": true, \"bytes\": \"%s\"}\n", what, hex);
+    else printf("%s\n", hex);
+    free(hex);
+    return CLI_EXIT_OK;
+}
+
+int cmd_get(const char *prog, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"node", required_argument, NULL, 'n'}, {"timeout", required_argument, NULL, 't'},
+        {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+    };
+    const char *node = NULL;
+    bool json = false;
+    uint64_t timeout = 10;
+    bool seen[256] = {false};
+    int c, rc;
+    cli_getopt_reset();
+    while ((c = getopt_long(argc, argv, ":n:t:jh", opts, NULL)) != -1) {
+        if ((rc = cli_once(prog, opts, c, seen))) return rc;
+        switch (c) {
+        case 'n': node = optarg; break;
+        case 't':
+            if (!cli_parse_u64(optarg, 1, 600, &timeout)) return cli_usage(prog, "--timeout must be 1..600");
+            break;
+        case 'j': json = true; break;
+        case 'h': printf(get_help, prog, prog); return CLI_EXIT_OK;
+        default: return cli_bad_option(prog, c, argv);
+        }
+    }
+    if (argc - optind != 2) return cli_usage(prog, "usage: token NAME|ID or tx ID");
+    const char *kind = argv[optind], *what = argv[optind + 1];
+    if (strcmp(kind, "token") && strcmp(kind, "tx")) return cli_usage(prog, "'%s': say token or tx", kind);
+    if (node == NULL) return cli_usage(prog, "missing --node HOST:PORT");
+    ec_client *cl;
+    if ((rc = open_node(prog, node, 5000, &cl))) return rc;
+    rc = !strcmp(kind, "token") ? get_token(prog, cl, what, timeout, json) : get_tx(prog, cl, what, timeout, json);
+    ec_client_close(cl);
+    return rc;
+}

@@ -1,0 +1,325 @@
+/* Who is who (daemon_internal.h): session keys, verified identities, and
+ * the key probes that let us reach an address the core names.
+ *
+ * A peer is admitted once its identity record verifies (off the packet
+ * path), meets the admission floor, and its Ed25519 key converts to the
+ * X25519 key its session was made with: only then do its core messages
+ * reach the node, and only then is it a peer of the node. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/idhash.h"
+#include "net/daemon_internal.h"
+#include "net/frame.h"
+#include "net/noise.h"
+
+const char *const ec_daemon_drop_names[DROP_REASONS] = {
+    [DROP_PKT_TYPE] = "packet_type",         [DROP_PROBE_UNASKED] = "record_unasked",
+    [DROP_PROBE_RATE] = "probe_rate",        [DROP_FRAME] = "frame",
+    [DROP_UNVERIFIED] = "unverified",        [DROP_NO_KEY] = "no_key",
+    [DROP_WAIT_FULL] = "waiting_full",       [DROP_PEERS_FULL] = "peers_full",
+    [DROP_VERIFY_FULL] = "verify_queue_full", [DROP_IDENTITY_BAD] = "identity_bad",
+    [DROP_IDENTITY_WEAK] = "identity_weak",  [DROP_IDENTITY_KEY] = "identity_key",
+    [DROP_CLIENT] = "client_malformed",
+};
+
+static void dpeer_free(void *v)
+{
+    dpeer *p = v;
+    if (p->waiting) g_queue_free_full(p->waiting, (GDestroyNotify)g_bytes_unref);
+    free(p);
+}
+
+ec_err dmn_peers_new(ec_daemon *d)
+{
+    d->by_xkey = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, dpeer_free);
+    d->by_addr = g_hash_table_new(ec_idhash_hash, ec_idhash_equal);
+    d->pending_addr = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, dpeer_free);
+    return d->by_xkey && d->by_addr && d->pending_addr ? EC_OK : EC_ERR_NOMEM;
+}
+
+void dmn_peers_free(ec_daemon *d)
+{
+    if (d->by_addr) g_hash_table_destroy(d->by_addr);
+    if (d->by_xkey) g_hash_table_destroy(d->by_xkey);
+    if (d->pending_addr) g_hash_table_destroy(d->pending_addr);
+    d->by_addr = d->by_xkey = d->pending_addr = NULL;
+}
+
+static size_t npeers(const ec_daemon *d)
+{
+    return g_hash_table_size(d->by_xkey) + g_hash_table_size(d->pending_addr);
+}
+
+dpeer *dmn_peer_by_xkey(ec_daemon *d, const uint8_t xkey[32])
+{
+    return g_hash_table_lookup(d->by_xkey, xkey);
+}
+
+/* The peer with this session key, made if new (NULL: the table is full). */
+static dpeer *peer_for_xkey(ec_daemon *d, const uint8_t xkey[32])
+{
+    dpeer *p = g_hash_table_lookup(d->by_xkey, xkey);
+    if (p) return p;
+    if (npeers(d) >= d->cfg.peers_max) {
+        d->drops[DROP_PEERS_FULL]++;
+        return NULL;
+    }
+    p = calloc(1, sizeof *p);
+    if (p == NULL) return NULL;
+    memcpy(p->xkey, xkey, 32);
+    p->has_xkey = true;
+    g_hash_table_insert(d->by_xkey, p->xkey, p);
+    return p;
+}
+
+static void send_frame(ec_daemon *d, dpeer *p, const uint8_t *frame, size_t len)
+{
+    ec_sess_clock c;
+    dmn_sess_clock(d, &c);
+    ec_sess_send(d->sess, &c, p->xkey, p->ep.len ? &p->ep : NULL, frame, len);
+}
+
+/* Sends what waited for p's key. */
+static void release_waiting(ec_daemon *d, dpeer *p, GQueue *q)
+{
+    GBytes *b;
+    while (q && (b = g_queue_pop_head(q)) != NULL) {
+        gsize n;
+        const uint8_t *f = g_bytes_get_data(b, &n);
+        send_frame(d, p, f, n);
+        g_bytes_unref(b);
+    }
+}
+
+void dmn_probe(ec_daemon *d, const ec_endpoint *ep)
+{
+    uint64_t now = dmn_now(d);
+    size_t oldest = 0;
+    for (size_t i = 0; i < d->nprobes; i++) {
+        if (ec_endpoint_eq(&d->probes[i].ep, ep) && now - d->probes[i].at_ms < PROBE_TIMEOUT_MS) return;
+        if (d->probes[i].at_ms < d->probes[oldest].at_ms) oldest = i;
+    }
+    size_t slot = d->nprobes < PROBES_MAX ? d->nprobes++ : oldest;
+    d->probes[slot] = (probe){*ep, now, false};
+    uint8_t pkt[DPKT_PROBE_LEN];
+    memset(pkt, 0, sizeof pkt);
+    pkt[0] = 1; /* version 1, little-endian */
+    pkt[2] = DPKT_PROBE;
+    ec_udp_send(d->udp, ep, pkt, sizeof pkt);
+}
+
+void dmn_on_probe_pkt(ec_daemon *d, const ec_endpoint *from, const uint8_t *pkt, size_t len)
+{
+    if (pkt[0] != 1 || pkt[1] != 0 || pkt[3] != 0) {
+        d->drops[DROP_PKT_TYPE]++;
+        return;
+    }
+    if (pkt[2] == DPKT_PROBE) {
+        if (len != DPKT_PROBE_LEN) {
+            d->drops[DROP_PKT_TYPE]++;
+            return;
+        }
+        uint8_t out[DPKT_RECORD_LEN] = {1, 0, DPKT_RECORD, 0};
+        memcpy(out + 4, d->record, EC_IDENTITY_LEN);
+        ec_udp_send(d->udp, from, out, sizeof out);
+        return;
+    }
+    /* A record: only from an endpoint we probed, once per probe (each one
+     * costs the verifier an Argon2id unless cached). */
+    uint64_t now = dmn_now(d);
+    probe *pr = NULL;
+    for (size_t i = 0; i < d->nprobes && pr == NULL; i++)
+        if (!d->probes[i].used && ec_endpoint_eq(&d->probes[i].ep, from) && now - d->probes[i].at_ms < PROBE_TIMEOUT_MS)
+            pr = &d->probes[i];
+    if (pr == NULL || len != DPKT_RECORD_LEN) {
+        d->drops[DROP_PROBE_UNASKED]++;
+        return;
+    }
+    pr->used = true;
+    ec_identity id;
+    uint8_t xkey[32];
+    if (ec_identity_decode(&id, pkt + 4, EC_IDENTITY_LEN) != EC_OK ||
+        ec_noise_pub_from_ed25519(&id.public_key, xkey) != EC_OK) {
+        d->drops[DROP_IDENTITY_BAD]++;
+        return;
+    }
+    if (memcmp(xkey, d->xpub, 32) == 0) return; /* ourselves (a bootstrap list naming us) */
+    dpeer *p = peer_for_xkey(d, xkey);
+    if (p == NULL) return;
+    p->ep = *from;
+    if (!p->has_addr && !p->verifying) dmn_verify_record(d, pkt + 4);
+}
+
+void dmn_verify_record(ec_daemon *d, const uint8_t record[EC_IDENTITY_LEN])
+{
+    ec_identity id;
+    uint8_t xkey[32];
+    if (ec_identity_decode(&id, record, EC_IDENTITY_LEN) != EC_OK ||
+        ec_noise_pub_from_ed25519(&id.public_key, xkey) != EC_OK) {
+        d->drops[DROP_IDENTITY_BAD]++;
+        return;
+    }
+    dpeer *p = peer_for_xkey(d, xkey);
+    if (p == NULL || p->has_addr || p->verifying) return;
+    memcpy(p->record, record, EC_IDENTITY_LEN);
+    if (ec_verifier_submit(d->ver, record) != EC_OK) {
+        d->drops[DROP_VERIFY_FULL]++;
+        return;
+    }
+    p->verifying = true;
+}
+
+void dmn_on_peer_up(ec_daemon *d, const ec_sess_event *ev)
+{
+    char ep[EC_ENDPOINT_STR_MAX];
+    ec_endpoint_format(&ev->from, ep);
+    if (!ev->has_record) {
+        dmn_log(d, 3, "event=client_session from=%s", ep);
+        return; /* a client: its requests are answered on the session, nothing kept */
+    }
+    ec_identity id;
+    uint8_t xkey[32];
+    if (ec_identity_decode(&id, ev->record, EC_IDENTITY_LEN) != EC_OK ||
+        ec_noise_pub_from_ed25519(&id.public_key, xkey) != EC_OK || memcmp(xkey, ev->peer, 32) != 0) {
+        /* The record is not the key the handshake proved: refused. */
+        d->drops[DROP_IDENTITY_KEY]++;
+        ec_sess_forget(d->sess, ev->peer);
+        return;
+    }
+    dpeer *p = peer_for_xkey(d, ev->peer);
+    if (p == NULL) {
+        ec_sess_forget(d->sess, ev->peer);
+        return;
+    }
+    p->ep = ev->from;
+    p->last_rx_ms = dmn_now(d);
+    if (p->has_addr) return;
+    dmn_log(d, 3, "event=session_up from=%s verifying=1", ep);
+    if (!p->verifying) dmn_verify_record(d, ev->record);
+}
+
+/* The floor an identity must meet to be a peer. */
+static bool strong_enough(const ec_daemon *d, const ec_identity *id)
+{
+    return id->difficulty_bits >= d->cfg.min_bits && id->params.memory_kib >= d->cfg.min_memory_kib &&
+           id->params.iterations >= d->cfg.min_iterations;
+}
+
+void dmn_on_verified(ec_daemon *d, const ec_verify_result *r)
+{
+    uint8_t xkey[32];
+    if (ec_noise_pub_from_ed25519(&r->id.public_key, xkey) != EC_OK) {
+        d->drops[DROP_IDENTITY_BAD]++;
+        return;
+    }
+    dpeer *p = g_hash_table_lookup(d->by_xkey, xkey);
+    if (p == NULL) return; /* forgotten meanwhile */
+    p->verifying = false;
+    int why = r->err != EC_OK ? DROP_IDENTITY_BAD : !strong_enough(d, &r->id) ? DROP_IDENTITY_WEAK : -1;
+    if (why >= 0) {
+        d->drops[why]++;
+        char ep[EC_ENDPOINT_STR_MAX];
+        ec_endpoint_format(&p->ep, ep);
+        dmn_log(d, 1, "event=identity_refused from=%s reason=%s", ep, ec_daemon_drop_names[why]);
+        ec_sess_forget(d->sess, xkey);
+        g_hash_table_remove(d->by_xkey, xkey);
+        return;
+    }
+    p->has_addr = true;
+    p->addr = r->address;
+    p->edkey = r->id.public_key;
+    memcpy(p->record, r->record, EC_IDENTITY_LEN);
+    if (ec_id_cmp(&p->addr, &d->addr) == 0) return;
+    dpeer *old = g_hash_table_lookup(d->by_addr, &p->addr);
+    if (old && old != p) {
+        /* Same address, another key: cannot be (the address is the key's
+         * proof of work); keep the one we had. */
+        d->drops[DROP_IDENTITY_KEY]++;
+        return;
+    }
+    g_hash_table_insert(d->by_addr, &p->addr, p);
+    if (p->ep.len) ec_node_add_peer(d->node, &p->addr, &p->ep);
+    char hex[65], ep[EC_ENDPOINT_STR_MAX];
+    ec_id_to_hex(&p->addr, hex);
+    ec_endpoint_format(&p->ep, ep);
+    dmn_log(d, 2, "event=peer_admitted addr=%.16s endpoint=%s bits=%u", hex, ep, (unsigned)r->id.difficulty_bits);
+    /* A hello: a peer we found by probing learns of us (our session's
+     * record), and its core learns our record for relayed votes. */
+    ec_node_hello(d->node, &p->addr);
+    /* Messages the core queued for this address before we had its key. */
+    dpeer *w = g_hash_table_lookup(d->pending_addr, &p->addr);
+    if (w) {
+        if (p->ep.len == 0) p->ep = w->ep;
+        release_waiting(d, p, w->waiting);
+        g_hash_table_remove(d->pending_addr, &p->addr);
+    }
+}
+
+ec_node_id_answer dmn_identity_check(void *arg, const ec_id *addr, const ec_pubkey *key)
+{
+    ec_daemon *d = arg;
+    const dpeer *p = g_hash_table_lookup(d->by_addr, addr);
+    if (p == NULL || !p->has_addr) return EC_NODE_ID_UNKNOWN;
+    return memcmp(p->edkey.b, key->b, sizeof key->b) == 0 ? EC_NODE_ID_YES : EC_NODE_ID_NO;
+}
+
+void dmn_send_core(ec_daemon *d, const ec_id *to, const ec_endpoint *ep, const uint8_t *msg, size_t len)
+{
+    uint8_t frame[1 + EC_MSG_MAX];
+    frame[0] = EC_FRAME_CORE;
+    memcpy(frame + 1, msg, len);
+    dpeer *p = g_hash_table_lookup(d->by_addr, to);
+    if (p && p->has_xkey) {
+        if (ep && ep->len && p->ep.len == 0) p->ep = *ep;
+        send_frame(d, p, frame, len + 1);
+        return;
+    }
+    /* An address whose key we lack: keep the message, ask the endpoint. */
+    if (ep == NULL || ep->len == 0) {
+        d->drops[DROP_NO_KEY]++;
+        return;
+    }
+    dpeer *w = g_hash_table_lookup(d->pending_addr, to);
+    if (w == NULL) {
+        if (npeers(d) >= d->cfg.peers_max) {
+            d->drops[DROP_PEERS_FULL]++;
+            return;
+        }
+        w = calloc(1, sizeof *w);
+        if (w == NULL) return;
+        w->addr = *to;
+        w->waiting = g_queue_new();
+        g_hash_table_insert(d->pending_addr, &w->addr, w);
+    }
+    w->ep = *ep;
+    w->last_rx_ms = dmn_now(d); /* when it was asked for (expiry) */
+    if (g_queue_get_length(w->waiting) >= d->cfg.waiting_max) {
+        d->drops[DROP_WAIT_FULL]++;
+        g_bytes_unref(g_queue_pop_head(w->waiting)); /* the newest is the one the core wants now */
+    }
+    g_queue_push_tail(w->waiting, g_bytes_new(frame, len + 1));
+    dmn_probe(d, ep);
+}
+
+void dmn_peers_tick(ec_daemon *d)
+{
+    uint64_t now = dmn_now(d);
+    /* Addresses whose key never came: what waited is dropped (the core
+     * re-sends on its timers, and probes again). */
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, d->pending_addr);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        dpeer *w = v;
+        if (now - w->last_rx_ms > 4 * PROBE_TIMEOUT_MS) {
+            d->drops[DROP_NO_KEY] += g_queue_get_length(w->waiting);
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    /* Bootstrap again while no peer is admitted. */
+    if (d->cfg.nbootstrap && g_hash_table_size(d->by_addr) == 0 && now - d->last_bootstrap_ms > 3000) {
+        for (size_t i = 0; i < d->cfg.nbootstrap; i++) dmn_probe(d, &d->cfg.bootstrap[i]);
+        d->last_bootstrap_ms = now;
+    }
+}

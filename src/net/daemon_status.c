@@ -1,0 +1,267 @@
+/* The status page: GET /status (JSON) and GET /metrics (Prometheus text,
+ * version 0.0.4) on a localhost address, served by libmicrohttpd's own
+ * thread from two strings the event loop rebuilds every 250 ms (the loop
+ * never waits on the HTTP thread; a scrape sees state at most 250 ms old).
+ * Metric names: `ec_` prefix, `_total` counters, base units (seconds,
+ * bytes), drop reasons as a `reason` label; no peer ids as label values
+ * (unbounded cardinality). */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/daemon_internal.h"
+
+/* A growing string (the pages are a few KiB). */
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = b->cap - b->len;
+        int n = b->p ? vsnprintf(b->p + b->len, room, fmt, ap) : -1;
+        va_end(ap);
+        if (n >= 0 && (size_t)n < room) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        while (n >= 0 && cap - b->len <= (size_t)n) cap *= 2;
+        char *g = realloc(b->p, cap);
+        if (g == NULL) return; /* the page is cut short; nothing breaks */
+        b->p = g;
+        b->cap = cap;
+    }
+}
+
+#define SESS_DROP(f) {#f, offsetof(ec_sess_stats, dropped_##f)}
+static const struct {
+    const char *name;
+    size_t off;
+} sess_drops[] = {
+    SESS_DROP(short),      SESS_DROP(version),       SESS_DROP(type),          SESS_DROP(reserved),
+    SESS_DROP(length),     SESS_DROP(mac1),          SESS_DROP(cookie_sent),   SESS_DROP(cookie_limited),
+    SESS_DROP(decrypt),    SESS_DROP(payload),       SESS_DROP(replay),        SESS_DROP(init_replay),
+    SESS_DROP(init_flood), SESS_DROP(unknown_index), SESS_DROP(expired),       SESS_DROP(table_full),
+    SESS_DROP(queue_full), SESS_DROP(queue_failed),  SESS_DROP(outbox_full),   SESS_DROP(too_big),
+};
+
+#define NODE_DROP(name, f) {name, offsetof(ec_node_stats, f)}
+static const struct {
+    const char *name;
+    size_t off;
+} node_drops[] = {
+    NODE_DROP("malformed", dropped_malformed),       NODE_DROP("unexpected", dropped_unexpected),
+    NODE_DROP("outbox_full", dropped_outbox_full),   NODE_DROP("send_failed", dropped_send_failed),
+    NODE_DROP("pending_full", dropped_pending_full), NODE_DROP("peer_share", dropped_peer_share),
+    NODE_DROP("catchup_full", dropped_catchup_full), NODE_DROP("events_full", dropped_events_full),
+    NODE_DROP("votes_ineligible", votes_ineligible), NODE_DROP("votes_full", votes_dropped_full),
+    NODE_DROP("votes_relayed_bad", votes_relayed_bad), NODE_DROP("identity_asks", identity_asks_dropped),
+};
+
+static uint64_t field(const void *base, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, (const uint8_t *)base + off, sizeof v);
+    return v;
+}
+
+static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const ec_node_stats *ns,
+                          const ec_store_counts *sc)
+{
+    const ec_udp_stats *u = &d->udp->stats;
+    sb_printf(b, "# HELP ec_udp_packets_total UDP datagrams.\n# TYPE ec_udp_packets_total counter\n");
+    sb_printf(b, "ec_udp_packets_total{direction=\"rx\"} %llu\nec_udp_packets_total{direction=\"tx\"} %llu\n",
+              (unsigned long long)u->rx_packets, (unsigned long long)u->tx_packets);
+    sb_printf(b, "# HELP ec_udp_bytes_total UDP payload bytes.\n# TYPE ec_udp_bytes_total counter\n");
+    sb_printf(b, "ec_udp_bytes_total{direction=\"rx\"} %llu\nec_udp_bytes_total{direction=\"tx\"} %llu\n",
+              (unsigned long long)u->rx_bytes, (unsigned long long)u->tx_bytes);
+    sb_printf(b, "# HELP ec_drops_total Packets, frames and messages dropped, by layer and reason.\n"
+                 "# TYPE ec_drops_total counter\n");
+    sb_printf(b, "ec_drops_total{layer=\"udp\",reason=\"truncated\"} %llu\n", (unsigned long long)u->rx_truncated);
+    sb_printf(b, "ec_drops_total{layer=\"udp\",reason=\"send_full\"} %llu\n", (unsigned long long)u->tx_dropped);
+    sb_printf(b, "ec_drops_total{layer=\"udp\",reason=\"send_error\"} %llu\n", (unsigned long long)u->tx_errors);
+    for (size_t i = 0; i < sizeof sess_drops / sizeof sess_drops[0]; i++)
+        sb_printf(b, "ec_drops_total{layer=\"session\",reason=\"%s\"} %llu\n", sess_drops[i].name,
+                  (unsigned long long)field(ss, sess_drops[i].off));
+    for (int i = 0; i < DROP_REASONS; i++)
+        sb_printf(b, "ec_drops_total{layer=\"daemon\",reason=\"%s\"} %llu\n", ec_daemon_drop_names[i],
+                  (unsigned long long)d->drops[i]);
+    for (size_t i = 0; i < sizeof node_drops / sizeof node_drops[0]; i++)
+        sb_printf(b, "ec_drops_total{layer=\"core\",reason=\"%s\"} %llu\n", node_drops[i].name,
+                  (unsigned long long)field(ns, node_drops[i].off));
+    sb_printf(b, "# HELP ec_handshakes_total Noise handshakes.\n# TYPE ec_handshakes_total counter\n");
+    sb_printf(b, "ec_handshakes_total{result=\"initiated\"} %llu\nec_handshakes_total{result=\"completed\"} %llu\n"
+                 "ec_handshakes_total{result=\"failed\"} %llu\n",
+              (unsigned long long)ss->handshakes_initiated, (unsigned long long)ss->handshakes_completed,
+              (unsigned long long)ss->handshakes_failed);
+    sb_printf(b, "# HELP ec_messages_total Core messages.\n# TYPE ec_messages_total counter\n");
+    for (int t = 1; t < EC_MSG_TYPE_END; t++)
+        sb_printf(b, "ec_messages_total{direction=\"tx\",type=\"%d\"} %llu\n"
+                     "ec_messages_total{direction=\"rx\",type=\"%d\"} %llu\n",
+                  t, (unsigned long long)ns->sent[t], t, (unsigned long long)ns->recv[t]);
+    sb_printf(b, "# HELP ec_commits_total Transactions this node committed.\n# TYPE ec_commits_total counter\n"
+                 "ec_commits_total %llu\n", (unsigned long long)ns->committed);
+    sb_printf(b, "# HELP ec_submitted_total Transactions clients submitted here.\n# TYPE ec_submitted_total counter\n"
+                 "ec_submitted_total %llu\n", (unsigned long long)ns->submitted);
+    sb_printf(b, "# HELP ec_timed_out_total Transactions that timed out here.\n# TYPE ec_timed_out_total counter\n"
+                 "ec_timed_out_total %llu\n", (unsigned long long)ns->timed_out);
+    sb_printf(b, "# HELP ec_peers Admitted peers (verified identity).\n# TYPE ec_peers gauge\nec_peers %u\n",
+              g_hash_table_size(d->by_addr));
+    sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
+    sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
+              ec_node_pending(d->node));
+    sb_printf(b, "# HELP ec_store_tokens Tokens with a head here.\n# TYPE ec_store_tokens gauge\nec_store_tokens %llu\n",
+              (unsigned long long)sc->tokens);
+    sb_printf(b, "# HELP ec_store_transactions Transactions stored here.\n# TYPE ec_store_transactions gauge\n"
+                 "ec_store_transactions %llu\n", (unsigned long long)sc->transactions);
+    static const char *const le[12] = {"0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
+                                       "0.5",   "1",    "2.5",   "5",    "10",  "+Inf"};
+    sb_printf(b, "# HELP ec_commit_latency_seconds Submission to outcome, for clients waiting here.\n"
+                 "# TYPE ec_commit_latency_seconds histogram\n");
+    for (int i = 0; i < 12; i++)
+        sb_printf(b, "ec_commit_latency_seconds_bucket{le=\"%s\"} %llu\n", le[i], (unsigned long long)d->lat_bucket[i]);
+    sb_printf(b, "ec_commit_latency_seconds_sum %.3f\nec_commit_latency_seconds_count %llu\n", d->lat_sum_ms / 1000.0,
+              (unsigned long long)d->lat_count);
+}
+
+static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const ec_node_stats *ns,
+                         const ec_store_counts *sc)
+{
+    char hex[65], ep[EC_ENDPOINT_STR_MAX];
+    ec_id_to_hex(&d->addr, hex);
+    ec_endpoint_format(&d->udp->local, ep);
+    sb_printf(b, "{\n  \"addr\": \"%s\",\n  \"endpoint\": \"%s\",\n  \"uptime_s\": %.1f,\n", hex, ep,
+              (dmn_now(d) - d->unix0_ms) / 1000.0);
+    sb_printf(b, "  \"peers_admitted\": %u,\n", g_hash_table_size(d->by_addr));
+    sb_printf(b, "  \"sessions\": %u,\n  \"pending\": %zu,\n  \"committed\": %llu,\n  \"submitted\": %llu,\n",
+              ss->sessions, ec_node_pending(d->node), (unsigned long long)ns->committed,
+              (unsigned long long)ns->submitted);
+    sb_printf(b, "  \"store\": {\"tokens\": %llu, \"transactions\": %llu, \"votes\": %llu},\n",
+              (unsigned long long)sc->tokens, (unsigned long long)sc->transactions, (unsigned long long)sc->votes);
+    /* The neighborhood: admitted peers nearest to us first (at most 16). */
+    sb_printf(b, "  \"peers\": [");
+    GHashTableIter it;
+    gpointer k, v;
+    bool first = true;
+    g_hash_table_iter_init(&it, d->by_addr);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const dpeer *p = v;
+        ec_id_to_hex(&p->addr, hex);
+        ec_endpoint_format(&p->ep, ep);
+        sb_printf(b, "%s\n    {\"addr\": \"%s\", \"endpoint\": \"%s\", \"last_rx_ms_ago\": %llu}", first ? "" : ",",
+                  hex, ep, p->last_rx_ms ? (unsigned long long)(dmn_now(d) - p->last_rx_ms) : 0ull);
+        first = false;
+    }
+    sb_printf(b, "%s],\n  \"drops\": {", first ? "" : "\n  ");
+    first = true;
+    for (int i = 0; i < DROP_REASONS; i++) {
+        sb_printf(b, "%s\"%s\": %llu", first ? "" : ", ", ec_daemon_drop_names[i], (unsigned long long)d->drops[i]);
+        first = false;
+    }
+    for (size_t i = 0; i < sizeof sess_drops / sizeof sess_drops[0]; i++)
+        sb_printf(b, ", \"session_%s\": %llu", sess_drops[i].name, (unsigned long long)field(ss, sess_drops[i].off));
+    for (size_t i = 0; i < sizeof node_drops / sizeof node_drops[0]; i++)
+        sb_printf(b, ", \"core_%s\": %llu", node_drops[i].name, (unsigned long long)field(ns, node_drops[i].off));
+    sb_printf(b, "},\n  \"handshakes\": {\"initiated\": %llu, \"completed\": %llu, \"failed\": %llu}\n}\n",
+              (unsigned long long)ss->handshakes_initiated, (unsigned long long)ss->handshakes_completed,
+              (unsigned long long)ss->handshakes_failed);
+}
+
+void dmn_status_refresh(ec_daemon *d)
+{
+    ec_sess_stats ss;
+    ec_sess_get_stats(d->sess, &ss);
+    const ec_node_stats *ns = ec_node_stats_get(d->node);
+    ec_store_counts sc;
+    memset(&sc, 0, sizeof sc);
+    ec_store_counts_get(d->store, &sc);
+    sbuf st = {0}, me = {0};
+    build_status(d, &st, &ss, ns, &sc);
+    build_metrics(d, &me, &ss, ns, &sc);
+    pthread_mutex_lock(&d->snap_mu);
+    free(d->snap_status);
+    free(d->snap_metrics);
+    d->snap_status = st.p;
+    d->snap_metrics = me.p;
+    pthread_mutex_unlock(&d->snap_mu);
+    d->snap_at_ms = dmn_now(d);
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *upload, size_t *upload_len, void **con_cls)
+{
+    (void)version;
+    (void)upload;
+    (void)upload_len;
+    (void)con_cls;
+    ec_daemon *d = cls;
+    const char *type = "application/json";
+    char *body = NULL;
+    unsigned code = MHD_HTTP_OK;
+    if (strcmp(method, "GET") != 0) {
+        code = MHD_HTTP_METHOD_NOT_ALLOWED;
+        body = strdup("only GET\n");
+        type = "text/plain";
+    } else {
+        pthread_mutex_lock(&d->snap_mu);
+        if (strcmp(url, "/status") == 0 && d->snap_status) body = strdup(d->snap_status);
+        else if (strcmp(url, "/metrics") == 0 && d->snap_metrics) {
+            body = strdup(d->snap_metrics);
+            type = "text/plain; version=0.0.4";
+        }
+        pthread_mutex_unlock(&d->snap_mu);
+        if (body == NULL) {
+            code = MHD_HTTP_NOT_FOUND;
+            body = strdup("not found: try /status or /metrics\n");
+            type = "text/plain";
+        }
+    }
+    if (body == NULL) return MHD_NO;
+    struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body, MHD_RESPMEM_MUST_FREE);
+    if (r == NULL) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", type);
+    enum MHD_Result ret = MHD_queue_response(c, code, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+ec_err dmn_status_start(ec_daemon *d, char *why, size_t why_cap)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(d->cfg.status_port);
+    if (inet_pton(AF_INET, d->cfg.status_host, &sa.sin_addr) != 1) {
+        snprintf(why, why_cap, "status address '%s' is not an IPv4 address", d->cfg.status_host);
+        return EC_ERR_ARG;
+    }
+    d->http = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, answer, d,
+                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_CONNECTION_LIMIT, 16u,
+                               MHD_OPTION_CONNECTION_TIMEOUT, 5u, MHD_OPTION_END);
+    if (d->http == NULL) {
+        snprintf(why, why_cap, "status %s:%u: cannot listen", d->cfg.status_host, (unsigned)d->cfg.status_port);
+        return EC_ERR_IO;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d->http, MHD_DAEMON_INFO_BIND_PORT);
+    d->status_port = info ? info->port : d->cfg.status_port;
+    return EC_OK;
+}
+
+void dmn_status_stop(ec_daemon *d)
+{
+    if (d->http) MHD_stop_daemon(d->http);
+    d->http = NULL;
+}
