@@ -33,5 +33,18 @@ done <"$T/folders"
 # The tool section says what `ec` is before using it bare.
 awk '/^## The `ec` tool/{f=1;next} f&&/^```/{exit} f' "$here/README.md" | grep -q 'build/ec' \
   && ok "README says ec is build/ec before using it" || bad "README says ec is build/ec before using it"
+# The network walkthrough: the first ```sh block after its heading, run as
+# written (8 nodes on loopback); the devnet is taken down even on failure.
+awk '/^## A network on this machine/{f=1} f&&/^```sh$/{g=1;next} g&&/^```$/{exit} g' "$here/README.md" >"$T/net.sh"
+[ -s "$T/net.sh" ] && ok "README has the network walkthrough" || bad "README has the network walkthrough"
+sed -i 's|cd "$(mktemp -d)"|cd "$NETDIR"|' "$T/net.sh"
+mkdir -p "$T/netrun"
+(cd "$T/repo" && NETDIR="$T/netrun" bash -e "$T/net.sh") >"$T/nout" 2>"$T/nerr"; nrc=$?
+"$EC" devnet down --dir "$T/netrun/net" >/dev/null 2>&1
+[ $nrc = 0 ] && ok "network walkthrough runs (exit 0)" || { bad "network walkthrough exit $nrc"; tail -20 "$T/nerr" >&2; }
+[ "$(grep -c ' committed$' "$T/nout")" = 2 ] && ok "create and transfer committed" || bad "two commits over the network"
+bobhash=$(sed -n 's/.*"key_hash": "\([0-9a-f]*\)".*/\1/p' "$T/nout")
+[ -n "$bobhash" ] && grep -q "\"owner\": \"$bobhash\"" "$T/nout" \
+  && ok "read through another node: bob owns the seat" || bad "owner read back is bob's key hash"
 echo "readme: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -41,6 +41,7 @@ static const char devnet_help[] =
     "usage: %s up [-n N] [--dir DIR]\n"
     "       %s status [--dir DIR] [--json]\n"
     "       %s down [--dir DIR]\n"
+    "       %s endpoint I [--dir DIR]\n"
     "\n"
     "up      starts N ec node processes (default 16, at most 64) on 127.0.0.1,\n"
     "        each in DIR/node-I with a devnet difficulty (identities mine in\n"
@@ -50,6 +51,7 @@ static const char devnet_help[] =
     "        the failing node's log tail, stops what it started, exits 1.\n"
     "status  the nodes recorded in DIR: running or not, peers, commits\n"
     "down    SIGTERM to each recorded node, SIGKILL after 10 s\n"
+    "endpoint  prints node I's UDP endpoint (for --node in ec submit / get)\n"
     "\n"
     "  -n N         nodes for up, 1..64 (default 16)\n"
     "  --dir DIR    the devnet's directory (default ./devnet)\n"
@@ -354,12 +356,12 @@ int cmd_devnet(const char *prog, int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf(devnet_help, prog, prog, prog);
+        printf(devnet_help, prog, prog, prog, prog);
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }
     const char *sub = argv[1], *dir = "devnet";
-    if (strcmp(sub, "up") && strcmp(sub, "status") && strcmp(sub, "down"))
-        return cli_usage(prog, "unknown command '%s' (up, status or down)", sub);
+    if (strcmp(sub, "up") && strcmp(sub, "status") && strcmp(sub, "down") && strcmp(sub, "endpoint"))
+        return cli_usage(prog, "unknown command '%s' (up, status, down or endpoint)", sub);
     uint64_t n = 16;
     bool json = false, seen[256] = {false};
     int c, rc;
@@ -376,9 +378,16 @@ int cmd_devnet(const char *prog, int argc, char **argv)
             if (strcmp(sub, "status")) return cli_usage(prog, "--json applies to status");
             json = true;
             break;
-        case 'h': printf(devnet_help, prog, prog, prog); return CLI_EXIT_OK;
+        case 'h': printf(devnet_help, prog, prog, prog, prog); return CLI_EXIT_OK;
         default: return cli_bad_option(prog, c, argv + 1);
         }
+    }
+    uint64_t which = 0;
+    if (!strcmp(sub, "endpoint")) {
+        if (optind >= argc - 1) return cli_usage(prog, "endpoint takes a node number");
+        if (!cli_parse_u64(argv[optind + 1], 0, DEVNET_MAX - 1, &which))
+            return cli_usage(prog, "'%s' is not a node number 0..%d", argv[optind + 1], DEVNET_MAX - 1);
+        optind++;
     }
     if (optind < argc - 1) return cli_usage(prog, "unexpected argument '%s'", argv[optind + 1]);
     /* One spelling of DIR wherever the command runs from: the nodes'
@@ -390,6 +399,13 @@ int cmd_devnet(const char *prog, int argc, char **argv)
     dir = abs;
     if (!strcmp(sub, "up")) return devnet_up(prog, dir, (int)n);
     if (!strcmp(sub, "status")) return devnet_status(prog, dir, json);
+    if (!strcmp(sub, "endpoint")) {
+        dnode d;
+        if (!read_node(dir, (int)which, &d) || !is_our_node(d.pid, dir, (int)which))
+            return cli_fail(prog, "node %d of %s is not running", (int)which, dir);
+        printf("%s\n", d.endpoint);
+        return CLI_EXIT_OK;
+    }
     int count = count_nodes(dir);
     if (count == 0) return cli_fail(prog, "no devnet in %s", dir);
     stop_nodes(dir, count);
