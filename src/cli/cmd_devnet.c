@@ -207,8 +207,9 @@ static int write_config(const char *dir, int i, int n, const dnode *started)
     fprintf(f, "\n[status]\nlisten = 127.0.0.1:0\n");
     /* Identities in milliseconds: 4 bits of 256 KiB, one pass. */
     fprintf(f, "\n[identity]\nbits = 4\nmemory_kib = 256\niterations = 1\n");
-    fprintf(f, "\n[admission]\nmin_bits = 4\nmin_memory_kib = 256\nmin_iterations = 1\n");
-    fprintf(f, "\n[consensus]\nw = %u\nquorum = %u\nvote_threshold = %d\n", w, w / 2 + 1, w >= 4 ? 2 : 1);
+    fprintf(f, "\n[admission]\nmin_bits = 4\nn0_bits = 0\nmin_memory_kib = 256\nmin_iterations = 1\n");
+    fprintf(f, "\n[consensus]\nw = %u\nquorum = %u\nvote_threshold = %d\ncatchup_agree = %u\n", w, w / 2 + 1,
+            w >= 4 ? 2 : 1, w < 3 ? w : 3);
     return fclose(f);
 }
 

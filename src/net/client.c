@@ -244,6 +244,15 @@ ec_err ec_client_call(ec_client *c, uint8_t op, const uint8_t *body, size_t len,
     return pump(c, id, op, f, EC_FRAME_REQ_HEAD + len, code, resp, cap, rlen, mono_ms() + timeout_ms);
 }
 
+ec_err ec_client_send_frame(ec_client *c, const uint8_t *frame, size_t len)
+{
+    ec_sess_clock clk;
+    clock_now(&clk);
+    ec_err err = ec_sess_send(c->sess, &clk, c->node_xkey, &c->node, frame, len);
+    flush(c);
+    return err;
+}
+
 ec_err ec_client_wait(ec_client *c, uint32_t req, uint8_t op, int *code, uint8_t *resp, size_t cap, size_t *rlen,
                       uint64_t timeout_ms)
 {

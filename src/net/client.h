@@ -34,6 +34,10 @@ const ec_pubkey *ec_client_node_key(const ec_client *c);
  * the request id (for ec_client_wait). */
 ec_err ec_client_call(ec_client *c, uint8_t op, const uint8_t *body, size_t len, uint32_t *req, int *code,
                       uint8_t *resp, size_t cap, size_t *rlen, uint64_t timeout_ms);
+/* Sends one plaintext frame as it is (no answer awaited): tests use it
+ * to send what a well-behaved client never does. */
+ec_err ec_client_send_frame(ec_client *c, const uint8_t *frame, size_t len);
+
 /* Waits for a later answer `op` to request `req` (an OUTCOME): EC_OK or
  * EC_ERR_NOTFOUND after timeout_ms. */
 ec_err ec_client_wait(ec_client *c, uint32_t req, uint8_t op, int *code, uint8_t *resp, size_t cap, size_t *rlen,

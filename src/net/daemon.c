@@ -13,6 +13,7 @@
 
 #include "net/daemon_internal.h"
 #include "net/frame.h"
+#include "core/netsize.h"
 #include "net/noise.h"
 
 #define LOOP_READS_MAX 8 /* recv batches per turn before the timers run */
@@ -102,6 +103,11 @@ void ec_daemon_config_default(ec_daemon_config *c)
     c->verify_cache_max = 8192;
     c->batch_packets = 256;
     c->waiting_max = 16;
+    c->n0_bits = EC_NETSIZE_N0_BITS;
+    c->handshakes_per_s = 20;
+    c->handshake_burst = 40;
+    c->requests_per_s = 200;
+    c->request_burst = 400;
 }
 
 static ec_err fail(char *why, size_t cap, ec_err err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -178,7 +184,10 @@ ec_err ec_daemon_new(ec_daemon **out, const ec_daemon_config *cfg, ec_store *sto
         ec_daemon_free(d);
         return fail(why, why_cap, err, "listen %s: %s", ep, e);
     }
-    if ((err = ec_verifier_new(&d->ver, cfg->verify_queue_max, cfg->verify_cache_max)) != EC_OK ||
+    d->required_bits = cfg->min_bits;
+    if ((err = ec_ratelimit_new(&d->rl_hs, 4096, cfg->handshakes_per_s, cfg->handshake_burst)) != EC_OK ||
+        (err = ec_ratelimit_new(&d->rl_req, 4096, cfg->requests_per_s, cfg->request_burst)) != EC_OK ||
+        (err = ec_verifier_new(&d->ver, cfg->verify_queue_max, cfg->verify_cache_max)) != EC_OK ||
         (err = dmn_peers_new(d)) != EC_OK) {
         ec_daemon_free(d);
         return fail(why, why_cap, err, "out of memory");
@@ -221,6 +230,8 @@ void ec_daemon_free(ec_daemon *d)
     dmn_status_stop(d);
     ec_node_free(d->node);
     ec_verifier_free(d->ver);
+    ec_ratelimit_free(d->rl_hs);
+    ec_ratelimit_free(d->rl_req);
     if (d->udp) {
         ec_udp_close(d->udp);
         free(d->udp);
@@ -270,6 +281,10 @@ static void on_frame(ec_daemon *d, const ec_sess_event *ev, const uint8_t *p, si
         ec_node_recv(d->node, dmn_now(d), &peer->addr, &ev->from, p + 1, len - 1);
         return;
     case EC_FRAME_REQ:
+        if (!ec_ratelimit_allow(d->rl_req, &ev->from, dmn_now(d))) {
+            d->drops[DROP_RATE_REQUEST]++;
+            return;
+        }
         dmn_on_client(d, ev->peer, p, len);
         return;
     default:
@@ -279,6 +294,14 @@ static void on_frame(ec_daemon *d, const ec_sess_event *ev, const uint8_t *p, si
 
 static void on_datagram(ec_daemon *d, const ec_endpoint *from, const uint8_t *pkt, size_t len, uint8_t *plain)
 {
+    /* What makes us work (a handshake's DH, a probe's answer) is
+     * rationed per source address; DATA is not (an unknown index is
+     * dropped on a table lookup, a known one costs one AEAD). */
+    bool costly = len >= 4 && (pkt[2] == 1 || pkt[2] == 2 || pkt[2] == DPKT_PROBE);
+    if (costly && !ec_ratelimit_allow(d->rl_hs, from, dmn_now(d))) {
+        d->drops[DROP_RATE_HANDSHAKE]++;
+        return;
+    }
     if (len >= 4 && (pkt[2] == DPKT_PROBE || pkt[2] == DPKT_RECORD)) {
         dmn_on_probe_pkt(d, from, pkt, len);
         return;
@@ -286,10 +309,9 @@ static void on_datagram(ec_daemon *d, const ec_endpoint *from, const uint8_t *pk
     ec_sess_clock c;
     dmn_sess_clock(d, &c);
     ec_sess_event ev;
-    /* Under load (the verifier's queue half full, or a full read batch):
-     * handshakes must show a cookie first (WireGuard's rule). */
-    bool load = false;
-    ec_sess_recv(d->sess, &c, from, load, pkt, len, plain, EC_SESS_PLAIN_MAX, &ev);
+    /* Under load (set by the last turn): handshakes must show a cookie
+     * first (WireGuard's rule), which a spoofed source cannot. */
+    ec_sess_recv(d->sess, &c, from, d->load, pkt, len, plain, EC_SESS_PLAIN_MAX, &ev);
     if (ev.kind == EC_SESS_EV_PEER_UP) dmn_on_peer_up(d, &ev);
     else if (ev.kind == EC_SESS_EV_DATA) on_frame(d, &ev, plain, ev.len);
 }
@@ -335,6 +357,9 @@ static void turn(ec_daemon *d, uint8_t *plain)
     }
     ec_verify_result vr;
     while (ec_verifier_result(d->ver, &vr)) dmn_on_verified(d, &vr);
+    /* Load: the read budget ran out (more is waiting), or records pile up
+     * at the verifier. */
+    d->load = taken >= d->cfg.batch_packets || 2 * ec_verifier_backlog(d->ver) >= d->cfg.verify_queue_max;
     uint64_t now = dmn_now(d);
     if (ec_node_next_deadline(d->node) <= now) ec_node_tick(d->node, now);
     ec_sess_clock c;

@@ -33,7 +33,10 @@ typedef struct ec_daemon_config {
     size_t nbootstrap;
     /* Admission: the least an identity must show (issue 9; a devnet sets
      * these low, a network keeps the seed's). */
-    unsigned min_bits;
+    unsigned min_bits;           /* the floor (admission.min_bits) */
+    unsigned n0_bits;            /* bits the network-size rule asks at 1,000
+                                    peers (17; seed §5.2: n0 + floor(log10(N /
+                                    1000))); a devnet sets 0 */
     uint32_t min_memory_kib, min_iterations;
     ec_node_config node;
     int log_level;               /* 0 error, 1 warn, 2 info (default), 3 debug */
@@ -43,6 +46,10 @@ typedef struct ec_daemon_config {
     size_t verify_cache_max;     /* verified records remembered (8192) */
     unsigned batch_packets;      /* datagrams per group commit (256) */
     unsigned waiting_max;        /* messages kept per peer whose key we are fetching (16) */
+    /* Per source address (net/ratelimit.h): handshakes and probes, and
+     * client requests, each a token bucket. */
+    uint32_t handshakes_per_s, handshake_burst; /* 20, 40 */
+    uint32_t requests_per_s, request_burst;     /* 200, 400 */
 } ec_daemon_config;
 
 void ec_daemon_config_default(ec_daemon_config *c);
@@ -64,5 +71,10 @@ void ec_daemon_free(ec_daemon *d);
 const ec_endpoint *ec_daemon_endpoint(const ec_daemon *d);
 uint16_t ec_daemon_status_port(const ec_daemon *d);
 const ec_id *ec_daemon_addr(const ec_daemon *d);
+/* A drop counter of the daemon by its /metrics reason ("unverified",
+ * "rate_handshake", ...; the session layer's as "session_<reason>"):
+ * UINT64_MAX for a name it does not know. Not while ec_daemon_run runs
+ * on another thread. */
+uint64_t ec_daemon_drops(const ec_daemon *d, const char *reason);
 
 #endif

@@ -10,6 +10,7 @@
 #include "core/node.h"
 #include "net/daemon.h"
 #include "net/session.h"
+#include "net/ratelimit.h"
 #include "net/udp.h"
 #include "net/verifier.h"
 
@@ -42,6 +43,8 @@ enum {
     DROP_IDENTITY_WEAK,   /* a record below the admission floor */
     DROP_IDENTITY_KEY,    /* a record whose key is not the session's */
     DROP_CLIENT,          /* a malformed client request */
+    DROP_RATE_HANDSHAKE,  /* handshakes or probes from one source too fast */
+    DROP_RATE_REQUEST,    /* client requests from one source too fast */
     DROP_REASONS
 };
 extern const char *const ec_daemon_drop_names[DROP_REASONS];
@@ -115,6 +118,11 @@ struct ec_daemon {
     ec_sess *sess;
     ec_udp *udp;
     ec_verifier *ver;
+    ec_ratelimit *rl_hs, *rl_req;
+    bool load;              /* the last turn saw a flood: handshakes need cookies */
+    unsigned required_bits; /* admission: max(min_bits, the network-size rule) */
+    double netsize;         /* the estimate behind it (0: none yet) */
+    uint64_t netsize_at_ms;
     int epfd;
     uint64_t mono0_ms;      /* CLOCK_MONOTONIC at start */
     uint64_t unix0_ms;      /* Unix time at start: now = unix0 + (mono - mono0) */

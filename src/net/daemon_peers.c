@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/netsize.h"
 #include "ledger/idhash.h"
 #include "net/daemon_internal.h"
 #include "net/frame.h"
@@ -20,7 +21,8 @@ const char *const ec_daemon_drop_names[DROP_REASONS] = {
     [DROP_WAIT_FULL] = "waiting_full",       [DROP_PEERS_FULL] = "peers_full",
     [DROP_VERIFY_FULL] = "verify_queue_full", [DROP_IDENTITY_BAD] = "identity_bad",
     [DROP_IDENTITY_WEAK] = "identity_weak",  [DROP_IDENTITY_KEY] = "identity_key",
-    [DROP_CLIENT] = "client_malformed",
+    [DROP_CLIENT] = "client_malformed",      [DROP_RATE_HANDSHAKE] = "rate_handshake",
+    [DROP_RATE_REQUEST] = "rate_request",
 };
 
 static void dpeer_free(void *v)
@@ -202,7 +204,7 @@ void dmn_on_peer_up(ec_daemon *d, const ec_sess_event *ev)
 /* The floor an identity must meet to be a peer. */
 static bool strong_enough(const ec_daemon *d, const ec_identity *id)
 {
-    return id->difficulty_bits >= d->cfg.min_bits && id->params.memory_kib >= d->cfg.min_memory_kib &&
+    return id->difficulty_bits >= d->required_bits && id->params.memory_kib >= d->cfg.min_memory_kib &&
            id->params.iterations >= d->cfg.min_iterations;
 }
 
@@ -302,9 +304,33 @@ void dmn_send_core(ec_daemon *d, const ec_id *to, const ec_endpoint *ep, const u
     dmn_probe(d, ep);
 }
 
+/* The difficulty the network's size asks (seed §5.2, §5.4), every 5 s
+ * from the admitted peers' addresses around ours; never below the floor. */
+static void netsize_update(ec_daemon *d, uint64_t now)
+{
+    if (now - d->netsize_at_ms < 5000) return;
+    d->netsize_at_ms = now;
+    size_t n = g_hash_table_size(d->by_addr), k = 0;
+    if (n < 2) return;
+    ec_id *ids = malloc(n * sizeof *ids);
+    if (ids == NULL) return;
+    GHashTableIter it;
+    gpointer key, v;
+    g_hash_table_iter_init(&it, d->by_addr);
+    while (g_hash_table_iter_next(&it, &key, &v)) ids[k++] = ((const dpeer *)v)->addr;
+    double est;
+    if (ec_netsize_estimate(&d->addr, ids, k, &est) == EC_OK) {
+        d->netsize = est;
+        unsigned rule = ec_netsize_difficulty(est, d->cfg.n0_bits, EC_NETSIZE_N0_PEERS);
+        d->required_bits = rule > d->cfg.min_bits ? rule : d->cfg.min_bits;
+    }
+    free(ids);
+}
+
 void dmn_peers_tick(ec_daemon *d)
 {
     uint64_t now = dmn_now(d);
+    netsize_update(d, now);
     /* Addresses whose key never came: what waited is dropped (the core
      * re-sends on its timers, and probes again). */
     GHashTableIter it;

@@ -117,6 +117,10 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
                  "ec_timed_out_total %llu\n", (unsigned long long)ns->timed_out);
     sb_printf(b, "# HELP ec_peers Admitted peers (verified identity).\n# TYPE ec_peers gauge\nec_peers %u\n",
               g_hash_table_size(d->by_addr));
+    sb_printf(b, "# HELP ec_network_size_estimate Peers in the network, estimated from the admitted ones (seed 5.4).\n"
+                 "# TYPE ec_network_size_estimate gauge\nec_network_size_estimate %.1f\n", d->netsize);
+    sb_printf(b, "# HELP ec_admission_difficulty_bits Proof-of-work bits an identity must show to be admitted.\n"
+                 "# TYPE ec_admission_difficulty_bits gauge\nec_admission_difficulty_bits %u\n", d->required_bits);
     sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
     sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
               ec_node_pending(d->node));
@@ -142,7 +146,8 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
     ec_endpoint_format(&d->udp->local, ep);
     sb_printf(b, "{\n  \"addr\": \"%s\",\n  \"endpoint\": \"%s\",\n  \"uptime_s\": %.1f,\n", hex, ep,
               (dmn_now(d) - d->unix0_ms) / 1000.0);
-    sb_printf(b, "  \"peers_admitted\": %u,\n", g_hash_table_size(d->by_addr));
+    sb_printf(b, "  \"peers_admitted\": %u,\n  \"network_size_estimate\": %.1f,\n  \"admission_bits\": %u,\n",
+              g_hash_table_size(d->by_addr), d->netsize, d->required_bits);
     sb_printf(b, "  \"sessions\": %u,\n  \"pending\": %zu,\n  \"committed\": %llu,\n  \"submitted\": %llu,\n",
               ss->sessions, ec_node_pending(d->node), (unsigned long long)ns->committed,
               (unsigned long long)ns->submitted);
@@ -175,6 +180,18 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
     sb_printf(b, "},\n  \"handshakes\": {\"initiated\": %llu, \"completed\": %llu, \"failed\": %llu}\n}\n",
               (unsigned long long)ss->handshakes_initiated, (unsigned long long)ss->handshakes_completed,
               (unsigned long long)ss->handshakes_failed);
+}
+
+uint64_t ec_daemon_drops(const ec_daemon *d, const char *reason)
+{
+    for (int i = 0; i < DROP_REASONS; i++)
+        if (strcmp(reason, ec_daemon_drop_names[i]) == 0) return d->drops[i];
+    ec_sess_stats ss;
+    ec_sess_get_stats(d->sess, &ss);
+    for (size_t i = 0; i < sizeof sess_drops / sizeof sess_drops[0]; i++)
+        if (strncmp(reason, "session_", 8) == 0 && strcmp(reason + 8, sess_drops[i].name) == 0)
+            return field(&ss, sess_drops[i].off);
+    return UINT64_MAX;
 }
 
 void dmn_status_refresh(ec_daemon *d)

@@ -152,6 +152,14 @@ bool ec_verifier_result(ec_verifier *v, ec_verify_result *out)
     return have;
 }
 
+size_t ec_verifier_backlog(ec_verifier *v)
+{
+    pthread_mutex_lock(&v->mu);
+    size_t n = v->in_len;
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}
+
 void ec_verifier_stats_get(ec_verifier *v, ec_verifier_stats *out)
 {
     pthread_mutex_lock(&v->mu);

@@ -41,5 +41,7 @@ ec_err ec_verifier_submit(ec_verifier *v, const uint8_t record[EC_IDENTITY_LEN])
 /* Takes one result: true, or false when none waits. */
 bool ec_verifier_result(ec_verifier *v, ec_verify_result *out);
 void ec_verifier_stats_get(ec_verifier *v, ec_verifier_stats *out);
+/* Records waiting for the worker (a load signal for the loop). */
+size_t ec_verifier_backlog(ec_verifier *v);
 
 #endif
