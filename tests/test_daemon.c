@@ -68,6 +68,7 @@ static void start(void)
     cfg.node.vote_threshold = 1;
     cfg.node.catchup_agree = 1;
     cfg.log_level = 1;
+    cfg.status_port = 0; /* a free port: tests run side by side */
     cfg.handshakes_per_s = 5; /* a small bucket: the flood test empties it */
     cfg.handshake_burst = 10;
     char why[256];

@@ -90,7 +90,7 @@ void ec_daemon_config_default(ec_daemon_config *c)
     memset(c, 0, sizeof *c);
     ec_endpoint_parse(&c->listen, "0.0.0.0:7455");
     snprintf(c->status_host, sizeof c->status_host, "127.0.0.1");
-    c->status_port = 0;
+    c->status_port = 7456; /* the UDP port + 1; a devnet picks free ones (0) */
     c->status = true;
     c->min_bits = 20; /* a network's floor; the size estimate may demand more */
     c->min_memory_kib = EC_POW_PARAMS_NETWORK.memory_kib;
