@@ -16,6 +16,9 @@
 #include "net/client.h"
 #include "net/daemon.h"
 #include "net/frame.h"
+#include "net/noise.h"
+#include "net/session.h"
+#include "net/udp.h"
 #include "test.h"
 
 static ec_daemon *dmn;
@@ -37,9 +40,9 @@ static void *run(void *arg)
 }
 
 /* An identity with tiny Argon2id parameters (bits 0: any salt will do). */
-static void make_identity(ec_keypair *kp, uint8_t rec[EC_IDENTITY_LEN])
+static void make_identity_seed(ec_keypair *kp, uint8_t rec[EC_IDENTITY_LEN], uint8_t s0)
 {
-    uint8_t seed[EC_SEED_LEN] = {7};
+    uint8_t seed[EC_SEED_LEN] = {s0};
     ec_sign_keypair(kp, seed);
     ec_identity id;
     memset(&id, 0, sizeof id);
@@ -51,6 +54,78 @@ static void make_identity(ec_keypair *kp, uint8_t rec[EC_IDENTITY_LEN])
     ec_identity_encode(&id, rec, EC_IDENTITY_LEN, &n);
 }
 
+static void make_identity(ec_keypair *kp, uint8_t rec[EC_IDENTITY_LEN])
+{
+    make_identity_seed(kp, rec, 7);
+}
+
+static void rand_bytes(void *arg, uint8_t *b, size_t n)
+{
+    (void)arg;
+    randombytes_buf(b, n);
+}
+
+/* A would-be peer: a session with static key `xpriv` whose handshake
+ * carries `rec`, sending one core message (a get_tx) to the node. */
+static void peer_hello(const uint8_t xpriv[32], const uint8_t rec[EC_IDENTITY_LEN])
+{
+    ec_keypair nk;
+    uint8_t nrec[EC_IDENTITY_LEN], nx[32];
+    make_identity(&nk, nrec); /* the node's key: the same seed as start() */
+    ec_noise_pub_from_ed25519(&nk.pub, nx);
+    ec_sess_config sc;
+    ec_sess_config_default(&sc);
+    memcpy(sc.static_priv, xpriv, 32);
+    crypto_scalarmult_base(sc.static_pub, sc.static_priv);
+    sc.has_record = true;
+    memcpy(sc.record, rec, EC_IDENTITY_LEN);
+    ec_sess *s = NULL;
+    ec_udp *u = calloc(1, sizeof *u);
+    ec_endpoint any;
+    ec_endpoint_parse(&any, "127.0.0.1:0");
+    CHECK(u && ec_udp_open(u, &any) == EC_OK && ec_sess_new(&s, &sc, rand_bytes, NULL) == EC_OK);
+    if (s == NULL) {
+        free(u);
+        return;
+    }
+    uint8_t msg[1 + 33] = {EC_FRAME_CORE, 6 /* get_tx */};
+    ec_sess_clock clk = {1000, 1700000000000000000ull};
+    ec_sess_send(s, &clk, nx, &node_ep, msg, sizeof msg);
+    uint8_t pkt[EC_UDP_MTU], plain[EC_SESS_PLAIN_MAX];
+    size_t len, lens[EC_UDP_BATCH];
+    ec_endpoint to, from[EC_UDP_BATCH];
+    for (int round = 0; round < 40; round++) { /* ~2 s */
+        while (ec_sess_next_out(s, &to, pkt, sizeof pkt, &len) == EC_OK) ec_udp_send(u, &to, pkt, len);
+        ec_udp_flush(u);
+        usleep(50000);
+        unsigned n = ec_udp_recv(u, lens, from);
+        for (unsigned i = 0; i < n; i++) {
+            ec_sess_event ev;
+            clk.mono_ms += 50;
+            ec_sess_recv(s, &clk, &from[i], false, u->rbuf[i], lens[i], plain, sizeof plain, &ev);
+        }
+    }
+    ec_sess_free(s);
+    ec_udp_close(u);
+    free(u);
+}
+
+/* The node requires 1 bit; a peer whose identity shows 0 is refused
+ * (identity_weak), and one whose record is another key's is refused at
+ * the handshake (identity_key): neither reaches the core. */
+static void test_admission_refusals(void)
+{
+    ec_keypair weak;
+    uint8_t wrec[EC_IDENTITY_LEN], wx[32], wxpub[32];
+    make_identity_seed(&weak, wrec, 42);
+    ec_noise_static_from_ed25519(&weak, wx, wxpub);
+    peer_hello(wx, wrec);
+    /* An impostor: its own static key, someone else's (valid) record. */
+    uint8_t ix[32];
+    randombytes_buf(ix, sizeof ix);
+    peer_hello(ix, wrec);
+}
+
 static void start(void)
 {
     ec_keypair kp;
@@ -59,7 +134,7 @@ static void start(void)
     ec_daemon_config cfg;
     ec_daemon_config_default(&cfg);
     ec_endpoint_parse(&cfg.listen, "127.0.0.1:0");
-    cfg.min_bits = 0;
+    cfg.min_bits = 1; /* our own identity shows 0: peers must show more */
     cfg.n0_bits = 0;
     cfg.min_memory_kib = 8;
     cfg.min_iterations = 1;
@@ -167,6 +242,7 @@ int main(void)
     start();
     if (dmn == NULL) return TEST_REPORT("daemon");
     RUN(test_submit_commits_and_reads_back);
+    RUN(test_admission_refusals);
     send_probes(100);
     usleep(300000);
     stop();
@@ -174,7 +250,8 @@ int main(void)
     test_case_failed_ = 0;
     uint64_t unver = ec_daemon_drops(dmn, "unverified"), frame = ec_daemon_drops(dmn, "frame"),
              client = ec_daemon_drops(dmn, "client_malformed"), rate = ec_daemon_drops(dmn, "rate_handshake"),
-             unasked = ec_daemon_drops(dmn, "record_unasked"), type = ec_daemon_drops(dmn, "session_type");
+             unasked = ec_daemon_drops(dmn, "record_unasked"), type = ec_daemon_drops(dmn, "session_type"),
+             weak = ec_daemon_drops(dmn, "identity_weak"), impostor = ec_daemon_drops(dmn, "identity_key");
     printf("  drops: unverified %llu, frame %llu, client_malformed %llu, rate_handshake %llu, record_unasked %llu, "
            "session_type %llu\n",
            (unsigned long long)unver, (unsigned long long)frame, (unsigned long long)client,
@@ -185,6 +262,10 @@ int main(void)
     CHECK(rate >= 80 && rate <= 95); /* 100 - burst 10 (+ a few refilled) */
     CHECK_EQ_INT(unasked, 1);
     CHECK_EQ_INT(type, 1);
+    printf("  identity_weak %llu, identity_key %llu\n", (unsigned long long)weak, (unsigned long long)impostor);
+    CHECK(weak >= 1);     /* once per handshake (the INIT is retried) */
+    CHECK(impostor >= 1);
+    /* Neither reached the core: the only core frame counted is the client's. */
     CHECK(ec_daemon_drops(dmn, "no_such_reason") == UINT64_MAX);
     if (test_case_failed_) {
         test_failed_++;

@@ -123,6 +123,45 @@ drops=$(http "http://127.0.0.1:$port0/metrics" | awk '/^ec_drops_total/ {s += $2
 [ "${drops:-0}" -ge 300 ] && ok "garbage counted as drops ($drops)" || bad "garbage drops: ${drops:-none}"
 "$EC" get token "t-0" --node "${EP[0]}" >/dev/null && ok "node 0 still serves after garbage" || bad "node 0 after garbage"
 
+# Replayed traffic: a client talks to node 0 through a relay that sends
+# every datagram twice and, at the end, all of them once more. The node
+# answers once (its replay window and INIT timestamps drop the copies,
+# counted) and the submission still commits.
+"$EC" tx create --key alice.key --name "replayed" --out r.tx >/dev/null
+python3 - "${EP[0]}" "$T/relay.port" <<'PY' &
+import select, socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+node = (host, int(port))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # the client's side
+s.bind(("127.0.0.1", 0))
+n = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)   # the node's side
+open(sys.argv[2], "w").write(str(s.getsockname()[1]))
+client, seen, end = None, [], time.time() + 20
+while time.time() < end:
+    r, _, _ = select.select([s, n], [], [], 0.2)
+    for sock in r:
+        data, addr = sock.recvfrom(2048)
+        if sock is s:
+            client = addr
+            n.sendto(data, node); n.sendto(data, node)   # twice
+            seen.append(data)
+        elif client:
+            s.sendto(data, client)
+    if client and seen and not r and time.time() > end - 15:
+        for d in seen: n.sendto(d, node)                # all again
+        seen = []
+PY
+RELAY=$!
+for _ in $(seq 1 50); do [ -s "$T/relay.port" ] && break; sleep 0.1; done
+before=$(http "http://127.0.0.1:$port0/metrics" | awk '/reason="(replay|init_replay|init_flood)"/ {s += $2} END {print s + 0}')
+"$EC" submit r.tx --node "127.0.0.1:$(cat "$T/relay.port")" --wait --timeout 20 >/dev/null 2>"$T/relay.err" \
+  && ok "a submission through a replaying relay commits" || { bad "submission through the relay"; cat "$T/relay.err" >&2; }
+sleep 6
+after=$(http "http://127.0.0.1:$port0/metrics" | awk '/reason="(replay|init_replay|init_flood)"/ {s += $2} END {print s + 0}')
+kill $RELAY 2>/dev/null; wait $RELAY 2>/dev/null
+[ $((after - before)) -ge 3 ] && ok "replayed datagrams dropped and counted ($((after - before)))" \
+  || bad "replays counted: $before -> $after"
+
 "$EC" devnet status --dir "$D" --json >"$T/status.json" && grep -q '"running": ' "$T/status.json" \
   && ok "devnet status --json" || bad "devnet status"
 "$EC" devnet down --dir "$D" 2>/dev/null && ok "devnet down" || bad "devnet down"
