@@ -203,7 +203,9 @@ static int write_config(const char *dir, int i, int n, const dnode *started)
     if (f == NULL) return -1;
     unsigned w = n < 8 ? (unsigned)n : 8;
     fprintf(f, "; written by ec devnet up: a devnet node on loopback\n[node]\nlisten = 127.0.0.1:0\nlog_level = info\n");
-    for (int j = 0; j < i; j++) fprintf(f, "bootstrap = %s\n", started[j].endpoint);
+    /* One bootstrap peer: the others are found as a real network's are
+     * (each node asks its first peers for the peers nearest to it). */
+    if (i > 0) fprintf(f, "bootstrap = %s\n", started[0].endpoint);
     fprintf(f, "\n[status]\nlisten = 127.0.0.1:0\n");
     /* Identities in milliseconds: 4 bits of 256 KiB, one pass. */
     fprintf(f, "\n[identity]\nbits = 4\nmemory_kib = 256\niterations = 1\n");
@@ -290,8 +292,9 @@ static int devnet_up(const char *prog, const char *dir, int n)
     }
     fprintf(stderr, "\n");
     /* Up = every status page answers, and every node admitted the peers
-     * a neighborhood needs (all the others, up to w). */
-    int want = n - 1 < 8 ? n - 1 : 8;
+     * a neighborhood needs: w - 1 others (the neighborhood is the w
+     * nearest, the node included), or all of them in a smaller devnet. */
+    int want = n - 1 < 7 ? n - 1 : 7;
     double end = now_s() + UP_TIMEOUT_S;
     for (int i = 0; i < n; i++) {
         char buf[65536];

@@ -273,11 +273,16 @@ static void on_frame(ec_daemon *d, const ec_sess_event *ev, const uint8_t *p, si
     }
     switch (p[0]) {
     case EC_FRAME_CORE:
+        if (peer && !peer->has_addr && peer->verifying) {
+            dmn_hold(d, peer, p + 1, len - 1); /* its record is with the verifier */
+            return;
+        }
         if (peer == NULL || !peer->has_addr) {
-            d->drops[DROP_UNVERIFIED]++; /* its identity is still with the verifier, or refused */
+            d->drops[DROP_UNVERIFIED]++; /* a client, or an identity refused */
             return;
         }
         if (d->nqueries) dmn_client_peek(d, &peer->addr, p + 1, len - 1);
+        if (d->njoin && dmn_join_answer(d, &peer->addr, p + 1, len - 1)) return;
         ec_node_recv(d->node, dmn_now(d), &peer->addr, &ev->from, p + 1, len - 1);
         return;
     case EC_FRAME_REQ:

@@ -27,6 +27,7 @@
 #define PROBES_MAX 256        /* probes awaiting an answer */
 #define PROBE_TIMEOUT_MS 2000
 #define CLIENT_WAIT_MAX 1024  /* submissions whose outcome a client waits for */
+#define JOIN_ASK_MAX 32       /* peers asked for our neighborhood at start */
 
 /* Why a datagram or a message was dropped (counted; /metrics label). */
 enum {
@@ -63,6 +64,10 @@ typedef struct dpeer {
     uint64_t last_rx_ms;
     /* Core messages for it, waiting for its key (address known, key not). */
     GQueue *waiting;        /* of GBytes; at most cfg.waiting_max */
+    /* Core messages from it while its record is with the verifier: they
+     * reach the node once it is admitted (a hello and a first question
+     * arrive right behind the handshake). At most cfg.waiting_max. */
+    GQueue *held;
 } dpeer;
 
 typedef struct probe {
@@ -144,6 +149,10 @@ struct ec_daemon {
     uint64_t lat_bucket[12];
     uint64_t lat_sum_ms, lat_count;
     uint64_t last_bootstrap_ms;
+    /* Join: the admitted peers asked for the peers nearest to us (each
+     * once), Kademlia's self-lookup; their answers are probed. */
+    ec_id join_asked[JOIN_ASK_MAX];
+    size_t njoin;
     /* Status page (daemon_status.c). */
     struct MHD_Daemon *http;
     uint16_t status_port;
@@ -171,6 +180,10 @@ void dmn_on_peer_up(ec_daemon *d, const ec_sess_event *ev);
 dpeer *dmn_peer_by_xkey(ec_daemon *d, const uint8_t xkey[32]);
 /* The verifier's results: admit or refuse. */
 void dmn_on_verified(ec_daemon *d, const ec_verify_result *r);
+/* A core message from a peer being verified: kept for its admission. */
+void dmn_hold(ec_daemon *d, dpeer *p, const uint8_t *msg, size_t len);
+/* A PEERS message answering our join question (consumed: true). */
+bool dmn_join_answer(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t len);
 /* The core's identity check and identity events. */
 ec_node_id_answer dmn_identity_check(void *arg, const ec_id *addr, const ec_pubkey *key);
 void dmn_verify_record(ec_daemon *d, const uint8_t record[EC_IDENTITY_LEN]);

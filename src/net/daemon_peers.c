@@ -25,10 +25,13 @@ const char *const ec_daemon_drop_names[DROP_REASONS] = {
     [DROP_RATE_REQUEST] = "rate_request",
 };
 
+static void join_ask(ec_daemon *d, const dpeer *p);
+
 static void dpeer_free(void *v)
 {
     dpeer *p = v;
     if (p->waiting) g_queue_free_full(p->waiting, (GDestroyNotify)g_bytes_unref);
+    if (p->held) g_queue_free_full(p->held, (GDestroyNotify)g_bytes_unref);
     free(p);
 }
 
@@ -242,6 +245,15 @@ void dmn_on_verified(ec_daemon *d, const ec_verify_result *r)
     }
     g_hash_table_insert(d->by_addr, &p->addr, p);
     if (p->ep.len) ec_node_add_peer(d->node, &p->addr, &p->ep);
+    /* What it said while we verified it. */
+    GBytes *b;
+    while (p->held && (b = g_queue_pop_head(p->held)) != NULL) {
+        gsize n;
+        const uint8_t *m = g_bytes_get_data(b, &n);
+        if (!(d->njoin && dmn_join_answer(d, &p->addr, m, n)))
+            ec_node_recv(d->node, dmn_now(d), &p->addr, p->ep.len ? &p->ep : NULL, m, n);
+        g_bytes_unref(b);
+    }
     char hex[65], ep[EC_ENDPOINT_STR_MAX];
     ec_id_to_hex(&p->addr, hex);
     ec_endpoint_format(&p->ep, ep);
@@ -249,6 +261,7 @@ void dmn_on_verified(ec_daemon *d, const ec_verify_result *r)
     /* A hello: a peer we found by probing learns of us (our session's
      * record), and its core learns our record for relayed votes. */
     ec_node_hello(d->node, &p->addr);
+    join_ask(d, p);
     /* Messages the core queued for this address before we had its key. */
     dpeer *w = g_hash_table_lookup(d->pending_addr, &p->addr);
     if (w) {
@@ -256,6 +269,52 @@ void dmn_on_verified(ec_daemon *d, const ec_verify_result *r)
         release_waiting(d, p, w->waiting);
         g_hash_table_remove(d->pending_addr, &p->addr);
     }
+}
+
+/* Asks a newly admitted peer for the peers nearest to our address, while
+ * we have asked fewer than JOIN_ASK_MAX: a node that starts from one
+ * bootstrap peer finds its neighborhood (and they learn of it from our
+ * hellos), as a Kademlia node joins by looking itself up. */
+static void join_ask(ec_daemon *d, const dpeer *p)
+{
+    if (d->njoin == JOIN_ASK_MAX) return;
+    d->join_asked[d->njoin++] = p->addr;
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_FIND_PEERS;
+    m.u.find_peers.target = d->addr;
+    m.u.find_peers.want = (uint8_t)(d->cfg.node.w < 16 ? d->cfg.node.w : 16);
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    if (ec_msg_encode(&m, buf, sizeof buf, &len) == EC_OK) dmn_send_core(d, &p->addr, NULL, buf, len);
+}
+
+bool dmn_join_answer(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t len)
+{
+    ec_msg m;
+    if (len == 0 || msg[0] != EC_MSG_PEERS || ec_msg_decode(&m, msg, len) != EC_OK ||
+        ec_id_cmp(&m.u.peers.target, &d->addr) != 0)
+        return false;
+    bool asked = false;
+    for (size_t i = 0; i < d->njoin && !asked; i++) asked = ec_id_cmp(&d->join_asked[i], from) == 0;
+    if (!asked) return false;
+    for (int i = 0; i < m.u.peers.n; i++) {
+        const ec_id *id = &m.u.peers.peers[i];
+        if (ec_id_cmp(id, &d->addr) == 0 || m.u.peers.eps[i].len == 0) continue;
+        if (g_hash_table_lookup(d->by_addr, id)) continue;
+        dmn_probe(d, &m.u.peers.eps[i]);
+    }
+    return true;
+}
+
+void dmn_hold(ec_daemon *d, dpeer *p, const uint8_t *msg, size_t len)
+{
+    if (p->held == NULL && (p->held = g_queue_new()) == NULL) return;
+    if (g_queue_get_length(p->held) >= d->cfg.waiting_max) {
+        d->drops[DROP_WAIT_FULL]++;
+        g_bytes_unref(g_queue_pop_head(p->held));
+    }
+    g_queue_push_tail(p->held, g_bytes_new(msg, len));
 }
 
 ec_node_id_answer dmn_identity_check(void *arg, const ec_id *addr, const ec_pubkey *key)
