@@ -97,6 +97,16 @@ tokens_after=$(http "http://127.0.0.1:$(sport $VICTIM)/status" | sed -n 's/.*"to
   && ok "the killed node restarts on its store ($tokens_before tokens before, $tokens_after after)" \
   || bad "restart: tokens before ${tokens_before:-?} after ${tokens_after:-?}"
 EP[$VICTIM]=$(ep $VICTIM)
+# It asks each token's neighborhood for the head it missed (the core's
+# catch-up) and adopts the transfers: all 100 tokens are its (w = N).
+caught=0
+for _ in $(seq 1 100); do
+  caught=$(http "http://127.0.0.1:$(sport $VICTIM)/status" | sed -n 's/.*"caught_up": \([0-9]*\).*/\1/p')
+  [ "${caught:-0}" -ge 100 ] && break
+  sleep 0.1
+done
+[ "${caught:-0}" -ge 100 ] && ok "the restarted node caught up the 100 transfers it missed" \
+  || bad "restarted node caught up ${caught:-0} of 100"
 
 # Every token's head, read through a node that did not submit it: bob owns it.
 wrong=0

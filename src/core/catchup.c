@@ -53,21 +53,23 @@ static void ask(ec_node *n, uint64_t now, catchup *c)
     c->attempts++;
 }
 
-void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token)
+ec_err node_catchup_start(ec_node *n, uint64_t now, const ec_id *token)
 {
-    if (!n->cfg.catchup || g_hash_table_lookup(n->catchup, token)) return;
+    if (!n->cfg.catchup) return EC_ERR_ARG;
+    if (g_hash_table_lookup(n->catchup, token)) return EC_OK;
     if (g_hash_table_size(n->catchup) >= n->cfg.catchups_max) {
         n->stats.dropped_catchup_full++; /* the re-send timer asks again */
-        return;
+        return EC_ERR_RANGE;
     }
     catchup *c = calloc(1, sizeof *c);
-    if (c == NULL) return;
+    if (c == NULL) return EC_ERR_NOMEM;
     c->token = *token;
     g_hash_table_insert(n->catchup, &c->token, c);
     n->stats.catchups_started++;
     ask(n, now, c);
     uint64_t due = now + c->timeout;
     if (due < n->next_due) n->next_due = due;
+    return EC_OK;
 }
 
 /* The reporters of `head`, and one of them (to fetch it from). */

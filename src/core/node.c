@@ -379,6 +379,14 @@ static ec_err tick(ec_node *n, uint64_t now)
     return EC_OK;
 }
 
+ec_err ec_node_sync_token(ec_node *n, uint64_t now, const ec_id *token)
+{
+    if (n == NULL || token == NULL) return EC_ERR_ARG;
+    ec_err err = node_catchup_start(n, now, token);
+    invariants(n);
+    return err;
+}
+
 ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
 {
     ec_err err = node_coord_submit(n, now, tx);

@@ -218,6 +218,14 @@ void ec_node_free(ec_node *n);
  * EC_ERR_ARG when env.record was not given. */
 ec_err ec_node_hello(ec_node *n, const ec_id *to);
 
+/* Asks token's neighborhood for its head and adopts it when catchup_agree
+ * members name one our stored history leads to (the catch-up a member runs
+ * when it finds a gap; docs/CONSENSUS.md). A driver calls it for the
+ * tokens it holds after a restart: what committed while it was down.
+ * EC_OK started (or already running), EC_ERR_RANGE catchups_max are
+ * running (counted; call again later), EC_ERR_ARG catch-up is off. */
+ec_err ec_node_sync_token(ec_node *n, uint64_t now, const ec_id *token);
+
 /* Adds a known peer and where it can be reached (ep may be NULL: not
  * known); bootstrap, and the simulator fills tables this way. EC_OK added,
  * EC_ERR_EXISTS already known (its endpoint updated), EC_ERR_RANGE its

@@ -348,7 +348,9 @@ void node_outcome_poll(ec_node *n, ptx *p);
 /* catchup.c: history catch-up. The two inputs return true when a token's
  * catch-up is over (its head adopted, or nothing to adopt): *synced is the
  * token, whose out-of-order votes the caller re-judges (node_revote_token). */
-void node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);
+/* EC_OK started (or running), EC_ERR_RANGE catchups_max running (counted),
+ * EC_ERR_ARG catch-up off, EC_ERR_NOMEM. */
+ec_err node_catchup_start(ec_node *n, uint64_t now, const ec_id *token);
 bool node_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_id *synced);
 /* A transaction a catch-up is waiting for: verified and applied (the tx
  * message then goes on to node_on_tx as usual). */

@@ -153,6 +153,12 @@ struct ec_daemon {
      * once), Kademlia's self-lookup; their answers are probed. */
     ec_id join_asked[JOIN_ASK_MAX];
     size_t njoin;
+    /* Resync after a start: every stored token we are responsible for is
+     * asked of its neighborhood once (the core's catch-up), in store order
+     * from resync_cursor. */
+    bool resync_done, resync_any;
+    ec_id resync_cursor;
+    uint64_t resync_tokens;
     /* Status page (daemon_status.c). */
     struct MHD_Daemon *http;
     uint16_t status_port;

@@ -386,10 +386,52 @@ static void netsize_update(ec_daemon *d, uint64_t now)
     free(ids);
 }
 
+#define RESYNC_STEP 64 /* tokens looked at per tick */
+
+typedef struct resync_ctx {
+    ec_daemon *d;
+    ec_id ids[RESYNC_STEP];
+    size_t n;
+} resync_ctx;
+
+static bool resync_collect(void *arg, const ec_id *token, const ec_head *h)
+{
+    (void)h;
+    resync_ctx *c = arg;
+    if (c->d->resync_any && ec_id_cmp(token, &c->d->resync_cursor) == 0) return true; /* done last time */
+    c->ids[c->n++] = *token;
+    return c->n < RESYNC_STEP;
+}
+
+/* After a start, what committed while we were down: each stored token we
+ * are responsible for goes to the core's catch-up (its neighborhood's
+ * head, adopted when catchup_agree members name one our history leads
+ * to), a step at a time, once w - 1 peers are admitted (or 3 s passed). */
+static void resync(ec_daemon *d, uint64_t now)
+{
+    size_t need = d->cfg.node.w > 1 ? d->cfg.node.w - 1 : 1, have = g_hash_table_size(d->by_addr);
+    if (d->resync_done || have == 0 || (have < need && now - d->unix0_ms < 3000)) return;
+    resync_ctx c = {d, {{{0}}}, 0};
+    if (ec_store_iterate(d->store, d->resync_any ? &d->resync_cursor : NULL, resync_collect, &c) != EC_OK) return;
+    for (size_t i = 0; i < c.n; i++) {
+        if (ec_node_responsible(d->node, &c.ids[i])) {
+            if (ec_node_sync_token(d->node, now, &c.ids[i]) == EC_ERR_RANGE) return; /* full: next tick */
+            d->resync_tokens++;
+        }
+        d->resync_cursor = c.ids[i];
+        d->resync_any = true;
+    }
+    if (c.n < RESYNC_STEP) {
+        d->resync_done = true;
+        if (d->resync_tokens) dmn_log(d, 2, "event=resync tokens=%llu", (unsigned long long)d->resync_tokens);
+    }
+}
+
 void dmn_peers_tick(ec_daemon *d)
 {
     uint64_t now = dmn_now(d);
     netsize_update(d, now);
+    resync(d, now);
     /* Addresses whose key never came: what waited is dropped (the core
      * re-sends on its timers, and probes again). */
     GHashTableIter it;

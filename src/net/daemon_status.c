@@ -151,6 +151,9 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
     sb_printf(b, "  \"sessions\": %u,\n  \"pending\": %zu,\n  \"committed\": %llu,\n  \"submitted\": %llu,\n",
               ss->sessions, ec_node_pending(d->node), (unsigned long long)ns->committed,
               (unsigned long long)ns->submitted);
+    sb_printf(b, "  \"catchup\": {\"resynced\": %llu, \"started\": %llu, \"caught_up\": %llu, \"failed\": %llu},\n",
+              (unsigned long long)d->resync_tokens, (unsigned long long)ns->catchups_started,
+              (unsigned long long)ns->caught_up, (unsigned long long)ns->catchups_failed);
     sb_printf(b, "  \"store\": {\"tokens\": %llu, \"transactions\": %llu, \"votes\": %llu},\n",
               (unsigned long long)sc->tokens, (unsigned long long)sc->transactions, (unsigned long long)sc->votes);
     /* The neighborhood: admitted peers nearest to us first (at most 16). */
