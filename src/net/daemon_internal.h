@@ -144,7 +144,7 @@ struct ec_daemon {
     outcome_rec outcomes[OUTCOMES_KEPT];
     size_t noutcomes, outcome_next;
     uint64_t drops[DROP_REASONS];
-    uint64_t commits, client_requests;
+    uint64_t commits, client_requests, peers_evicted;
     /* Commit latency of our own submissions (ms), for /metrics. */
     uint64_t lat_bucket[12];
     uint64_t lat_sum_ms, lat_count;

@@ -61,12 +61,38 @@ dpeer *dmn_peer_by_xkey(ec_daemon *d, const uint8_t xkey[32])
     return g_hash_table_lookup(d->by_xkey, xkey);
 }
 
+#define PEER_IDLE_MS (10 * 60 * 1000) /* silent this long: its entry may be reused */
+
+/* Full table: the peer heard from least recently goes, if it has been
+ * silent PEER_IDLE_MS (a live peer is never pushed out; one being
+ * verified neither). True if room was made. */
+static bool evict_idle(ec_daemon *d)
+{
+    uint64_t now = dmn_now(d);
+    dpeer *old = NULL;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, d->by_xkey);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        dpeer *p = v;
+        if (p->verifying || now - p->last_rx_ms < PEER_IDLE_MS) continue;
+        if (old == NULL || p->last_rx_ms < old->last_rx_ms) old = p;
+    }
+    if (old == NULL) return false;
+    d->peers_evicted++;
+    ec_sess_forget(d->sess, old->xkey);
+    if (old->has_addr && g_hash_table_lookup(d->by_addr, &old->addr) == old)
+        g_hash_table_remove(d->by_addr, &old->addr);
+    g_hash_table_remove(d->by_xkey, old->xkey);
+    return true;
+}
+
 /* The peer with this session key, made if new (NULL: the table is full). */
 static dpeer *peer_for_xkey(ec_daemon *d, const uint8_t xkey[32])
 {
     dpeer *p = g_hash_table_lookup(d->by_xkey, xkey);
     if (p) return p;
-    if (npeers(d) >= d->cfg.peers_max) {
+    if (npeers(d) >= d->cfg.peers_max && !evict_idle(d)) {
         d->drops[DROP_PEERS_FULL]++;
         return NULL;
     }
@@ -74,6 +100,7 @@ static dpeer *peer_for_xkey(ec_daemon *d, const uint8_t xkey[32])
     if (p == NULL) return NULL;
     memcpy(p->xkey, xkey, 32);
     p->has_xkey = true;
+    p->last_rx_ms = dmn_now(d); /* new: not idle */
     g_hash_table_insert(d->by_xkey, p->xkey, p);
     return p;
 }

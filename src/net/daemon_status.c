@@ -121,6 +121,9 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
                  "# TYPE ec_network_size_estimate gauge\nec_network_size_estimate %.1f\n", d->netsize);
     sb_printf(b, "# HELP ec_admission_difficulty_bits Proof-of-work bits an identity must show to be admitted.\n"
                  "# TYPE ec_admission_difficulty_bits gauge\nec_admission_difficulty_bits %u\n", d->required_bits);
+    sb_printf(b, "# HELP ec_peers_evicted_total Peers dropped from a full table after 10 min of silence.\n"
+                 "# TYPE ec_peers_evicted_total counter\nec_peers_evicted_total %llu\n",
+              (unsigned long long)d->peers_evicted);
     sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
     sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
               ec_node_pending(d->node));
