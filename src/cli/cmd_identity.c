@@ -213,18 +213,10 @@ static int identity_mine(const char *prog, int argc, char **argv)
         return 128 + (res.signal ? res.signal : SIGINT);
     }
 
-    ec_identity id;
-    memset(&id, 0, sizeof id);
-    memcpy(id.salt, res.salt, EC_POW_SALT_LEN);
-    id.difficulty_bits = (uint8_t)job.bits;
-    id.params = job.params;
-    id.timestamp = (uint64_t)time(NULL);
-    ec_identity_sign(&id, &kp);
-    ec_sign_wipe(&kp);
-
     uint8_t buf[EC_IDENTITY_LEN];
-    size_t len;
-    err = ec_identity_encode(&id, buf, sizeof buf, &len);
+    size_t len = sizeof buf;
+    err = mine_record(&job, &res, &kp, buf);
+    ec_sign_wipe(&kp);
     if (err) return cli_fail(prog, "cannot encode identity: %s", ec_err_str(err));
     err = cli_write_new_file(out, buf, len, 0644);
     if (err) {

@@ -134,16 +134,7 @@ static int ensure_identity(const char *prog, const char *dir, const ec_node_sett
         fprintf(stderr, "%s: interrupted; mining resumes from %s at the next start\n", prog, ckpt);
         return 128 + (res.signal ? res.signal : SIGINT);
     }
-    ec_identity id;
-    memset(&id, 0, sizeof id);
-    memcpy(id.salt, res.salt, EC_POW_SALT_LEN);
-    id.difficulty_bits = (uint8_t)job.bits;
-    id.params = job.params;
-    id.timestamp = (uint64_t)time(NULL);
-    ec_identity_sign(&id, kp);
-    size_t n;
-    if (ec_identity_encode(&id, record, EC_IDENTITY_LEN, &n) != EC_OK ||
-        cli_write_new_file(ipath, record, n, 0644) != EC_OK)
+    if (mine_record(&job, &res, kp, record) != EC_OK || cli_write_new_file(ipath, record, EC_IDENTITY_LEN, 0644) != EC_OK)
         return cli_fail(prog, "cannot write %s: %s", ipath, strerror(errno));
     unlink(ckpt);
     fprintf(stderr, "identity mined in %.1f s: %s\n", res.elapsed, ipath);

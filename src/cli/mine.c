@@ -187,6 +187,21 @@ void mine_run(const mine_job *job, volatile sig_atomic_t *stop, mine_result *res
 
 static const char ckpt_magic[] = "ec-mine-checkpoint v1";
 
+ec_err mine_record(const mine_job *job, const mine_result *res, const ec_keypair *kp,
+                   uint8_t record[EC_IDENTITY_LEN])
+{
+    ec_identity id;
+    memset(&id, 0, sizeof id);
+    memcpy(id.salt, res->salt, EC_POW_SALT_LEN);
+    id.difficulty_bits = (uint8_t)job->bits;
+    id.params = job->params;
+    id.timestamp = (uint64_t)time(NULL);
+    ec_err err = ec_identity_sign(&id, kp);
+    size_t len;
+    if (err == EC_OK) err = ec_identity_encode(&id, record, EC_IDENTITY_LEN, &len);
+    return err;
+}
+
 ec_err mine_checkpoint_write(const char *path, const mine_job *job, uint64_t next,
                              double elapsed)
 {

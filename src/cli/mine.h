@@ -44,6 +44,12 @@ typedef struct mine_result {
  * number), or Argon2id fails. Writes checkpoints along the way. */
 void mine_run(const mine_job *job, volatile sig_atomic_t *stop, mine_result *res);
 
+/* The identity record of a solution (found): res's salt, the job's bits
+ * and parameters, created now, signed by kp (whose public key the job
+ * mined for). */
+ec_err mine_record(const mine_job *job, const mine_result *res, const ec_keypair *kp,
+                   uint8_t record[EC_IDENTITY_LEN]);
+
 /* Salt for a counter. */
 void mine_salt(uint8_t salt[EC_POW_SALT_LEN], const uint8_t base[8], uint64_t counter);
 
