@@ -359,9 +359,13 @@ int cmd_devnet(const char *prog, int argc, char **argv)
         {"dir", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    if (argc < 2) { /* as every group without a command: the help, on stderr */
+        fprintf(stderr, devnet_help, prog, prog, prog, prog);
+        return CLI_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         printf(devnet_help, prog, prog, prog, prog);
-        return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+        return CLI_EXIT_OK;
     }
     const char *sub = argv[1], *dir = "devnet";
     if (strcmp(sub, "up") && strcmp(sub, "status") && strcmp(sub, "down") && strcmp(sub, "endpoint"))

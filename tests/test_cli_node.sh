@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# ec node, ec devnet, ec submit and ec get as a new user meets them: bad
+# settings named by FILE:LINE, a second node on one directory refused, a
+# node that is not there reported as such, usage errors exit 2.
+set -u
+EC=${EC_BIN:?EC_BIN must point to the ec binary}
+T=$(mktemp -d "${TMPDIR:-/tmp}/ec-test-cli-node-XXXXXX")
+NODEPID=""
+trap '[ -n "$NODEPID" ] && kill "$NODEPID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
+pass=0 fail=0
+ok()  { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1" >&2; }
+expect() { # name, wanted exit, stderr pattern, command...
+  local name=$1 want=$2 pat=$3; shift 3
+  "$@" >"$T/out" 2>"$T/err"; local rc=$?
+  if [ $rc = "$want" ] && grep -q -- "$pat" "$T/err"; then ok "$name"
+  else bad "$name (exit $rc, wanted $want; stderr: $(head -c 300 "$T/err"))"; fi
+}
+
+printf '[node]\nlisten = 127.0.0.1:0\n\n[consensus]\nw = 8\nquorum = nine\n' >"$T/bad.ini"
+expect "a bad value names FILE:LINE" 2 "bad.ini:6: consensus.quorum: 'nine' is not a whole number" \
+  "$EC" node --data-dir "$T/d" --config "$T/bad.ini"
+printf '[node]\nlisten = 127.0.0.1:0\ncolour = blue\n' >"$T/unknown.ini"
+expect "an unknown key names FILE:LINE" 2 "unknown.ini:3: unknown setting node.colour" \
+  "$EC" node --data-dir "$T/d" --config "$T/unknown.ini"
+printf '[node]\nthis is not ini\n' >"$T/syntax.ini"
+expect "a line that is not INI" 2 "syntax.ini:2: not an INI line" "$EC" node --data-dir "$T/d" --config "$T/syntax.ini"
+expect "a missing config file" 1 "nope.ini: No such file" "$EC" node --data-dir "$T/d" --config "$T/nope.ini"
+expect "quorum must be a majority" 1 "quorum must be a majority" \
+  "$EC" node --data-dir "$T/d" --listen 127.0.0.1:0 --status 127.0.0.1:0 --set consensus.quorum=3 \
+  --set identity.bits=0 --set identity.memory_kib=8 --set identity.iterations=1
+expect "--set needs SECTION.KEY=VALUE" 2 "--set takes SECTION.KEY=VALUE" "$EC" node --data-dir "$T/d" --set quorum
+expect "--data-dir is required" 2 "missing --data-dir" "$EC" node --listen 127.0.0.1:0
+"$EC" node --print-config --set consensus.w=12 --set consensus.quorum=7 >"$T/printed.ini" 2>/dev/null \
+  && "$EC" node --config "$T/printed.ini" --print-config >"$T/again.ini" && cmp -s "$T/printed.ini" "$T/again.ini" \
+  && grep -q '^w = 12$' "$T/printed.ini" && ok "--print-config reads back as the same settings" || bad "print-config round trip"
+
+# One node on a directory: a second start is refused while it runs.
+"$EC" node --data-dir "$T/n" --listen 127.0.0.1:0 --status 127.0.0.1:0 --set identity.bits=0 \
+  --set identity.memory_kib=8 --set identity.iterations=1 >"$T/node.log" 2>&1 &
+NODEPID=$!
+for _ in $(seq 1 100); do [ -f "$T/n/node.json" ] && break; sleep 0.05; done
+[ -f "$T/n/node.json" ] && ok "node.json written once listening" || bad "node.json"
+expect "a second node on the same directory" 1 "another ec node is running on" \
+  "$EC" node --data-dir "$T/n" --listen 127.0.0.1:0 --status 127.0.0.1:0
+ep=$(sed -n 's/.*"endpoint": "\([^"]*\)".*/\1/p' "$T/n/node.json")
+"$EC" get tx 0000000000000000000000000000000000000000000000000000000000000000 --node "$ep" --json >"$T/out" 2>/dev/null
+[ $? = 1 ] && grep -q '"found": false' "$T/out" && ok "get tx of an unknown id: found false, exit 1" || bad "get unknown tx"
+kill -TERM $NODEPID; wait $NODEPID; rc=$?; NODEPID=""
+[ $rc = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM exit $rc"
+grep -q "event=stop signal=15" "$T/node.log" && ok "the stop is logged" || bad "stop logged"
+[ ! -f "$T/n/node.json" ] && ok "node.json removed at exit" || bad "node.json left"
+
+# Clients against nothing, and usage errors.
+"$EC" key new --out "$T/k" >/dev/null && "$EC" tx create --key "$T/k" --name x --out "$T/x.tx" >/dev/null
+expect "submit to a port where no node runs" 1 "no answer from 127.0.0.1:9" "$EC" submit "$T/x.tx" --node 127.0.0.1:9
+expect "submit without --node" 2 "missing --node" "$EC" submit "$T/x.tx"
+expect "--timeout without --wait" 2 "--timeout applies to --wait" "$EC" submit "$T/x.tx" --node 127.0.0.1:9 --timeout 5
+expect "--node that is not HOST:PORT" 2 "--node takes HOST:PORT" "$EC" get token x --node nonsense
+expect "get needs token or tx" 2 "say token or tx" "$EC" get thing x --node 127.0.0.1:9
+expect "devnet without a command" 2 "usage" "$EC" devnet
+expect "devnet -n out of range" 2 "-n must be 1..64" "$EC" devnet up -n 0 --dir "$T/dn"
+expect "devnet status of nothing" 1 "no devnet in" "$EC" devnet status --dir "$T"
+echo "cli-node: $pass passed, $fail failed"
+[ "$fail" = 0 ]
