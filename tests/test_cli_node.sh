@@ -51,6 +51,24 @@ kill -TERM $NODEPID; wait $NODEPID; rc=$?; NODEPID=""
 grep -q "event=stop signal=15" "$T/node.log" && ok "the stop is logged" || bad "stop logged"
 [ ! -f "$T/n/node.json" ] && ok "node.json removed at exit" || bad "node.json left"
 
+# IPv6: a one-node network (w = 1) on [::1] commits and reads back
+# (skipped where loopback has no IPv6).
+if python3 -c 'import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0))' 2>/dev/null; then
+  "$EC" node --data-dir "$T/v6" --listen "[::1]:0" --status 127.0.0.1:0 --set identity.bits=0 \
+    --set identity.memory_kib=8 --set identity.iterations=1 --set consensus.w=1 --set consensus.quorum=1 \
+    --set consensus.vote_threshold=1 --set consensus.catchup_agree=1 >"$T/v6.log" 2>&1 &
+  NODEPID=$!
+  for _ in $(seq 1 100); do [ -f "$T/v6/node.json" ] && break; sleep 0.05; done
+  ep6=$(sed -n 's/.*"endpoint": "\([^"]*\)".*/\1/p' "$T/v6/node.json")
+  "$EC" key new --out "$T/k6" >/dev/null && "$EC" tx create --key "$T/k6" --name six --out "$T/six.tx" >/dev/null
+  "$EC" submit "$T/six.tx" --node "$ep6" --wait --timeout 10 >"$T/out" 2>"$T/err" && grep -q committed "$T/out" \
+    && "$EC" get token six --node "$ep6" --json | grep -q '"found": true' \
+    && ok "IPv6: a node on $ep6 commits and reads back" || bad "IPv6 node ($(cat "$T/err"))"
+  kill -TERM $NODEPID; wait $NODEPID; NODEPID=""
+else
+  ok "IPv6: skipped (no IPv6 on loopback)"
+fi
+
 # Clients against nothing, and usage errors.
 "$EC" key new --out "$T/k" >/dev/null && "$EC" tx create --key "$T/k" --name x --out "$T/x.tx" >/dev/null
 expect "submit to a port where no node runs" 1 "no answer from 127.0.0.1:9" "$EC" submit "$T/x.tx" --node 127.0.0.1:9
