@@ -43,9 +43,9 @@ static const char devnet_help[] =
     "       %s down [--dir DIR]\n"
     "       %s endpoint I [--dir DIR]\n"
     "\n"
-    "up      starts N ec node processes (default 16, at most 64) on 127.0.0.1,\n"
-    "        each in DIR/node-I with a devnet difficulty (identities mine in\n"
-    "        milliseconds) and free ports, and returns once every node answers\n"
+    "up      starts N ec node processes (default 16, at most 64), node I on\n"
+    "        127.0.0.(I+1), each in DIR/node-I with a devnet difficulty (mined in\n"
+    "        milliseconds) and a free port, and returns once every node answers\n"
     "        its status page and has admitted its neighborhood's peers; prints\n"
     "        a table (node, endpoint, status URL, log). On failure it prints\n"
     "        the failing node's log tail, stops what it started, exits 1.\n"
@@ -202,7 +202,11 @@ static int write_config(const char *dir, int i, int n, const dnode *started)
     FILE *f = fopen(path, "w");
     if (f == NULL) return -1;
     unsigned w = n < 8 ? (unsigned)n : 8;
-    fprintf(f, "; written by ec devnet up: a devnet node on loopback\n[node]\nlisten = 127.0.0.1:0\nlog_level = info\n");
+    /* Node I on 127.0.0.(I+1): all of 127/8 is loopback on Linux, and
+     * what a node rations per source address (handshakes, probes) is then
+     * per node, as between machines. */
+    fprintf(f, "; written by ec devnet up: a devnet node on loopback\n[node]\nlisten = 127.0.0.%d:0\nlog_level = info\n",
+            i + 1);
     /* One bootstrap peer: the others are found as a real network's are
      * (each node asks its first peers for the peers nearest to it). */
     if (i > 0) fprintf(f, "bootstrap = %s\n", started[0].endpoint);

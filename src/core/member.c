@@ -31,18 +31,22 @@ void node_on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_id *txid, 
 {
     ec_tx tx;
     ec_id id = *txid;
+    /* A copy first (the id is the bytes' hash: a copy is the same bytes,
+     * checked already): a peer re-sending a transaction costs a lookup,
+     * not a signature check. */
+    ptx *p = node_ptx_get(n, &id, false, now);
+    if (p && p->have_tx) return;
+    if (p == NULL && ec_store_has_tx(n->store, &id)) {
+        n->stats.dropped_unexpected++; /* already committed and forgotten */
+        return;
+    }
     if (ec_tx_decode(&tx, bytes, len) != EC_OK ||
         (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, NULL) != EC_OK)) {
         n->stats.dropped_malformed++;
         return;
     }
-    ptx *p = node_ptx_get(n, &id, false, now);
-    if (p == NULL && ec_store_has_tx(n->store, &id)) {
-        n->stats.dropped_unexpected++; /* already committed and forgotten */
-        return;
-    }
     if (p == NULL) p = node_ptx_new(n, &id, from, now);
-    if (p == NULL || p->have_tx) return;
+    if (p == NULL) return;
     p->tx = tx;
     memcpy(p->bytes, bytes, len);
     p->len = len;

@@ -116,6 +116,13 @@ void node_rtt_answer(ec_node *n, ec_rtt_req *q, const ec_id *from, uint64_t now)
     if (ec_rtt_req_answered(q, from, now, &ms)) node_rtt_sample(n, from, ms);
 }
 
+ec_err ec_node_rtt_observe(ec_node *n, const ec_id *peer, uint64_t ms)
+{
+    if (n == NULL || peer == NULL) return EC_ERR_ARG;
+    node_rtt_sample(n, peer, ms);
+    return EC_OK;
+}
+
 uint64_t ec_node_pto(const ec_node *n, const ec_id *peer)
 {
     const ec_rtt *r = peer ? ec_peers_rtt(n->peers, peer) : NULL;

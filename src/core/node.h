@@ -281,6 +281,11 @@ ec_err ec_node_next_event(ec_node *n, ec_node_event *out);
  * rtt_initial_ms. NULL peer: the node-wide PTO (the timers aimed at no one
  * peer). With rtt_timers off the node does not use it. */
 uint64_t ec_node_pto(const ec_node *n, const ec_id *peer);
+/* A round trip to `peer` of `ms` the driver measured itself (its
+ * transport's probe or handshake): a sample for the peer's estimate and
+ * the node's, as the node's own are. Without any, timers start from
+ * rtt_initial_ms (a first PTO near a second). EC_ERR_ARG for NULL. */
+ec_err ec_node_rtt_observe(ec_node *n, const ec_id *peer, uint64_t ms);
 /* The estimate for `peer` (NULL: node-wide) in *out; false if no sample. */
 bool ec_node_rtt(const ec_node *n, const ec_id *peer, ec_rtt *out);
 

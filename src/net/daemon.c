@@ -282,7 +282,7 @@ static void on_frame(ec_daemon *d, const ec_sess_event *ev, const uint8_t *p, si
             return;
         }
         if (d->nqueries) dmn_client_peek(d, &peer->addr, p + 1, len - 1);
-        if (d->njoin && dmn_join_answer(d, &peer->addr, p + 1, len - 1)) return;
+        if ((d->njoin || d->nrefresh) && dmn_join_answer(d, &peer->addr, p + 1, len - 1)) return;
         ec_node_recv(d->node, dmn_now(d), &peer->addr, &ev->from, p + 1, len - 1);
         return;
     case EC_FRAME_REQ:

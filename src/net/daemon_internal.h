@@ -62,6 +62,8 @@ typedef struct dpeer {
     bool client;            /* a session with no record: a client */
     ec_endpoint ep;
     uint64_t last_rx_ms;
+    uint64_t probe_rtt_ms;  /* our probe's round trip to it (0: none), a
+                               sample for the core at its admission */
     /* Core messages for it, waiting for its key (address known, key not). */
     GQueue *waiting;        /* of GBytes; at most cfg.waiting_max */
     /* Core messages from it while its record is with the verifier: they
@@ -153,6 +155,12 @@ struct ec_daemon {
      * once), Kademlia's self-lookup; their answers are probed. */
     ec_id join_asked[JOIN_ASK_MAX];
     size_t njoin;
+    /* Refresh (Kademlia's bucket refresh): now and then two admitted
+     * peers are asked for the peers nearest a random target; answers to
+     * the last REFRESH_TARGETS targets are probed. */
+    ec_id refresh_target[4];
+    unsigned nrefresh;
+    uint64_t refresh_at_ms;
     /* Resync after a start: every stored token we are responsible for is
      * asked of its neighborhood once (the core's catch-up), in store order
      * from resync_cursor. */

@@ -180,6 +180,8 @@ void dmn_on_probe_pkt(ec_daemon *d, const ec_endpoint *from, const uint8_t *pkt,
     dpeer *p = peer_for_xkey(d, xkey);
     if (p == NULL) return;
     p->ep = *from;
+    p->probe_rtt_ms = now - pr->at_ms > 0 ? now - pr->at_ms : 1; /* a round trip: the core's timers learn from it */
+    if (p->has_addr) ec_node_rtt_observe(d->node, &p->addr, p->probe_rtt_ms);
     if (!p->has_addr && !p->verifying) dmn_verify_record(d, pkt + 4);
 }
 
@@ -226,6 +228,10 @@ void dmn_on_peer_up(ec_daemon *d, const ec_sess_event *ev)
     }
     p->ep = ev->from;
     p->last_rx_ms = dmn_now(d);
+    /* A peer that reached us first: a probe of our own measures the round
+     * trip (the responder of a handshake has no sample of it), so the
+     * core's timers start from the network's pace, not rtt_initial_ms. */
+    if (p->probe_rtt_ms == 0) dmn_probe(d, &ev->from);
     if (p->has_addr) return;
     dmn_log(d, 3, "event=session_up from=%s verifying=1", ep);
     if (!p->verifying) dmn_verify_record(d, ev->record);
@@ -272,6 +278,7 @@ void dmn_on_verified(ec_daemon *d, const ec_verify_result *r)
     }
     g_hash_table_insert(d->by_addr, &p->addr, p);
     if (p->ep.len) ec_node_add_peer(d->node, &p->addr, &p->ep);
+    if (p->probe_rtt_ms) ec_node_rtt_observe(d->node, &p->addr, p->probe_rtt_ms);
     /* What it said while we verified it. */
     GBytes *b;
     while (p->held && (b = g_queue_pop_head(p->held)) != NULL) {
@@ -310,20 +317,27 @@ static void join_ask(ec_daemon *d, const dpeer *p)
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_FIND_PEERS;
     m.u.find_peers.target = d->addr;
-    m.u.find_peers.want = (uint8_t)(d->cfg.node.w < 16 ? d->cfg.node.w : 16);
+    m.u.find_peers.want = 16; /* a bucket's worth (the most an answer holds) */
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     if (ec_msg_encode(&m, buf, sizeof buf, &len) == EC_OK) dmn_send_core(d, &p->addr, NULL, buf, len);
 }
 
+static bool refresh_target(const ec_daemon *d, const ec_id *t)
+{
+    for (unsigned i = 0; i < d->nrefresh && i < 4; i++)
+        if (ec_id_cmp(&d->refresh_target[i], t) == 0) return true;
+    return false;
+}
+
 bool dmn_join_answer(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t len)
 {
     ec_msg m;
-    if (len == 0 || msg[0] != EC_MSG_PEERS || ec_msg_decode(&m, msg, len) != EC_OK ||
-        ec_id_cmp(&m.u.peers.target, &d->addr) != 0)
-        return false;
+    if (len == 0 || msg[0] != EC_MSG_PEERS || ec_msg_decode(&m, msg, len) != EC_OK) return false;
     bool asked = false;
-    for (size_t i = 0; i < d->njoin && !asked; i++) asked = ec_id_cmp(&d->join_asked[i], from) == 0;
+    if (ec_id_cmp(&m.u.peers.target, &d->addr) == 0)
+        for (size_t i = 0; i < d->njoin && !asked; i++) asked = ec_id_cmp(&d->join_asked[i], from) == 0;
+    asked |= refresh_target(d, &m.u.peers.target);
     if (!asked) return false;
     for (int i = 0; i < m.u.peers.n; i++) {
         const ec_id *id = &m.u.peers.peers[i];
@@ -342,6 +356,37 @@ void dmn_hold(ec_daemon *d, dpeer *p, const uint8_t *msg, size_t len)
         g_bytes_unref(g_queue_pop_head(p->held));
     }
     g_queue_push_tail(p->held, g_bytes_new(msg, len));
+}
+
+/* Every 5 s in the first minute, then every 60 s: two admitted peers (at
+ * random) are asked for the peers nearest a target, our own address every
+ * other time, else a random one; views fill in as a Kademlia table's do
+ * (peers that joined after us, the far buckets). */
+static void refresh(ec_daemon *d, uint64_t now)
+{
+    size_t n = g_hash_table_size(d->by_addr);
+    if (n == 0 || now < d->refresh_at_ms) return;
+    d->refresh_at_ms = now + (now - d->unix0_ms < 60000 ? 5000 : 60000);
+    ec_id target = d->addr;
+    if (d->nrefresh % 2) ec_rng_bytes(&d->rng, target.b, sizeof target.b);
+    d->refresh_target[d->nrefresh % 4] = target;
+    d->nrefresh++;
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_FIND_PEERS;
+    m.u.find_peers.target = target;
+    m.u.find_peers.want = 16; /* a bucket's worth (the most an answer holds) */
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    if (ec_msg_encode(&m, buf, sizeof buf, &len) != EC_OK) return;
+    for (int k = 0; k < 2; k++) {
+        size_t pick = (size_t)ec_rng_below(&d->rng, n), i = 0;
+        GHashTableIter it;
+        gpointer key, v;
+        g_hash_table_iter_init(&it, d->by_addr);
+        while (g_hash_table_iter_next(&it, &key, &v))
+            if (i++ == pick) dmn_send_core(d, &((dpeer *)v)->addr, NULL, buf, len);
+    }
 }
 
 ec_node_id_answer dmn_identity_check(void *arg, const ec_id *addr, const ec_pubkey *key)
@@ -459,6 +504,7 @@ void dmn_peers_tick(ec_daemon *d)
     uint64_t now = dmn_now(d);
     netsize_update(d, now);
     resync(d, now);
+    refresh(d, now);
     /* Addresses whose key never came: what waited is dropped (the core
      * re-sends on its timers, and probes again). */
     GHashTableIter it;
