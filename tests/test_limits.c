@@ -391,6 +391,61 @@ static void test_config_is_checked_with_a_named_reason(void)
     ec_store_close(st);
 }
 
+/* A full pending table takes a new transaction in the place of the
+ * oldest settled one (its commit is in the store), never in the place of
+ * one still being decided: three commits, then a fourth transaction is
+ * taken (one settled entry reused); with three undecided ones, a new one
+ * is dropped. */
+static void test_full_table_reuses_settled_entries(void)
+{
+    ec_id token = tu_id(0x61, 1);
+    solo s;
+    solo_open(&s, &token);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.pending_max = 3;
+    solo_reopen(&s, &cfg);
+    ec_id tok[7];
+    for (int k = 0; k < 7; k++) {
+        tok[k] = token;
+        tok[k].b[31] ^= (uint8_t)(0x10 * (k + 1)); /* same neighborhood, other tokens */
+    }
+    for (int k = 0; k < 3; k++) {
+        ec_tx c = tu_tx1(&tok[k], &alice, NULL, &alice, 1000);
+        ec_id cid = tx_id_of(&c);
+        send_tx(&s, 1000, &s.peer[0], &c);
+        votes_from(&s, 1000, &cid, 4);
+        drain(&s, EC_MSG_VOTE, NULL, NULL);
+    }
+    const ec_node_stats *st = ec_node_stats_get(s.node);
+    CHECK_EQ_INT(st->committed, 3);
+    CHECK_EQ_INT(ec_node_pending(s.node), 3);
+    ec_tx d = tu_tx1(&tok[3], &alice, NULL, &alice, 1001);
+    ec_id did = tx_id_of(&d);
+    send_tx(&s, 1001, &s.peer[0], &d);
+    CHECK_EQ_INT(st->settled_evicted, 1);
+    CHECK_EQ_INT(st->dropped_pending_full, 0);
+    CHECK_EQ_INT(ec_node_pending(s.node), 3);
+    votes_from(&s, 1001, &did, 4); /* and it commits */
+    CHECK_EQ_INT(st->committed, 4);
+    /* The table now: two settled, one just settled; three undecided
+     * transactions take their places, a fourth finds none. */
+    for (int k = 4; k < 7; k++) {
+        ec_tx u = tu_tx1(&tok[k], &alice, NULL, &alice, 1002);
+        send_tx(&s, 1002, &s.peer[0], &u);
+    }
+    CHECK_EQ_INT(st->settled_evicted, 4);
+    CHECK_EQ_INT(st->dropped_pending_full, 0);
+    ec_id tok8 = token;
+    tok8.b[31] ^= 0x80;
+    ec_tx v = tu_tx1(&tok8, &alice, NULL, &alice, 1003);
+    send_tx(&s, 1003, &s.peer[0], &v);
+    CHECK_EQ_INT(st->dropped_pending_full, 1);
+    CHECK_EQ_INT(ec_node_pending(s.node), 3);
+    check_ok(&s);
+    solo_close(&s);
+}
+
 int main(void)
 {
     if (ec_crypto_init()) return 1;
@@ -406,5 +461,6 @@ int main(void)
     RUN(test_identity_questions_are_rationed);
     RUN(test_hellos_are_rationed);
     RUN(test_config_is_checked_with_a_named_reason);
+    RUN(test_full_table_reuses_settled_entries);
     return TEST_REPORT("limits");
 }

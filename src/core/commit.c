@@ -84,6 +84,7 @@ static ec_err commit_writes(ec_node *n, const ptx *p, const bool *move)
 static void settle(ec_node *n, uint64_t now, ptx *p)
 {
     p->committed = true;
+    node_settled_push(n, &p->id);
     uint64_t keep = now + NODE_KEEP_COMMITTED_RESENDS * n->cfg.resend_ms;
     if (keep < p->deadline) p->deadline = keep;
     if (p->deadline < n->next_due) n->next_due = p->deadline;

@@ -40,6 +40,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
     }
     n->pending = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, node_ptx_free);
     n->outbox = g_queue_new();
+    n->settled = g_queue_new();
     n->lookups = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
@@ -74,6 +75,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->per_peer);
     g_hash_table_destroy(n->catchup);
     g_queue_free_full(n->outbox, free);
+    g_queue_free_full(n->settled, free);
     ec_peers_free(n->peers);
     if (n->vote_store != n->store) ec_store_close(n->vote_store);
     ec_sign_wipe(&n->key);

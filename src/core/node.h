@@ -123,6 +123,7 @@ typedef struct ec_node_stats {
     uint64_t dropped_outbox_full; /* the outbox held outbox_max_bytes */
     uint64_t dropped_send_failed; /* a message that did not encode or no memory */
     uint64_t dropped_pending_full;
+    uint64_t settled_evicted;     /* settled transactions forgotten early for new ones */
     uint64_t dropped_peer_share;  /* a peer's messages hold its whole share of pending */
     uint64_t submitted;
     uint64_t committed;

@@ -143,6 +143,9 @@ struct ec_node {
     ec_rtt rtt;          /* node-wide round-trip estimate (every sample) */
     GHashTable *pending; /* ec_id* (ptx.id) -> ptx* */
     GQueue *outbox;      /* outmsg* */
+    GQueue *settled;     /* ec_id* (owned) of settled transactions, oldest
+                            first: a full pending table reuses the oldest
+                            (pending.c); stale ids are skipped */
     size_t outbox_bytes; /* their lengths, summed (bounded by outbox_max_bytes) */
     GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
     GHashTable *per_peer; /* peer id -> pending transactions its messages created */
@@ -220,6 +223,9 @@ void node_add_member(ptx *p, const ec_id *id);
 void node_ptx_free(void *p);
 /* Drops p's lookups from the target index (dispatched or dropped). */
 void node_lookups_forget(ec_node *n, const ptx *p);
+/* p was settled (committed or refused here): kept to answer stragglers,
+ * but its place goes to a new transaction when the table is full. */
+void node_settled_push(ec_node *n, const ec_id *id);
 
 /* nbr.c: neighborhoods. */
 /* The w nearest to target among peers, self and `extra` (may be NULL). */

@@ -37,9 +37,46 @@ ptx *node_ptx_get(ec_node *n, const ec_id *id, bool create, uint64_t now)
     return node_ptx_new(n, id, NULL, now);
 }
 
+void node_settled_push(ec_node *n, const ec_id *id)
+{
+    ec_id *k = malloc(sizeof *k);
+    if (k == NULL) return;
+    *k = *id;
+    g_queue_push_tail(n->settled, k);
+    /* Ids of transactions forgotten at their deadline stay until popped;
+     * the queue never holds more than twice the table. */
+    while (g_queue_get_length(n->settled) > 2 * (size_t)n->cfg.pending_max) free(g_queue_pop_head(n->settled));
+}
+
+/* A full table: the oldest settled transaction goes (its commit is in the
+ * store, and get_votes from a straggler is answered from there). Settled
+ * entries are what a busy node's table fills with: each stays
+ * NODE_KEEP_COMMITTED_RESENDS re-send periods, and counting them against
+ * pending_max capped a node at pending_max / 30 s new transactions. */
+static bool evict_settled(ec_node *n)
+{
+    ec_id *k;
+    while ((k = g_queue_pop_head(n->settled)) != NULL) {
+        ec_id id = *k;
+        free(k);
+        ptx *p = g_hash_table_lookup(n->pending, &id);
+        if (p == NULL || !p->committed) continue; /* forgotten already */
+        /* One the open batch committed stays: the driver hears of it at
+         * the batch's end (durable.c looks it up). */
+        bool touched = false;
+        for (size_t i = 0; n->batch && i < n->ntouched && !touched; i++) touched = ec_id_cmp(&n->touched[i], &id) == 0;
+        if (touched) continue;
+        node_lookups_forget(n, p);
+        g_hash_table_remove(n->pending, &id);
+        n->stats.settled_evicted++;
+        return true;
+    }
+    return false;
+}
+
 ptx *node_ptx_new(ec_node *n, const ec_id *id, const ec_id *creator, uint64_t now)
 {
-    if (g_hash_table_size(n->pending) >= n->cfg.pending_max) {
+    if (g_hash_table_size(n->pending) >= n->cfg.pending_max && !evict_settled(n)) {
         n->stats.dropped_pending_full++;
         return NULL;
     }
