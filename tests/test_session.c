@@ -283,6 +283,15 @@ static void test_init_replay_and_flood_dropped(void)
     CHECK_EQ_INT(L.n[1].ups, 3);
     link_pump(&L);
     CHECK_EQ_INT(L.n[1].got[0], 2);
+    /* The responder forgets the initiator (its record refused, say): an
+     * INIT recorded earlier still cannot open a session. */
+    ec_sess_forget(L.n[1].s, L.n[0].pub);
+    link_set_time(&L, t0() + 3000);
+    before = link_stats(&L, 1);
+    link_deliver(&L, &init2);
+    after = link_stats(&L, 1);
+    CHECK(strcmp(link_drop_reason(&before, &after), "init_replay") == 0);
+    CHECK_EQ_INT(L.n[1].ups, 3);
     link_free(&L);
 }
 

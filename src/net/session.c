@@ -343,6 +343,16 @@ sess_peer *sess_peer_new(ec_sess *s, const ec_sess_clock *now,
     }
     memcpy(p->pub, pub, 32);
     p->hash = pub_hash(s, pub);
+    /* A peer seen before keeps its newest INIT timestamp (newest entry
+     * first: a peer forgotten twice has two). */
+    for (size_t k = 0; k < SESS_TOMBS; k++) {
+        const struct sess_tomb *t = &s->tombs[(s->tomb_next + SESS_TOMBS - 1 - k) % SESS_TOMBS];
+        if (t->used && memcmp(t->pub, pub, 32) == 0) {
+            memcpy(p->tai64n, t->tai64n, EC_PKT_TAI64N_LEN);
+            p->has_tai64n = true;
+            break;
+        }
+    }
     sess_derive_key(p->mac1_key, "mac1----", pub);
     sess_derive_key(p->cookie_key, "cookie--", pub);
     p->deadline = UINT64_MAX;
@@ -363,6 +373,13 @@ void sess_rescan(ec_sess *s)
 
 void sess_peer_free(ec_sess *s, sess_peer *p)
 {
+    if (p->has_tai64n) {
+        struct sess_tomb *t = &s->tombs[s->tomb_next];
+        s->tomb_next = (s->tomb_next + 1) % SESS_TOMBS;
+        memcpy(t->pub, p->pub, 32);
+        memcpy(t->tai64n, p->tai64n, EC_PKT_TAI64N_LEN);
+        t->used = true;
+    }
     sess_queue_drop(s, p);
     sess_hs_drop(s, p);
     sess_kp_drop(s, &p->next);

@@ -381,8 +381,15 @@ void sess_on_init(ec_sess *s, const ec_sess_clock *now,
         goto out;
     }
     sess_peer *p = sess_peer_find(s, rs);
-    if (p && !init_fresh(s, p, now->mono_ms, h.tai64n)) goto out;
-    if (p == NULL && (p = sess_peer_new(s, now, rs, &err)) == NULL) goto out;
+    bool made = false;
+    if (p == NULL) { /* new here, or forgotten: a tombstone gives it its last timestamp */
+        if ((p = sess_peer_new(s, now, rs, &err)) == NULL) goto out;
+        made = true;
+    }
+    if (!init_fresh(s, p, now->mono_ms, h.tai64n)) {
+        if (made) sess_peer_free(s, p);
+        goto out;
+    }
     memcpy(p->tai64n, h.tai64n, EC_PKT_TAI64N_LEN);
     p->has_tai64n = true;
     p->last_init_ms = now->mono_ms;

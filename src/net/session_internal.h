@@ -18,6 +18,7 @@
 #define SESS_WIPE_FACTOR 3         /* keys wiped at 3 x reject_after_ms (WG) */
 #define SESS_RL_SLOTS 1024         /* cookie rate limiter, direct-mapped */
 #define SESS_INDEX_TRIES 64        /* random draws for a free index */
+#define SESS_TOMBS 1024            /* forgotten peers whose INIT timestamp is kept */
 
 /* One keypair: what one completed handshake gives. */
 typedef struct sess_keypair {
@@ -106,6 +107,15 @@ struct ec_sess {
     size_t ring_cap, ring_start, ring_used, ring_count;
     uint64_t out_bytes; /* datagram bytes queued */
     sess_rl_slot rl[SESS_RL_SLOTS];
+    /* The newest INIT timestamp of peers forgotten or reused (a ring):
+     * a peer that comes back starts from it, so an INIT recorded before
+     * cannot open a session a second time. */
+    struct sess_tomb {
+        uint8_t pub[32];
+        uint8_t tai64n[EC_PKT_TAI64N_LEN];
+        bool used;
+    } tombs[SESS_TOMBS];
+    size_t tomb_next;
     uint64_t deadline; /* min of the peers' deadlines */
     ec_sess_stats st;
     uint8_t pkt[EC_PKT_MTU]; /* the datagram being built */
