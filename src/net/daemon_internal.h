@@ -154,11 +154,14 @@ struct ec_daemon {
     /* Join: the admitted peers asked for the peers nearest to us (each
      * once), Kademlia's self-lookup; their answers are probed. */
     ec_id join_asked[JOIN_ASK_MAX];
+    bool join_answered[JOIN_ASK_MAX]; /* one answer each */
     size_t njoin;
     /* Refresh (Kademlia's bucket refresh): now and then two admitted
      * peers are asked for the peers nearest a random target; answers to
      * the last REFRESH_TARGETS targets are probed. */
     ec_id refresh_target[4];
+    ec_id refresh_asked[4][2]; /* the peers asked, per target: only they are heard */
+    bool refresh_answered[4][2];
     unsigned nrefresh;
     uint64_t refresh_at_ms;
     /* Resync after a start: every stored token we are responsible for is

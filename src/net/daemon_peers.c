@@ -323,10 +323,18 @@ static void join_ask(ec_daemon *d, const dpeer *p)
     if (ec_msg_encode(&m, buf, sizeof buf, &len) == EC_OK) dmn_send_core(d, &p->addr, NULL, buf, len);
 }
 
-static bool refresh_target(const ec_daemon *d, const ec_id *t)
+/* An answer to one of our refresh questions, from a peer we asked, once:
+ * nobody else can make us probe the endpoints it names. */
+static bool refresh_answer(ec_daemon *d, const ec_id *t, const ec_id *from)
 {
-    for (unsigned i = 0; i < d->nrefresh && i < 4; i++)
-        if (ec_id_cmp(&d->refresh_target[i], t) == 0) return true;
+    for (unsigned i = 0; i < d->nrefresh && i < 4; i++) {
+        if (ec_id_cmp(&d->refresh_target[i], t) != 0) continue;
+        for (int k = 0; k < 2; k++)
+            if (!d->refresh_answered[i][k] && ec_id_cmp(&d->refresh_asked[i][k], from) == 0) {
+                d->refresh_answered[i][k] = true;
+                return true;
+            }
+    }
     return false;
 }
 
@@ -336,8 +344,10 @@ bool dmn_join_answer(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t
     if (len == 0 || msg[0] != EC_MSG_PEERS || ec_msg_decode(&m, msg, len) != EC_OK) return false;
     bool asked = false;
     if (ec_id_cmp(&m.u.peers.target, &d->addr) == 0)
-        for (size_t i = 0; i < d->njoin && !asked; i++) asked = ec_id_cmp(&d->join_asked[i], from) == 0;
-    asked |= refresh_target(d, &m.u.peers.target);
+        for (size_t i = 0; i < d->njoin && !asked; i++)
+            if (!d->join_answered[i] && ec_id_cmp(&d->join_asked[i], from) == 0)
+                asked = d->join_answered[i] = true;
+    if (!asked) asked = refresh_answer(d, &m.u.peers.target, from);
     if (!asked) return false;
     for (int i = 0; i < m.u.peers.n; i++) {
         const ec_id *id = &m.u.peers.peers[i];
@@ -369,7 +379,10 @@ static void refresh(ec_daemon *d, uint64_t now)
     d->refresh_at_ms = now + (now - d->unix0_ms < 60000 ? 5000 : 60000);
     ec_id target = d->addr;
     if (d->nrefresh % 2) ec_rng_bytes(&d->rng, target.b, sizeof target.b);
-    d->refresh_target[d->nrefresh % 4] = target;
+    unsigned slot = d->nrefresh % 4;
+    d->refresh_target[slot] = target;
+    memset(d->refresh_asked[slot], 0, sizeof d->refresh_asked[slot]);
+    d->refresh_answered[slot][0] = d->refresh_answered[slot][1] = true; /* until asked */
     d->nrefresh++;
     ec_msg m;
     memset(&m, 0, sizeof m);
@@ -385,7 +398,11 @@ static void refresh(ec_daemon *d, uint64_t now)
         gpointer key, v;
         g_hash_table_iter_init(&it, d->by_addr);
         while (g_hash_table_iter_next(&it, &key, &v))
-            if (i++ == pick) dmn_send_core(d, &((dpeer *)v)->addr, NULL, buf, len);
+            if (i++ == pick) {
+                d->refresh_asked[slot][k] = ((dpeer *)v)->addr;
+                d->refresh_answered[slot][k] = false;
+                dmn_send_core(d, &((dpeer *)v)->addr, NULL, buf, len);
+            }
     }
 }
 
