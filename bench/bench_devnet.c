@@ -37,6 +37,7 @@
 #include "net/daemon_internal.h"
 #include "net/frame.h"
 #include "net/noise.h"
+#include "net/sysclock.h"
 
 #define NODES_MAX 64
 #define SESS_MAX 250
@@ -81,19 +82,6 @@ static double mono(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void sclock(ec_sess_clock *c)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    c->mono_ms = (uint64_t)(mono() * 1000);
-    c->wall_ns = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static void csprng(void *arg, uint8_t *buf, size_t len)
-{
-    (void)arg;
-    randombytes_buf(buf, len);
-}
 
 static int cmp_dbl(const void *a, const void *b)
 {
@@ -251,7 +239,7 @@ typedef struct run {
 static void send_tx(run *r, size_t k, double now)
 {
     ec_sess_clock c;
-    sclock(&c);
+    ec_sys_clock(&c);
     bsess *b = r->ss[k % (size_t)r->ns];
     ec_sess_send(b->s, &c, b->xkey, &b->node, r->frames + k * FRAME_MAX, r->tx[k].len);
     if (r->tx[k].state == ST_UNSENT) {
@@ -303,7 +291,7 @@ static void pump(run *r, int timeout_ms)
             for (unsigned k = 0; k < n; k++) {
                 ec_sess_clock c;
                 ec_sess_event ev;
-                sclock(&c);
+                ec_sys_clock(&c);
                 ec_sess_recv(b->s, &c, &from[k], false, b->udp.rbuf[k], lens[k], plain, sizeof plain, &ev);
                 if (ev.kind == EC_SESS_EV_DATA) on_answer(r, b, plain, ev.len, now);
             }
@@ -411,13 +399,13 @@ int main(int argc, char **argv)
         randombytes_buf(sc.static_priv, 32);
         crypto_scalarmult_base(sc.static_pub, sc.static_priv);
         sc.sessions_max = 4;
-        if (ec_udp_open(&b->udp, &bind_ep) != EC_OK || ec_sess_new(&b->s, &sc, csprng, NULL) != EC_OK)
+        if (ec_udp_open(&b->udp, &bind_ep) != EC_OK || ec_sess_new(&b->s, &sc, ec_sys_random, NULL) != EC_OK)
             return fprintf(stderr, "session %d: %s\n", i, strerror(errno)), 1;
         if (!key_probe(b)) return fprintf(stderr, "session %d: node %d does not answer its key probe\n", i, i % nn), 1;
         uint8_t f[EC_FRAME_REQ_HEAD];
         frame_head(f, WARM_BIT | (uint32_t)i, EC_OP_STATUS);
         ec_sess_clock ck;
-        sclock(&ck);
+        ec_sys_clock(&ck);
         ec_sess_send(b->s, &ck, b->xkey, &b->node, f, sizeof f);
         flush(b);
     }
@@ -452,7 +440,7 @@ int main(int argc, char **argv)
                 if (r.tx[k].state != ST_DONE && now - r.tx[k].last >= wait) send_tx(&r, k, now);
             }
             ec_sess_clock ck;
-            sclock(&ck);
+            ec_sys_clock(&ck);
             for (int i = 0; i < nsess; i++) ec_sess_tick(r.ss[i]->s, &ck);
         }
         for (int i = 0; i < nsess; i++) flush(r.ss[i]);

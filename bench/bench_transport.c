@@ -41,6 +41,7 @@
 
 #include "crypto/sign.h"
 #include "net/session.h"
+#include "net/sysclock.h"
 #include "net/udp.h"
 
 #define BURST 2048 /* datagrams per burst: fits the 4 MiB receive buffer */
@@ -74,19 +75,6 @@ static double thread_cpu(pthread_t th)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static void sclock(ec_sess_clock *c)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    c->mono_ms = (uint64_t)(mono() * 1000);
-    c->wall_ns = (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static void csprng(void *arg, uint8_t *buf, size_t len)
-{
-    (void)arg;
-    randombytes_buf(buf, len);
-}
 
 /* Moves what a session queued to its socket. */
 static void drain(side *sd)
@@ -108,7 +96,7 @@ static void *sender(void *arg)
     while (!atomic_load_explicit(&j->stop, memory_order_relaxed)) {
         if (j->ec) {
             ec_sess_clock c;
-            sclock(&c);
+            ec_sys_clock(&c);
             for (int i = 0; i < EC_UDP_BATCH; i++) ec_sess_send(j->tx.s, &c, j->rx.pub, NULL, plain, j->size);
             drain(&j->tx);
         } else {
@@ -138,7 +126,7 @@ static void *receiver(void *arg)
             for (unsigned i = 0; i < n; i++) got += j->rx.u->rbuf[i][0] == 0;
         } else {
             ec_sess_clock c;
-            sclock(&c);
+            ec_sys_clock(&c);
             for (unsigned i = 0; i < n; i++) {
                 ec_sess_event ev;
                 ec_sess_recv(j->rx.s, &c, &from[i], false, j->rx.u->rbuf[i], lens[i], plain, sizeof plain, &ev);
@@ -166,7 +154,7 @@ static bool side_open(side *sd)
     crypto_scalarmult_base(sc.static_pub, sc.static_priv);
     memcpy(sd->pub, sc.static_pub, 32);
     sc.sessions_max = 4;
-    return ec_sess_new(&sd->s, &sc, csprng, NULL) == EC_OK;
+    return ec_sess_new(&sd->s, &sc, ec_sys_random, NULL) == EC_OK;
 }
 
 static void side_close(side *sd)
@@ -190,7 +178,7 @@ static bool deliver(side *sd)
     for (unsigned i = 0; i < n; i++) {
         ec_sess_clock c;
         ec_sess_event ev;
-        sclock(&c);
+        ec_sys_clock(&c);
         ec_sess_recv(sd->s, &c, &from[i], false, sd->u->rbuf[i], lens[i], plain, sizeof plain, &ev);
         data |= ev.kind == EC_SESS_EV_DATA;
     }
@@ -203,7 +191,7 @@ static bool handshake(job *j)
 {
     uint8_t hello[8] = {0};
     ec_sess_clock c;
-    sclock(&c);
+    ec_sys_clock(&c);
     if (ec_sess_send(j->tx.s, &c, j->rx.pub, &j->rx.u->local, hello, sizeof hello) != EC_OK) return false;
     drain(&j->tx);
     for (int i = 0; i < 100; i++) {
@@ -274,7 +262,7 @@ static int burst(size_t size, bool ec, double secs)
     double busy = 0, t0 = mono();
     while (busy < secs && mono() - t0 < 10 * secs) {
         ec_sess_clock c;
-        sclock(&c);
+        ec_sys_clock(&c);
         for (int b = 0; b < BURST / EC_UDP_BATCH; b++) {
             if (ec) {
                 for (int i = 0; i < EC_UDP_BATCH; i++) ec_sess_send(j.tx.s, &c, j.rx.pub, NULL, plain, size);
@@ -291,7 +279,7 @@ static int burst(size_t size, bool ec, double secs)
                 for (unsigned i = 0; i < n; i++) got += j.rx.u->rbuf[i][0] == 0;
                 continue;
             }
-            sclock(&c);
+            ec_sys_clock(&c);
             for (unsigned i = 0; i < n; i++) {
                 ec_sess_event ev;
                 ec_sess_recv(j.rx.s, &c, &from[i], false, j.rx.u->rbuf[i], lens[i], out, sizeof out, &ev);

@@ -14,6 +14,7 @@
 #include "net/daemon_internal.h"
 #include "net/frame.h"
 #include "net/noise.h"
+#include "net/sysclock.h"
 
 #define RESEND_MS 500
 #define INBOX_MAX 16 /* answers that came before they were waited for */
@@ -53,27 +54,6 @@ static bool inbox_take(ec_client *c, uint32_t req, uint8_t op, int *code, uint8_
     return false;
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void clock_now(ec_sess_clock *c)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    c->mono_ms = mono_ms();
-    c->wall_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void csprng(void *arg, uint8_t *buf, size_t len)
-{
-    (void)arg;
-    randombytes_buf(buf, len);
-}
-
 static void flush(ec_client *c)
 {
     uint8_t pkt[EC_UDP_MTU];
@@ -91,7 +71,7 @@ static void wait_readable(const ec_client *c, uint64_t ms)
 
 static ec_err probe_node(ec_client *c, uint64_t timeout_ms, char *why, size_t cap)
 {
-    uint64_t end = mono_ms() + timeout_ms, next = 0;
+    uint64_t end = ec_sys_mono_ms() + timeout_ms, next = 0;
     uint8_t pkt[DPKT_PROBE_LEN];
     memset(pkt, 0, sizeof pkt);
     pkt[0] = 1;
@@ -100,7 +80,7 @@ static ec_err probe_node(ec_client *c, uint64_t timeout_ms, char *why, size_t ca
     ec_endpoint from[EC_UDP_BATCH];
     char ep[EC_ENDPOINT_STR_MAX];
     ec_endpoint_format(&c->node, ep);
-    for (uint64_t now = mono_ms(); now < end; now = mono_ms()) {
+    for (uint64_t now = ec_sys_mono_ms(); now < end; now = ec_sys_mono_ms()) {
         if (now >= next) {
             ec_udp_send(&c->udp, &c->node, pkt, sizeof pkt);
             ec_udp_flush(&c->udp);
@@ -150,7 +130,7 @@ ec_err ec_client_open(ec_client **out, const ec_endpoint *node, uint64_t timeout
     crypto_scalarmult_base(sc.static_pub, sc.static_priv);
     sc.has_record = false;
     sc.sessions_max = 4;
-    ec_err err = ec_sess_new(&c->sess, &sc, csprng, NULL);
+    ec_err err = ec_sess_new(&c->sess, &sc, ec_sys_random, NULL);
     sodium_memzero(&sc, sizeof sc);
     if (err == EC_OK) err = probe_node(c, timeout_ms, why, why_cap);
     else snprintf(why, why_cap, "session: %s", ec_err_str(err));
@@ -185,9 +165,9 @@ static ec_err pump(ec_client *c, uint32_t req, uint8_t op, const uint8_t *frame,
     size_t lens[EC_UDP_BATCH];
     ec_endpoint from[EC_UDP_BATCH];
     if (inbox_take(c, req, op, code, resp, cap, rlen)) return EC_OK;
-    for (uint64_t now = mono_ms(); now < end; now = mono_ms()) {
+    for (uint64_t now = ec_sys_mono_ms(); now < end; now = ec_sys_mono_ms()) {
         ec_sess_clock clk;
-        clock_now(&clk);
+        ec_sys_clock(&clk);
         if (frame && now >= next) {
             ec_sess_send(c->sess, &clk, c->node_xkey, &c->node, frame, flen);
             next = now + RESEND_MS;
@@ -200,7 +180,7 @@ static ec_err pump(ec_client *c, uint32_t req, uint8_t op, const uint8_t *frame,
         bool found = false;
         for (unsigned i = 0; i < n; i++) {
             ec_sess_event ev;
-            clock_now(&clk);
+            ec_sys_clock(&clk);
             ec_sess_recv(c->sess, &clk, &from[i], false, c->udp.rbuf[i], lens[i], c->plain, sizeof c->plain, &ev);
             if (ev.kind != EC_SESS_EV_DATA || memcmp(ev.peer, c->node_xkey, 32) != 0) continue;
             const uint8_t *p = c->plain;
@@ -241,13 +221,13 @@ ec_err ec_client_call(ec_client *c, uint8_t op, const uint8_t *body, size_t len,
     f[5] = op;
     if (len) memcpy(f + EC_FRAME_REQ_HEAD, body, len);
     if (req) *req = id;
-    return pump(c, id, op, f, EC_FRAME_REQ_HEAD + len, code, resp, cap, rlen, mono_ms() + timeout_ms);
+    return pump(c, id, op, f, EC_FRAME_REQ_HEAD + len, code, resp, cap, rlen, ec_sys_mono_ms() + timeout_ms);
 }
 
 ec_err ec_client_send_frame(ec_client *c, const uint8_t *frame, size_t len)
 {
     ec_sess_clock clk;
-    clock_now(&clk);
+    ec_sys_clock(&clk);
     ec_err err = ec_sess_send(c->sess, &clk, c->node_xkey, &c->node, frame, len);
     flush(c);
     return err;
@@ -256,5 +236,5 @@ ec_err ec_client_send_frame(ec_client *c, const uint8_t *frame, size_t len)
 ec_err ec_client_wait(ec_client *c, uint32_t req, uint8_t op, int *code, uint8_t *resp, size_t cap, size_t *rlen,
                       uint64_t timeout_ms)
 {
-    return pump(c, req, op, NULL, 0, code, resp, cap, rlen, mono_ms() + timeout_ms);
+    return pump(c, req, op, NULL, 0, code, resp, cap, rlen, ec_sys_mono_ms() + timeout_ms);
 }

@@ -15,22 +15,16 @@
 #include "net/frame.h"
 #include "core/netsize.h"
 #include "net/noise.h"
+#include "net/sysclock.h"
 
 #define LOOP_READS_MAX 8 /* recv batches per turn before the timers run */
-
-static uint64_t clock_ms(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 uint64_t dmn_now(const ec_daemon *d)
 {
     /* The core compares `now` with transaction timestamps (Unix ms) for
      * its "not too far ahead" rule: a monotonic clock offset to Unix time
      * at start (node.h). */
-    return d->unix0_ms + (clock_ms(CLOCK_MONOTONIC) - d->mono0_ms);
+    return d->unix0_ms + (ec_sys_mono_ms() - d->mono0_ms);
 }
 
 void dmn_sess_clock(const ec_daemon *d, ec_sess_clock *c)
@@ -58,14 +52,6 @@ void dmn_log(ec_daemon *d, int level, const char *fmt, ...)
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     fprintf(stderr, "%s.%03ldZ level=%s %s\n", when, ts.tv_nsec / 1000000, names[level < 0 ? 0 : level > 3 ? 3 : level],
             msg);
-}
-
-/* The sessions' randomness (ephemeral keys, indices, cookie secrets): the
- * OS's, through libsodium. */
-static void csprng(void *arg, uint8_t *buf, size_t len)
-{
-    (void)arg;
-    randombytes_buf(buf, len);
 }
 
 static void node_log(void *arg, int level, const char *msg)
@@ -148,8 +134,8 @@ ec_err ec_daemon_new(ec_daemon **out, const ec_daemon_config *cfg, ec_store *sto
     memcpy(d->record, record, EC_IDENTITY_LEN);
     d->addr = addr;
     d->epfd = -1;
-    d->mono0_ms = clock_ms(CLOCK_MONOTONIC);
-    d->unix0_ms = clock_ms(CLOCK_REALTIME);
+    d->mono0_ms = ec_sys_mono_ms();
+    d->unix0_ms = ec_sys_unix_ms();
     pthread_mutex_init(&d->snap_mu, NULL);
     uint64_t seed;
     randombytes_buf(&seed, sizeof seed);
@@ -166,7 +152,7 @@ ec_err ec_daemon_new(ec_daemon **out, const ec_daemon_config *cfg, ec_store *sto
     sc.has_record = true;
     memcpy(sc.record, record, EC_IDENTITY_LEN);
     sc.sessions_max = (uint32_t)cfg->sessions_max;
-    if ((err = ec_sess_new(&d->sess, &sc, csprng, NULL)) != EC_OK) {
+    if ((err = ec_sess_new(&d->sess, &sc, ec_sys_random, NULL) /* ephemerals, indices, cookie secrets */) != EC_OK) {
         ec_daemon_free(d);
         return fail(why, why_cap, err, "session table: %s", ec_err_str(err));
     }
