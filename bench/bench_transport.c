@@ -201,16 +201,23 @@ static bool handshake(job *j)
     return false;
 }
 
+/* A sender and a receiver socket (and, for ec, a session between them). */
+static bool job_open(job *j, size_t size, bool ec)
+{
+    memset(j, 0, sizeof *j);
+    j->ec = ec;
+    j->size = size;
+    if (!side_open(&j->tx) || !side_open(&j->rx) || (ec && !handshake(j))) {
+        fprintf(stderr, "bench_transport: cannot set up the %s pair\n", ec ? "ec" : "plain");
+        return false;
+    }
+    return true;
+}
+
 static int one(size_t size, bool ec, double secs)
 {
     job j;
-    memset(&j, 0, sizeof j);
-    j.ec = ec;
-    j.size = size;
-    if (!side_open(&j.tx) || !side_open(&j.rx) || (ec && !handshake(&j))) {
-        fprintf(stderr, "bench_transport: cannot set up the %s pair\n", ec ? "ec" : "plain");
-        return 1;
-    }
+    if (!job_open(&j, size, ec)) return 1;
     atomic_init(&j.stop, false);
     atomic_init(&j.sent, 0);
     atomic_init(&j.got, 0);
@@ -245,13 +252,7 @@ static int one(size_t size, bool ec, double secs)
 static int burst(size_t size, bool ec, double secs)
 {
     job j;
-    memset(&j, 0, sizeof j);
-    j.ec = ec;
-    j.size = size;
-    if (!side_open(&j.tx) || !side_open(&j.rx) || (ec && !handshake(&j))) {
-        fprintf(stderr, "bench_transport: cannot set up the %s pair\n", ec ? "ec" : "plain");
-        return 1;
-    }
+    if (!job_open(&j, size, ec)) return 1;
     uint8_t plain[EC_UDP_MTU];
     randombytes_buf(plain, sizeof plain);
     memset(plain, 0, 4);
