@@ -98,18 +98,6 @@ static void head_reply(ec_daemon *d, const uint8_t xkey[32], uint32_t req, const
     reply(d, xkey, req, EC_OP_GET_HEAD, EC_OK, out, sizeof out);
 }
 
-/* Inserts id into q's nearest-w list (nearest first). */
-static void nearest_add(head_query *q, const ec_id *token, const ec_id *id, unsigned w)
-{
-    unsigned pos = q->asked;
-    while (pos > 0 && ec_id_cmp_distance(token, id, &q->asked_addr[pos - 1]) < 0) pos--;
-    if (pos >= w) return;
-    unsigned last = q->asked < w ? q->asked : w - 1;
-    memmove(&q->asked_addr[pos + 1], &q->asked_addr[pos], (last - pos) * sizeof q->asked_addr[0]);
-    q->asked_addr[pos] = *id;
-    if (q->asked < w) q->asked++;
-}
-
 /* Asks the token's neighborhood as we know it: the w nearest of the
  * admitted peers and ourselves (our store answers for us at once). A
  * node's own store can be behind (it was down, or missed a commit), so
@@ -120,11 +108,7 @@ static bool ask_neighborhood(ec_daemon *d, const uint8_t xkey[32], uint32_t req,
     head_query *q = &d->queries[d->nqueries];
     memset(q, 0, sizeof *q);
     unsigned w = d->cfg.node.w < 16 ? d->cfg.node.w : 16;
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, d->by_addr);
-    while (g_hash_table_iter_next(&it, &k, &v)) nearest_add(q, token, &((const dpeer *)v)->addr, w);
-    nearest_add(q, token, &d->addr, w);
+    q->asked = dmn_nearest(d, token, w, true, q->asked_addr);
     q->token = *token;
     memcpy(q->xkey, xkey, 32);
     q->req_id = req;

@@ -197,6 +197,9 @@ void dmn_on_peer_up(ec_daemon *d, const ec_sess_event *ev);
 dpeer *dmn_peer_by_xkey(ec_daemon *d, const uint8_t xkey[32]);
 /* The verifier's results: admit or refuse. */
 void dmn_on_verified(ec_daemon *d, const ec_verify_result *r);
+/* The w (<= 16) admitted peers nearest to target, nearest first, with
+ * ourselves among them if self: their count. */
+unsigned dmn_nearest(ec_daemon *d, const ec_id *target, unsigned w, bool self, ec_id out[16]);
 /* A core message from a peer being verified: kept for its admission. */
 void dmn_hold(ec_daemon *d, dpeer *p, const uint8_t *msg, size_t len);
 /* A PEERS message answering our join question (consumed: true). */

@@ -358,6 +358,29 @@ bool dmn_join_answer(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t
     return true;
 }
 
+static void nearest_add(ec_id *near, unsigned *n, const ec_id *target, const ec_id *id, unsigned w)
+{
+    unsigned pos = *n;
+    while (pos > 0 && ec_id_cmp_distance(target, id, &near[pos - 1]) < 0) pos--;
+    if (pos >= w) return;
+    unsigned last = *n < w ? *n : w - 1;
+    memmove(&near[pos + 1], &near[pos], (last - pos) * sizeof near[0]);
+    near[pos] = *id;
+    if (*n < w) (*n)++;
+}
+
+unsigned dmn_nearest(ec_daemon *d, const ec_id *target, unsigned w, bool self, ec_id out[16])
+{
+    unsigned n = 0;
+    if (w > 16) w = 16;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, d->by_addr);
+    while (g_hash_table_iter_next(&it, &k, &v)) nearest_add(out, &n, target, &((const dpeer *)v)->addr, w);
+    if (self) nearest_add(out, &n, target, &d->addr, w);
+    return n;
+}
+
 void dmn_hold(ec_daemon *d, dpeer *p, const uint8_t *msg, size_t len)
 {
     if (p->held == NULL && (p->held = g_queue_new()) == NULL) return;

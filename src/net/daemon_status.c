@@ -161,20 +161,7 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
               (unsigned long long)sc->tokens, (unsigned long long)sc->transactions, (unsigned long long)sc->votes);
     /* Our own neighborhood: the w - 1 admitted peers nearest to us. */
     ec_id near[16];
-    unsigned nn = 0, w = d->cfg.node.w > 1 && d->cfg.node.w <= 16 ? d->cfg.node.w - 1 : 1;
-    GHashTableIter nit;
-    gpointer nk, nv;
-    g_hash_table_iter_init(&nit, d->by_addr);
-    while (g_hash_table_iter_next(&nit, &nk, &nv)) {
-        const ec_id *a = &((const dpeer *)nv)->addr;
-        unsigned pos = nn;
-        while (pos > 0 && ec_id_cmp_distance(&d->addr, a, &near[pos - 1]) < 0) pos--;
-        if (pos >= w) continue;
-        unsigned last = nn < w ? nn : w - 1;
-        memmove(&near[pos + 1], &near[pos], (last - pos) * sizeof near[0]);
-        near[pos] = *a;
-        if (nn < w) nn++;
-    }
+    unsigned nn = dmn_nearest(d, &d->addr, d->cfg.node.w > 1 ? d->cfg.node.w - 1 : 1, false, near);
     sb_printf(b, "  \"neighborhood\": [");
     for (unsigned i = 0; i < nn; i++) {
         ec_id_to_hex(&near[i], hex);
