@@ -9,8 +9,9 @@
  * directly, as the loop would after a datagram decrypted. The input is a
  * series of records [kind u8][len u8][bytes]; kind % 4:
  *   0  the bytes as a client frame from one of 4 client keys (kind bit 2-3)
- *   1  the bytes as a datagram of type 5/6 (the first byte picks which),
- *      from one of 4 endpoints (kind bits 2-3)
+ *   1  the bytes as a datagram of type 5/6/7/8 or a FORWARD frame (the
+ *      first byte picks which), from one of 4 endpoints (kind bits 2-3);
+ *      whatever a question made the daemon send is at most 3x its bytes
  *   2  the bytes as a core message peeked at by the client reads
  *      (dmn_client_peek) and the join answers (dmn_join_answer)
  *   3  the daemon's upkeep: peers, clients and status (dmn_*_tick)
@@ -25,6 +26,7 @@
 #include "core/identity.h"
 #include "net/daemon_internal.h"
 #include "net/frame.h"
+#include "net/query.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -119,13 +121,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char ep[32];
             snprintf(ep, sizeof ep, "127.0.0.%u:%u", 2 + who, 4000 + who);
             ec_endpoint_parse(&from, ep);
-            uint8_t pkt[4 + 256] = {1, 0, (uint8_t)(len && (b[0] & 1) ? 6 : 5), 0};
+            /* b[0] % 4: a PROBE, a RECORD, a QUERY or ANSWER (bit 2),
+             * or a FORWARD frame from a peer at `from`. */
+            static const uint8_t types[4] = {5, 6, 7, 0};
+            uint8_t sel = len ? b[0] : 0;
+            uint8_t type = sel % 4 == 2 && (sel & 4) ? 8 : types[sel % 4];
+            uint8_t pkt[4 + 256] = {1, 0, type, 0};
             size_t n = len ? (size_t)len - 1 : 0;
             if (len) memcpy(pkt + 4, b + 1, n);
-            /* A probe we sent first for a third of the records, so that a
-             * RECORD can be taken. */
-            if (len && b[0] % 3 == 0) dmn_probe(dmn, &from);
-            dmn_on_probe_pkt(dmn, &from, pkt, n + 4 > 160 && pkt[2] == 5 ? 160 : n + 4);
+            unsigned before = dmn->udp->nsend;
+            size_t asked;
+            if (type == 0) { /* [3][endpoint len][endpoint][QUERY] */
+                uint8_t f[1 + 256];
+                f[0] = EC_FRAME_FWD;
+                memcpy(f + 1, b + 1, n);
+                asked = n + 1;
+                dmn_on_forward(dmn, &from, f, asked);
+            } else if (type >= 7) {
+                asked = n + 4;
+                dmn_on_query_pkt(dmn, &from, pkt, asked);
+            } else {
+                /* A probe we sent first for a third of the records, so
+                 * that a RECORD can be taken. */
+                if (len && b[0] % 3 == 0) dmn_probe(dmn, &from);
+                dmn_on_probe_pkt(dmn, &from, pkt, n + 4 > 160 && pkt[2] == 5 ? 160 : n + 4);
+                break;
+            }
+            /* Anti-amplification: nothing sent for a question is over 3x it. */
+            for (unsigned i = before; i < dmn->udp->nsend; i++) CHECK(dmn->udp->slen[i] <= 3 * asked);
             break;
         }
         case 2: {

@@ -117,6 +117,15 @@ for k in $(seq 0 99); do
 done
 [ $wrong = 0 ] && ok "every head read back through another node is the transfer" || bad "$wrong heads wrong"
 
+# The same, sessionless (one datagram each way, a ticket binds the answer).
+wrong=0
+for k in $(seq 0 19); do
+  tid=$(awk '{print $1}' "x$k.out")
+  out=$("$EC" get token "t-$k" --node "${EP[$(( (k + 5) % N ))]}" --sessionless --json 2>/dev/null)
+  echo "$out" | grep -q "\"tx\": \"$tid\"" && echo "$out" | grep -q '"answerer"' || wrong=$((wrong + 1))
+done
+[ $wrong = 0 ] && ok "20 heads read sessionless match the transfers" || bad "$wrong sessionless heads wrong"
+
 # Garbage and a replayed datagram at node 0: counted, and it still serves.
 port0=$(sport 0)
 python3 - "${EP[0]}" <<'PY'

@@ -13,6 +13,7 @@
 #include "crypto/hex.h"
 #include "net/client.h"
 #include "net/frame.h"
+#include "net/qclient.h"
 
 #define EXIT_TIMEOUT 3
 
@@ -34,8 +35,8 @@ static const char submit_help[] =
     "(the transaction may still commit: ask with 'ec get tx').\n";
 
 static const char get_help[] =
-    "usage: %s token NAME|ID --node HOST:PORT [--json]\n"
-    "       %s tx ID --node HOST:PORT [--json]\n"
+    "usage: %s token NAME|ID --node HOST:PORT [--sessionless [--hops N]] [--json]\n"
+    "       %s tx ID --node HOST:PORT [--sessionless [--hops N]] [--json]\n"
     "\n"
     "Reads a token's head (the last transaction that moved it and its owner)\n"
     "or a transaction from a running node. A token is NAME (hashed as\n"
@@ -44,7 +45,16 @@ static const char get_help[] =
     "a majority says: a node that was down does not answer stale alone. A\n"
     "transaction is read from that node's store.\n"
     "\n"
+    "With --sessionless the question is one datagram, no handshake (seed\n"
+    "9.3-9.4): a node that does not hold the answer passes it on toward the\n"
+    "id (up to --hops times), and whichever node holds it answers this\n"
+    "command directly. That answer is one node's word, bound to the\n"
+    "question by a ticket but not authenticated (a transaction is checked\n"
+    "against its id); the output names the node that gave it.\n"
+    "\n"
     "  --node HOST:PORT   the node's UDP address\n"
+    "  --sessionless      ask without a session (see above)\n"
+    "  --hops N           forwards allowed, 0..8 (default 4; --sessionless only)\n"
     "  --timeout S        seconds to wait for the answer, 1..600 (default 10)\n"
     "  --json             one JSON object on stdout\n"
     "  --help             show this help\n"
@@ -158,13 +168,69 @@ int cmd_submit(const char *prog, int argc, char **argv)
     return CLI_EXIT_FAIL;
 }
 
+/* The token's id from NAME or 64 hex digits. */
+static void token_id(ec_id *token, const char *what)
+{
+    if (strlen(what) != 64 || ec_id_from_hex(token, what) != EC_OK) cli_token_from_name(token, what);
+}
+
+/* A head (tx id 32, timestamp u64 LE, owner 32), or none; who said so if
+ * it was one node's sessionless answer. */
+static int print_head(const char *prog, const ec_id *token, const uint8_t *h, const ec_id *answerer, bool json)
+{
+    char thex[65], tx[65], owner[65], by[65] = "";
+    ec_id_to_hex(token, thex);
+    if (answerer) ec_id_to_hex(answerer, by);
+    if (h == NULL) {
+        if (json) printf("{\"token\": \"%s\", \"found\": false%s%s%s}\n", thex, answerer ? ", \"answerer\": \"" : "",
+                         by, answerer ? "\"" : "");
+        else fprintf(stderr, "%s: token %s: no such token%s%s\n", prog, thex, answerer ? " (says " : "",
+                     answerer ? by : "");
+        return CLI_EXIT_FAIL;
+    }
+    ec_hex_encode(tx, h, 32);
+    ec_hex_encode(owner, h + 40, 32);
+    uint64_t ts = 0;
+    for (int i = 7; i >= 0; i--) ts = ts << 8 | h[32 + i];
+    bool destroyed = true;
+    for (int i = 0; i < 32; i++) destroyed &= h[40 + i] == 0;
+    if (json)
+        printf("{\"token\": \"%s\", \"found\": true, \"tx\": \"%s\", \"timestamp_ms\": %" PRIu64
+               ", \"owner\": \"%s\", \"destroyed\": %s%s%s%s}\n",
+               thex, tx, ts, owner, destroyed ? "true" : "false", answerer ? ", \"answerer\": \"" : "", by,
+               answerer ? "\"" : "");
+    else {
+        printf("token %s\n  head  %s\n  time  %" PRIu64 " ms\n  owner %s\n", thex, tx, ts,
+               destroyed ? "(destroyed)" : owner);
+        if (answerer) printf("  said by %s (one node, sessionless)\n", by);
+    }
+    return CLI_EXIT_OK;
+}
+
+static int print_tx(const char *prog, const char *what, const uint8_t *r, size_t n, const ec_id *answerer,
+                    bool json)
+{
+    char by[65] = "";
+    if (answerer) ec_id_to_hex(answerer, by);
+    if (r == NULL) {
+        if (json) printf("{\"tx\": \"%s\", \"found\": false}\n", what);
+        else fprintf(stderr, "%s: transaction %s: not at %s\n", prog, what, answerer ? "the node that answered" : "this node");
+        return CLI_EXIT_FAIL;
+    }
+    char *hex = malloc(2 * n + 1);
+    if (hex == NULL) return cli_fail(prog, "out of memory");
+    ec_hex_encode(hex, r, n);
+    if (json) printf("{\"tx\": \"%s\", \"found\": true, \"bytes\": \"%s\"%s%s%s}\n", what, hex,
+                     answerer ? ", \"answerer\": \"" : "", by, answerer ? "\"" : "");
+    else printf("%s\n", hex);
+    free(hex);
+    return CLI_EXIT_OK;
+}
+
 static int get_token(const char *prog, ec_client *cl, const char *what, uint64_t timeout, bool json)
 {
     ec_id token;
-    if (strlen(what) == 64 && ec_id_from_hex(&token, what) == EC_OK) {
-    } else {
-        cli_token_from_name(&token, what);
-    }
+    token_id(&token, what);
     int code;
     uint8_t r[80];
     size_t n = 0;
@@ -173,27 +239,7 @@ static int get_token(const char *prog, ec_client *cl, const char *what, uint64_t
     if (code == EC_ERR_MISMATCH)
         return cli_fail(prog, "the token's neighborhood did not agree on its head (or did not answer) in time");
     if (code != EC_OK) return cli_fail(prog, "the node failed: %s", ec_err_str(code));
-    char thex[65], tx[65], owner[65];
-    ec_id_to_hex(&token, thex);
-    if (n < 73 || r[0] == 0) {
-        if (json) printf("{\"token\": \"%s\", \"found\": false}\n", thex);
-        else fprintf(stderr, "%s: token %s: no such token\n", prog, thex);
-        return CLI_EXIT_FAIL;
-    }
-    ec_hex_encode(tx, r + 1, 32);
-    ec_hex_encode(owner, r + 41, 32);
-    uint64_t ts = 0;
-    for (int i = 7; i >= 0; i--) ts = ts << 8 | r[33 + i];
-    bool destroyed = true;
-    for (int i = 0; i < 32; i++) destroyed &= r[41 + i] == 0;
-    if (json)
-        printf("{\"token\": \"%s\", \"found\": true, \"tx\": \"%s\", \"timestamp_ms\": %" PRIu64
-               ", \"owner\": \"%s\", \"destroyed\": %s}\n",
-               thex, tx, ts, owner, destroyed ? "true" : "false");
-    else
-        printf("token %s\n  head  %s\n  time  %" PRIu64 " ms\n  owner %s\n", thex, tx, ts,
-               destroyed ? "(destroyed)" : owner);
-    return CLI_EXIT_OK;
+    return print_head(prog, &token, n < 73 || r[0] == 0 ? NULL : r + 1, NULL, json);
 }
 
 static int get_tx(const char *prog, ec_client *cl, const char *what, uint64_t timeout, bool json)
@@ -205,37 +251,57 @@ static int get_tx(const char *prog, ec_client *cl, const char *what, uint64_t ti
     size_t n = 0;
     if (ec_client_call(cl, EC_OP_GET_TX, id.b, 32, NULL, &code, r, sizeof r, &n, timeout * 1000) != EC_OK)
         return cli_fail(prog, "no answer within %" PRIu64 " s", timeout);
-    if (code == EC_ERR_NOTFOUND) {
-        if (json) printf("{\"tx\": \"%s\", \"found\": false}\n", what);
-        else fprintf(stderr, "%s: transaction %s: not at this node\n", prog, what);
-        return CLI_EXIT_FAIL;
-    }
+    if (code == EC_ERR_NOTFOUND) return print_tx(prog, what, NULL, 0, NULL, json);
     if (code != EC_OK) return cli_fail(prog, "the node failed: %s", ec_err_str(code));
-    char *hex = malloc(2 * n + 1);
-    if (hex == NULL) return cli_fail(prog, "out of memory");
-    ec_hex_encode(hex, r, n);
-    if (json) printf("{\"tx\": \"%s\", \"found\": true, \"bytes\": \"%s\"}\n", what, hex);
-    else printf("%s\n", hex);
-    free(hex);
-    return CLI_EXIT_OK;
+    return print_tx(prog, what, r, n, NULL, json);
+}
+
+/* One datagram, no session (net/qclient.h). */
+static int get_sessionless(const char *prog, const char *node, bool tok, const char *what, unsigned hops,
+                           uint64_t timeout, bool json)
+{
+    ec_id id;
+    if (tok) token_id(&id, what);
+    else if (ec_id_from_hex(&id, what) != EC_OK) return cli_usage(prog, "a transaction id is 64 hex digits");
+    ec_endpoint ep;
+    ec_err err = ec_endpoint_parse(&ep, node);
+    if (err == EC_ERR_NOTFOUND) return cli_fail(prog, "--node %s: the host name does not resolve", node);
+    if (err) return cli_usage(prog, "--node takes HOST:PORT, not '%s'", node);
+    ec_ask_result *r = malloc(sizeof *r);
+    if (r == NULL) return cli_fail(prog, "out of memory");
+    err = ec_ask(&ep, tok ? EC_QOP_HEAD : EC_QOP_TX, &id, (uint8_t)hops, timeout * 1000, r);
+    int rc;
+    if (err == EC_ERR_NOTFOUND) rc = cli_fail(prog, "no answer within %" PRIu64 " s (%" PRIu64 " refused)", timeout, r->refused);
+    else if (err != EC_OK) rc = cli_fail(prog, "cannot ask: %s", ec_err_str(err));
+    else if (r->status == EC_QST_TOO_LARGE) rc = cli_fail(prog, "the answer is larger than the node may send without a session; ask without --sessionless");
+    else if (tok) rc = print_head(prog, &id, r->status == EC_QST_FOUND ? r->body : NULL, &r->answerer, json);
+    else rc = print_tx(prog, what, r->status == EC_QST_FOUND ? r->body : NULL, r->body_len, &r->answerer, json);
+    free(r);
+    return rc;
 }
 
 int cmd_get(const char *prog, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"node", required_argument, NULL, 'n'}, {"timeout", required_argument, NULL, 't'},
+        {"sessionless", no_argument, NULL, 's'}, {"hops", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
     };
     const char *node = NULL;
-    bool json = false;
-    uint64_t timeout = 10;
+    bool json = false, sessionless = false, have_hops = false;
+    uint64_t timeout = 10, hops = 4;
     bool seen[256] = {false};
     int c, rc;
     cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, ":n:t:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:t:so:jh", opts, NULL)) != -1) {
         if ((rc = cli_once(prog, opts, c, seen))) return rc;
         switch (c) {
         case 'n': node = optarg; break;
+        case 's': sessionless = true; break;
+        case 'o':
+            if (!cli_parse_u64(optarg, 0, EC_QUERY_HOPS_MAX, &hops)) return cli_usage(prog, "--hops must be 0..8");
+            have_hops = true;
+            break;
         case 't':
             if (!cli_parse_u64(optarg, 1, 600, &timeout)) return cli_usage(prog, "--timeout must be 1..600");
             break;
@@ -248,6 +314,8 @@ int cmd_get(const char *prog, int argc, char **argv)
     const char *kind = argv[optind], *what = argv[optind + 1];
     if (strcmp(kind, "token") && strcmp(kind, "tx")) return cli_usage(prog, "'%s': say token or tx", kind);
     if (node == NULL) return cli_usage(prog, "missing --node HOST:PORT");
+    if (have_hops && !sessionless) return cli_usage(prog, "--hops applies to --sessionless");
+    if (sessionless) return get_sessionless(prog, node, !strcmp(kind, "token"), what, (unsigned)hops, timeout, json);
     ec_client *cl;
     if ((rc = open_node(prog, node, 5000, &cl))) return rc;
     rc = !strcmp(kind, "token") ? get_token(prog, cl, what, timeout, json) : get_tx(prog, cl, what, timeout, json);

@@ -71,6 +71,7 @@ static const nkey nkeys[] = {
     {"limits", "handshake_burst", 1, 1u << 20, U32, S(d.handshake_burst)},
     {"limits", "requests_per_s", 1, 1u << 20, U32, S(d.requests_per_s)},
     {"limits", "request_burst", 1, 1u << 20, U32, S(d.request_burst)},
+    {"queries", "forward_percent", 0, 100, UNS, S(d.forward_percent)},
     {"store", "map_size_mb", 1, 1u << 24, SZ, S(map_size_mb)},
 };
 

@@ -15,6 +15,7 @@
 #include "net/frame.h"
 #include "core/netsize.h"
 #include "net/noise.h"
+#include "net/query.h"
 #include "net/sysclock.h"
 
 #define LOOP_READS_MAX 8 /* recv batches per turn before the timers run */
@@ -94,6 +95,7 @@ void ec_daemon_config_default(ec_daemon_config *c)
     c->handshake_burst = 40;
     c->requests_per_s = 200;
     c->request_burst = 400;
+    c->forward_percent = 100;
 }
 
 static ec_err fail(char *why, size_t cap, ec_err err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -278,6 +280,13 @@ static void on_frame(ec_daemon *d, const ec_sess_event *ev, const uint8_t *p, si
         }
         dmn_on_client(d, ev->peer, p, len);
         return;
+    case EC_FRAME_FWD: /* a question forwarded by a peer: admitted peers only */
+        if (peer == NULL || !peer->has_addr) {
+            d->drops[DROP_UNVERIFIED]++;
+            return;
+        }
+        dmn_on_forward(d, &ev->from, p, len);
+        return;
     default:
         d->drops[DROP_FRAME]++;
     }
@@ -295,6 +304,10 @@ static void on_datagram(ec_daemon *d, const ec_endpoint *from, const uint8_t *pk
     }
     if (len >= 4 && (pkt[2] == DPKT_PROBE || pkt[2] == DPKT_RECORD)) {
         dmn_on_probe_pkt(d, from, pkt, len);
+        return;
+    }
+    if (len >= 4 && (pkt[2] == EC_QPKT_QUERY || pkt[2] == EC_QPKT_ANSWER)) {
+        dmn_on_query_pkt(d, from, pkt, len);
         return;
     }
     ec_sess_clock c;

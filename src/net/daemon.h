@@ -50,6 +50,10 @@ typedef struct ec_daemon_config {
      * client requests, each a token bucket. */
     uint32_t handshakes_per_s, handshake_burst; /* 20, 40 */
     uint32_t requests_per_s, request_burst;     /* 200, 400 */
+    /* Sessionless queries (net/query.h): the chance, in percent, that a
+     * question this node cannot answer goes on to a nearer peer (100;
+     * none while shedding load). */
+    unsigned forward_percent;
 } ec_daemon_config;
 
 void ec_daemon_config_default(ec_daemon_config *c);

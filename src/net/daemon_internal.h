@@ -45,7 +45,10 @@ enum {
     DROP_IDENTITY_KEY,    /* a record whose key is not the session's */
     DROP_CLIENT,          /* a malformed client request */
     DROP_RATE_HANDSHAKE,  /* handshakes or probes from one source too fast */
-    DROP_RATE_REQUEST,    /* client requests from one source too fast */
+    DROP_RATE_REQUEST,    /* client requests or queries from one source too fast */
+    DROP_QUERY,           /* a malformed QUERY datagram or FORWARD frame */
+    DROP_QUERY_STORE,     /* a query the store failed to read for */
+    DROP_ANSWER_UNASKED,  /* an ANSWER datagram: this node asks nobody sessionless */
     DROP_REASONS
 };
 extern const char *const ec_daemon_drop_names[DROP_REASONS];
@@ -147,6 +150,8 @@ struct ec_daemon {
     size_t noutcomes, outcome_next;
     uint64_t drops[DROP_REASONS];
     uint64_t commits, client_requests, peers_evicted;
+    /* Sessionless queries (daemon_query.c). */
+    uint64_t queries_answered, queries_forwarded, queries_shed, answers_too_large;
     /* Commit latency of our own submissions (ms), for /metrics. */
     uint64_t lat_bucket[12];
     uint64_t lat_sum_ms, lat_count;
@@ -216,6 +221,11 @@ void dmn_clients_tick(ec_daemon *d);
 /* A core message from an admitted peer, before the node sees it: a
  * MAPPING may answer a client's head query. */
 void dmn_client_peek(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t len);
+
+/* daemon_query.c: a QUERY or ANSWER datagram (types 7, 8) from anyone;
+ * a FORWARD frame from an admitted peer (from: its endpoint). */
+void dmn_on_query_pkt(ec_daemon *d, const ec_endpoint *from, const uint8_t *pkt, size_t len);
+void dmn_on_forward(ec_daemon *d, const ec_endpoint *from, const uint8_t *f, size_t len);
 
 /* daemon_status.c */
 ec_err dmn_status_start(ec_daemon *d, char *why, size_t why_cap);

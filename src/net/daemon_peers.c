@@ -22,7 +22,8 @@ const char *const ec_daemon_drop_names[DROP_REASONS] = {
     [DROP_VERIFY_FULL] = "verify_queue_full", [DROP_IDENTITY_BAD] = "identity_bad",
     [DROP_IDENTITY_WEAK] = "identity_weak",  [DROP_IDENTITY_KEY] = "identity_key",
     [DROP_CLIENT] = "client_malformed",      [DROP_RATE_HANDSHAKE] = "rate_handshake",
-    [DROP_RATE_REQUEST] = "rate_request",
+    [DROP_RATE_REQUEST] = "rate_request",    [DROP_QUERY] = "query_malformed",
+    [DROP_QUERY_STORE] = "query_store",      [DROP_ANSWER_UNASKED] = "answer_unasked",
 };
 
 static void join_ask(ec_daemon *d, const dpeer *p);

@@ -124,6 +124,13 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
     sb_printf(b, "# HELP ec_peers_evicted_total Peers dropped from a full table after 10 min of silence.\n"
                  "# TYPE ec_peers_evicted_total counter\nec_peers_evicted_total %llu\n",
               (unsigned long long)d->peers_evicted);
+    sb_printf(b, "# HELP ec_queries_total Sessionless queries: answered here, forwarded to a nearer peer, "
+                 "not forwarded while shedding load, answered too large for their 3x budget.\n"
+                 "# TYPE ec_queries_total counter\n"
+                 "ec_queries_total{result=\"answered\"} %llu\nec_queries_total{result=\"forwarded\"} %llu\n"
+                 "ec_queries_total{result=\"shed\"} %llu\nec_queries_total{result=\"too_large\"} %llu\n",
+              (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
+              (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
     sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
     sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
               ec_node_pending(d->node));
@@ -157,6 +164,9 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
     sb_printf(b, "  \"catchup\": {\"resynced\": %llu, \"started\": %llu, \"caught_up\": %llu, \"failed\": %llu},\n",
               (unsigned long long)d->resync_tokens, (unsigned long long)ns->catchups_started,
               (unsigned long long)ns->caught_up, (unsigned long long)ns->catchups_failed);
+    sb_printf(b, "  \"queries\": {\"answered\": %llu, \"forwarded\": %llu, \"shed\": %llu, \"too_large\": %llu},\n",
+              (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
+              (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
     sb_printf(b, "  \"store\": {\"tokens\": %llu, \"transactions\": %llu, \"votes\": %llu},\n",
               (unsigned long long)sc->tokens, (unsigned long long)sc->transactions, (unsigned long long)sc->votes);
     /* Our own neighborhood: the w - 1 admitted peers nearest to us. */

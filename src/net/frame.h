@@ -4,6 +4,8 @@
  *                                            (a verified identity)
  *   [1][req id u32][op u8][body]             a client's request: anyone
  *   [2][req id u32][op u8][code i8][body]    the node's answer
+ *   [3][ep len u8][endpoint][QUERY datagram]  a forwarded query: peers only
+ *                                            (net/query.h, daemon_query.c)
  * Integers little-endian. Bodies:
  *   SUBMIT   req: transaction bytes        resp: tx id (32); code: ec_err
  *   OUTCOME  (resp only, after SUBMIT, same req id): event u8
@@ -19,6 +21,7 @@
 #define EC_FRAME_CORE 0
 #define EC_FRAME_REQ 1
 #define EC_FRAME_RESP 2
+#define EC_FRAME_FWD 3 /* a forwarded sessionless query: peers only (daemon_query.c) */
 #define EC_FRAME_REQ_HEAD 6  /* kind, req id, op */
 #define EC_FRAME_RESP_HEAD 7 /* kind, req id, op, code */
 

@@ -1,0 +1,304 @@
+/* Sessionless queries over loopback (net/query.h, daemon_query.c): two
+ * daemons, A bootstrapped to B, B holding a token and a transaction in
+ * its store (put there before it starts; A holds nothing, w = 1).
+ *   - asked directly, B answers a head within 3x the question, refuses a
+ *     transaction an unpadded question did not pay for (too_large), and
+ *     drops a malformed question and an ANSWER nobody asked for;
+ *   - asked through A, the question is forwarded to B (nearer the id) and
+ *     B's answer reaches the asker directly; with 0 hops A answers itself;
+ *   - a FORWARD frame from a client's session (no identity) is dropped;
+ *   - a flood of questions from one address is rate-limited.
+ * Counters are read after both loops stopped. */
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "core/identity.h"
+#include "crypto/blake3.h"
+#include "net/client.h"
+#include "net/daemon_internal.h"
+#include "net/frame.h"
+#include "net/qclient.h"
+#include "net/query.h"
+#include "net/sysclock.h"
+#include "test.h"
+
+static volatile sig_atomic_t stop_flag;
+
+typedef struct side {
+    ec_daemon *d;
+    ec_store *store;
+    ec_keypair kp;
+    uint8_t rec[EC_IDENTITY_LEN];
+    pthread_t loop;
+    ec_endpoint ep;
+    ec_id addr;
+} side;
+
+static side A, B;
+static uint8_t txbytes[EC_TX_MAX_LEN];
+static size_t txlen;
+static ec_id txid;
+
+static void on_term(int sig)
+{
+    (void)sig;
+}
+
+static void *run(void *arg)
+{
+    ec_daemon_run(((side *)arg)->d, &stop_flag);
+    return NULL;
+}
+
+static void make_identity(side *s, uint8_t s0)
+{
+    uint8_t seed[EC_SEED_LEN] = {s0};
+    ec_sign_keypair(&s->kp, seed);
+    ec_identity id;
+    memset(&id, 0, sizeof id);
+    id.params = (ec_pow_params){8, 1, 1};
+    id.timestamp = 1;
+    ec_identity_sign(&id, &s->kp);
+    size_t n;
+    ec_identity_encode(&id, s->rec, EC_IDENTITY_LEN, &n);
+}
+
+static bool start(side *s, uint8_t seed, const ec_endpoint *bootstrap)
+{
+    make_identity(s, seed);
+    ec_daemon_config cfg;
+    ec_daemon_config_default(&cfg);
+    ec_endpoint_parse(&cfg.listen, "127.0.0.1:0");
+    cfg.min_bits = 0;
+    cfg.n0_bits = 0;
+    cfg.min_memory_kib = 8;
+    cfg.min_iterations = 1;
+    cfg.node.w = 1;
+    cfg.node.quorum = 1;
+    cfg.node.vote_threshold = 1;
+    cfg.node.catchup_agree = 1;
+    cfg.log_level = 1;
+    cfg.status = false;
+    cfg.requests_per_s = 20; /* the flood at the end empties it */
+    cfg.request_burst = 100;
+    if (bootstrap) cfg.bootstrap[cfg.nbootstrap++] = *bootstrap;
+    char why[256];
+    if (s->store == NULL && ec_store_mem_open(&s->store) != EC_OK) return false;
+    ec_err err = ec_daemon_new(&s->d, &cfg, s->store, &s->kp, s->rec, why, sizeof why);
+    if (err) {
+        fprintf(stderr, "daemon: %s\n", why);
+        return false;
+    }
+    s->ep = *ec_daemon_endpoint(s->d);
+    s->addr = *ec_daemon_addr(s->d);
+    return pthread_create(&s->loop, NULL, run, s) == 0;
+}
+
+/* B's store: a head for the token at B's own address (B is nearest to
+ * it), and a signed transaction whose id is nearer B than A (a question
+ * moves only toward its id), before B runs. */
+static void fill_b(const ec_id *token, const ec_id *aaddr)
+{
+    ec_keypair owner;
+    uint8_t seed[EC_SEED_LEN] = {9};
+    ec_sign_keypair(&owner, seed);
+    ec_tx tx;
+    ec_id who, none = {{0}};
+    ec_sign_keyhash(&who, &owner.pub);
+    for (uint64_t ts = 1700000000000ull;; ts++) {
+        ec_tx_init(&tx, ts);
+        ec_tx_add_mapping(&tx, token, &who, &none);
+        ec_tx_sign(&tx, &owner);
+        CHECK(ec_tx_encode(&tx, txbytes, sizeof txbytes, &txlen) == EC_OK);
+        ec_blake3_hash(txbytes, txlen, txid.b);
+        if (ec_id_cmp_distance(&txid, token, aaddr) < 0) break;
+    }
+    ec_head h = {txid, 1700000000000ull, who};
+    CHECK(ec_store_begin(B.store) == EC_OK);
+    CHECK(ec_store_put_tx(B.store, &txid, txbytes, txlen) == EC_OK);
+    CHECK(ec_store_put_head(B.store, token, &h) == EC_OK);
+    CHECK(ec_store_commit(B.store) == EC_OK);
+}
+
+/* A raw socket's question to `to`, and the first answer back (0: none in 1 s). */
+static size_t raw_ask(const ec_endpoint *to, const uint8_t *q, size_t qlen, uint8_t *ans, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    ec_endpoint_to_sockaddr(to, &ss, &sl);
+    sendto(fd, q, qlen, 0, (struct sockaddr *)&ss, sl);
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    ssize_t n = 0;
+    if (poll(&p, 1, 1000) == 1) n = recv(fd, ans, cap, 0);
+    close(fd);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void test_direct_answers_within_3x(void)
+{
+    ec_ticket t;
+    uint8_t s[32] = {1}, q[EC_PKT_MTU], ans[2048];
+    ec_ticket_init(&t, 400, 0, s);
+    ec_query qu;
+    memset(&qu, 0, sizeof qu);
+    qu.op = EC_QOP_HEAD;
+    qu.id = B.addr;
+    qu.len = EC_QUERY_MIN;
+    ec_ticket_make(&t, qu.op, &qu.id, qu.ticket);
+    CHECK(ec_query_encode(&qu, q, sizeof q) == EC_OK);
+    size_t n = raw_ask(&B.ep, q, qu.len, ans, sizeof ans);
+    ec_answer a;
+    CHECK(n > 0 && n <= EC_QUERY_AMPLIFY * qu.len);
+    CHECK(ec_answer_decode(&a, ans, n) == EC_OK);
+    CHECK(a.status == EC_QST_FOUND && memcmp(a.body, txid.b, 32) == 0);
+    CHECK(ec_ticket_check(&t, EC_QOP_HEAD, &B.addr, a.ticket));
+    CHECK(ec_id_cmp(&a.answerer, &B.addr) == 0);
+    /* A transaction asked for by an unpadded question: too large to send. */
+    qu.op = EC_QOP_TX;
+    qu.id = txid;
+    ec_ticket_make(&t, qu.op, &qu.id, qu.ticket);
+    CHECK(ec_query_encode(&qu, q, sizeof q) == EC_OK);
+    n = raw_ask(&B.ep, q, qu.len, ans, sizeof ans);
+    CHECK(n == EC_ANSWER_HEAD && ec_answer_decode(&a, ans, n) == EC_OK && a.status == EC_QST_TOO_LARGE);
+    /* Padded to what the transaction needs: the whole transaction. */
+    qu.len = ec_query_pad_for(txlen);
+    CHECK(ec_query_encode(&qu, q, sizeof q) == EC_OK);
+    n = raw_ask(&B.ep, q, qu.len, ans, sizeof ans);
+    CHECK(n > 0 && n <= EC_QUERY_AMPLIFY * qu.len);
+    CHECK(ec_answer_decode(&a, ans, n) == EC_OK && a.status == EC_QST_FOUND && a.body_len == txlen &&
+          memcmp(a.body, txbytes, txlen) == 0);
+    /* Non-zero padding: no answer. An ANSWER sent to a node: no answer. */
+    q[qu.len - 1] = 1;
+    CHECK(raw_ask(&B.ep, q, qu.len, ans, sizeof ans) == 0);
+    uint8_t unasked[EC_ANSWER_HEAD] = {1, 0, EC_QPKT_ANSWER, 0};
+    unasked[20] = EC_QOP_HEAD;
+    CHECK(raw_ask(&B.ep, unasked, sizeof unasked, ans, sizeof ans) == 0);
+}
+
+/* Through A, which holds nothing: forwarded to B, answered by B. */
+static void test_forwarded_to_the_holder(void)
+{
+    ec_ask_result *r = calloc(1, sizeof *r);
+    if (r == NULL) return;
+    /* A learns B at its bootstrap (handshake, record verified): until
+     * then A answers "not found" itself. */
+    uint64_t end = ec_sys_mono_ms() + 15000;
+    ec_err err;
+    do {
+        err = ec_ask(&A.ep, EC_QOP_HEAD, &B.addr, 4, 1000, r);
+    } while (!(err == EC_OK && r->status == EC_QST_FOUND) && ec_sys_mono_ms() < end);
+    CHECK(err == EC_OK && r->status == EC_QST_FOUND);
+    CHECK(ec_id_cmp(&r->answerer, &B.addr) == 0);
+    CHECK(r->body_len == EC_ANSWER_HEAD_BODY && memcmp(r->body, txid.b, 32) == 0);
+    /* A transaction (the asker pads; the forward carries the padding). */
+    CHECK(ec_ask(&A.ep, EC_QOP_TX, &txid, 4, 3000, r) == EC_OK);
+    CHECK(r->status == EC_QST_FOUND && r->body_len == txlen && memcmp(r->body, txbytes, txlen) == 0);
+    CHECK(ec_id_cmp(&r->answerer, &B.addr) == 0);
+    /* No hops: A answers what it knows, which is nothing. */
+    CHECK(ec_ask(&A.ep, EC_QOP_HEAD, &B.addr, 0, 3000, r) == EC_OK);
+    CHECK(r->status == EC_QST_NOTFOUND && ec_id_cmp(&r->answerer, &A.addr) == 0);
+    CHECK_EQ_INT(r->refused, 0);
+    free(r);
+}
+
+/* A client (a session with no identity) cannot make a node forward. */
+static void test_forward_frame_needs_a_peer(void)
+{
+    ec_client *c = NULL;
+    char why[256];
+    CHECK(ec_client_open(&c, &A.ep, 5000, why, sizeof why) == EC_OK);
+    if (c == NULL) return;
+    uint8_t f[2 + 6 + EC_QUERY_MIN] = {EC_FRAME_FWD, 6, 127, 0, 0, 1, 0x1f, 0x90};
+    ec_query qu;
+    memset(&qu, 0, sizeof qu);
+    qu.op = EC_QOP_HEAD;
+    qu.id = B.addr;
+    qu.len = EC_QUERY_MIN;
+    CHECK(ec_query_encode(&qu, f + 8, EC_QUERY_MIN) == EC_OK);
+    CHECK(ec_client_send_frame(c, f, sizeof f) == EC_OK);
+    int code;
+    uint8_t resp[64];
+    size_t rlen;
+    /* A status round trip orders them: the node read the frame first. */
+    CHECK(ec_client_call(c, EC_OP_STATUS, NULL, 0, NULL, &code, resp, sizeof resp, &rlen, 5000) == EC_OK);
+    ec_client_close(c);
+}
+
+static void flood(const ec_endpoint *to, int n)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    ec_endpoint_to_sockaddr(to, &ss, &sl);
+    uint8_t q[EC_QUERY_MIN] = {1, 0, EC_QPKT_QUERY, 0};
+    q[20] = EC_QOP_HEAD;
+    for (int i = 0; i < n; i++) sendto(fd, q, sizeof q, 0, (struct sockaddr *)&ss, sl);
+    close(fd);
+}
+
+int main(void)
+{
+    if (ec_crypto_init() != EC_OK) return 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    /* B's address (from its identity) names the token B's store holds
+     * before B runs. */
+    CHECK(ec_store_mem_open(&B.store) == EC_OK);
+    make_identity(&B, 21);
+    make_identity(&A, 22);
+    ec_identity id;
+    ec_id baddr, aaddr;
+    CHECK(ec_identity_decode(&id, B.rec, EC_IDENTITY_LEN) == EC_OK && ec_identity_verify(&id, NULL, &baddr) == EC_OK);
+    CHECK(ec_identity_decode(&id, A.rec, EC_IDENTITY_LEN) == EC_OK && ec_identity_verify(&id, NULL, &aaddr) == EC_OK);
+    fill_b(&baddr, &aaddr);
+    if (!start(&B, 21, NULL) || !start(&A, 22, &B.ep)) return TEST_REPORT("query_net");
+    CHECK(ec_id_cmp(&baddr, &B.addr) == 0);
+    RUN(test_direct_answers_within_3x);
+    RUN(test_forwarded_to_the_holder);
+    RUN(test_forward_frame_needs_a_peer);
+    flood(&A.ep, 300);
+    usleep(300000);
+    stop_flag = SIGTERM;
+    pthread_kill(A.loop, SIGTERM);
+    pthread_kill(B.loop, SIGTERM);
+    pthread_join(A.loop, NULL);
+    pthread_join(B.loop, NULL);
+    test_case_failed_ = 0;
+    printf("  A: forwarded %llu answered %llu; B: answered %llu too_large %llu; drops: B query_malformed %llu "
+           "answer_unasked %llu, A unverified %llu rate_request %llu\n",
+           (unsigned long long)A.d->queries_forwarded, (unsigned long long)A.d->queries_answered,
+           (unsigned long long)B.d->queries_answered, (unsigned long long)B.d->answers_too_large,
+           (unsigned long long)ec_daemon_drops(B.d, "query_malformed"),
+           (unsigned long long)ec_daemon_drops(B.d, "answer_unasked"),
+           (unsigned long long)ec_daemon_drops(A.d, "unverified"),
+           (unsigned long long)ec_daemon_drops(A.d, "rate_request"));
+    CHECK(A.d->queries_forwarded >= 2);
+    CHECK(A.d->queries_answered >= 1);
+    CHECK_EQ_INT(B.d->answers_too_large, 1);
+    CHECK(B.d->queries_answered >= 5);
+    CHECK_EQ_INT(ec_daemon_drops(B.d, "query_malformed"), 1);
+    CHECK(ec_daemon_drops(B.d, "answer_unasked") >= 1);
+    CHECK_EQ_INT(ec_daemon_drops(A.d, "unverified"), 1);
+    CHECK(ec_daemon_drops(A.d, "rate_request") >= 150); /* 300 against a bucket of 100, 20/s */
+    if (test_case_failed_) {
+        test_failed_++;
+        fprintf(stderr, "FAIL counted_by_reason\n");
+    } else {
+        test_passed_++;
+        printf("ok   counted_by_reason\n");
+    }
+    ec_daemon_free(A.d);
+    ec_daemon_free(B.d);
+    ec_store_close(A.store);
+    ec_store_close(B.store);
+    return TEST_REPORT("query_net");
+}
