@@ -154,6 +154,50 @@ static void store_vote_records_commit_abort_and_delete(ec_store *s)
     CHECK_EQ_INT(c.votes, 1);
 }
 
+static void store_records_commit_abort_and_delete(ec_store *s)
+{
+    const uint8_t k1[] = {'b', 0, 0, 0, 1}, k2[] = {'o'}, k3[] = {'b', 0, 0, 0, 2};
+    uint8_t big[EC_STORE_VAL_MAX], got[EC_STORE_VAL_MAX];
+    for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 31);
+    size_t len = 0;
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, sizeof got, &len), EC_ERR_NOTFOUND);
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, sizeof k1, big, 10), EC_ERR_ARG); /* no write txn */
+    ec_store_begin(s);
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, 0, big, 10), EC_ERR_ARG);                    /* empty key */
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, EC_STORE_KEY_MAX + 1, big, 10), EC_ERR_ARG); /* long key */
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, sizeof k1, big, EC_STORE_VAL_MAX + 1), EC_ERR_ARG);
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, sizeof k1, big, EC_STORE_VAL_MAX), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, k2, sizeof k2, NULL, 0), EC_OK); /* an empty value */
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, sizeof got, &len), EC_OK); /* its own write */
+    CHECK(len == EC_STORE_VAL_MAX && memcmp(got, big, len) == 0);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, 5, &len), EC_ERR_RANGE);
+    CHECK_EQ_INT(len, EC_STORE_VAL_MAX);
+    CHECK_EQ_INT(ec_store_get_rec(s, k2, sizeof k2, got, sizeof got, &len), EC_OK);
+    CHECK_EQ_INT(len, 0);
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, 4, got, sizeof got, &len), EC_ERR_NOTFOUND); /* a prefix is another key */
+    /* Overwrite, delete and a new record, then abort: all undone. */
+    ec_store_begin(s);
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, sizeof k1, big + 1, 7), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, k1, sizeof k1, big + 2, 9), EC_OK);
+    CHECK_EQ_INT(ec_store_del_rec(s, k2, sizeof k2), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, k3, sizeof k3, big, 3), EC_OK);
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, sizeof got, &len), EC_OK);
+    CHECK(len == 9 && memcmp(got, big + 2, 9) == 0);
+    ec_store_abort(s);
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, sizeof got, &len), EC_OK);
+    CHECK(len == EC_STORE_VAL_MAX && memcmp(got, big, len) == 0);
+    CHECK_EQ_INT(ec_store_get_rec(s, k2, sizeof k2, got, sizeof got, &len), EC_OK);
+    CHECK_EQ_INT(ec_store_get_rec(s, k3, sizeof k3, got, sizeof got, &len), EC_ERR_NOTFOUND);
+    /* Delete committed; deleting an absent record is fine. */
+    ec_store_begin(s);
+    CHECK_EQ_INT(ec_store_del_rec(s, k1, sizeof k1), EC_OK);
+    CHECK_EQ_INT(ec_store_del_rec(s, k1, sizeof k1), EC_OK);
+    CHECK_EQ_INT(ec_store_del_rec(s, k3, sizeof k3), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, sizeof got, &len), EC_ERR_NOTFOUND);
+}
+
 int main(void)
 {
     RUN_BOTH(store_commit_makes_writes_visible);
@@ -161,5 +205,6 @@ int main(void)
     RUN_BOTH(store_iterates_tokens_in_id_order_from_any_id);
     RUN_BOTH(store_tx_ids_are_write_once);
     RUN_BOTH(store_vote_records_commit_abort_and_delete);
+    RUN_BOTH(store_records_commit_abort_and_delete);
     return TEST_REPORT("store");
 }

@@ -53,6 +53,30 @@ ec_err ec_store_del_vote(ec_store *s, const ec_id *token, const ec_id *prev)
     return s->vt->del_vote(s->impl, token, prev);
 }
 
+static bool key_ok(const uint8_t *key, size_t klen)
+{
+    return key != NULL && klen > 0 && klen <= EC_STORE_KEY_MAX;
+}
+
+ec_err ec_store_get_rec(ec_store *s, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (!key_ok(key, klen)) return EC_ERR_ARG;
+    return s->vt->get_rec(s->impl, key, klen, buf, cap, len);
+}
+
+ec_err ec_store_put_rec(ec_store *s, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    if (!key_ok(key, klen) || vlen > EC_STORE_VAL_MAX || (vlen && val == NULL)) return EC_ERR_ARG;
+    static const uint8_t empty[1] = {0};
+    return s->vt->put_rec(s->impl, key, klen, vlen ? val : empty, vlen);
+}
+
+ec_err ec_store_del_rec(ec_store *s, const uint8_t *key, size_t klen)
+{
+    if (!key_ok(key, klen)) return EC_ERR_ARG;
+    return s->vt->del_rec(s->impl, key, klen);
+}
+
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     return s->vt->iterate(s->impl, from, fn, arg);

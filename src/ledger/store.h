@@ -48,6 +48,9 @@ typedef struct ec_store_vtable {
     ec_err (*get_vote)(void *impl, const ec_id *token, const ec_id *prev, ec_id *tx_id);
     ec_err (*put_vote)(void *impl, const ec_id *token, const ec_id *prev, const ec_id *tx_id);
     ec_err (*del_vote)(void *impl, const ec_id *token, const ec_id *prev);
+    ec_err (*get_rec)(void *impl, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len);
+    ec_err (*put_rec)(void *impl, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
+    ec_err (*del_rec)(void *impl, const uint8_t *key, size_t klen);
     ec_err (*iterate)(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg);
     ec_err (*counts)(void *impl, ec_store_counts *out);
     void (*close)(void *impl);
@@ -90,6 +93,17 @@ bool ec_store_has_tx(ec_store *s, const ec_id *tx_id);
 ec_err ec_store_get_vote(ec_store *s, const ec_id *token, const ec_id *prev, ec_id *tx_id);
 ec_err ec_store_put_vote(ec_store *s, const ec_id *token, const ec_id *prev, const ec_id *tx_id);
 ec_err ec_store_del_vote(ec_store *s, const ec_id *token, const ec_id *prev);
+/* Opaque records under byte keys (1..EC_STORE_KEY_MAX bytes; values up to
+ * EC_STORE_VAL_MAX): the commit chain's blocks and state (core/chain.c),
+ * written in the same transactions as the commits they record.
+ * get: EC_ERR_NOTFOUND, EC_ERR_RANGE if cap is too small (*len is then the
+ * size needed). put overwrites; del of an absent record is EC_OK. Writes
+ * need an open write transaction (EC_ERR_ARG otherwise), as do bad sizes. */
+#define EC_STORE_KEY_MAX 64
+#define EC_STORE_VAL_MAX 65536
+ec_err ec_store_get_rec(ec_store *s, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len);
+ec_err ec_store_put_rec(ec_store *s, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
+ec_err ec_store_del_rec(ec_store *s, const uint8_t *key, size_t klen);
 /* Tokens with id >= from (all if from is NULL), ascending. */
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg);
 ec_err ec_store_counts_get(ec_store *s, ec_store_counts *out);

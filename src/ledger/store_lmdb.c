@@ -1,8 +1,9 @@
 /* LMDB store backend: the durable default.
  *
- * Three databases in one environment: "heads" (token id -> 72-byte head),
+ * Four databases in one environment: "heads" (token id -> 72-byte head),
  * "txs" (tx id -> transaction bytes) and "votes" (token id || previous head
- * -> the tx id this node voted +1 for: the sticky vote record). LMDB gives the contract of store.h
+ * -> the tx id this node voted +1 for: the sticky vote record), and "recs"
+ * (opaque records: the commit chain). LMDB gives the contract of store.h
  * directly: one write transaction at a time, reads inside it see its writes,
  * a returned mdb_txn_commit is durable (fsync'ed), and a killed process needs
  * no recovery. */
@@ -18,7 +19,7 @@
 typedef struct lm {
     ec_store store;
     MDB_env *env;
-    MDB_dbi heads, txs, votes;
+    MDB_dbi heads, txs, votes, recs;
     MDB_txn *wtxn; /* open write transaction, or NULL */
 } lm;
 
@@ -185,6 +186,40 @@ static ec_err lm_del_vote(void *impl, const ec_id *token, const ec_id *prev)
     return rc == MDB_NOTFOUND ? EC_OK : map_err(rc);
 }
 
+static ec_err lm_get_rec(void *impl, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len)
+{
+    lm *l = impl;
+    MDB_txn *txn;
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = read_txn(l, &txn);
+    if (rc) return map_err(rc);
+    ec_err err = map_err(mdb_get(txn, l->recs, &k, &v));
+    if (!err) {
+        *len = v.mv_size;
+        if (cap < v.mv_size) err = EC_ERR_RANGE;
+        else if (v.mv_size) memcpy(buf, v.mv_data, v.mv_size);
+    }
+    read_done(l, txn);
+    return err;
+}
+
+static ec_err lm_put_rec(void *impl, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    lm *l = impl;
+    if (!l->wtxn) return EC_ERR_ARG;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
+    return map_err(mdb_put(l->wtxn, l->recs, &k, &v, 0));
+}
+
+static ec_err lm_del_rec(void *impl, const uint8_t *key, size_t klen)
+{
+    lm *l = impl;
+    if (!l->wtxn) return EC_ERR_ARG;
+    MDB_val k = {klen, (void *)key};
+    int rc = mdb_del(l->wtxn, l->recs, &k, NULL);
+    return rc == MDB_NOTFOUND ? EC_OK : map_err(rc);
+}
+
 static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     lm *l = impl;
@@ -244,7 +279,7 @@ static void lm_close(void *impl)
 static const ec_store_vtable lm_vt = {
     lm_begin, lm_commit, lm_abort, lm_get_head, lm_put_head,
     lm_get_tx, lm_put_tx, lm_get_vote, lm_put_vote, lm_del_vote,
-    lm_iterate, lm_counts, lm_close,
+    lm_get_rec, lm_put_rec, lm_del_rec, lm_iterate, lm_counts, lm_close,
 };
 
 ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes)
@@ -258,13 +293,14 @@ ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes
         return map_err(rc);
     }
     size_t map = map_size_bytes ? map_size_bytes : EC_STORE_LMDB_MAP_DEFAULT;
-    if ((rc = mdb_env_set_maxdbs(l->env, 3)) == 0 &&
+    if ((rc = mdb_env_set_maxdbs(l->env, 4)) == 0 &&
         (rc = mdb_env_set_mapsize(l->env, map)) == 0 &&
         (rc = mdb_env_open(l->env, dir, MDB_NOTLS, 0600)) == 0 &&
         (rc = mdb_txn_begin(l->env, NULL, 0, &txn)) == 0) {
         if ((rc = mdb_dbi_open(txn, "heads", MDB_CREATE, &l->heads)) == 0 &&
             (rc = mdb_dbi_open(txn, "txs", MDB_CREATE, &l->txs)) == 0 &&
-            (rc = mdb_dbi_open(txn, "votes", MDB_CREATE, &l->votes)) == 0) {
+            (rc = mdb_dbi_open(txn, "votes", MDB_CREATE, &l->votes)) == 0 &&
+            (rc = mdb_dbi_open(txn, "recs", MDB_CREATE, &l->recs)) == 0) {
             rc = mdb_txn_commit(txn);
         } else {
             mdb_txn_abort(txn);

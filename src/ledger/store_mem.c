@@ -1,8 +1,8 @@
 /* In-memory store backend, for the simulator and tests.
  *
  * Heads live in a GLib balanced tree (GTree) ordered by token id, so
- * iteration from any id is O(log n) to start; transactions and sticky vote
- * records in GLib hash tables. A write transaction keeps an undo log,
+ * iteration from any id is O(log n) to start; transactions, sticky vote
+ * records and opaque records in GLib hash tables. A write transaction keeps an undo log,
  * replayed backwards on abort. */
 #include <glib.h>
 #include <stdlib.h>
@@ -28,7 +28,7 @@ typedef struct vote_entry {
     ec_id tx_id;
 } vote_entry;
 
-typedef enum { UNDO_TX, UNDO_HEAD, UNDO_VOTE } undo_kind;
+typedef enum { UNDO_TX, UNDO_HEAD, UNDO_VOTE, UNDO_REC } undo_kind;
 
 typedef struct undo {
     undo_kind kind;  /* undo a put_tx (remove id), a put_head or a vote write */
@@ -36,6 +36,7 @@ typedef struct undo {
     ec_id id;        /* token or tx id */
     ec_id prev;      /* vote: the previous head */
     ec_head old;     /* head: the old head; vote: old.tx_id is the old record */
+    GBytes *rkey, *rold; /* record: its key, its old value (NULL: none); the log holds a reference */
 } undo;
 
 typedef struct mem {
@@ -43,6 +44,7 @@ typedef struct mem {
     GTree *heads;
     GHashTable *txs;
     GHashTable *votes; /* vote_entry.key -> vote_entry */
+    GHashTable *recs;  /* GBytes key -> GBytes value (owns both) */
     bool in_txn;
     undo *log;
     size_t log_len, log_cap;
@@ -109,12 +111,23 @@ static ec_err mem_begin(void *impl)
     return EC_OK;
 }
 
+/* Drops the log's references to record keys and values. */
+static void log_release(mem *m)
+{
+    for (size_t i = 0; i < m->log_len; i++)
+        if (m->log[i].kind == UNDO_REC) {
+            g_bytes_unref(m->log[i].rkey);
+            if (m->log[i].rold) g_bytes_unref(m->log[i].rold);
+        }
+    m->log_len = 0;
+}
+
 static ec_err mem_commit(void *impl)
 {
     mem *m = impl;
     if (!m->in_txn) return EC_ERR_ARG;
     m->in_txn = false;
-    m->log_len = 0;
+    log_release(m);
     return EC_OK;
 }
 
@@ -128,6 +141,9 @@ static void mem_abort(void *impl)
             g_hash_table_remove(m->txs, &u->id);
         } else if (u->kind == UNDO_VOTE) {
             vote_restore(m, u);
+        } else if (u->kind == UNDO_REC) {
+            if (u->rold) g_hash_table_replace(m->recs, g_bytes_ref(u->rkey), g_bytes_ref(u->rold));
+            else g_hash_table_remove(m->recs, u->rkey);
         } else if (u->had_head) {
             head_entry *e = g_tree_lookup(m->heads, &u->id);
             if (e) e->head = u->old;
@@ -136,7 +152,7 @@ static void mem_abort(void *impl)
         }
     }
     m->in_txn = false;
-    m->log_len = 0;
+    log_release(m);
 }
 
 static ec_err mem_get_head(void *impl, const ec_id *token, ec_head *out)
@@ -235,6 +251,56 @@ static ec_err mem_del_vote(void *impl, const ec_id *token, const ec_id *prev)
     return vote_write(impl, token, prev, NULL);
 }
 
+static ec_err mem_get_rec(void *impl, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len)
+{
+    mem *m = impl;
+    GBytes *k = g_bytes_new_static(key, klen);
+    GBytes *v = g_hash_table_lookup(m->recs, k);
+    g_bytes_unref(k);
+    if (v == NULL) return EC_ERR_NOTFOUND;
+    size_t n;
+    const void *d = g_bytes_get_data(v, &n);
+    *len = n;
+    if (cap < n) return EC_ERR_RANGE;
+    if (n) memcpy(buf, d, n);
+    return EC_OK;
+}
+
+/* Writes (val) or deletes (NULL) a record, with its undo entry. */
+static ec_err rec_write(mem *m, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    if (!m->in_txn) return EC_ERR_ARG;
+    GBytes *k = g_bytes_new(key, klen);
+    GBytes *old = g_hash_table_lookup(m->recs, k);
+    if (old == NULL && val == NULL) {
+        g_bytes_unref(k);
+        return EC_OK;
+    }
+    undo u = {.kind = UNDO_REC, .rkey = g_bytes_ref(k), .rold = old ? g_bytes_ref(old) : NULL};
+    if (log_push(m, &u) != EC_OK) {
+        g_bytes_unref(k);
+        g_bytes_unref(k);
+        if (u.rold) g_bytes_unref(u.rold);
+        return EC_ERR_NOMEM;
+    }
+    if (val) g_hash_table_replace(m->recs, k, g_bytes_new(val, vlen));
+    else {
+        g_hash_table_remove(m->recs, k);
+        g_bytes_unref(k);
+    }
+    return EC_OK;
+}
+
+static ec_err mem_put_rec(void *impl, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    return rec_write(impl, key, klen, val, vlen);
+}
+
+static ec_err mem_del_rec(void *impl, const uint8_t *key, size_t klen)
+{
+    return rec_write(impl, key, klen, NULL, 0);
+}
+
 static ec_err mem_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     mem *m = impl;
@@ -262,6 +328,7 @@ static void mem_close(void *impl)
     g_tree_destroy(m->heads);
     g_hash_table_destroy(m->txs);
     g_hash_table_destroy(m->votes);
+    g_hash_table_destroy(m->recs);
     free(m->log);
     free(m);
 }
@@ -269,7 +336,7 @@ static void mem_close(void *impl)
 static const ec_store_vtable mem_vt = {
     mem_begin, mem_commit, mem_abort, mem_get_head, mem_put_head,
     mem_get_tx, mem_put_tx, mem_get_vote, mem_put_vote, mem_del_vote,
-    mem_iterate, mem_counts, mem_close,
+    mem_get_rec, mem_put_rec, mem_del_rec, mem_iterate, mem_counts, mem_close,
 };
 
 ec_err ec_store_mem_open(ec_store **out)
@@ -279,6 +346,8 @@ ec_err ec_store_mem_open(ec_store **out)
     m->heads = g_tree_new_full(cmp_id, NULL, NULL, free);
     m->txs = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     m->votes = g_hash_table_new_full(vote_hash, vote_equal, NULL, free);
+    m->recs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
+                                    (GDestroyNotify)g_bytes_unref);
     m->store.vt = &mem_vt;
     m->store.impl = m;
     *out = &m->store;
