@@ -15,6 +15,7 @@ static char ts_dir[512];
 static inline ec_store *ts_open(ts_kind k)
 {
     ec_store *s = NULL;
+    ts_dir[0] = 0; /* set below for LMDB only: tests tell the backends apart by it */
     if (k == TS_MEM) return ec_store_mem_open(&s) == EC_OK ? s : NULL;
     const char *tmp = getenv("TMPDIR");
     snprintf(ts_dir, sizeof ts_dir, "%s/ec-test-store-XXXXXX", tmp ? tmp : "/tmp");

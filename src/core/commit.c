@@ -115,7 +115,11 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
         return;
     }
     if (!err) err = node_write_begin(n, n->store);
-    if (!err) err = node_write_end(n, n->store, commit_writes(n, p, move), &p->id);
+    if (!err) {
+        ec_err w = commit_writes(n, p, move);
+        if (!w) w = node_chain_append(n, now, &p->id); /* in the same store transaction */
+        err = node_write_end(n, n->store, w, &p->id);
+    }
     if (err) {
         n->stats.commits_failed++;
         return;

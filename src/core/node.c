@@ -49,6 +49,8 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
         n->key = *env->key;
         n->has_key = true;
     }
+    node_chain_start(n);
+    if (n->chain_due < n->next_due) n->next_due = n->chain_due;
     if (env->record) {
         memcpy(n->record, env->record, EC_MSG_IDENTITY_LEN);
         n->has_record = true;
@@ -344,6 +346,8 @@ static ec_err tick(ec_node *n, uint64_t now)
     /* Nothing to do before the earliest timer. */
     if (now < n->next_due) return EC_OK;
     uint64_t next = node_catchup_tick(n, now);
+    uint64_t chain = node_chain_tick(n, now);
+    if (chain < next) next = chain;
     GHashTableIter it;
     gpointer key, val;
     g_hash_table_iter_init(&it, n->pending);

@@ -40,6 +40,7 @@
 #include "base/rng.h"
 #include "core/rtt.h"
 #include "crypto/id.h"
+#include "ledger/block.h"
 #include "ledger/store.h"
 #include "ledger/tx.h"
 #include "wire/msg.h"
@@ -103,6 +104,9 @@ typedef struct ec_node_config {
                                  steady network's rttvar decays to 0) */
     uint64_t rtt_max_ms;      /* cap on samples, PTOs and backed-off timers
                                  (60000: RFC 6298's floor for a maximum) */
+    uint64_t block_interval_ms; /* the commit chain's open block is cut this long
+                                 after its first commit, or at 32 (300000: the
+                                 seed's 5 minutes; docs/CHAIN.md) */
 } ec_node_config;
 
 /* Fills the defaults above (every field; what is not named is off / 0). */
@@ -146,6 +150,8 @@ typedef struct ec_node_stats {
     uint64_t endpoints_evicted;   /* book entries dropped for newer ones */
     uint64_t store_errors;        /* store reads or writes that failed */
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
+    uint64_t blocks_cut;          /* commit-chain blocks this node signed (core/chain.c) */
+    uint64_t chain_errors;        /* blocks the store refused to write (retried) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -270,6 +276,12 @@ ec_err ec_node_next_out(ec_node *n, ec_id *to, ec_endpoint *to_ep, uint8_t *buf,
  * store's error: then the batch was rolled back, its held messages dropped
  * and the pending transactions it touched forgotten (as after a restart). */
 ec_err ec_node_batch_begin(ec_node *n);
+/* The node's own commit chain (docs/CHAIN.md), as its store holds it:
+ * the newest block's header, or block `height` (body may be NULL).
+ * EC_ERR_NOTFOUND (none yet / no such height), EC_ERR_CORRUPT, or the
+ * store's error. */
+ec_err ec_node_chain_tip(const ec_node *n, ec_block_header *tip);
+ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 ec_err ec_node_batch_end(ec_node *n);
 
 /* Pops the oldest event: EC_OK, or EC_ERR_NOTFOUND when there is none.

@@ -13,6 +13,7 @@ void ec_node_config_default(ec_node_config *c)
     c->bucket_size = 16;
     c->witness = true;
     c->resend_ms = 1000;
+    c->block_interval_ms = 300000;
     c->lookup_timeout_ms = 500;
     c->route_tx = true;
     c->tx_timeout_ms = 60000;
@@ -48,6 +49,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
         bad = "vote_relay must be direct or bundle";
     else if (c->bucket_size < 1) bad = "bucket_size must not be 0";
     else if (c->resend_ms < 1) bad = "resend_ms must not be 0";
+    else if (c->block_interval_ms < 1) bad = "block_interval_ms must not be 0";
     else if (c->lookup_timeout_ms < 1) bad = "lookup_timeout_ms must not be 0";
     else if (c->tx_timeout_ms < 1) bad = "tx_timeout_ms must not be 0";
     else if (c->pending_max < 1) bad = "pending_max must not be 0";

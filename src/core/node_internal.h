@@ -165,6 +165,7 @@ struct ec_node {
         size_t next;
     } *asked;
     uint64_t next_due;   /* earliest timer of any pending tx (a lower bound) */
+    uint64_t chain_due;  /* the open block's cut is due (UINT64_MAX: none; a hint) */
     uint64_t view_gen;   /* bumped whenever the peer set changes (nbr.c) */
     ec_node_event *events; /* ring of ev_cap, grown up to events_max (outcome.c) */
     size_t ev_head, ev_len, ev_cap;
@@ -186,7 +187,7 @@ struct ec_node {
  * this map and fails the suite when a call goes up.
  *
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
- *   durable    durable.c ballot.c
+ *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
  *   roles      catchup.c < commit.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
@@ -298,6 +299,17 @@ ec_err node_write_begin(ec_node *n, ec_store *s);
 ec_err node_write_end(ec_node *n, ec_store *s, ec_err err, const ec_id *touched);
 /* Marks a pending transaction as changed by the open batch (if any). */
 void node_batch_touch(ec_node *n, const ec_id *tx_id);
+
+/* chain.c: the node's own commit chain (docs/CHAIN.md). append: tx_id
+ * joins the open block (cut at 32), inside the open write transaction of
+ * its commit. tick: cuts a block due by time (its own write); returns
+ * when the next is due. start: at creation, the open block's due time.
+ * tip / block: read the store (EC_ERR_NOTFOUND, EC_ERR_CORRUPT). */
+ec_err node_chain_append(ec_node *n, uint64_t now, const ec_id *tx_id);
+uint64_t node_chain_tick(ec_node *n, uint64_t now);
+void node_chain_start(ec_node *n);
+ec_err node_chain_tip(ec_store *s, ec_block_header *tip);
+ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 
 /* ballot.c: this node's own vote on mapping i of p: the ledger's verdict
  * after the durable sticky record. */
