@@ -47,6 +47,18 @@ static int samples(ec_msg *out)
     out[n].type = EC_MSG_IDENTITY;
     for (int i = 0; i < EC_MSG_IDENTITY_LEN; i++) out[n].u.identity.record[i] = (uint8_t)(i * 7);
     n++;
+    out[n].type = EC_MSG_GET_CHAIN; out[n].u.get_chain.height = 77; out[n++].u.get_chain.count = EC_MSG_CHAIN_HEADERS;
+    /* The largest CHAIN: three headers of the largest size. */
+    out[n].type = EC_MSG_CHAIN; memset(out[n].u.chain.key.b, 0x61, EC_PUBKEY_LEN); out[n].u.chain.tip = 9;
+    out[n].u.chain.n = EC_MSG_CHAIN_HEADERS;
+    for (int k = 0; k < EC_MSG_CHAIN_HEADERS; k++) {
+        out[n].u.chain.len[k] = EC_MSG_HEADER_MAX;
+        memset(out[n].u.chain.hdr[k], 0x70 + k, EC_MSG_HEADER_MAX);
+    }
+    n++;
+    out[n].type = EC_MSG_GET_BODY; out[n++].u.get_body.height = 5;
+    out[n].type = EC_MSG_BODY; out[n].u.body.height = 6; out[n].u.body.len = EC_MSG_BODY_MAX;
+    memset(out[n++].u.body.bytes, 0x33, EC_MSG_BODY_MAX);
     return n;
 }
 
@@ -69,11 +81,13 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
         /* Every truncation is refused. */
         for (size_t k = 0; k < len; k++) {
             ec_err e = ec_msg_decode(&back, buf, k);
-            /* A TX message cut after its first tx byte is a shorter valid TX. */
+            /* A TX message cut after its first tx byte is a shorter valid TX;
+             * a BODY cut after its height, a shorter body (or none). */
             if (m[i].type == EC_MSG_TX && k >= 5 + 32) CHECK_EQ_INT(e, EC_OK);
+            else if (m[i].type == EC_MSG_BODY && k >= 9) CHECK_EQ_INT(e, EC_OK);
             else CHECK(e == EC_ERR_TRUNCATED);
         }
-        if (m[i].type != EC_MSG_TX) {
+        if (m[i].type != EC_MSG_TX && m[i].type != EC_MSG_BODY) {
             buf[len] = 0;
             CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1 <= EC_MSG_MAX ? len + 1 : len), EC_ERR_TRAILING);
         }
@@ -115,6 +129,31 @@ static void test_malformed_messages_are_refused(void)
     ec_msg_encode(&m[7], buf, sizeof buf, &len);
     buf[35 + 7 * 138 + 36 + 5] = 0x80;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    /* Chain: count 0 or 4 asked; 4 headers; a header of length 0 or 308;
+     * headers with tip 0. Body: longer than a body can be. */
+    ec_msg g = m[11];
+    g.u.get_chain.count = 0;
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[11], buf, sizeof buf, &len);
+    buf[9] = EC_MSG_CHAIN_HEADERS + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[12], buf, sizeof buf, &len);
+    buf[41] = EC_MSG_CHAIN_HEADERS + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[12], buf, sizeof buf, &len);
+    buf[42] = 0;
+    buf[43] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[12], buf, sizeof buf, &len);
+    buf[42] = (uint8_t)(EC_MSG_HEADER_MAX + 1);
+    buf[43] = (uint8_t)((EC_MSG_HEADER_MAX + 1) >> 8);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    g = m[12];
+    g.u.chain.tip = 0;
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[14], buf, sizeof buf, &len);
+    buf[len] = 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1), EC_ERR_MALFORMED);
     /* Mapping: "unknown" with a head attached; found = 2. */
     ec_msg_encode(&m[3], buf, sizeof buf, &len);
     buf[33] = 0;

@@ -199,7 +199,7 @@ static void test_crashed_nodes_restart_and_nothing_conflicts(void)
     c.rate = 15;
     c.new_fraction = 0.5;
     c.ncrashes = 1;
-    c.crashes[0] = (sim_crash){2000, 5000, 0.1};
+    c.crashes[0] = (sim_crash){2000, 5000, 0.1, false};
     char *out = run(&c);
     CHECK(field(out, "crashes") >= 4);
     CHECK(field(out, "dropped_node_down") > 0);
@@ -226,8 +226,8 @@ static long long crash_double_spends(int seeds, bool volatile_votes, long long *
         c.lat_b = 80;
         c.loss = 0.1;
         c.ncrashes = 2;
-        c.crashes[0] = (sim_crash){1000, 2000, 0.3};
-        c.crashes[1] = (sim_crash){2500, 3500, 0.3};
+        c.crashes[0] = (sim_crash){1000, 2000, 0.3, false};
+        c.crashes[1] = (sim_crash){2500, 3500, 0.3, false};
         c.tokens_max = 2;
         c.new_fraction = 0.3;
         c.double_spend = 1.0;

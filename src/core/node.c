@@ -49,6 +49,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
         n->key = *env->key;
         n->has_key = true;
     }
+    n->sync_due = UINT64_MAX;
     node_chain_start(n);
     if (n->chain_due < n->next_due) n->next_due = n->chain_due;
     if (env->record) {
@@ -76,6 +77,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->pending); /* before per_peer: ptx frees count down */
     g_hash_table_destroy(n->per_peer);
     g_hash_table_destroy(n->catchup);
+    node_sync_free(n);
     g_queue_free_full(n->outbox, free);
     g_queue_free_full(n->settled, free);
     ec_peers_free(n->peers);
@@ -266,6 +268,11 @@ static void on_tx(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     ec_id id;
     ec_blake3_hash(m->u.tx.bytes, m->u.tx.len, id.b);
     ec_id synced;
+    /* A transaction chain sync asked for: adopted (or not) there; it goes
+     * on to the vote only if a pending transaction waits for its bytes. */
+    if (m->u.tx.hops == 0 && node_sync_on_tx(n, now, &id, m->u.tx.bytes, m->u.tx.len) &&
+        node_ptx_get(n, &id, false, now) == NULL)
+        return;
     if (g_hash_table_size(n->catchup) > 0 &&
         node_catchup_on_tx(n, now, from, &id, m->u.tx.bytes, m->u.tx.len, &synced))
         node_revote_token(n, now, &synced);
@@ -337,6 +344,10 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_GET_VOTES: node_answer_votes(n, from, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: node_on_get_identity(n, from, m); break;
     case EC_MSG_IDENTITY: node_on_identity(n, now, from, m); break;
+    case EC_MSG_GET_CHAIN: node_on_get_chain(n, from, m); break;
+    case EC_MSG_GET_BODY: node_on_get_body(n, from, m); break;
+    case EC_MSG_CHAIN: node_sync_on_chain(n, now, from, m); break;
+    case EC_MSG_BODY: node_sync_on_body(n, now, from, m); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }
@@ -348,6 +359,8 @@ static ec_err tick(ec_node *n, uint64_t now)
     uint64_t next = node_catchup_tick(n, now);
     uint64_t chain = node_chain_tick(n, now);
     if (chain < next) next = chain;
+    uint64_t sync = node_sync_tick(n, now);
+    if (sync < next) next = sync;
     GHashTableIter it;
     gpointer key, val;
     g_hash_table_iter_init(&it, n->pending);

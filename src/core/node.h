@@ -104,6 +104,15 @@ typedef struct ec_node_config {
                                  steady network's rttvar decays to 0) */
     uint64_t rtt_max_ms;      /* cap on samples, PTOs and backed-off timers
                                  (60000: RFC 6298's floor for a maximum) */
+    /* Chain sync (docs/CHAIN.md, "Sync"): rounds start at ec_node_sync_start. */
+    unsigned sync_sources;    /* neighbors whose chains are followed at once (8, <= 8:
+                                 docs/CHAIN.md measures 1, 2, 4, 8) */
+    unsigned sync_agree;      /* sources whose chains must hold a transaction before
+                                 it is adopted (2) */
+    uint64_t sync_interval_ms; /* a new round this long after one ends (60000) */
+    unsigned sync_window;     /* blocks taken from one source per round (1024) */
+    unsigned sync_offers_max; /* transaction ids waiting for agreement (8192) */
+    unsigned sync_fetch_max;  /* transactions being fetched at once (32) */
     uint64_t block_interval_ms; /* the commit chain's open block is cut this long
                                  after its first commit, or at 32 (300000: the
                                  seed's 5 minutes; docs/CHAIN.md) */
@@ -152,6 +161,19 @@ typedef struct ec_node_stats {
     uint64_t commits_failed;      /* decided, but the store refused the commit (retried) */
     uint64_t blocks_cut;          /* commit-chain blocks this node signed (core/chain.c) */
     uint64_t chain_errors;        /* blocks the store refused to write (retried) */
+    /* Chain sync (sync.c). */
+    uint64_t sync_rounds;         /* rounds finished */
+    uint64_t sync_headers;        /* headers received and verified */
+    uint64_t sync_bodies;         /* bodies received and checked against their root */
+    uint64_t sync_txs_fetched;    /* transactions fetched */
+    uint64_t sync_adopted;        /* of those, adopted (some token of ours moved) */
+    uint64_t sync_not_ours;       /* of those, none of their tokens is ours */
+    uint64_t sync_invalid;        /* of those, invalid by the ledger rules (a lying source) */
+    uint64_t sync_faults;         /* headers or bodies refused (signature, link, root) */
+    uint64_t sync_forks;          /* a source whose chain no longer holds our locator */
+    uint64_t sync_sources_dropped; /* sources that stopped answering or misbehaved */
+    uint64_t sync_unconfirmed;    /* ids one source's chain held and the others' did not */
+    uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -281,6 +303,12 @@ ec_err ec_node_batch_begin(ec_node *n);
  * EC_ERR_NOTFOUND (none yet / no such height), EC_ERR_CORRUPT, or the
  * store's error. */
 ec_err ec_node_chain_tip(const ec_node *n, ec_block_header *tip);
+/* Starts chain sync (docs/CHAIN.md, "Sync"): a round now, then one every
+ * sync_interval_ms. The driver calls it once its peers are known (after a
+ * start or a join). EC_ERR_ARG if no peer is known yet. */
+ec_err ec_node_sync_start(ec_node *n, uint64_t now);
+/* Whether a sync round is in progress. */
+bool ec_node_syncing(const ec_node *n);
 ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 ec_err ec_node_batch_end(ec_node *n);
 

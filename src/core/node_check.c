@@ -33,6 +33,19 @@ ec_err ec_node_check(const ec_node *n, const char **why)
         if (GPOINTER_TO_UINT(val) > n->cfg.pending_per_peer_max) bad = "a peer holds more than its share of pending";
     g_hash_table_iter_init(&it, n->pending);
     while (!bad && g_hash_table_iter_next(&it, &key, &val)) bad = check_ptx(n, val);
+    if (!bad && n->sync_offers && g_hash_table_size(n->sync_offers) > n->cfg.sync_offers_max)
+        bad = "more sync offers than sync_offers_max";
+    else if (!bad && n->sync_fetching > n->cfg.sync_fetch_max) bad = "more sync fetches than sync_fetch_max";
+    else if (!bad && n->sync_nsrc > n->cfg.sync_sources) bad = "more sync sources than sync_sources";
+    for (unsigned i = 0; !bad && i < n->sync_nsrc; i++) {
+        const sync_src *s = &n->sync_src[i];
+        if (s->phase == SRC_HEADERS || s->phase == SRC_BODIES) {
+            if (s->top < s->done_h || s->top - s->done_h > n->cfg.sync_window) bad = "a sync window larger than sync_window";
+            else if (s->down < s->done_h + 1 || s->down > s->top + 1) bad = "a sync header cursor outside its window";
+            else if (s->phase == SRC_BODIES && (s->body < s->done_h + 1 || s->body > s->top))
+                bad = "a sync body cursor outside its window";
+        }
+    }
     for (unsigned j = 0; !bad && j < EC_ID_BITS; j++) {
         const ec_id *ids;
         if (ec_peers_bucket(n->peers, j, &ids) > n->cfg.bucket_size) bad = "a peer bucket holds more than bucket_size";

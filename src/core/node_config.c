@@ -14,6 +14,12 @@ void ec_node_config_default(ec_node_config *c)
     c->witness = true;
     c->resend_ms = 1000;
     c->block_interval_ms = 300000;
+    c->sync_sources = 8;
+    c->sync_agree = 2;
+    c->sync_interval_ms = 60000;
+    c->sync_window = 1024;
+    c->sync_offers_max = 8192;
+    c->sync_fetch_max = 32;
     c->lookup_timeout_ms = 500;
     c->route_tx = true;
     c->tx_timeout_ms = 60000;
@@ -50,6 +56,11 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->bucket_size < 1) bad = "bucket_size must not be 0";
     else if (c->resend_ms < 1) bad = "resend_ms must not be 0";
     else if (c->block_interval_ms < 1) bad = "block_interval_ms must not be 0";
+    else if (c->sync_sources < 1 || c->sync_sources > 8) bad = "sync_sources must be 1..8";
+    else if (c->sync_agree < 1 || c->sync_agree > c->sync_sources) bad = "sync_agree must be 1..sync_sources";
+    else if (c->sync_interval_ms < 1) bad = "sync_interval_ms must not be 0";
+    else if (c->sync_window < 1) bad = "sync_window must not be 0";
+    else if (c->sync_offers_max < 1 || c->sync_fetch_max < 1) bad = "sync_offers_max and sync_fetch_max must not be 0";
     else if (c->lookup_timeout_ms < 1) bad = "lookup_timeout_ms must not be 0";
     else if (c->tx_timeout_ms < 1) bad = "tx_timeout_ms must not be 0";
     else if (c->pending_max < 1) bad = "pending_max must not be 0";

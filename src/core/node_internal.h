@@ -132,6 +132,40 @@ typedef struct outmsg {
     uint8_t bytes[];
 } outmsg;
 
+/* Chain sync (sync.c): one source whose commit chain we follow. */
+#define NODE_SYNC_SOURCES_MAX 8
+typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_DONE } sync_phase;
+typedef struct sync_src {
+    ec_id id;
+    sync_phase phase;
+    uint64_t done_h;       /* synced through this height (the locator, stored) */
+    ec_id done_hash;       /* its hash (zero at height 0) */
+    uint64_t top;          /* this round's window: done_h+1 .. top */
+    uint64_t down;         /* lowest header verified so far (top+1: none) */
+    ec_id expect;          /* the hash header down-1 must have */
+    uint64_t body;         /* next body to ask for */
+    ec_id *roots;          /* root per height in the window (roots[h - done_h - 1]) */
+    uint8_t *counts;
+    ec_id top_hash;        /* the window's top block: the locator once done */
+    ec_pubkey key;         /* its signing key (its identity's) */
+    uint64_t asked_at;     /* the request in flight: sent at, re-sent after a timeout */
+    unsigned tries;
+} sync_src;
+
+/* A transaction id some sources' chains hold, not in our store yet. */
+typedef enum { OFFER_SEEN, OFFER_FETCHING, OFFER_GAP } offer_state;
+#define NODE_SYNC_OFFER_ROUNDS 10 /* rounds an unconfirmed offer waits for a second chain */
+typedef struct sync_offer {
+    ec_id id;
+    uint64_t src[NODE_SYNC_SOURCES_MAX]; /* sources whose chain holds it (address prefixes);
+                                            kept across rounds */
+    uint8_t nsrc;
+    uint8_t state;
+    uint64_t asked_at;
+    unsigned tries;
+    uint64_t born;         /* the round it was first seen in */
+} sync_offer;
+
 struct ec_node {
     ec_node_config cfg;
     ec_id addr;
@@ -150,6 +184,16 @@ struct ec_node {
     GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
     GHashTable *per_peer; /* peer id -> pending transactions its messages created */
     GHashTable *catchup;  /* token -> catchup* (tokens whose history we lack) */
+    /* Chain sync (sync.c). */
+    sync_src sync_src[NODE_SYNC_SOURCES_MAX];
+    unsigned sync_nsrc;
+    bool sync_on;          /* rounds run (ec_node_sync_start) */
+    bool sync_round;       /* a round is in progress */
+    uint64_t sync_due;     /* next round, or the next request timeout */
+    GHashTable *sync_offers; /* ec_id* -> sync_offer* (owns) */
+    unsigned sync_fetching;
+    void *sync_gaps;       /* fetched transactions whose history we lack (sync.c) */
+    unsigned sync_ngaps;
     ec_node_stats stats;
     bool has_key;
     ec_keypair key;      /* signs our votes */
@@ -189,7 +233,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      catchup.c < commit.c < relay.c < member.c < coordinator.c
+ *   roles      sync.c < catchup.c < commit.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -311,6 +355,15 @@ void node_chain_start(ec_node *n);
 ec_err node_chain_tip(ec_store *s, ec_block_header *tip);
 ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 
+/* sync.c: chain sync (docs/CHAIN.md, "Sync"). The answers it asked for
+ * (on_chain, on_body; on_tx: true if the transaction was sync's, and
+ * consumed); the timer (returns when next due); free at the end. */
+void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len);
+uint64_t node_sync_tick(ec_node *n, uint64_t now);
+void node_sync_free(ec_node *n);
+
 /* ballot.c: this node's own vote on mapping i of p: the ledger's verdict
  * after the durable sticky record. */
 typedef struct ballot {
@@ -344,6 +397,8 @@ void node_ask_members(ec_node *n, const ptx *p, const ec_id *to);
 void node_on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_chain(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m);
 
 /* ident.c: whether a relayed vote's key is its voter's (asks for the
  * record when the driver does not know). */

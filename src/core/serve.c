@@ -72,3 +72,53 @@ void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
     }
     node_send(n, from, &r);
 }
+
+/* Headers of our own commit chain, from `height` (0: the tip) down, with
+ * our signing key (whose identity the asker checks) and the tip's height.
+ * A node without a chain answers tip 0. */
+void node_on_get_chain(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    ec_block_header h;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_CHAIN;
+    if (!n->has_key) {
+        n->stats.dropped_unexpected++;
+        return;
+    }
+    r.u.chain.key = n->key.pub;
+    ec_err err = node_chain_tip(n->store, &h);
+    if (err == EC_OK) {
+        r.u.chain.tip = h.height;
+        uint64_t at = m->u.get_chain.height == 0 || m->u.get_chain.height > h.height ? h.height
+                                                                                      : m->u.get_chain.height;
+        for (unsigned i = 0; i < m->u.get_chain.count && at >= 1; i++, at--) {
+            size_t len;
+            if (node_chain_block(n->store, at, &h, NULL) != EC_OK ||
+                ec_block_header_encode(&h, r.u.chain.hdr[i], EC_MSG_HEADER_MAX, &len) != EC_OK)
+                break;
+            r.u.chain.len[i] = (uint16_t)len;
+            r.u.chain.n++;
+        }
+    } else if (err != EC_ERR_NOTFOUND) {
+        n->stats.store_errors++;
+        return;
+    }
+    node_send(n, from, &r);
+}
+
+/* The body of our block at `height` (length 0: none). */
+void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    ec_block_header h;
+    ec_block_body b;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_BODY;
+    r.u.body.height = m->u.get_body.height;
+    size_t len = 0;
+    if (node_chain_block(n->store, m->u.get_body.height, &h, &b) == EC_OK &&
+        ec_block_body_encode(&b, r.u.body.bytes, sizeof r.u.body.bytes, &len) == EC_OK)
+        r.u.body.len = (uint16_t)len;
+    node_send(n, from, &r);
+}

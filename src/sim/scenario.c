@@ -109,16 +109,19 @@ static key_result latency(sim_config *c, char *v, char *msg)
     return KEY_BAD;
 }
 
-/* partition and crash: "START_S END_S FRACTION", repeatable. */
+/* partition and crash: "START_S END_S FRACTION", repeatable; a crash may
+ * end in "wipe" (its nodes restart with an empty store). */
 static key_result period(sim_config *c, const char *k, char *v, char *msg)
 {
-    char *w[3];
+    char *w[4];
     double x[3];
     bool part = !strcmp(k, "partition");
-    if (words(v, w, 3) != 3 || !reals(w, 3, x) || x[0] < 0 || x[1] <= x[0] || x[1] > 1e9 ||
+    int nw = words(v, w, 4);
+    bool wipe = !part && nw == 4 && !strcmp(w[3], "wipe");
+    if ((nw != 3 && !wipe) || !reals(w, 3, x) || x[0] < 0 || x[1] <= x[0] || x[1] > 1e9 ||
         x[2] <= 0 || x[2] >= 1) {
-        snprintf(msg, MSG_LEN, "must be 'START_S END_S FRACTION' with 0 <= START_S < END_S "
-                 "<= 1e9 and 0 < FRACTION < 1");
+        snprintf(msg, MSG_LEN, "must be 'START_S END_S FRACTION'%s with 0 <= START_S < END_S "
+                 "<= 1e9 and 0 < FRACTION < 1", part ? "" : " [wipe]");
         return KEY_BAD;
     }
     if ((part ? c->npartitions : c->ncrashes) == SIM_PARTITIONS_MAX) {
@@ -127,7 +130,7 @@ static key_result period(sim_config *c, const char *k, char *v, char *msg)
     }
     uint64_t from = (uint64_t)(x[0] * 1000), to = (uint64_t)(x[1] * 1000);
     if (part) c->partitions[c->npartitions++] = (sim_partition){from, to, x[2]};
-    else c->crashes[c->ncrashes++] = (sim_crash){from, to, x[2]};
+    else c->crashes[c->ncrashes++] = (sim_crash){from, to, x[2], wipe};
     return KEY_SET;
 }
 
@@ -137,7 +140,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"verify_signatures", &c->node.verify_signatures}, {"catchup", &c->node.catchup},
         {"witness", &c->node.witness}, {"route_tx", &c->node.route_tx},
         {"unsafe_quorum", &c->node.unsafe_quorum}, {"volatile_votes", &c->node.volatile_votes},
-        {"rtt_timers", &c->node.rtt_timers},
+        {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync},
     };
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (strcmp(k, flags[i].k)) continue;
@@ -167,6 +170,10 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"rtt_initial_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_initial_ms},
         {"rtt_granularity_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_granularity_ms},
         {"rtt_max_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_max_ms},
+        {"block_interval_ms", 1, 1000000000000, NULL, &c->node.block_interval_ms},
+        {"sync_interval_ms", 1, 1000000000000, NULL, &c->node.sync_interval_ms},
+        {"sync_sources", 1, 8, &c->node.sync_sources, NULL}, {"sync_agree", 1, 8, &c->node.sync_agree, NULL},
+        {"sync_window", 1, 1000000, &c->node.sync_window, NULL},
     };
     uint64_t x;
     if (!strcmp(k, "vote_threshold")) { /* the one signed key */

@@ -209,7 +209,7 @@ static ec_node_id_answer identity_ok(void *arg, const ec_id *addr, const ec_pubk
                                                                               : EC_NODE_ID_NO;
 }
 
-static ec_err start_node(sim *s, uint32_t i)
+static ec_err start_node(sim *s, uint32_t i, uint64_t now_ms)
 {
     sim_node *sn = &s->nodes[i];
     ec_keypair kp;
@@ -223,6 +223,10 @@ static ec_err start_node(sim *s, uint32_t i)
     if (err) return err;
     sn->tick_at_us = UINT64_MAX;
     fill_peers(s, i);
+    if (s->cfg.sync) {
+        ec_node_sync_start(sn->node, now_ms);
+        flush(s, i);
+    }
     return EC_OK;
 }
 
@@ -252,6 +256,20 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->conflicts_seen += st->conflicts_seen;
     acc->identities_unknown += st->identities_unknown;
     acc->dropped_events_full += st->dropped_events_full;
+    acc->blocks_cut += st->blocks_cut;
+    acc->chain_errors += st->chain_errors;
+    acc->sync_rounds += st->sync_rounds;
+    acc->sync_headers += st->sync_headers;
+    acc->sync_bodies += st->sync_bodies;
+    acc->sync_txs_fetched += st->sync_txs_fetched;
+    acc->sync_adopted += st->sync_adopted;
+    acc->sync_not_ours += st->sync_not_ours;
+    acc->sync_invalid += st->sync_invalid;
+    acc->sync_faults += st->sync_faults;
+    acc->sync_forks += st->sync_forks;
+    acc->sync_sources_dropped += st->sync_sources_dropped;
+    acc->sync_unconfirmed += st->sync_unconfirmed;
+    acc->sync_offers_dropped += st->sync_offers_dropped;
 }
 
 /* Crash schedule: each period takes down a seeded random share of nodes. */
@@ -266,6 +284,7 @@ static void schedule_crashes(sim *s)
             sim_push(s, &e);
             e.t_us = k->end_ms * 1000;
             e.kind = EV_RESTART;
+            e.from = k->wipe; /* a restart's `from`: wipe the store first */
             sim_push(s, &e);
         }
     }
@@ -332,7 +351,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         if (ec_store_mem_open(&sn->store) != EC_OK) return EC_ERR_NOMEM;
     }
     for (unsigned i = 0; i < c->nodes; i++)
-        if (start_node(&s, i) != EC_OK) return EC_ERR_NOMEM;
+        if (start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
     s.tx_by_id = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     s.decided = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, free);
@@ -377,7 +396,12 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         case EV_RESTART:
             if (!s.nodes[e.node].down) break;
             s.nodes[e.node].down = false;
-            if (start_node(&s, e.node) != EC_OK) return EC_ERR_NOMEM;
+            if (e.from) { /* wipe: a node joining afresh at the same address */
+                ec_store_close(s.nodes[e.node].store);
+                if (ec_store_mem_open(&s.nodes[e.node].store) != EC_OK) return EC_ERR_NOMEM;
+                s.wiped++;
+            }
+            if (start_node(&s, e.node, now_ms) != EC_OK) return EC_ERR_NOMEM;
             break;
         case EV_TICK:
             if (s.nodes[e.node].down || s.nodes[e.node].tick_at_us != e.t_us) break;

@@ -32,6 +32,7 @@ typedef struct sim_partition {
 typedef struct sim_crash {
     uint64_t start_ms, end_ms;
     double fraction;
+    bool wipe; /* the nodes restart with an empty store (a node joining afresh) */
 } sim_crash;
 
 typedef struct sim_config {
@@ -54,6 +55,7 @@ typedef struct sim_config {
     unsigned clients;        /* client keys that own tokens */
     uint64_t drain_ms;       /* simulated time allowed after the last submission */
     ec_node_config node;
+    bool sync;               /* chain sync: every node starts rounds at its start */
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */
 } sim_config;

@@ -69,7 +69,7 @@ typedef struct sim {
     /* live tokens for transfers: token, head tx id, owner client, busy */
     struct live { ec_id token, head; uint32_t owner; bool busy; } *live;
     size_t nlive, caplive;
-    uint64_t delivered, lost, dropped_partition, dropped_down, crashes;
+    uint64_t delivered, lost, dropped_partition, dropped_down, crashes, wiped;
     ec_node_stats retired; /* counters of node instances that crashed */
 } sim;
 

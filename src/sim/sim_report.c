@@ -32,6 +32,28 @@ static bool digest_head(void *arg, const ec_id *token, const ec_head *h)
 
 static const char *lat_name[] = {"constant", "uniform", "lognormal", "rounds"};
 
+/* The state the network holds: for every live token, its w true nearest
+ * nodes, and how many of those (up at the end) hold its latest head. */
+static void state_held(sim *s, uint64_t *pairs, uint64_t *held, uint64_t *tokens_full)
+{
+    *pairs = *held = *tokens_full = 0;
+    for (size_t k = 0; k < s->nlive; k++) {
+        uint32_t near[16];
+        size_t n = sim_true_nearest(s, &s->live[k].token, s->cfg.node.w, near);
+        uint64_t h = 0, p = 0;
+        for (size_t j = 0; j < n; j++) {
+            if (s->nodes[near[j]].down) continue;
+            ec_head hd;
+            p++;
+            h += ec_store_get_head(s->nodes[near[j]].store, &s->live[k].token, &hd) == EC_OK &&
+                 ec_id_cmp(&hd.tx_id, &s->live[k].head) == 0;
+        }
+        *pairs += p;
+        *held += h;
+        *tokens_full += h == p;
+    }
+}
+
 void sim_report(sim *s, FILE *out, double wall_s)
 {
     const sim_config *c = &s->cfg;
@@ -160,6 +182,29 @@ void sim_report(sim *s, FILE *out, double wall_s)
             (unsigned long long)acc.store_errors, (unsigned long long)acc.commits_failed,
             (unsigned long long)acc.dropped_catchup_full, (unsigned long long)acc.peers_evicted,
             (unsigned long long)acc.dropped_events_full, (unsigned long long)acc.identities_unknown);
+    uint64_t pairs, held, full;
+    state_held(s, &pairs, &held, &full);
+    fprintf(out, "  \"state\": {\"tokens\": %zu, \"tokens_complete\": %llu, \"pairs\": %llu, \"held\": %llu, "
+            "\"complete\": %.4f},\n", s->nlive, (unsigned long long)full, (unsigned long long)pairs,
+            (unsigned long long)held, pairs ? (double)held / (double)pairs : 1.0);
+    fprintf(out, "  \"chain\": {\"blocks\": %llu, \"errors\": %llu},\n", (unsigned long long)acc.blocks_cut,
+            (unsigned long long)acc.chain_errors);
+    if (c->sync) {
+        uint64_t sm = sent[EC_MSG_GET_CHAIN] + sent[EC_MSG_CHAIN] + sent[EC_MSG_GET_BODY] + sent[EC_MSG_BODY];
+        fprintf(out, "  \"sync\": {\"chain_messages\": %llu, \"txs_fetched\": %llu, \"messages\": %llu, "
+                "\"rounds\": %llu, \"headers\": %llu, \"blocks_fetched\": %llu, \"adopted\": %llu, "
+                "\"not_ours\": %llu, \"invalid\": %llu, \"faults\": %llu, \"forks\": %llu, "
+                "\"sources_dropped\": %llu, \"unconfirmed\": %llu, \"offers_dropped\": %llu, "
+                "\"wiped_nodes\": %llu},\n",
+                (unsigned long long)sm, (unsigned long long)acc.sync_txs_fetched,
+                (unsigned long long)(sm + 2 * acc.sync_txs_fetched), (unsigned long long)acc.sync_rounds,
+                (unsigned long long)acc.sync_headers, (unsigned long long)acc.sync_bodies,
+                (unsigned long long)acc.sync_adopted, (unsigned long long)acc.sync_not_ours,
+                (unsigned long long)acc.sync_invalid, (unsigned long long)acc.sync_faults,
+                (unsigned long long)acc.sync_forks, (unsigned long long)acc.sync_sources_dropped,
+                (unsigned long long)acc.sync_unconfirmed, (unsigned long long)acc.sync_offers_dropped,
+                (unsigned long long)s->wiped);
+    }
     fprintf(out, "  \"heads_kept\": {\"conflicting\": %llu, \"invalid\": %llu, \"behind\": %llu},\n",
             (unsigned long long)acc.conflicts_seen, (unsigned long long)acc.heads_refused,
             (unsigned long long)acc.heads_behind);

@@ -11,7 +11,9 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_VOTE] = "vote",               [EC_MSG_FIND_PEERS] = "find_peers",
     [EC_MSG_PEERS] = "peers",             [EC_MSG_VOTES] = "votes",
     [EC_MSG_GET_VOTES] = "get_votes",     [EC_MSG_GET_IDENTITY] = "get_identity",
-    [EC_MSG_IDENTITY] = "identity",
+    [EC_MSG_IDENTITY] = "identity",       [EC_MSG_GET_CHAIN] = "get_chain",
+    [EC_MSG_CHAIN] = "chain",             [EC_MSG_GET_BODY] = "get_body",
+    [EC_MSG_BODY] = "body",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
@@ -91,6 +93,22 @@ static ec_err check(const ec_msg *m)
         }
         return size <= EC_MSG_MAX ? EC_OK : EC_ERR_MALFORMED;
     }
+    case EC_MSG_GET_CHAIN:
+        return m->u.get_chain.count >= 1 && m->u.get_chain.count <= EC_MSG_CHAIN_HEADERS ? EC_OK
+                                                                                        : EC_ERR_MALFORMED;
+    case EC_MSG_CHAIN:
+        if (m->u.chain.n > EC_MSG_CHAIN_HEADERS || (m->u.chain.tip == 0 && m->u.chain.n > 0)) return EC_ERR_MALFORMED;
+        for (int i = 0; i < EC_MSG_CHAIN_HEADERS; i++) {
+            if (i >= m->u.chain.n) {
+                if (m->u.chain.len[i]) return EC_ERR_MALFORMED;
+                continue;
+            }
+            if (m->u.chain.len[i] < 1 || m->u.chain.len[i] > EC_MSG_HEADER_MAX) return EC_ERR_MALFORMED;
+        }
+        return EC_OK;
+    case EC_MSG_BODY:
+        return m->u.body.len <= EC_MSG_BODY_MAX ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_GET_BODY:
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
     case EC_MSG_GET_VOTES:
@@ -176,6 +194,25 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
     case EC_MSG_GET_VOTES: put_id(&w, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: put_id(&w, &m->u.get_identity.addr); break;
     case EC_MSG_IDENTITY: ec_wire_put_bytes(&w, m->u.identity.record, EC_MSG_IDENTITY_LEN); break;
+    case EC_MSG_GET_CHAIN:
+        ec_wire_put_u64(&w, m->u.get_chain.height);
+        ec_wire_put_u8(&w, m->u.get_chain.count);
+        break;
+    case EC_MSG_CHAIN:
+        ec_wire_put_bytes(&w, m->u.chain.key.b, sizeof m->u.chain.key.b);
+        ec_wire_put_u64(&w, m->u.chain.tip);
+        ec_wire_put_u8(&w, m->u.chain.n);
+        for (int i = 0; i < m->u.chain.n; i++) {
+            ec_wire_put_u8(&w, (uint8_t)m->u.chain.len[i]);
+            ec_wire_put_u8(&w, (uint8_t)(m->u.chain.len[i] >> 8));
+            ec_wire_put_bytes(&w, m->u.chain.hdr[i], m->u.chain.len[i]);
+        }
+        break;
+    case EC_MSG_GET_BODY: ec_wire_put_u64(&w, m->u.get_body.height); break;
+    case EC_MSG_BODY:
+        ec_wire_put_u64(&w, m->u.body.height);
+        ec_wire_put_bytes(&w, m->u.body.bytes, m->u.body.len); /* length = rest of message */
+        break;
     default: return EC_ERR_MALFORMED;
     }
     if (w.err) return w.err;
@@ -263,6 +300,37 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
     case EC_MSG_GET_VOTES: get_id(&r, &m->u.get_votes.tx_id); break;
     case EC_MSG_GET_IDENTITY: get_id(&r, &m->u.get_identity.addr); break;
     case EC_MSG_IDENTITY: ec_wire_get_bytes(&r, m->u.identity.record, EC_MSG_IDENTITY_LEN); break;
+    case EC_MSG_GET_CHAIN:
+        m->u.get_chain.height = ec_wire_get_u64(&r);
+        m->u.get_chain.count = ec_wire_get_u8(&r);
+        break;
+    case EC_MSG_CHAIN: {
+        ec_wire_get_bytes(&r, m->u.chain.key.b, sizeof m->u.chain.key.b);
+        m->u.chain.tip = ec_wire_get_u64(&r);
+        uint8_t n = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        if (n > EC_MSG_CHAIN_HEADERS) return EC_ERR_MALFORMED;
+        m->u.chain.n = n;
+        for (unsigned i = 0; i < n; i++) {
+            uint16_t hl = ec_wire_get_u8(&r);
+            hl = (uint16_t)(hl | ec_wire_get_u8(&r) << 8);
+            if (r.err) return r.err;
+            if (hl < 1 || hl > EC_MSG_HEADER_MAX) return EC_ERR_MALFORMED;
+            m->u.chain.len[i] = hl;
+            ec_wire_get_bytes(&r, m->u.chain.hdr[i], hl);
+        }
+        break;
+    }
+    case EC_MSG_GET_BODY: m->u.get_body.height = ec_wire_get_u64(&r); break;
+    case EC_MSG_BODY: {
+        m->u.body.height = ec_wire_get_u64(&r);
+        if (r.err) return r.err;
+        size_t n = r.len - r.pos;
+        if (n > EC_MSG_BODY_MAX) return EC_ERR_MALFORMED;
+        m->u.body.len = (uint16_t)n;
+        ec_wire_get_bytes(&r, m->u.body.bytes, n);
+        break;
+    }
     default: return EC_ERR_VERSION;
     }
     ec_err err = ec_wire_get_end(&r);

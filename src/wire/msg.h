@@ -27,6 +27,11 @@
                                      (an IPv6 address and port fit) */
 #define EC_MSG_PEER_ENTRY_MAX (EC_ID_LEN + 1 + EC_ENDPOINT_MAX)
 #define EC_MSG_IDENTITY_LEN 131   /* an identity record (core/identity.h), opaque here */
+/* Commit-chain blocks (ledger/block.h), opaque here: the sizes must match
+ * EC_BLOCK_HEADER_MAX / EC_BLOCK_BODY_MAX (checked where both are seen). */
+#define EC_MSG_HEADER_MAX 307
+#define EC_MSG_BODY_MAX 1025
+#define EC_MSG_CHAIN_HEADERS 3    /* headers in one CHAIN answer, at most */
 #define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
                                      (type, hops, route, count; routed: + origin) */
 
@@ -42,6 +47,10 @@ typedef enum ec_msg_type {
     EC_MSG_GET_VOTES = 9,   /* a submitter asks a member for its token's votes */
     EC_MSG_GET_IDENTITY = 10, /* asks for a peer's identity record by address */
     EC_MSG_IDENTITY = 11,   /* an identity record: an answer, or a hello */
+    EC_MSG_GET_CHAIN = 12,  /* asks for headers of the receiver's commit chain */
+    EC_MSG_CHAIN = 13,      /* the answer: its key, tip height, up to 3 headers */
+    EC_MSG_GET_BODY = 14,   /* asks for the body of one of its blocks */
+    EC_MSG_BODY = 15,       /* the answer: the body (none: length 0) */
     EC_MSG_TYPE_END
 } ec_msg_type;
 
@@ -112,6 +121,23 @@ typedef struct ec_msg {
         struct { ec_id tx_id; } get_votes;
         struct { ec_id addr; } get_identity;
         struct { uint8_t record[EC_MSG_IDENTITY_LEN]; } identity;
+        struct {
+            uint64_t height; /* the newest header wanted (0: from the tip) */
+            uint8_t count;   /* headers wanted, going down: 1..EC_MSG_CHAIN_HEADERS */
+        } get_chain;
+        struct {
+            ec_pubkey key;   /* the answerer's signing key (its identity's) */
+            uint64_t tip;    /* its chain's height (0: no chain yet) */
+            uint8_t n;       /* headers that follow, heights descending */
+            uint16_t len[EC_MSG_CHAIN_HEADERS];
+            uint8_t hdr[EC_MSG_CHAIN_HEADERS][EC_MSG_HEADER_MAX];
+        } chain;
+        struct { uint64_t height; } get_body;
+        struct {
+            uint64_t height;
+            uint16_t len;    /* 0: no such block */
+            uint8_t bytes[EC_MSG_BODY_MAX];
+        } body;
         struct {
             ec_id target;
             uint8_t n;

@@ -1,0 +1,322 @@
+/* Chain sync (core/sync.c) between real nodes on a hand-driven network:
+ * node A (w = 4, 8 more peers it never asks) syncs from S1 and S2, two
+ * nodes that committed transactions alone (w = 1) and so hold commit
+ * chains. A router delivers every queued message at once and can tamper
+ * with them on the way.
+ *   - honest: the transactions both chains hold are adopted (those of A's
+ *     tokens), the ones only S1 holds are not (unconfirmed), tokens A is
+ *     not responsible for are left alone; A's own chain holds what it
+ *     adopted, and a second round fetches nothing again;
+ *   - a forged header signature, a body that is not its header's, a source
+ *     whose chain no longer holds A's locator: each refused and counted,
+ *     nothing adopted from them alone;
+ *   - a restart of A (LMDB) resumes from its locators: only new blocks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node.h"
+#include "crypto/blake3.h"
+#include "ledger_util.h"
+#include "store_util.h"
+#include "test.h"
+
+#define T0 1700000000000ull
+#define NSRC 2
+
+typedef struct peer {
+    ec_node *node;
+    ec_store *store;
+    ec_keypair key;
+    ec_id addr;
+    ec_rng rng;
+} peer;
+
+static peer A, S[NSRC];
+static ec_keypair client;
+/* Tampering: 0 none, 1 flip a byte of S2's tip header, 2 flip a byte of
+ * S2's bodies. */
+static int tamper;
+
+static ec_id addr_of(uint8_t a, uint8_t b)
+{
+    ec_id id;
+    memset(&id, 0, sizeof id);
+    id.b[0] = a;
+    id.b[1] = b;
+    id.b[31] = 0x5a;
+    return id;
+}
+
+static ec_node_id_answer ident(void *arg, const ec_id *addr, const ec_pubkey *key)
+{
+    (void)arg;
+    for (int i = 0; i < NSRC; i++)
+        if (ec_id_cmp(addr, &S[i].addr) == 0)
+            return memcmp(key->b, S[i].key.pub.b, sizeof key->b) == 0 ? EC_NODE_ID_YES : EC_NODE_ID_NO;
+    return EC_NODE_ID_NO;
+}
+
+/* A (w = 4) or a source: w = 16 and a quorum of its own vote
+ * (unsafe_quorum), so it commits whatever it is given alone, whoever it
+ * has heard of. */
+static ec_node *make(peer *p, unsigned w, uint8_t seed)
+{
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.w = w;
+    cfg.quorum = w / 2 + 1;
+    if (w > 4) {
+        cfg.quorum = 1;
+        cfg.unsafe_quorum = true;
+    }
+    cfg.vote_threshold = 1;
+    cfg.catchup_agree = 1;
+    cfg.block_interval_ms = 1000;
+    cfg.sync_sources = NSRC;
+    cfg.sync_agree = 2;
+    tu_key(&p->key, seed);
+    ec_rng_seed(&p->rng, seed);
+    ec_node_env env = {.addr = p->addr, .store = p->store, .rng = &p->rng, .key = &p->key,
+                       .identity = ident};
+    ec_node *n = NULL;
+    CHECK_EQ_INT(ec_node_new(&n, &cfg, &env), EC_OK);
+    return n;
+}
+
+static peer *by_addr(const ec_id *a)
+{
+    if (ec_id_cmp(a, &A.addr) == 0) return &A;
+    for (int i = 0; i < NSRC; i++)
+        if (ec_id_cmp(a, &S[i].addr) == 0) return &S[i];
+    return NULL;
+}
+
+/* What the router lets through: sync's questions and answers, and plain
+ * transactions (a GET_TX answer: no hops, route or members). The rest (a
+ * source's requests for votes, votes) is dropped: the sources commit
+ * alone and A learns only by sync. */
+static bool passes(const uint8_t *buf, size_t len)
+{
+    switch (buf[0]) {
+    case EC_MSG_GET_CHAIN: case EC_MSG_CHAIN: case EC_MSG_GET_BODY: case EC_MSG_BODY: case EC_MSG_GET_TX: return true;
+    case EC_MSG_TX: return len > 4 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0;
+    default: return false;
+    }
+}
+
+/* Delivers until nobody has anything to send (messages to the 8 fillers
+ * are lost). */
+static void route(uint64_t now)
+{
+    for (int round = 0; round < 100000; round++) {
+        bool any = false;
+        peer *all[1 + NSRC] = {&A, &S[0], &S[1]};
+        for (int i = 0; i < 1 + NSRC; i++) {
+            ec_id to;
+            uint8_t buf[EC_MSG_MAX];
+            size_t len;
+            if (all[i]->node == NULL) continue;
+            while (ec_node_next_out(all[i]->node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
+                any = true;
+                peer *dst = by_addr(&to);
+                if (dst == NULL || dst->node == NULL || !passes(buf, len)) continue;
+                if (tamper == 1 && all[i] == &S[1] && buf[0] == EC_MSG_CHAIN && len > 100) buf[len - 70] ^= 1;
+                if (tamper == 2 && all[i] == &S[1] && buf[0] == EC_MSG_BODY && len > 20) buf[len - 1] ^= 1;
+                ec_node_recv(dst->node, now, &all[i]->addr, NULL, buf, len);
+            }
+        }
+        if (!any) return;
+    }
+}
+
+/* Runs the network's timers for `ms` in 100 ms steps. */
+static void run(uint64_t *now, uint64_t ms)
+{
+    for (uint64_t end = *now + ms; *now < end; *now += 100) {
+        if (A.node) ec_node_tick(A.node, *now);
+        for (int i = 0; i < NSRC; i++) ec_node_tick(S[i].node, *now);
+        route(*now);
+    }
+}
+
+/* A create of a token near `near` (k-th), signed by the client: committed
+ * by the sources listed (bit i: S[i]). Its id. */
+static ec_id commit_at(const ec_id *near, unsigned k, unsigned mask, uint64_t now)
+{
+    ec_id token = *near;
+    token.b[2] = (uint8_t)k;
+    token.b[3] = (uint8_t)(k >> 8);
+    token.b[30] = 0x77;
+    ec_tx tx = tu_tx1(&token, &client, NULL, &client, now);
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    ec_id id;
+    ec_blake3_hash(buf, len, id.b);
+    for (int i = 0; i < NSRC; i++)
+        if (mask >> i & 1) CHECK_EQ_INT(ec_node_submit(S[i].node, now, &tx), EC_OK);
+    return id;
+}
+
+static void setup(ec_store *astore)
+{
+    A.addr = addr_of(0x40, 0);
+    S[0].addr = addr_of(0x40, 1);
+    S[1].addr = addr_of(0x40, 2);
+    A.store = astore;
+    for (int i = 0; i < NSRC; i++) CHECK_EQ_INT(ec_store_mem_open(&S[i].store), EC_OK);
+    for (int i = 0; i < NSRC; i++) S[i].node = make(&S[i], 16, (uint8_t)(10 + i));
+    A.node = make(&A, 4, 9);
+    tu_key(&client, 3);
+    /* A knows its sources and 8 others spread over the space. */
+    for (int i = 0; i < NSRC; i++) CHECK_EQ_INT(ec_node_add_peer(A.node, &S[i].addr, NULL), EC_OK);
+    for (int f = 0; f < 8; f++) {
+        ec_id filler = addr_of((uint8_t)(0x10 + 0x20 * f), 9);
+        ec_node_add_peer(A.node, &filler, NULL);
+    }
+}
+
+static void teardown(void)
+{
+    ec_node_free(A.node);
+    A.node = NULL;
+    for (int i = 0; i < NSRC; i++) {
+        ec_node_free(S[i].node);
+        ec_store_close(S[i].store);
+    }
+}
+
+static bool a_holds(const ec_id *near, unsigned k, const ec_id *tx)
+{
+    ec_id token = *near;
+    token.b[2] = (uint8_t)k;
+    token.b[3] = (uint8_t)(k >> 8);
+    token.b[30] = 0x77;
+    ec_head h;
+    return ec_store_get_head(A.store, &token, &h) == EC_OK && ec_id_cmp(&h.tx_id, tx) == 0;
+}
+
+static void sync_adopts_what_two_chains_hold(ec_store *astore)
+{
+    setup(astore);
+    uint64_t now = T0;
+    ec_id mine = A.addr, far = addr_of(0xf0, 0);
+    ec_id both[40], only1[3], other[5];
+    for (unsigned k = 0; k < 40; k++) both[k] = commit_at(&mine, k, 3, now + k);
+    for (unsigned k = 0; k < 3; k++) only1[k] = commit_at(&mine, 100 + k, 1, now + 50 + k);
+    for (unsigned k = 0; k < 5; k++) other[k] = commit_at(&far, k, 3, now + 60 + k);
+    run(&now, 2000); /* the sources cut their blocks */
+    ec_block_header tip;
+    CHECK_EQ_INT(ec_node_chain_tip(S[0].node, &tip), EC_OK);
+    CHECK_EQ_INT(tip.height, 2); /* 48 commits: 32 + 16 */
+    CHECK_EQ_INT(ec_node_sync_start(A.node, now), EC_OK);
+    run(&now, 5000);
+    const ec_node_stats *st = ec_node_stats_get(A.node);
+    unsigned held = 0, held1 = 0, heldfar = 0;
+    for (unsigned k = 0; k < 40; k++) held += a_holds(&mine, k, &both[k]);
+    for (unsigned k = 0; k < 3; k++) held1 += a_holds(&mine, 100 + k, &only1[k]);
+    for (unsigned k = 0; k < 5; k++) heldfar += a_holds(&far, k, &other[k]);
+    printf("  adopted %llu, not ours %llu, unconfirmed %llu, headers %llu, bodies %llu, fetched %llu\n",
+           (unsigned long long)st->sync_adopted, (unsigned long long)st->sync_not_ours,
+           (unsigned long long)st->sync_unconfirmed, (unsigned long long)st->sync_headers,
+           (unsigned long long)st->sync_bodies, (unsigned long long)st->sync_txs_fetched);
+    CHECK_EQ_INT(held, 40);
+    CHECK_EQ_INT(held1, 0);   /* one chain's word is not enough */
+    CHECK_EQ_INT(heldfar, 0); /* not A's tokens */
+    CHECK_EQ_INT(st->sync_adopted, 40);
+    CHECK_EQ_INT(st->sync_not_ours, 5);
+    CHECK_EQ_INT(st->sync_unconfirmed, 0); /* S1's 3 wait for a second chain */
+    CHECK_EQ_INT(st->sync_headers, 4);
+    CHECK_EQ_INT(st->sync_faults + st->sync_forks + st->sync_invalid, 0);
+    CHECK(st->sync_rounds >= 1);
+    /* A's own chain now holds what it adopted. */
+    run(&now, 2000);
+    CHECK_EQ_INT(ec_node_chain_tip(A.node, &tip), EC_OK);
+    CHECK_EQ_INT(tip.height, 2);
+    /* The next round: the locators match, nothing is fetched again. */
+    uint64_t fetched = st->sync_txs_fetched, headers = st->sync_headers;
+    run(&now, 61000);
+    CHECK(st->sync_rounds >= 2);
+    CHECK_EQ_INT(st->sync_txs_fetched, fetched);
+    CHECK_EQ_INT(st->sync_headers, headers);
+    /* S1 and S2 commit 10 more: only their new blocks come over. */
+    for (unsigned k = 0; k < 10; k++) commit_at(&mine, 200 + k, 3, now + k);
+    run(&now, 2000);
+    run(&now, 61000);
+    CHECK_EQ_INT(st->sync_adopted, 50);
+    CHECK_EQ_INT(st->sync_headers, headers + 2); /* one new block per source */
+    /* S1's 3 never reach S2's chain: after 10 rounds they are counted. */
+    run(&now, 10 * 61000);
+    CHECK_EQ_INT(st->sync_unconfirmed, 3);
+    CHECK_EQ_INT(held1, 0);
+    /* A restarts (its store kept): the locators are in the store. */
+    ec_node_free(A.node);
+    ec_store *s2 = A.store;
+    if (ts_dir[0]) {
+        ec_store_close(A.store);
+        CHECK_EQ_INT(ec_store_lmdb_open(&s2, ts_dir, 64u << 20), EC_OK);
+        A.store = s2;
+    }
+    A.node = make(&A, 4, 9);
+    for (int i = 0; i < NSRC; i++) ec_node_add_peer(A.node, &S[i].addr, NULL);
+    CHECK_EQ_INT(ec_node_sync_start(A.node, now), EC_OK);
+    run(&now, 5000);
+    st = ec_node_stats_get(A.node);
+    CHECK_EQ_INT(st->sync_headers, 0);
+    CHECK_EQ_INT(st->sync_txs_fetched, 0);
+    CHECK(st->sync_rounds >= 1);
+    teardown();
+    if (s2 != astore) ec_store_close(s2);
+}
+
+static void test_lying_sources_are_refused(void)
+{
+    ec_store *as;
+    CHECK_EQ_INT(ec_store_mem_open(&as), EC_OK);
+    setup(as);
+    uint64_t now = T0;
+    ec_id mine = A.addr, ids[8];
+    for (unsigned k = 0; k < 8; k++) ids[k] = commit_at(&mine, k, 3, now + k);
+    run(&now, 2000);
+    /* S2's tip header altered on the way: its signature fails. */
+    tamper = 1;
+    CHECK_EQ_INT(ec_node_sync_start(A.node, now), EC_OK);
+    run(&now, 5000);
+    const ec_node_stats *st = ec_node_stats_get(A.node);
+    CHECK_EQ_INT(st->sync_faults, 1);
+    CHECK_EQ_INT(st->sync_adopted, 0); /* S1's word alone adopts nothing */
+    CHECK(st->sync_sources_dropped >= 1);
+    /* S2's bodies altered: not its headers' roots. (S1's ids wait.) */
+    tamper = 2;
+    run(&now, 61000);
+    CHECK_EQ_INT(st->sync_faults, 2);
+    CHECK_EQ_INT(st->sync_adopted, 0);
+    /* Honest again: S2's chain confirms what S1's held two rounds ago. */
+    tamper = 0;
+    run(&now, 61000);
+    CHECK_EQ_INT(st->sync_adopted, 8);
+    unsigned held = 0;
+    for (unsigned k = 0; k < 8; k++) held += a_holds(&mine, k, &ids[k]);
+    CHECK_EQ_INT(held, 8);
+    /* S1 loses its chain (a new store) and builds another: A's locator
+     * for it is no longer in it (a fork, counted; the locator dropped). */
+    ec_node_free(S[0].node);
+    ec_store_close(S[0].store);
+    CHECK_EQ_INT(ec_store_mem_open(&S[0].store), EC_OK);
+    S[0].node = make(&S[0], 16, 10);
+    for (unsigned k = 0; k < 40; k++) commit_at(&mine, 300 + k, 1, now + k);
+    run(&now, 2000);
+    run(&now, 61000);
+    CHECK_EQ_INT(st->sync_forks, 1);
+    CHECK_EQ_INT(st->sync_adopted, 8); /* its new commits are one chain's word */
+    teardown();
+    ec_store_close(as);
+}
+
+int main(void)
+{
+    if (ec_crypto_init() != EC_OK) return 1;
+    RUN_BOTH(sync_adopts_what_two_chains_hold);
+    RUN(test_lying_sources_are_refused);
+    return TEST_REPORT("sync");
+}
