@@ -480,6 +480,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.catchups_max = 8;
     cfg.outbox_max_bytes = 64 * 1024;
     cfg.bucket_size = 4;
+    cfg.block_interval_ms = 2000; /* commits make blocks the chain answers serve */
+    cfg.sync_sources = 4;
+    cfg.sync_window = 16;
+    cfg.sync_offers_max = 64;
+    cfg.sync_fetch_max = 8;
     ec_rng rng;
     ec_rng_seed(&rng, 1);
     if (ec_store_mem_open(&st.s) != EC_OK) return 0;
@@ -493,6 +498,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ec_node_add_peer(st.n, &near_id[i], &ep) != EC_OK) __builtin_trap();
     }
     st.now = 1700000000000ull; /* a Unix time in ms: timestamps are checked against it */
+    /* Chain sync runs: its questions go to 4 near peers, whose answers
+     * (kind 0 records) it checks. */
+    if (ec_node_sync_start(st.n, st.now) != EC_OK) __builtin_trap();
     size_t pos = 0;
     while (size - pos >= 4) {
         uint8_t kind = data[pos], sender = data[pos + 1];
