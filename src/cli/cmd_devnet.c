@@ -214,8 +214,12 @@ static int write_config(const char *dir, int i, int n, const dnode *started)
     /* Identities in milliseconds: 4 bits of 256 KiB, one pass. */
     fprintf(f, "\n[identity]\nbits = 4\nmemory_kib = 256\niterations = 1\n");
     fprintf(f, "\n[admission]\nmin_bits = 4\nn0_bits = 0\nmin_memory_kib = 256\nmin_iterations = 1\n");
-    fprintf(f, "\n[consensus]\nw = %u\nquorum = %u\nvote_threshold = %d\ncatchup_agree = %u\n", w, w / 2 + 1,
-            w >= 4 ? 2 : 1, w < 3 ? w : 3);
+    /* Blocks every 5 s and a sync round every 10 s: a devnet's chains
+     * grow and are walked within a demo's minute. Two sources must agree
+     * (one with a devnet of 2 nodes). */
+    fprintf(f, "\n[consensus]\nw = %u\nquorum = %u\nvote_threshold = %d\ncatchup_agree = %u\nblock_interval_ms = 5000\n",
+            w, w / 2 + 1, w >= 4 ? 2 : 1, w < 3 ? w : 3);
+    fprintf(f, "\n[sync]\nsources = %u\nagree = %u\ninterval_ms = 10000\n", w > 1 ? w - 1 : 1, w > 2 ? 2 : 1);
     return fclose(f);
 }
 

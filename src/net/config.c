@@ -36,7 +36,7 @@ static bool boolean(const char *v, bool *out)
 }
 
 /* The numeric settings: section, key, range, where. */
-typedef enum { U32, U64, SZ, UNS, INT } kind;
+typedef enum { U32, U64, SZ, UNS, INT, BOOL } kind;
 typedef struct nkey {
     const char *section, *key;
     uint64_t min, max;
@@ -71,6 +71,13 @@ static const nkey nkeys[] = {
     {"limits", "handshake_burst", 1, 1u << 20, U32, S(d.handshake_burst)},
     {"limits", "requests_per_s", 1, 1u << 20, U32, S(d.requests_per_s)},
     {"limits", "request_burst", 1, 1u << 20, U32, S(d.request_burst)},
+    {"consensus", "block_interval_ms", 1000, 86400000, U64, S(d.node.block_interval_ms)},
+    {"sync", "enabled", 0, 1, BOOL, S(d.sync)},
+    {"sync", "sources", 1, 8, UNS, S(d.node.sync_sources)},
+    {"sync", "agree", 1, 8, UNS, S(d.node.sync_agree)},
+    {"sync", "interval_ms", 1000, 86400000, U64, S(d.node.sync_interval_ms)},
+    {"sync", "window", 1, 1u << 20, UNS, S(d.node.sync_window)},
+    {"sync", "offers_max", 1, 1u << 24, UNS, S(d.node.sync_offers_max)},
     {"queries", "forward_percent", 0, 100, UNS, S(d.forward_percent)},
     {"store", "map_size_mb", 1, 1u << 24, SZ, S(map_size_mb)},
 };
@@ -82,6 +89,13 @@ ec_err ec_node_settings_set(ec_node_settings *s, const char *section, const char
         const nkey *k = &nkeys[i];
         if (strcmp(k->section, section) || strcmp(k->key, key)) continue;
         uint64_t x;
+        if (k->k == BOOL) {
+            if (!boolean(value, (bool *)((uint8_t *)s + k->off))) {
+                snprintf(why, why_cap, "%s.%s: '%s' is not true or false", section, key, value);
+                return EC_ERR_ARG;
+            }
+            return EC_OK;
+        }
         if (!num(value, k->min, k->max, &x)) {
             snprintf(why, why_cap, "%s.%s: '%s' is not a whole number in %llu..%llu", section, key, value,
                      (unsigned long long)k->min, (unsigned long long)k->max);
@@ -94,6 +108,7 @@ ec_err ec_node_settings_set(ec_node_settings *s, const char *section, const char
         case SZ: *(size_t *)p = (size_t)x; break;
         case UNS: *(unsigned *)p = (unsigned)x; break;
         case INT: *(int *)p = (int)x; break;
+        case BOOL: break;
         }
         return EC_OK;
     }
@@ -208,6 +223,10 @@ void ec_node_settings_write(const ec_node_settings *s, FILE *f)
         const nkey *k = &nkeys[i];
         if (strcmp(sec, k->section)) fprintf(f, "\n[%s]\n", sec = k->section);
         const uint8_t *p = (const uint8_t *)s + k->off;
+        if (k->k == BOOL) {
+            fprintf(f, "%s = %s\n", k->key, *(const bool *)p ? "true" : "false");
+            continue;
+        }
         unsigned long long x = k->k == U32   ? *(const uint32_t *)p
                                : k->k == U64 ? *(const uint64_t *)p
                                : k->k == SZ  ? *(const size_t *)p

@@ -96,6 +96,7 @@ void ec_daemon_config_default(ec_daemon_config *c)
     c->requests_per_s = 200;
     c->request_burst = 400;
     c->forward_percent = 100;
+    c->sync = true;
 }
 
 static ec_err fail(char *why, size_t cap, ec_err err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -54,6 +54,9 @@ typedef struct ec_daemon_config {
      * question this node cannot answer goes on to a nearer peer (100;
      * none while shedding load). */
     unsigned forward_percent;
+    /* Chain sync (docs/CHAIN.md): rounds start once w - 1 peers are
+     * admitted (or 3 s passed), then every node.sync_interval_ms (true). */
+    bool sync;
 } ec_daemon_config;
 
 void ec_daemon_config_default(ec_daemon_config *c);

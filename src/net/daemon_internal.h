@@ -173,6 +173,7 @@ struct ec_daemon {
      * asked of its neighborhood once (the core's catch-up), in store order
      * from resync_cursor. */
     bool resync_done, resync_any;
+    bool sync_started;      /* ec_node_sync_start called */
     ec_id resync_cursor;
     uint64_t resync_tokens;
     /* Status page (daemon_status.c). */

@@ -523,7 +523,12 @@ static bool resync_collect(void *arg, const ec_id *token, const ec_head *h)
 static void resync(ec_daemon *d, uint64_t now)
 {
     size_t need = d->cfg.node.w > 1 ? d->cfg.node.w - 1 : 1, have = g_hash_table_size(d->by_addr);
-    if (d->resync_done || have == 0 || (have < need && now - d->unix0_ms < 3000)) return;
+    if (have == 0 || (have < need && now - d->unix0_ms < 3000)) return;
+    if (d->cfg.sync && !d->sync_started && ec_node_sync_start(d->node, now) == EC_OK) {
+        d->sync_started = true;
+        dmn_log(d, 2, "event=sync_start peers=%zu", have);
+    }
+    if (d->resync_done) return;
     resync_ctx c = {d, {{{0}}}, 0};
     if (ec_store_iterate(d->store, d->resync_any ? &d->resync_cursor : NULL, resync_collect, &c) != EC_OK) return;
     for (size_t i = 0; i < c.n; i++) {

@@ -131,6 +131,24 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
                  "ec_queries_total{result=\"shed\"} %llu\nec_queries_total{result=\"too_large\"} %llu\n",
               (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
               (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
+    {
+        ec_block_header tip;
+        uint64_t height = ec_node_chain_tip(d->node, &tip) == EC_OK ? tip.height : 0;
+        sb_printf(b, "# HELP ec_chain_height Blocks in this node's own commit chain.\n# TYPE ec_chain_height gauge\n"
+                     "ec_chain_height %llu\n", (unsigned long long)height);
+        sb_printf(b, "# HELP ec_syncing Whether a chain sync round is in progress.\n# TYPE ec_syncing gauge\n"
+                     "ec_syncing %d\n", ec_node_syncing(d->node) ? 1 : 0);
+        const struct { const char *what; uint64_t v; } sy[] = {
+            {"rounds", ns->sync_rounds}, {"headers", ns->sync_headers}, {"blocks", ns->sync_bodies},
+            {"fetched", ns->sync_txs_fetched}, {"adopted", ns->sync_adopted}, {"not_ours", ns->sync_not_ours},
+            {"invalid", ns->sync_invalid}, {"faults", ns->sync_faults}, {"forks", ns->sync_forks},
+            {"sources_dropped", ns->sync_sources_dropped}, {"unconfirmed", ns->sync_unconfirmed},
+        };
+        sb_printf(b, "# HELP ec_sync_total Chain sync: rounds, headers and blocks checked, transactions fetched "
+                     "and what became of them, refusals.\n# TYPE ec_sync_total counter\n");
+        for (size_t i = 0; i < sizeof sy / sizeof sy[0]; i++)
+            sb_printf(b, "ec_sync_total{what=\"%s\"} %llu\n", sy[i].what, (unsigned long long)sy[i].v);
+    }
     sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
     sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
               ec_node_pending(d->node));
@@ -164,6 +182,20 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
     sb_printf(b, "  \"catchup\": {\"resynced\": %llu, \"started\": %llu, \"caught_up\": %llu, \"failed\": %llu},\n",
               (unsigned long long)d->resync_tokens, (unsigned long long)ns->catchups_started,
               (unsigned long long)ns->caught_up, (unsigned long long)ns->catchups_failed);
+    ec_block_header tip;
+    uint64_t height = ec_node_chain_tip(d->node, &tip) == EC_OK ? tip.height : 0;
+    sb_printf(b, "  \"chain\": {\"height\": %llu, \"blocks_cut\": %llu},\n", (unsigned long long)height,
+              (unsigned long long)ns->blocks_cut);
+    sb_printf(b, "  \"sync\": {\"enabled\": %s, \"syncing\": %s, \"rounds\": %llu, \"headers\": %llu, "
+                 "\"blocks\": %llu, \"fetched\": %llu, \"adopted\": %llu, \"not_ours\": %llu, \"invalid\": %llu, "
+                 "\"faults\": %llu, \"forks\": %llu, \"sources_dropped\": %llu, \"unconfirmed\": %llu},\n",
+              d->sync_started ? "true" : "false", ec_node_syncing(d->node) ? "true" : "false",
+              (unsigned long long)ns->sync_rounds, (unsigned long long)ns->sync_headers,
+              (unsigned long long)ns->sync_bodies, (unsigned long long)ns->sync_txs_fetched,
+              (unsigned long long)ns->sync_adopted, (unsigned long long)ns->sync_not_ours,
+              (unsigned long long)ns->sync_invalid, (unsigned long long)ns->sync_faults,
+              (unsigned long long)ns->sync_forks, (unsigned long long)ns->sync_sources_dropped,
+              (unsigned long long)ns->sync_unconfirmed);
     sb_printf(b, "  \"queries\": {\"answered\": %llu, \"forwarded\": %llu, \"shed\": %llu, \"too_large\": %llu},\n",
               (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
               (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
