@@ -108,6 +108,29 @@ static void chain_cuts_at_32_and_by_time(ec_store *s)
     CHECK_EQ_INT(walk(n, &key.pub, got, &ngot), 3);
     CHECK_EQ_INT(ngot, 70);
     CHECK(memcmp(got, want, 70 * sizeof want[0]) == 0);
+    /* A mapping answer names our chain's tip and the block holding the head. */
+    for (unsigned k = 0; k < 70; k += 23) {
+        ec_msg q, a;
+        memset(&q, 0, sizeof q);
+        q.type = EC_MSG_GET_MAPPING;
+        q.u.get_mapping.token = tu_id((uint8_t)k, 7);
+        uint8_t buf[EC_MSG_MAX];
+        size_t len;
+        ec_msg_encode(&q, buf, sizeof buf, &len);
+        ec_id asker = tu_id(0xf1, 9), to, th; /* far: the node stays responsible for its tokens */
+        ec_node_recv(n, now, &asker, NULL, buf, len);
+        int got = 0;
+        while (ec_node_next_out(n, &to, NULL, buf, sizeof buf, &len) == EC_OK)
+            if (ec_msg_decode(&a, buf, len) == EC_OK && a.type == EC_MSG_MAPPING) got++;
+        CHECK_EQ_INT(got, 1);
+        ec_block_header t3;
+        CHECK_EQ_INT(ec_node_chain_tip(n, &t3), EC_OK);
+        ec_block_hash(&t3, &th);
+        CHECK(a.u.mapping.found && ec_id_cmp(&a.u.mapping.tx_id, &want[k]) == 0);
+        CHECK_EQ_INT(a.u.mapping.chain_height, 3);
+        CHECK(ec_id_cmp(&a.u.mapping.chain_hash, &th) == 0);
+        CHECK_EQ_INT(a.u.mapping.block_height, k / 32 + 1);
+    }
     /* Later blocks reach back: a block 2 days on has 1 min, 1 h and 1 day jumps. */
     now = T0 + 2 * 86400000ull;
     for (unsigned k = 70; k < 72; k++, now += 100) want[k] = commit_one(n, &owner, k, now);

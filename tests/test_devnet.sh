@@ -98,15 +98,25 @@ tokens_after=$(http "http://127.0.0.1:$(sport $VICTIM)/status" | sed -n 's/.*"to
   || bad "restart: tokens before ${tokens_before:-?} after ${tokens_after:-?}"
 EP[$VICTIM]=$(ep $VICTIM)
 # It asks each token's neighborhood for the head it missed (the core's
-# catch-up) and adopts the transfers: all 100 tokens are its (w = N).
-caught=0
-for _ in $(seq 1 100); do
-  caught=$(http "http://127.0.0.1:$(sport $VICTIM)/status" | sed -n 's/.*"caught_up": \([0-9]*\).*/\1/p')
-  [ "${caught:-0}" -ge 100 ] && break
-  sleep 0.1
+# catch-up) and walks its neighbors' commit chains (sync): its own store
+# holds all 100 transfers (w = N: every token is its), read from it alone
+# (sessionless, no hops).
+behind=100
+for _ in $(seq 1 60); do
+  behind=0
+  for k in $(seq 0 99); do
+    tid=$(awk '{print $1}' "x$k.out")
+    "$EC" get token "t-$k" --node "${EP[$VICTIM]}" --sessionless --hops 0 --timeout 2 --json 2>/dev/null \
+      | grep -q "\"tx\": \"$tid\"" || behind=$((behind + 1))
+  done
+  [ $behind = 0 ] && break
+  sleep 0.5
 done
-[ "${caught:-0}" -ge 100 ] && ok "the restarted node caught up the 100 transfers it missed" \
-  || bad "restarted node caught up ${caught:-0} of 100"
+st=$(http "http://127.0.0.1:$(sport $VICTIM)/status")
+caught=$(echo "$st" | sed -n 's/.*"caught_up": \([0-9]*\).*/\1/p')
+adopted=$(echo "$st" | sed -n 's/.*"adopted": \([0-9]*\).*/\1/p')
+[ $behind = 0 ] && ok "the restarted node holds the 100 transfers it missed (catch-up ${caught:-?}, chain sync ${adopted:-?})" \
+  || bad "restarted node still misses $behind of 100 transfers (catch-up ${caught:-?}, chain sync ${adopted:-?})"
 
 # Every token's head, read through a node that did not submit it: bob owns it.
 wrong=0

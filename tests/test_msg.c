@@ -19,7 +19,8 @@ static int samples(ec_msg *out)
     memset(out[n++].u.tx.bytes, 0x5a, EC_MSG_TX_MAX);
     out[n].type = EC_MSG_GET_MAPPING; out[n++].u.get_mapping.token = idv(2);
     out[n].type = EC_MSG_MAPPING; out[n].u.mapping.token = idv(3); out[n].u.mapping.found = 1;
-    out[n].u.mapping.tx_id = idv(4); out[n].u.mapping.timestamp_ms = 99; out[n++].u.mapping.owner = idv(5);
+    out[n].u.mapping.tx_id = idv(4); out[n].u.mapping.timestamp_ms = 99; out[n].u.mapping.owner = idv(5);
+    out[n].u.mapping.chain_height = 12; out[n].u.mapping.chain_hash = idv(14); out[n++].u.mapping.block_height = 11;
     out[n].type = EC_MSG_VOTE; out[n].u.vote.tx_id = idv(6); out[n].u.vote.v.version = 7;
     out[n].u.vote.n = 6;
     for (int i = 0; i < 6; i++) out[n].u.vote.v.values[i] = (int8_t)(i % 4 - 1); /* -1 0 1 2 -1 0 */
@@ -154,6 +155,14 @@ static void test_malformed_messages_are_refused(void)
     ec_msg_encode(&m[14], buf, sizeof buf, &len);
     buf[len] = 1;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1), EC_ERR_MALFORMED);
+    /* Mapping: a block above the chain's tip; a chain hash without a chain. */
+    g = m[3];
+    g.u.mapping.block_height = 13;
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    g = m[3];
+    g.u.mapping.chain_height = 0;
+    g.u.mapping.block_height = 0;
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
     /* Mapping: "unknown" with a head attached; found = 2. */
     ec_msg_encode(&m[3], buf, sizeof buf, &len);
     buf[33] = 0;

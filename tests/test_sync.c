@@ -239,10 +239,31 @@ static void sync_adopts_what_two_chains_hold(ec_store *astore)
     CHECK(st->sync_rounds >= 2);
     CHECK_EQ_INT(st->sync_txs_fetched, fetched);
     CHECK_EQ_INT(st->sync_headers, headers);
-    /* S1 and S2 commit 10 more: only their new blocks come over. */
+    /* S1 and S2 commit 10 more: only their new blocks come over, and as
+     * soon as a mapping answer from S1 shows its longer chain (a nudge),
+     * not at the next round's time. */
     for (unsigned k = 0; k < 10; k++) commit_at(&mine, 200 + k, 3, now + k);
-    run(&now, 2000);
-    run(&now, 61000);
+    run(&now, 20000);
+    CHECK_EQ_INT(st->sync_adopted, 40);
+    {
+        ec_block_header t1;
+        CHECK_EQ_INT(ec_node_chain_tip(S[0].node, &t1), EC_OK);
+        ec_msg mm;
+        memset(&mm, 0, sizeof mm);
+        mm.type = EC_MSG_MAPPING;
+        mm.u.mapping.token = addr_of(0x40, 0x33); /* "unknown", with S1's chain */
+        mm.u.mapping.chain_height = t1.height;
+        ec_block_hash(&t1, &mm.u.mapping.chain_hash);
+        uint8_t buf[EC_MSG_MAX];
+        size_t len;
+        CHECK_EQ_INT(ec_msg_encode(&mm, buf, sizeof buf, &len), EC_OK);
+        ec_node_recv(A.node, now, &S[0].addr, NULL, buf, len);
+        /* The same from a peer that is not a source: no round. */
+        ec_id stranger = addr_of(0x90, 9);
+        ec_node_recv(A.node, now, &stranger, NULL, buf, len);
+    }
+    run(&now, 3000);
+    CHECK_EQ_INT(st->sync_nudged, 1);
     CHECK_EQ_INT(st->sync_adopted, 50);
     CHECK_EQ_INT(st->sync_headers, headers + 2); /* one new block per source */
     /* S1's 3 never reach S2's chain: after 10 rounds they are counted. */

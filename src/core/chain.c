@@ -73,6 +73,19 @@ ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_b
     return EC_OK;
 }
 
+uint64_t node_chain_height_of(ec_store *s, const ec_id *tx_id)
+{
+    uint8_t ik[2 + EC_ID_LEN], iv[8];
+    size_t len = 0;
+    ik[0] = 'c';
+    ik[1] = 'i';
+    memcpy(ik + 2, tx_id->b, EC_ID_LEN);
+    if (ec_store_get_rec(s, ik, sizeof ik, iv, sizeof iv, &len) != EC_OK || len != 8) return 0;
+    uint64_t h = 0;
+    for (int j = 7; j >= 0; j--) h = h << 8 | iv[j];
+    return h;
+}
+
 static ec_err chain_lookup(void *arg, uint64_t height, ec_block_header *out)
 {
     return node_chain_block(arg, height, out, NULL);
@@ -106,6 +119,16 @@ static ec_err cut(ec_node *n, uint64_t now, const ec_id *ids, unsigned count)
         return err;
     buf[0] = (uint8_t)hl;
     buf[1] = (uint8_t)(hl >> 8);
+    /* Where each id is: mapping answers name the block (node_chain_height_of). */
+    for (unsigned i = 0; i < count && !err; i++) {
+        uint8_t ik[2 + EC_ID_LEN], iv[8];
+        ik[0] = 'c';
+        ik[1] = 'i';
+        memcpy(ik + 2, ids[i].b, EC_ID_LEN);
+        for (int j = 0; j < 8; j++) iv[j] = (uint8_t)(h.height >> (8 * j));
+        err = ec_store_put_rec(n->store, ik, sizeof ik, iv, sizeof iv);
+    }
+    if (err) return err;
     block_key(key, h.height);
     if ((err = ec_store_put_rec(n->store, key, sizeof key, buf, 2 + hl + bl)) == EC_OK &&
         (err = ec_store_put_rec(n->store, (const uint8_t *)"ct", 2, buf + 2, hl)) == EC_OK)

@@ -339,6 +339,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_GET_TX: node_on_get_tx(n, from, m); break;
     case EC_MSG_GET_MAPPING: node_on_get_mapping(n, from, m); break;
     case EC_MSG_MAPPING: /* a catch-up's answer: re-vote once it is done */
+        node_sync_heard_tip(n, now, from, m->u.mapping.chain_height);
         if (node_on_mapping(n, now, from, m, &synced)) node_revote_token(n, now, &synced);
         break;
     case EC_MSG_GET_VOTES: node_answer_votes(n, from, &m->u.get_votes.tx_id); break;

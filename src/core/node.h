@@ -174,6 +174,7 @@ typedef struct ec_node_stats {
     uint64_t sync_sources_dropped; /* sources that stopped answering or misbehaved */
     uint64_t sync_unconfirmed;    /* ids one source's chain held and the others' did not */
     uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
+    uint64_t sync_nudged;         /* rounds started early: a source's answer showed a longer chain */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;

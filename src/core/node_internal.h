@@ -190,6 +190,7 @@ struct ec_node {
     bool sync_on;          /* rounds run (ec_node_sync_start) */
     bool sync_round;       /* a round is in progress */
     uint64_t sync_due;     /* next round, or the next request timeout */
+    uint64_t sync_ended;   /* when the last round ended */
     GHashTable *sync_offers; /* ec_id* -> sync_offer* (owns) */
     unsigned sync_fetching;
     void *sync_gaps;       /* fetched transactions whose history we lack (sync.c) */
@@ -354,6 +355,8 @@ uint64_t node_chain_tick(ec_node *n, uint64_t now);
 void node_chain_start(ec_node *n);
 ec_err node_chain_tip(ec_store *s, ec_block_header *tip);
 ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_block_body *body);
+/* The height of our block that holds tx_id (0: none, or still open). */
+uint64_t node_chain_height_of(ec_store *s, const ec_id *tx_id);
 
 /* sync.c: chain sync (docs/CHAIN.md, "Sync"). The answers it asked for
  * (on_chain, on_body; on_tx: true if the transaction was sync's, and
@@ -361,6 +364,7 @@ ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_b
 void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len);
+void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t height);
 uint64_t node_sync_tick(ec_node *n, uint64_t now);
 void node_sync_free(ec_node *n);
 

@@ -64,11 +64,18 @@ void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
     memset(&r, 0, sizeof r);
     r.type = EC_MSG_MAPPING;
     r.u.mapping.token = m->u.get_mapping.token;
+    ec_block_header tip;
+    if (node_chain_tip(n->store, &tip) == EC_OK) {
+        r.u.mapping.chain_height = tip.height;
+        ec_block_hash(&tip, &r.u.mapping.chain_hash);
+    }
     if (ec_store_get_head(n->store, &m->u.get_mapping.token, &h) == EC_OK) {
         r.u.mapping.found = 1;
         r.u.mapping.tx_id = h.tx_id;
         r.u.mapping.timestamp_ms = h.timestamp_ms;
         r.u.mapping.owner = h.owner;
+        uint64_t at = node_chain_height_of(n->store, &h.tx_id);
+        if (at <= r.u.mapping.chain_height) r.u.mapping.block_height = at;
     }
     node_send(n, from, &r);
 }

@@ -174,6 +174,29 @@ ec_err ec_node_sync_start(ec_node *n, uint64_t now)
     return EC_OK;
 }
 
+/* A mapping answer named the answerer's chain tip: if it is one of our
+ * sources and its chain has grown past our locator for it, the next round
+ * starts now instead of at the interval's end (at most four times an
+ * interval: a peer cannot make us run rounds back to back). */
+void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t height)
+{
+    if (!n->sync_on || n->sync_round || height == 0 || now >= n->sync_due) return;
+    if (now < n->sync_ended + n->cfg.sync_interval_ms / 4) return;
+    ec_id near[NODE_SYNC_SOURCES_MAX];
+    size_t k = ec_peers_nearest(n->peers, &n->addr, n->cfg.sync_sources, false, near);
+    bool source = false;
+    for (size_t i = 0; i < k; i++) source |= ec_id_cmp(&near[i], from) == 0;
+    if (!source) return;
+    sync_src s;
+    memset(&s, 0, sizeof s);
+    s.id = *from;
+    locator_load(n, &s);
+    if (height <= s.done_h) return;
+    n->stats.sync_nudged++;
+    n->sync_due = now;
+    arm(n, now);
+}
+
 bool ec_node_syncing(const ec_node *n)
 {
     return n->sync_round;
@@ -509,6 +532,7 @@ static void round_end(ec_node *n, uint64_t now)
     n->sync_ngaps = 0;
     for (unsigned i = 0; i < n->sync_nsrc; i++) src_clear(&n->sync_src[i]);
     n->sync_round = false;
+    n->sync_ended = now;
     n->stats.sync_rounds++;
     n->sync_due = now + n->cfg.sync_interval_ms;
 }

@@ -59,9 +59,11 @@ static ec_err check(const ec_msg *m)
                    ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_MAPPING:
         if (m->u.mapping.found > 1) return EC_ERR_MALFORMED;
+        if (m->u.mapping.chain_height == 0 && !ec_id_is_zero(&m->u.mapping.chain_hash)) return EC_ERR_MALFORMED;
+        if (m->u.mapping.block_height > m->u.mapping.chain_height) return EC_ERR_MALFORMED;
         if (!m->u.mapping.found && (!ec_id_is_zero(&m->u.mapping.tx_id) ||
                                     !ec_id_is_zero(&m->u.mapping.owner) ||
-                                    m->u.mapping.timestamp_ms != 0))
+                                    m->u.mapping.timestamp_ms != 0 || m->u.mapping.block_height != 0))
             return EC_ERR_MALFORMED;
         return EC_OK;
     case EC_MSG_VOTE:
@@ -166,6 +168,9 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         put_id(&w, &m->u.mapping.tx_id);
         ec_wire_put_u64(&w, m->u.mapping.timestamp_ms);
         put_id(&w, &m->u.mapping.owner);
+        ec_wire_put_u64(&w, m->u.mapping.chain_height);
+        put_id(&w, &m->u.mapping.chain_hash);
+        ec_wire_put_u64(&w, m->u.mapping.block_height);
         break;
     case EC_MSG_VOTE:
         put_id(&w, &m->u.vote.tx_id);
@@ -254,6 +259,9 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         get_id(&r, &m->u.mapping.tx_id);
         m->u.mapping.timestamp_ms = ec_wire_get_u64(&r);
         get_id(&r, &m->u.mapping.owner);
+        m->u.mapping.chain_height = ec_wire_get_u64(&r);
+        get_id(&r, &m->u.mapping.chain_hash);
+        m->u.mapping.block_height = ec_wire_get_u64(&r);
         break;
     case EC_MSG_VOTE: {
         get_id(&r, &m->u.vote.tx_id);

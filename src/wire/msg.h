@@ -105,6 +105,12 @@ typedef struct ec_msg {
             ec_id tx_id;
             uint64_t timestamp_ms;
             ec_id owner;
+            /* The answerer's commit chain (docs/CHAIN.md): its tip (height 0:
+             * none yet) and the block that holds tx_id (0: not in a block
+             * yet, or not known): every answer names a chain to sync from. */
+            uint64_t chain_height;
+            ec_id chain_hash;
+            uint64_t block_height;
         } mapping;
         struct {
             ec_id tx_id;
