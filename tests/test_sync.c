@@ -8,8 +8,9 @@
  *     not responsible for are left alone; A's own chain holds what it
  *     adopted, and a second round fetches nothing again;
  *   - a forged header signature, a body that is not its header's, a source
- *     whose chain no longer holds A's locator: each refused and counted,
- *     nothing adopted from them alone;
+ *     whose chain no longer holds A's locator (two blocks it signed at one
+ *     height: kept as evidence): each refused and counted, nothing adopted
+ *     from them alone;
  *   - a restart of A (LMDB) resumes from its locators: only new blocks. */
 #include <stdlib.h>
 #include <string.h>
@@ -330,6 +331,14 @@ static void test_lying_sources_are_refused(void)
     run(&now, 61000);
     CHECK_EQ_INT(st->sync_forks, 1);
     CHECK_EQ_INT(st->sync_adopted, 8); /* its new commits are one chain's word */
+    /* Two blocks S1 signed at height 1: kept, both, as evidence. */
+    CHECK_EQ_INT(st->sync_equivocations, 1);
+    ec_block_header ea, eb;
+    CHECK_EQ_INT(ec_node_sync_evidence(A.node, &S[0].addr, 1, &ea, &eb), EC_OK);
+    CHECK(ec_block_equivocation(&ea, &eb));
+    CHECK_EQ_INT(ec_block_check_sig(&ea, &S[0].key.pub), EC_BLOCK_OK);
+    CHECK_EQ_INT(ec_block_check_sig(&eb, &S[0].key.pub), EC_BLOCK_OK);
+    CHECK_EQ_INT(ec_node_sync_evidence(A.node, &S[1].addr, 1, &ea, &eb), EC_ERR_NOTFOUND);
     teardown();
     ec_store_close(as);
 }

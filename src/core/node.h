@@ -175,6 +175,7 @@ typedef struct ec_node_stats {
     uint64_t sync_unconfirmed;    /* ids one source's chain held and the others' did not */
     uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
     uint64_t sync_nudged;         /* rounds started early: a source's answer showed a longer chain */
+    uint64_t sync_equivocations;  /* sources that signed two blocks at one height (evidence kept) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -310,6 +311,11 @@ ec_err ec_node_chain_tip(const ec_node *n, ec_block_header *tip);
 ec_err ec_node_sync_start(ec_node *n, uint64_t now);
 /* Whether a sync round is in progress. */
 bool ec_node_syncing(const ec_node *n);
+/* Evidence sync kept (docs/CHAIN.md): two headers `src` signed at
+ * `height` with different hashes (its fork, the accountability issue's
+ * to use). EC_OK, EC_ERR_NOTFOUND, EC_ERR_CORRUPT. */
+ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height, ec_block_header *a,
+                             ec_block_header *b);
 ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 ec_err ec_node_batch_end(ec_node *n);
 

@@ -134,7 +134,7 @@ typedef struct outmsg {
 
 /* Chain sync (sync.c): one source whose commit chain we follow. */
 #define NODE_SYNC_SOURCES_MAX 8
-typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_DONE } sync_phase;
+typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_EVIDENCE, SRC_DONE } sync_phase;
 typedef struct sync_src {
     ec_id id;
     sync_phase phase;
@@ -147,6 +147,9 @@ typedef struct sync_src {
     ec_id *roots;          /* root per height in the window (roots[h - done_h - 1]) */
     uint8_t *counts;
     ec_id top_hash;        /* the window's top block: the locator once done */
+    ec_block_header top_hdr;  /* its header (signed): kept with the locator */
+    ec_block_header done_hdr; /* the locator's header, when kept (evidence of a fork) */
+    bool has_done_hdr;
     ec_pubkey key;         /* its signing key (its identity's) */
     uint64_t asked_at;     /* the request in flight: sent at, re-sent after a timeout */
     unsigned tries;

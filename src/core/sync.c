@@ -50,27 +50,88 @@ static void locator_key(uint8_t k[2 + EC_ID_LEN], const ec_id *src)
     memcpy(k + 2, src->b, EC_ID_LEN);
 }
 
+/* The locator: height u64, hash 32, then the header at that height as
+ * the source signed it (the evidence should its chain fork there). */
+#define LOC_MIN (8 + EC_ID_LEN)
 static void locator_load(ec_node *n, sync_src *s)
 {
-    uint8_t k[2 + EC_ID_LEN], v[8 + EC_ID_LEN];
+    uint8_t k[2 + EC_ID_LEN], v[LOC_MIN + EC_BLOCK_HEADER_MAX];
     size_t len = 0;
     locator_key(k, &s->id);
     s->done_h = 0;
     memset(&s->done_hash, 0, sizeof s->done_hash);
-    if (ec_store_get_rec(n->store, k, sizeof k, v, sizeof v, &len) != EC_OK || len != sizeof v) return;
+    s->has_done_hdr = false;
+    if (ec_store_get_rec(n->store, k, sizeof k, v, sizeof v, &len) != EC_OK || len < LOC_MIN) return;
     for (int i = 7; i >= 0; i--) s->done_h = s->done_h << 8 | v[i];
     memcpy(s->done_hash.b, v + 8, EC_ID_LEN);
+    s->has_done_hdr = len > LOC_MIN && ec_block_header_decode(&s->done_hdr, v + LOC_MIN, len - LOC_MIN) == EC_OK;
 }
 
 static void locator_save(ec_node *n, const sync_src *s)
 {
-    uint8_t k[2 + EC_ID_LEN], v[8 + EC_ID_LEN];
+    uint8_t k[2 + EC_ID_LEN], v[LOC_MIN + EC_BLOCK_HEADER_MAX];
+    size_t hl = 0;
     locator_key(k, &s->id);
     for (int i = 0; i < 8; i++) v[i] = (uint8_t)(s->done_h >> (8 * i));
     memcpy(v + 8, s->done_hash.b, EC_ID_LEN);
+    if (s->has_done_hdr && ec_block_header_encode(&s->done_hdr, v + LOC_MIN, EC_BLOCK_HEADER_MAX, &hl) != EC_OK) hl = 0;
     ec_err err = node_write_begin(n, n->store);
-    if (!err) err = ec_store_put_rec(n->store, k, sizeof k, v, sizeof v);
+    if (!err) err = ec_store_put_rec(n->store, k, sizeof k, v, LOC_MIN + hl);
     node_write_end(n, n->store, err, NULL);
+}
+
+static void evidence_key(uint8_t k[2 + EC_ID_LEN + 8], const ec_id *src, uint64_t height)
+{
+    k[0] = 'e';
+    k[1] = 'v';
+    memcpy(k + 2, src->b, EC_ID_LEN);
+    for (int i = 0; i < 8; i++) k[2 + EC_ID_LEN + i] = (uint8_t)(height >> (56 - 8 * i));
+}
+
+/* Two headers one key signed at one height: kept, both, as they came. */
+static void evidence_keep(ec_node *n, const ec_id *src, const ec_block_header *a, const ec_block_header *b)
+{
+    uint8_t k[2 + EC_ID_LEN + 8], v[2 * (2 + EC_BLOCK_HEADER_MAX)];
+    size_t la, lb;
+    if (ec_block_header_encode(a, v + 2, EC_BLOCK_HEADER_MAX, &la) != EC_OK ||
+        ec_block_header_encode(b, v + 4 + la, EC_BLOCK_HEADER_MAX, &lb) != EC_OK)
+        return;
+    v[0] = (uint8_t)la;
+    v[1] = (uint8_t)(la >> 8);
+    v[2 + la] = (uint8_t)lb;
+    v[3 + la] = (uint8_t)(lb >> 8);
+    evidence_key(k, src, a->height);
+    ec_err err = node_write_begin(n, n->store);
+    if (!err) err = ec_store_put_rec(n->store, k, sizeof k, v, 4 + la + lb);
+    if (node_write_end(n, n->store, err, NULL) == EC_OK) n->stats.sync_equivocations++;
+    node_log(n, 0, "sync: a source signed two blocks at height %llu (evidence kept)", (unsigned long long)a->height);
+}
+
+ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height, ec_block_header *a,
+                             ec_block_header *b)
+{
+    uint8_t k[2 + EC_ID_LEN + 8], v[2 * (2 + EC_BLOCK_HEADER_MAX)];
+    size_t len = 0;
+    evidence_key(k, src, height);
+    ec_err err = ec_store_get_rec(n->store, k, sizeof k, v, sizeof v, &len);
+    if (err) return err == EC_ERR_RANGE ? EC_ERR_CORRUPT : err;
+    size_t la = len >= 2 ? (size_t)(v[0] | v[1] << 8) : len;
+    if (la + 4 > len) return EC_ERR_CORRUPT;
+    size_t lb = (size_t)(v[2 + la] | v[3 + la] << 8);
+    if (4 + la + lb != len || ec_block_header_decode(a, v + 2, la) != EC_OK ||
+        ec_block_header_decode(b, v + 4 + la, lb) != EC_OK)
+        return EC_ERR_CORRUPT;
+    return EC_OK;
+}
+
+/* The locator forgotten: the source is walked from its start next round. */
+static void locator_reset(ec_node *n, sync_src *s)
+{
+    n->stats.sync_forks++;
+    s->done_h = 0;
+    memset(&s->done_hash, 0, sizeof s->done_hash);
+    s->has_done_hdr = false;
+    locator_save(n, s);
 }
 
 static void src_clear(sync_src *s)
@@ -400,6 +461,7 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
                 return;
             }
             s->top_hash = hash;
+            s->top_hdr = h;
         } else if (ec_id_cmp(&hash, &s->expect) != 0) {
             n->stats.sync_faults++;
             src_drop(n, s, "a header that is not its successor's parent");
@@ -412,13 +474,18 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
         s->down = h.height;
         if (s->down == s->done_h + 1) {
             if (ec_id_cmp(&s->expect, &s->done_hash) != 0) {
-                /* Its chain no longer holds the block we stopped at. */
-                n->stats.sync_forks++;
+                /* Its chain no longer holds the block we stopped at: its
+                 * block at that height now, signed, against the one we
+                 * kept, is the evidence. */
                 node_log(n, 1, "sync: a source's chain no longer holds our locator (height %llu)",
                          (unsigned long long)s->done_h);
-                s->done_h = 0;
-                memset(&s->done_hash, 0, sizeof s->done_hash);
-                locator_save(n, s);
+                if (s->has_done_hdr && s->done_h > 0) {
+                    s->phase = SRC_EVIDENCE;
+                    s->tries = 0;
+                    ask_chain(n, now, s, s->done_h);
+                    return;
+                }
+                locator_reset(n, s);
                 src_finished(n, now, s);
                 return;
             }
@@ -438,8 +505,21 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
 {
     int si = src_index(n, from);
     sync_src *s = si >= 0 ? &n->sync_src[si] : NULL;
-    if (s == NULL || (s->phase != SRC_TIP && s->phase != SRC_HEADERS)) {
+    if (s == NULL || (s->phase != SRC_TIP && s->phase != SRC_HEADERS && s->phase != SRC_EVIDENCE)) {
         n->stats.dropped_unexpected++;
+        return;
+    }
+    if (s->phase == SRC_EVIDENCE) {
+        for (unsigned i = 0; i < m->u.chain.n; i++) {
+            ec_block_header h;
+            if (ec_block_header_decode(&h, m->u.chain.hdr[i], m->u.chain.len[i]) != EC_OK || h.height != s->done_h)
+                continue;
+            if (ec_block_check_sig(&h, &s->key) == EC_BLOCK_OK && ec_block_equivocation(&s->done_hdr, &h))
+                evidence_keep(n, &s->id, &s->done_hdr, &h);
+            break;
+        }
+        locator_reset(n, s);
+        src_finished(n, now, s);
         return;
     }
     if (s->phase == SRC_TIP) {
@@ -451,12 +531,7 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
         if (a != EC_NODE_ID_YES) return; /* its record is being fetched: asked again at the timeout */
         s->key = m->u.chain.key;
         uint64_t tip = m->u.chain.tip;
-        if (tip < s->done_h) { /* shorter than what we took from it */
-            n->stats.sync_forks++;
-            s->done_h = 0;
-            memset(&s->done_hash, 0, sizeof s->done_hash);
-            locator_save(n, s);
-        }
+        if (tip < s->done_h) locator_reset(n, s); /* shorter than what we took from it */
         if (tip == s->done_h) {
             src_finished(n, now, s);
             return;
@@ -501,6 +576,8 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     if (s->body == s->top) {
         s->done_h = s->top;
         s->done_hash = s->top_hash;
+        s->done_hdr = s->top_hdr;
+        s->has_done_hdr = true;
         locator_save(n, s);
         src_finished(n, now, s);
         return;
@@ -558,6 +635,7 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
             }
             if (s->phase == SRC_TIP) ask_chain(n, now, s, 0);
             else if (s->phase == SRC_HEADERS) ask_chain(n, now, s, s->down - 1);
+            else if (s->phase == SRC_EVIDENCE) ask_chain(n, now, s, s->done_h);
             else ask_body(n, now, s);
             due = now + node_timeout(n, &s->id, s->tries);
         }

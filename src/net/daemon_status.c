@@ -143,7 +143,7 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
             {"fetched", ns->sync_txs_fetched}, {"adopted", ns->sync_adopted}, {"not_ours", ns->sync_not_ours},
             {"invalid", ns->sync_invalid}, {"faults", ns->sync_faults}, {"forks", ns->sync_forks},
             {"sources_dropped", ns->sync_sources_dropped}, {"unconfirmed", ns->sync_unconfirmed},
-            {"nudged", ns->sync_nudged},
+            {"nudged", ns->sync_nudged}, {"equivocations", ns->sync_equivocations},
         };
         sb_printf(b, "# HELP ec_sync_total Chain sync: rounds, headers and blocks checked, transactions fetched "
                      "and what became of them, refusals.\n# TYPE ec_sync_total counter\n");

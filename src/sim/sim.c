@@ -271,6 +271,7 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_unconfirmed += st->sync_unconfirmed;
     acc->sync_offers_dropped += st->sync_offers_dropped;
     acc->sync_nudged += st->sync_nudged;
+    acc->sync_equivocations += st->sync_equivocations;
 }
 
 /* Crash schedule: each period takes down a seeded random share of nodes. */
