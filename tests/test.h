@@ -47,6 +47,20 @@ static int test_failed_;
         }                                                                    \
     } while (0)
 
+/* A case written inline (checks after something main did, such as stopping
+ * daemons): CASE_BEGIN(), the checks, CASE_END("name"). */
+#define CASE_BEGIN() (test_case_failed_ = 0)
+#define CASE_END(name)                                                       \
+    do {                                                                     \
+        if (test_case_failed_) {                                             \
+            test_failed_++;                                                  \
+            fprintf(stderr, "FAIL %s\n", (name));                           \
+        } else {                                                             \
+            test_passed_++;                                                  \
+            printf("ok   %s\n", (name));                                     \
+        }                                                                    \
+    } while (0)
+
 #define TEST_REPORT(suite)                                                   \
     (printf("%s: %d passed, %d failed\n", (suite), test_passed_,             \
             test_failed_),                                                   \

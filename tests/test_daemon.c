@@ -247,7 +247,7 @@ int main(void)
     usleep(300000);
     stop();
     /* Counted by reason (read after the loop stopped). */
-    test_case_failed_ = 0;
+    CASE_BEGIN();
     uint64_t unver = ec_daemon_drops(dmn, "unverified"), frame = ec_daemon_drops(dmn, "frame"),
              client = ec_daemon_drops(dmn, "client_malformed"), rate = ec_daemon_drops(dmn, "rate_handshake"),
              unasked = ec_daemon_drops(dmn, "record_unasked"), type = ec_daemon_drops(dmn, "session_type"),
@@ -267,13 +267,7 @@ int main(void)
     CHECK(impostor >= 1);
     /* Neither reached the core: the only core frame counted is the client's. */
     CHECK(ec_daemon_drops(dmn, "no_such_reason") == UINT64_MAX);
-    if (test_case_failed_) {
-        test_failed_++;
-        fprintf(stderr, "FAIL drops_counted_by_reason\n");
-    } else {
-        test_passed_++;
-        printf("ok   drops_counted_by_reason\n");
-    }
+    CASE_END("drops_counted_by_reason");
     ec_daemon_free(dmn);
     ec_store_close(store);
     return TEST_REPORT("daemon");

@@ -9,95 +9,34 @@
  *   - a FORWARD frame from a client's session (no identity) is dropped;
  *   - a flood of questions from one address is rate-limited.
  * Counters are read after both loops stopped. */
-#include <pthread.h>
-#include <signal.h>
-#include <sodium.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <poll.h>
 #include <unistd.h>
 
-#include "core/identity.h"
 #include "crypto/blake3.h"
+#include "daemon_util.h"
 #include "net/client.h"
-#include "net/daemon_internal.h"
 #include "net/frame.h"
 #include "net/qclient.h"
 #include "net/query.h"
 #include "net/sysclock.h"
-#include "test.h"
 
-static volatile sig_atomic_t stop_flag;
-
-typedef struct side {
-    ec_daemon *d;
-    ec_store *store;
-    ec_keypair kp;
-    uint8_t rec[EC_IDENTITY_LEN];
-    pthread_t loop;
-    ec_endpoint ep;
-    ec_id addr;
-} side;
-
-static side A, B;
+static dt_side A, B;
 static uint8_t txbytes[EC_TX_MAX_LEN];
 static size_t txlen;
 static ec_id txid;
 
-static void on_term(int sig)
+/* w = 1; a small request bucket (the flood at the end empties it). */
+static bool start(dt_side *s, const ec_endpoint *bootstrap)
 {
-    (void)sig;
-}
-
-static void *run(void *arg)
-{
-    ec_daemon_run(((side *)arg)->d, &stop_flag);
-    return NULL;
-}
-
-static void make_identity(side *s, uint8_t s0)
-{
-    uint8_t seed[EC_SEED_LEN] = {s0};
-    ec_sign_keypair(&s->kp, seed);
-    ec_identity id;
-    memset(&id, 0, sizeof id);
-    id.params = (ec_pow_params){8, 1, 1};
-    id.timestamp = 1;
-    ec_identity_sign(&id, &s->kp);
-    size_t n;
-    ec_identity_encode(&id, s->rec, EC_IDENTITY_LEN, &n);
-}
-
-static bool start(side *s, uint8_t seed, const ec_endpoint *bootstrap)
-{
-    make_identity(s, seed);
     ec_daemon_config cfg;
-    ec_daemon_config_default(&cfg);
-    ec_endpoint_parse(&cfg.listen, "127.0.0.1:0");
-    cfg.min_bits = 0;
-    cfg.n0_bits = 0;
-    cfg.min_memory_kib = 8;
-    cfg.min_iterations = 1;
-    cfg.node.w = 1;
-    cfg.node.quorum = 1;
-    cfg.node.vote_threshold = 1;
-    cfg.node.catchup_agree = 1;
-    cfg.log_level = 1;
-    cfg.status = false;
-    cfg.requests_per_s = 20; /* the flood at the end empties it */
+    dt_config(&cfg, 1);
+    cfg.requests_per_s = 20;
     cfg.request_burst = 100;
     if (bootstrap) cfg.bootstrap[cfg.nbootstrap++] = *bootstrap;
-    char why[256];
-    if (s->store == NULL && ec_store_mem_open(&s->store) != EC_OK) return false;
-    ec_err err = ec_daemon_new(&s->d, &cfg, s->store, &s->kp, s->rec, why, sizeof why);
-    if (err) {
-        fprintf(stderr, "daemon: %s\n", why);
-        return false;
-    }
-    s->ep = *ec_daemon_endpoint(s->d);
-    s->addr = *ec_daemon_addr(s->d);
-    return pthread_create(&s->loop, NULL, run, s) == 0;
+    return dt_start(s, &cfg);
 }
 
 /* B's store: a head for the token at B's own address (B is nearest to
@@ -246,33 +185,23 @@ static void flood(const ec_endpoint *to, int n)
 int main(void)
 {
     if (ec_crypto_init() != EC_OK) return 1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
+    dt_signals();
     /* B's address (from its identity) names the token B's store holds
-     * before B runs. */
+     * before B runs; the transaction's id must be nearer B than A. */
     CHECK(ec_store_mem_open(&B.store) == EC_OK);
-    make_identity(&B, 21);
-    make_identity(&A, 22);
-    ec_identity id;
-    ec_id baddr, aaddr;
-    CHECK(ec_identity_decode(&id, B.rec, EC_IDENTITY_LEN) == EC_OK && ec_identity_verify(&id, NULL, &baddr) == EC_OK);
-    CHECK(ec_identity_decode(&id, A.rec, EC_IDENTITY_LEN) == EC_OK && ec_identity_verify(&id, NULL, &aaddr) == EC_OK);
-    fill_b(&baddr, &aaddr);
-    if (!start(&B, 21, NULL) || !start(&A, 22, &B.ep)) return TEST_REPORT("query_net");
-    CHECK(ec_id_cmp(&baddr, &B.addr) == 0);
+    dt_identity(&B, 21);
+    dt_identity(&A, 22);
+    fill_b(&B.addr, &A.addr);
+    if (!start(&B, NULL) || !start(&A, &B.ep)) return TEST_REPORT("query_net");
+    CHECK(ec_id_cmp(&B.addr, ec_daemon_addr(B.d)) == 0);
     RUN(test_direct_answers_within_3x);
     RUN(test_forwarded_to_the_holder);
     RUN(test_forward_frame_needs_a_peer);
     flood(&A.ep, 300);
     usleep(300000);
-    stop_flag = SIGTERM;
-    pthread_kill(A.loop, SIGTERM);
-    pthread_kill(B.loop, SIGTERM);
-    pthread_join(A.loop, NULL);
-    pthread_join(B.loop, NULL);
-    test_case_failed_ = 0;
+    dt_side *all[] = {&A, &B};
+    dt_stop(all, 2);
+    CASE_BEGIN();
     printf("  A: forwarded %llu answered %llu; B: answered %llu too_large %llu; drops: B query_malformed %llu "
            "answer_unasked %llu, A unverified %llu rate_request %llu\n",
            (unsigned long long)A.d->queries_forwarded, (unsigned long long)A.d->queries_answered,
@@ -289,16 +218,8 @@ int main(void)
     CHECK(ec_daemon_drops(B.d, "answer_unasked") >= 1);
     CHECK_EQ_INT(ec_daemon_drops(A.d, "unverified"), 1);
     CHECK(ec_daemon_drops(A.d, "rate_request") >= 150); /* 300 against a bucket of 100, 20/s */
-    if (test_case_failed_) {
-        test_failed_++;
-        fprintf(stderr, "FAIL counted_by_reason\n");
-    } else {
-        test_passed_++;
-        printf("ok   counted_by_reason\n");
-    }
-    ec_daemon_free(A.d);
-    ec_daemon_free(B.d);
-    ec_store_close(A.store);
-    ec_store_close(B.store);
+    CASE_END("counted_by_reason");
+    dt_free(&A);
+    dt_free(&B);
     return TEST_REPORT("query_net");
 }

@@ -5,88 +5,35 @@
  * watched with sessionless questions of 0 hops (answered from A's store
  * alone) until it holds every head B holds. Counters are read after both
  * loops stopped. */
-#include <pthread.h>
-#include <signal.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/identity.h"
 #include "crypto/blake3.h"
+#include "daemon_util.h"
 #include "net/client.h"
-#include "net/daemon_internal.h"
 #include "net/frame.h"
 #include "net/qclient.h"
 #include "net/sysclock.h"
-#include "test.h"
 
 #define TXS 40
 
-static volatile sig_atomic_t stop_flag;
-
-typedef struct side {
-    ec_daemon *d;
-    ec_store *store;
-    ec_keypair kp;
-    uint8_t rec[EC_IDENTITY_LEN];
-    pthread_t loop;
-    ec_endpoint ep;
-    bool running;
-} side;
-
-static side A, B;
+static dt_side A, B;
 static ec_id tokens[TXS], txids[TXS];
 
-static void on_term(int sig)
+/* w (B: 1, so it commits alone; A: 2, so every token is A's too); blocks
+ * every second, one source that alone is enough. */
+static bool start(dt_side *s, uint8_t seed, unsigned w, const ec_endpoint *bootstrap)
 {
-    (void)sig;
-}
-
-static void *run(void *arg)
-{
-    ec_daemon_run(((side *)arg)->d, &stop_flag);
-    return NULL;
-}
-
-static bool start(side *s, uint8_t seed, unsigned w, const ec_endpoint *bootstrap)
-{
-    uint8_t sd[EC_SEED_LEN] = {seed};
-    ec_sign_keypair(&s->kp, sd);
-    ec_identity id;
-    memset(&id, 0, sizeof id);
-    id.params = (ec_pow_params){8, 1, 1};
-    id.timestamp = 1;
-    ec_identity_sign(&id, &s->kp);
-    size_t n;
-    ec_identity_encode(&id, s->rec, EC_IDENTITY_LEN, &n);
     ec_daemon_config cfg;
-    ec_daemon_config_default(&cfg);
-    ec_endpoint_parse(&cfg.listen, "127.0.0.1:0");
-    cfg.min_bits = 0;
-    cfg.n0_bits = 0;
-    cfg.min_memory_kib = 8;
-    cfg.min_iterations = 1;
-    cfg.node.w = w;
-    cfg.node.quorum = w / 2 + 1;
-    cfg.node.vote_threshold = 1;
-    cfg.node.catchup_agree = 1;
+    dt_config(&cfg, w);
     cfg.node.block_interval_ms = 1000;
     cfg.node.sync_sources = 1;
     cfg.node.sync_agree = 1;
     cfg.node.sync_interval_ms = 1000;
-    cfg.log_level = 1;
-    cfg.status = false;
     if (bootstrap) cfg.bootstrap[cfg.nbootstrap++] = *bootstrap;
-    char why[256];
-    if (ec_store_mem_open(&s->store) != EC_OK) return false;
-    if (ec_daemon_new(&s->d, &cfg, s->store, &s->kp, s->rec, why, sizeof why) != EC_OK) {
-        fprintf(stderr, "daemon: %s\n", why);
-        return false;
-    }
-    s->ep = *ec_daemon_endpoint(s->d);
-    s->running = pthread_create(&s->loop, NULL, run, s) == 0;
-    return s->running;
+    dt_identity(s, seed);
+    return dt_start(s, &cfg);
 }
 
 /* B commits TXS creates, each waited for. */
@@ -153,18 +100,12 @@ static void test_an_empty_node_syncs_from_a_running_one(void)
 int main(void)
 {
     if (ec_crypto_init() != EC_OK) return 1;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
+    dt_signals();
     if (!start(&B, 31, 1, NULL)) return TEST_REPORT("sync_net");
     RUN(test_an_empty_node_syncs_from_a_running_one);
-    stop_flag = SIGTERM;
-    pthread_kill(B.loop, SIGTERM);
-    if (A.running) pthread_kill(A.loop, SIGTERM);
-    pthread_join(B.loop, NULL);
-    if (A.running) pthread_join(A.loop, NULL);
-    test_case_failed_ = 0;
+    dt_side *all[] = {&A, &B};
+    dt_stop(all, 2);
+    CASE_BEGIN();
     if (A.d) {
         const ec_node_stats *st = ec_node_stats_get(A.d->node);
         const ec_node_stats *sb = ec_node_stats_get(B.d->node);
@@ -178,16 +119,8 @@ int main(void)
         CHECK_EQ_INT(st->sync_adopted, TXS);
         CHECK_EQ_INT(st->sync_faults, 0);
     }
-    if (test_case_failed_) {
-        test_failed_++;
-        fprintf(stderr, "FAIL sync_counted\n");
-    } else {
-        test_passed_++;
-        printf("ok   sync_counted\n");
-    }
-    if (A.d) ec_daemon_free(A.d);
-    ec_daemon_free(B.d);
-    if (A.store) ec_store_close(A.store);
-    ec_store_close(B.store);
+    CASE_END("sync_counted");
+    dt_free(&A);
+    dt_free(&B);
     return TEST_REPORT("sync_net");
 }
