@@ -185,6 +185,16 @@ static void flush(sim *s, uint32_t i)
         s->txs[k - 1].outcome = (uint8_t)ev.type;
         s->txs[k - 1].outcome_us = s->now_us;
     }
+    /* A restarted node's first finished sync round: how long it took. */
+    sim_node *sn = &s->nodes[i];
+    if (sn->restarted_us && ec_node_stats_get(sn->node)->sync_rounds > 0) {
+        if (s->ncatchup == s->capcatchup) {
+            s->capcatchup = s->capcatchup ? 2 * s->capcatchup : 64;
+            s->catchup_us = realloc(s->catchup_us, s->capcatchup * sizeof *s->catchup_us);
+        }
+        s->catchup_us[s->ncatchup++] = s->now_us - sn->restarted_us;
+        sn->restarted_us = 0;
+    }
     schedule_tick(s, i);
 }
 
@@ -404,6 +414,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
                 s.wiped++;
             }
             if (start_node(&s, e.node, now_ms) != EC_OK) return EC_ERR_NOMEM;
+            if (c->sync) s.nodes[e.node].restarted_us = s.now_us ? s.now_us : 1;
             break;
         case EV_TICK:
             if (s.nodes[e.node].down || s.nodes[e.node].tick_at_us != e.t_us) break;
@@ -437,6 +448,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     free(s.key_seeds);
     free(s.keys);
     free(s.txs);
+    free(s.catchup_us);
     free(s.live);
     free(s.clients);
     g_hash_table_destroy(s.index);

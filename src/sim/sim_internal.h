@@ -27,6 +27,7 @@ typedef struct sim_node {
     ec_rng rng;
     uint64_t tick_at_us; /* scheduled tick, UINT64_MAX if none */
     bool down;           /* crashed: receives, sends and ticks nothing */
+    uint64_t restarted_us; /* restarted at (0: never, or its first sync round measured) */
 } sim_node;
 
 /* A transaction of the workload, and what became of it. */
@@ -70,6 +71,9 @@ typedef struct sim {
     struct live { ec_id token, head; uint32_t owner; bool busy; } *live;
     size_t nlive, caplive;
     uint64_t delivered, lost, dropped_partition, dropped_down, crashes, wiped;
+    /* With sync: restart to the end of the node's first sync round (us). */
+    uint64_t *catchup_us;
+    size_t ncatchup, capcatchup;
     ec_node_stats retired; /* counters of node instances that crashed */
 } sim;
 

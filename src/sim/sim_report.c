@@ -208,6 +208,10 @@ void sim_report(sim *s, FILE *out, double wall_s)
     fprintf(out, "  \"chain\": {\"blocks\": %llu, \"errors\": %llu},\n", (unsigned long long)acc.blocks_cut,
             (unsigned long long)acc.chain_errors);
     if (c->sync) {
+        qsort(s->catchup_us, s->ncatchup, sizeof *s->catchup_us, cmp_u64);
+        fprintf(out, "  \"first_round_after_restart_s\": {\"nodes\": %zu, \"p50\": %.1f, \"max\": %.1f},\n",
+                s->ncatchup, pct(s->catchup_us, s->ncatchup, .5) / 1e6,
+                s->ncatchup ? s->catchup_us[s->ncatchup - 1] / 1e6 : 0.0);
         uint64_t sm = sent[EC_MSG_GET_CHAIN] + sent[EC_MSG_CHAIN] + sent[EC_MSG_GET_BODY] + sent[EC_MSG_BODY];
         fprintf(out, "  \"sync\": {\"chain_messages\": %llu, \"txs_fetched\": %llu, \"messages\": %llu, "
                 "\"rounds\": %llu, \"headers\": %llu, \"blocks_fetched\": %llu, \"adopted\": %llu, "
