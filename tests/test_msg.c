@@ -12,7 +12,7 @@ static ec_id idv(uint8_t v)
 static int samples(ec_msg *out)
 {
     int n = 0;
-    memset(out, 0, 16 * sizeof *out);
+    memset(out, 0, 20 * sizeof *out);
     out[n].type = EC_MSG_GET_TX; out[n++].u.get_tx.tx_id = idv(1);
     out[n].type = EC_MSG_TX; out[n].u.tx.hops = 5; out[n].u.tx.len = EC_MSG_TX_MAX;
     out[n].u.tx.route = EC_MSG_ROUTE_WITNESS; out[n].u.tx.origin = idv(0x77);
@@ -60,12 +60,19 @@ static int samples(ec_msg *out)
     out[n].type = EC_MSG_GET_BODY; out[n++].u.get_body.height = 5;
     out[n].type = EC_MSG_BODY; out[n].u.body.height = 6; out[n].u.body.len = EC_MSG_BODY_MAX;
     memset(out[n++].u.body.bytes, 0x33, EC_MSG_BODY_MAX);
+    out[n].type = EC_MSG_GET_RANGE; out[n].u.get_range.from = idv(15); out[n++].u.get_range.count = EC_MSG_RANGE_MAX;
+    out[n].type = EC_MSG_RANGE; out[n].u.range.n = EC_MSG_RANGE_MAX;
+    for (int i = 0; i < EC_MSG_RANGE_MAX; i++) {
+        out[n].u.range.token[i] = idv((uint8_t)(0x20 + i));
+        out[n].u.range.head[i] = idv((uint8_t)(0xa0 + i));
+    }
+    n++;
     return n;
 }
 
 static void test_every_type_roundtrips_within_one_udp_payload(void)
 {
-    ec_msg m[16], back;
+    ec_msg m[20], back;
     uint8_t buf[EC_MSG_MAX], buf2[EC_MSG_MAX];
     size_t len, len2;
     int n = samples(m);
@@ -97,7 +104,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
 
 static void test_malformed_messages_are_refused(void)
 {
-    ec_msg m[16], back;
+    ec_msg m[20], back;
     uint8_t buf[EC_MSG_MAX + 1];
     size_t len;
     samples(m);
@@ -155,6 +162,16 @@ static void test_malformed_messages_are_refused(void)
     ec_msg_encode(&m[14], buf, sizeof buf, &len);
     buf[len] = 1;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1), EC_ERR_MALFORMED);
+    /* Range: tokens out of order or twice; more than 16; count 0. */
+    g = m[16];
+    g.u.range.token[5] = g.u.range.token[4];
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    ec_msg_encode(&m[16], buf, sizeof buf, &len);
+    buf[1] = EC_MSG_RANGE_MAX + 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    g = m[15];
+    g.u.get_range.count = 0;
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
     /* Mapping: a block above the chain's tip; a chain hash without a chain. */
     g = m[3];
     g.u.mapping.block_height = 13;

@@ -60,6 +60,8 @@ static ec_node_id_answer ident(void *arg, const ec_id *addr, const ec_pubkey *ke
 /* A (w = 4) or a source: w = 16 and a quorum of its own vote
  * (unsafe_quorum), so it commits whatever it is given alone, whoever it
  * has heard of. */
+static bool polling; /* A syncs by polling (the baseline) */
+
 static ec_node *make(peer *p, unsigned w, uint8_t seed)
 {
     ec_node_config cfg;
@@ -75,6 +77,7 @@ static ec_node *make(peer *p, unsigned w, uint8_t seed)
     cfg.block_interval_ms = 1000;
     cfg.sync_sources = NSRC;
     cfg.sync_agree = 2;
+    cfg.sync_polling = polling && w <= 4;
     tu_key(&p->key, seed);
     ec_rng_seed(&p->rng, seed);
     ec_node_env env = {.addr = p->addr, .store = p->store, .rng = &p->rng, .key = &p->key,
@@ -99,7 +102,8 @@ static peer *by_addr(const ec_id *a)
 static bool passes(const uint8_t *buf, size_t len)
 {
     switch (buf[0]) {
-    case EC_MSG_GET_CHAIN: case EC_MSG_CHAIN: case EC_MSG_GET_BODY: case EC_MSG_BODY: case EC_MSG_GET_TX: return true;
+    case EC_MSG_GET_CHAIN: case EC_MSG_CHAIN: case EC_MSG_GET_BODY: case EC_MSG_BODY: case EC_MSG_GET_TX:
+    case EC_MSG_GET_RANGE: case EC_MSG_RANGE: case EC_MSG_GET_MAPPING: case EC_MSG_MAPPING: return true;
     case EC_MSG_TX: return len > 4 && buf[1] == 0 && buf[2] == 0 && buf[3] == 0;
     default: return false;
     }
@@ -343,10 +347,43 @@ static void test_lying_sources_are_refused(void)
     ec_store_close(as);
 }
 
+/* The baseline: A pages through its sources' heads and catches up every
+ * token of its own whose head differs (the catch-up's agreement: 1 here). */
+static void test_polling_catches_up_the_heads(void)
+{
+    ec_store *as;
+    CHECK_EQ_INT(ec_store_mem_open(&as), EC_OK);
+    polling = true;
+    setup(as);
+    uint64_t now = T0;
+    ec_id mine = A.addr, far = addr_of(0xf0, 0), ids[40];
+    for (unsigned k = 0; k < 40; k++) ids[k] = commit_at(&mine, k, 3, now + k);
+    for (unsigned k = 0; k < 5; k++) commit_at(&far, k, 3, now + 60 + k);
+    run(&now, 2000);
+    CHECK_EQ_INT(ec_node_sync_start(A.node, now), EC_OK);
+    run(&now, 5000);
+    const ec_node_stats *st = ec_node_stats_get(A.node);
+    unsigned held = 0;
+    for (unsigned k = 0; k < 40; k++) held += a_holds(&mine, k, &ids[k]);
+    printf("  ranges %llu, behind %llu, caught up %llu\n", (unsigned long long)st->sync_ranges,
+           (unsigned long long)st->sync_polled_behind, (unsigned long long)st->caught_up);
+    CHECK_EQ_INT(held, 40);
+    CHECK(st->sync_ranges >= 2 * 3);      /* 45 heads per source: 3 pages each */
+    CHECK_EQ_INT(st->sync_headers, 0);    /* no chain walked */
+    /* The next round asks every page again (no locator): the baseline's cost. */
+    uint64_t ranges = st->sync_ranges;
+    run(&now, 61000);
+    CHECK_EQ_INT(st->sync_ranges, 2 * ranges);
+    polling = false;
+    teardown();
+    ec_store_close(as);
+}
+
 int main(void)
 {
     if (ec_crypto_init() != EC_OK) return 1;
     RUN_BOTH(sync_adopts_what_two_chains_hold);
     RUN(test_lying_sources_are_refused);
+    RUN(test_polling_catches_up_the_heads);
     return TEST_REPORT("sync");
 }

@@ -349,6 +349,8 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_GET_BODY: node_on_get_body(n, from, m); break;
     case EC_MSG_CHAIN: node_sync_on_chain(n, now, from, m); break;
     case EC_MSG_BODY: node_sync_on_body(n, now, from, m); break;
+    case EC_MSG_GET_RANGE: node_on_get_range(n, from, m); break;
+    case EC_MSG_RANGE: node_sync_on_range(n, now, from, m); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }

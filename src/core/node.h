@@ -113,6 +113,10 @@ typedef struct ec_node_config {
     unsigned sync_window;     /* blocks taken from one source per round (1024) */
     unsigned sync_offers_max; /* transaction ids waiting for agreement (8192) */
     unsigned sync_fetch_max;  /* transactions being fetched at once (32) */
+    bool sync_polling;        /* the baseline instead of chains: page through each
+                                 source's heads (GET_RANGE) and catch up every token
+                                 of ours whose head differs (false; only to measure
+                                 chain sync against, docs/CHAIN.md) */
     uint64_t block_interval_ms; /* the commit chain's open block is cut this long
                                  after its first commit, or at 32 (300000: the
                                  seed's 5 minutes; docs/CHAIN.md) */
@@ -176,6 +180,8 @@ typedef struct ec_node_stats {
     uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
     uint64_t sync_nudged;         /* rounds started early: a source's answer showed a longer chain */
     uint64_t sync_equivocations;  /* sources that signed two blocks at one height (evidence kept) */
+    uint64_t sync_ranges;         /* polling: RANGE answers taken */
+    uint64_t sync_polled_behind;  /* polling: tokens of ours whose head differed (caught up) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;

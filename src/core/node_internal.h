@@ -134,7 +134,7 @@ typedef struct outmsg {
 
 /* Chain sync (sync.c): one source whose commit chain we follow. */
 #define NODE_SYNC_SOURCES_MAX 8
-typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_EVIDENCE, SRC_DONE } sync_phase;
+typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_EVIDENCE, SRC_RANGE, SRC_DONE } sync_phase;
 typedef struct sync_src {
     ec_id id;
     sync_phase phase;
@@ -151,6 +151,8 @@ typedef struct sync_src {
     ec_block_header done_hdr; /* the locator's header, when kept (evidence of a fork) */
     bool has_done_hdr;
     ec_pubkey key;         /* its signing key (its identity's) */
+    ec_id cursor;          /* polling: the next token to ask about */
+    bool paused;           /* polling: waiting for room in the catch-up table */
     uint64_t asked_at;     /* the request in flight: sent at, re-sent after a timeout */
     unsigned tries;
 } sync_src;
@@ -237,7 +239,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      sync.c < catchup.c < commit.c < relay.c < member.c < coordinator.c
+ *   roles      catchup.c < sync.c < commit.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -366,6 +368,7 @@ uint64_t node_chain_height_of(ec_store *s, const ec_id *tx_id);
  * consumed); the timer (returns when next due); free at the end. */
 void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+void node_sync_on_range(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len);
 void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t height);
 uint64_t node_sync_tick(ec_node *n, uint64_t now);
@@ -406,6 +409,7 @@ void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_chain(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m);
+void node_on_get_range(ec_node *n, const ec_id *from, const ec_msg *m);
 
 /* ident.c: whether a relayed vote's key is its voter's (asks for the
  * record when the driver does not know). */

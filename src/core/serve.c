@@ -129,3 +129,32 @@ void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m)
         r.u.body.len = (uint16_t)len;
     node_send(n, from, &r);
 }
+
+typedef struct range_ctx {
+    ec_msg *r;
+    uint8_t want;
+} range_ctx;
+
+static bool range_take(void *arg, const ec_id *token, const ec_head *h)
+{
+    range_ctx *c = arg;
+    ec_msg *r = c->r;
+    r->u.range.token[r->u.range.n] = *token;
+    r->u.range.head[r->u.range.n] = h->tx_id;
+    return ++r->u.range.n < c->want;
+}
+
+/* The heads of the tokens >= from in our store, ascending (polling sync,
+ * the baseline chain sync is measured against). */
+void node_on_get_range(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_RANGE;
+    range_ctx c = {&r, m->u.get_range.count};
+    if (ec_store_iterate(n->store, &m->u.get_range.from, range_take, &c) != EC_OK) {
+        n->stats.store_errors++;
+        return;
+    }
+    node_send(n, from, &r);
+}

@@ -188,6 +188,17 @@ static void ask_chain(ec_node *n, uint64_t now, sync_src *s, uint64_t height)
     ask(n, now, s, &m);
 }
 
+static void ask_range(ec_node *n, uint64_t now, sync_src *s)
+{
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_RANGE;
+    m.u.get_range.from = s->cursor;
+    m.u.get_range.count = EC_MSG_RANGE_MAX;
+    s->paused = false;
+    ask(n, now, s, &m);
+}
+
 static void ask_body(ec_node *n, uint64_t now, sync_src *s)
 {
     ec_msg m;
@@ -215,6 +226,11 @@ static void round_start(ec_node *n, uint64_t now)
         src_clear(s);
         memset(s, 0, sizeof *s);
         s->id = near[i];
+        if (n->cfg.sync_polling) { /* the baseline: no chains, every head, every round */
+            s->phase = SRC_RANGE;
+            ask_range(n, now, s);
+            continue;
+        }
         locator_load(n, s);
         s->phase = SRC_TIP;
         ask_chain(n, now, s, 0);
@@ -586,6 +602,59 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     ask_body(n, now, s);
 }
 
+/* ---- polling (the baseline) ---- */
+
+/* id + 1, false when it wraps (the last id was the largest). */
+static bool id_next(ec_id *id)
+{
+    for (int i = EC_ID_LEN - 1; i >= 0; i--)
+        if (++id->b[i] != 0) return true;
+    return false;
+}
+
+/* A page of a source's heads: every token of ours whose head differs
+ * from ours is caught up (the catch-up's own agreement rule); a full
+ * catch-up table pauses the source at that token. */
+void node_sync_on_range(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    int si = src_index(n, from);
+    sync_src *s = si >= 0 ? &n->sync_src[si] : NULL;
+    if (s == NULL || s->phase != SRC_RANGE || s->paused) {
+        n->stats.dropped_unexpected++;
+        return;
+    }
+    if (m->u.range.n > 0 && ec_id_cmp(&m->u.range.token[0], &s->cursor) < 0) {
+        n->stats.dropped_unexpected++; /* an answer to a question asked again: stale */
+        return;
+    }
+    n->stats.sync_ranges++;
+    s->tries = 0;
+    for (unsigned i = 0; i < m->u.range.n; i++) {
+        const ec_id *t = &m->u.range.token[i];
+        if (!ec_node_responsible(n, t)) continue;
+        ec_head h;
+        ec_err e = ec_store_get_head(n->store, t, &h);
+        if (e == EC_OK && ec_id_cmp(&h.tx_id, &m->u.range.head[i]) == 0) continue;
+        if (node_catchup_start(n, now, t) == EC_ERR_RANGE) {
+            s->cursor = *t; /* full: this token again once there is room */
+            s->paused = true;
+            arm(n, now + node_timeout(n, NULL, 0));
+            return;
+        }
+        n->stats.sync_polled_behind++;
+    }
+    if (m->u.range.n < EC_MSG_RANGE_MAX) {
+        src_finished(n, now, s);
+        return;
+    }
+    s->cursor = m->u.range.token[m->u.range.n - 1];
+    if (!id_next(&s->cursor)) {
+        src_finished(n, now, s);
+        return;
+    }
+    ask_range(n, now, s);
+}
+
 /* ---- timers ---- */
 
 static void round_end(ec_node *n, uint64_t now)
@@ -627,6 +696,14 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
         sync_src *s = &n->sync_src[i];
         if (s->phase == SRC_DONE || s->phase == SRC_OFF) continue;
         busy = true;
+        if (s->paused) { /* polling: go on once catch-ups have room */
+            if (g_hash_table_size(n->catchup) < n->cfg.catchups_max) ask_range(n, now, s);
+            else {
+                uint64_t due = now + node_timeout(n, NULL, 0);
+                if (due < next) next = due;
+                continue;
+            }
+        }
         uint64_t due = s->asked_at + node_timeout(n, &s->id, s->tries);
         if (now >= due) {
             if (++s->tries >= SYNC_TRIES) {
@@ -636,6 +713,7 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
             if (s->phase == SRC_TIP) ask_chain(n, now, s, 0);
             else if (s->phase == SRC_HEADERS) ask_chain(n, now, s, s->down - 1);
             else if (s->phase == SRC_EVIDENCE) ask_chain(n, now, s, s->done_h);
+            else if (s->phase == SRC_RANGE) ask_range(n, now, s);
             else ask_body(n, now, s);
             due = now + node_timeout(n, &s->id, s->tries);
         }

@@ -282,6 +282,8 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_offers_dropped += st->sync_offers_dropped;
     acc->sync_nudged += st->sync_nudged;
     acc->sync_equivocations += st->sync_equivocations;
+    acc->sync_ranges += st->sync_ranges;
+    acc->sync_polled_behind += st->sync_polled_behind;
 }
 
 /* Crash schedule: each period takes down a seeded random share of nodes. */

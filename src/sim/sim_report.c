@@ -213,6 +213,12 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 s->ncatchup, pct(s->catchup_us, s->ncatchup, .5) / 1e6,
                 s->ncatchup ? s->catchup_us[s->ncatchup - 1] / 1e6 : 0.0);
         uint64_t sm = sent[EC_MSG_GET_CHAIN] + sent[EC_MSG_CHAIN] + sent[EC_MSG_GET_BODY] + sent[EC_MSG_BODY];
+        if (c->node.sync_polling)
+            fprintf(out, "  \"sync_polling\": {\"range_messages\": %llu, \"ranges\": %llu, \"tokens_behind\": %llu, "
+                    "\"catchup_messages\": %llu},\n",
+                    (unsigned long long)(sent[EC_MSG_GET_RANGE] + sent[EC_MSG_RANGE]), (unsigned long long)acc.sync_ranges,
+                    (unsigned long long)acc.sync_polled_behind,
+                    (unsigned long long)(sent[EC_MSG_GET_MAPPING] + sent[EC_MSG_MAPPING]));
         fprintf(out, "  \"sync\": {\"chain_messages\": %llu, \"txs_fetched\": %llu, \"messages\": %llu, "
                 "\"rounds\": %llu, \"headers\": %llu, \"blocks_fetched\": %llu, \"adopted\": %llu, "
                 "\"not_ours\": %llu, \"invalid\": %llu, \"faults\": %llu, \"forks\": %llu, "

@@ -13,7 +13,8 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_GET_VOTES] = "get_votes",     [EC_MSG_GET_IDENTITY] = "get_identity",
     [EC_MSG_IDENTITY] = "identity",       [EC_MSG_GET_CHAIN] = "get_chain",
     [EC_MSG_CHAIN] = "chain",             [EC_MSG_GET_BODY] = "get_body",
-    [EC_MSG_BODY] = "body",
+    [EC_MSG_BODY] = "body",               [EC_MSG_GET_RANGE] = "get_range",
+    [EC_MSG_RANGE] = "range",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
@@ -110,6 +111,19 @@ static ec_err check(const ec_msg *m)
         return EC_OK;
     case EC_MSG_BODY:
         return m->u.body.len <= EC_MSG_BODY_MAX ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_GET_RANGE:
+        return m->u.get_range.count >= 1 && m->u.get_range.count <= EC_MSG_RANGE_MAX ? EC_OK : EC_ERR_MALFORMED;
+    case EC_MSG_RANGE:
+        if (m->u.range.n > EC_MSG_RANGE_MAX) return EC_ERR_MALFORMED;
+        for (int i = 0; i < EC_MSG_RANGE_MAX; i++) {
+            if (i >= m->u.range.n) {
+                if (!ec_id_is_zero(&m->u.range.token[i]) || !ec_id_is_zero(&m->u.range.head[i])) return EC_ERR_MALFORMED;
+                continue;
+            }
+            /* Ascending and distinct: one encoding, and a cursor that moves. */
+            if (i > 0 && ec_id_cmp(&m->u.range.token[i - 1], &m->u.range.token[i]) >= 0) return EC_ERR_MALFORMED;
+        }
+        return EC_OK;
     case EC_MSG_GET_BODY:
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
@@ -214,6 +228,17 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         }
         break;
     case EC_MSG_GET_BODY: ec_wire_put_u64(&w, m->u.get_body.height); break;
+    case EC_MSG_GET_RANGE:
+        put_id(&w, &m->u.get_range.from);
+        ec_wire_put_u8(&w, m->u.get_range.count);
+        break;
+    case EC_MSG_RANGE:
+        ec_wire_put_u8(&w, m->u.range.n);
+        for (int i = 0; i < m->u.range.n; i++) {
+            put_id(&w, &m->u.range.token[i]);
+            put_id(&w, &m->u.range.head[i]);
+        }
+        break;
     case EC_MSG_BODY:
         ec_wire_put_u64(&w, m->u.body.height);
         ec_wire_put_bytes(&w, m->u.body.bytes, m->u.body.len); /* length = rest of message */
@@ -330,6 +355,21 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         break;
     }
     case EC_MSG_GET_BODY: m->u.get_body.height = ec_wire_get_u64(&r); break;
+    case EC_MSG_GET_RANGE:
+        get_id(&r, &m->u.get_range.from);
+        m->u.get_range.count = ec_wire_get_u8(&r);
+        break;
+    case EC_MSG_RANGE: {
+        uint8_t n = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        if (n > EC_MSG_RANGE_MAX) return EC_ERR_MALFORMED;
+        m->u.range.n = n;
+        for (unsigned i = 0; i < n; i++) {
+            get_id(&r, &m->u.range.token[i]);
+            get_id(&r, &m->u.range.head[i]);
+        }
+        break;
+    }
     case EC_MSG_BODY: {
         m->u.body.height = ec_wire_get_u64(&r);
         if (r.err) return r.err;

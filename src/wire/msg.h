@@ -32,6 +32,7 @@
 #define EC_MSG_HEADER_MAX 307
 #define EC_MSG_BODY_MAX 1025
 #define EC_MSG_CHAIN_HEADERS 3    /* headers in one CHAIN answer, at most */
+#define EC_MSG_RANGE_MAX 16       /* (token, head) pairs in one RANGE answer */
 #define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
                                      (type, hops, route, count; routed: + origin) */
 
@@ -51,6 +52,8 @@ typedef enum ec_msg_type {
     EC_MSG_CHAIN = 13,      /* the answer: its key, tip height, up to 3 headers */
     EC_MSG_GET_BODY = 14,   /* asks for the body of one of its blocks */
     EC_MSG_BODY = 15,       /* the answer: the body (none: length 0) */
+    EC_MSG_GET_RANGE = 16,  /* asks for the heads of tokens >= a token (polling) */
+    EC_MSG_RANGE = 17,      /* the answer: up to 16 (token, head) pairs, ascending */
     EC_MSG_TYPE_END
 } ec_msg_type;
 
@@ -139,6 +142,12 @@ typedef struct ec_msg {
             uint8_t hdr[EC_MSG_CHAIN_HEADERS][EC_MSG_HEADER_MAX];
         } chain;
         struct { uint64_t height; } get_body;
+        struct { ec_id from; uint8_t count; } get_range;
+        struct {
+            uint8_t n;
+            ec_id token[EC_MSG_RANGE_MAX];
+            ec_id head[EC_MSG_RANGE_MAX];
+        } range;
         struct {
             uint64_t height;
             uint16_t len;    /* 0: no such block */
