@@ -33,14 +33,30 @@ static inline void ts_close(ec_store *s, ts_kind k)
     }
 }
 
+/* The store RUN_BOTH opened for the case running (ts_reopen may replace
+ * it; RUN_BOTH closes whichever is current). */
+static ec_store *ts_cur;
+
+/* A restart: the LMDB store closed and opened again from its directory
+ * (the same one for the memory backend, whose contents would not survive).
+ * The store to use from now on; the one passed is closed. */
+static inline ec_store *ts_reopen(ec_store *s)
+{
+    if (ts_dir[0] == 0 || s != ts_cur) return s;
+    ec_store_close(s);
+    ts_cur = NULL;
+    if (ec_store_lmdb_open(&ts_cur, ts_dir, 64u << 20) != EC_OK) ts_cur = NULL;
+    return ts_cur;
+}
+
 /* Runs fn(store) once per backend; fn's name is printed with the backend. */
 #define RUN_BOTH(fn)                                                          \
     do {                                                                      \
         for (int k_ = 0; k_ < 2; k_++) {                                      \
-            ec_store *s_ = ts_open((ts_kind)k_);                              \
+            ts_cur = ts_open((ts_kind)k_);                                    \
             test_case_failed_ = 0;                                            \
-            if (s_ == NULL) test_case_failed_ = 1;                            \
-            else { fn(s_); ts_close(s_, (ts_kind)k_); }                       \
+            if (ts_cur == NULL) test_case_failed_ = 1;                        \
+            else { fn(ts_cur); ts_close(ts_cur, (ts_kind)k_); }               \
             if (test_case_failed_) {                                          \
                 test_failed_++;                                               \
                 fprintf(stderr, "FAIL %s [%s]\n", #fn, ts_name[k_]);          \

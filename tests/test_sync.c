@@ -277,12 +277,9 @@ static void sync_adopts_what_two_chains_hold(ec_store *astore)
     CHECK_EQ_INT(held1, 0);
     /* A restarts (its store kept): the locators are in the store. */
     ec_node_free(A.node);
-    ec_store *s2 = A.store;
-    if (ts_dir[0]) {
-        ec_store_close(A.store);
-        CHECK_EQ_INT(ec_store_lmdb_open(&s2, ts_dir, 64u << 20), EC_OK);
-        A.store = s2;
-    }
+    A.store = ts_reopen(A.store); /* LMDB: from disk */
+    CHECK(A.store != NULL);
+    if (A.store == NULL) return;
     A.node = make(&A, 4, 9);
     for (int i = 0; i < NSRC; i++) ec_node_add_peer(A.node, &S[i].addr, NULL);
     CHECK_EQ_INT(ec_node_sync_start(A.node, now), EC_OK);
@@ -292,7 +289,7 @@ static void sync_adopts_what_two_chains_hold(ec_store *astore)
     CHECK_EQ_INT(st->sync_txs_fetched, 0);
     CHECK(st->sync_rounds >= 1);
     teardown();
-    if (s2 != astore) ec_store_close(s2);
+    (void)astore;
 }
 
 static void test_lying_sources_are_refused(void)
