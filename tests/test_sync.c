@@ -376,11 +376,47 @@ static void test_polling_catches_up_the_heads(void)
     ec_store_close(as);
 }
 
+/* A bulk import (ec_node_adopt): checked like a sync adoption. */
+static void test_adopt_checks_what_it_imports(void)
+{
+    ec_store *as;
+    CHECK_EQ_INT(ec_store_mem_open(&as), EC_OK);
+    setup(as);
+    ec_id mine = A.addr, far = addr_of(0xf0, 0), tok = mine, ftok = far, none = {{0}};
+    tok.b[30] = 0x11;
+    ftok.b[30] = 0x11;
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx = tu_tx1(&tok, &client, NULL, &client, T0);
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_OK);
+    ec_head h;
+    CHECK_EQ_INT(ec_store_get_head(A.store, &tok, &h), EC_OK);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_NOTFOUND); /* its head is past it now */
+    tx = tu_tx1(&ftok, &client, NULL, &client, T0);
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_NOTFOUND); /* not A's token */
+    ec_id unknown = addr_of(0x66, 6);
+    tok.b[29] = 0x22;
+    tx = tu_tx1(&tok, &client, &unknown, &client, T0 + 1);
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_MISMATCH); /* history missing */
+    tx = tu_tx1(&tok, &client, NULL, &client, T0 + 2);
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    buf[len - 1] ^= 1; /* its signature */
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_MALFORMED);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, 0), EC_ERR_ARG);
+    (void)none;
+    teardown();
+    ec_store_close(as);
+}
+
 int main(void)
 {
     if (ec_crypto_init() != EC_OK) return 1;
     RUN_BOTH(sync_adopts_what_two_chains_hold);
     RUN(test_lying_sources_are_refused);
     RUN(test_polling_catches_up_the_heads);
+    RUN(test_adopt_checks_what_it_imports);
     return TEST_REPORT("sync");
 }

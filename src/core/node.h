@@ -315,6 +315,15 @@ ec_err ec_node_chain_tip(const ec_node *n, ec_block_header *tip);
  * sync_interval_ms. The driver calls it once its peers are known (after a
  * start or a join). EC_ERR_ARG if no peer is known yet. */
 ec_err ec_node_sync_start(ec_node *n, uint64_t now);
+/* A transaction the driver knows committed (a bulk import: a simulator's
+ * preloaded state, a restore), written as chain sync adopts one: its
+ * signatures and the ledger rules checked for the tokens this node is
+ * responsible for, then the transaction, the heads it moves and the
+ * node's own chain in one store transaction. EC_OK, EC_ERR_NOTFOUND (no
+ * token of it is this node's, or its heads are past it already),
+ * EC_ERR_MISMATCH (the history it extends is missing here),
+ * EC_ERR_MALFORMED (invalid), or the store's error. */
+ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len);
 /* Whether a sync round is in progress. */
 bool ec_node_syncing(const ec_node *n);
 /* Evidence sync kept (docs/CHAIN.md): two headers `src` signed at

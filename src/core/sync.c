@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/node_internal.h"
+#include "crypto/blake3.h"
 #include "ledger/idhash.h"
 #include "ledger/validate.h"
 
@@ -385,6 +386,20 @@ static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8
      * the callback waits for none: adoptions in a batch are not reported.) */
     if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, id, &tx);
     return ADOPT_OK;
+}
+
+ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len)
+{
+    if (n == NULL || tx == NULL || len == 0 || len > EC_TX_MAX_LEN) return EC_ERR_ARG;
+    ec_id id;
+    ec_blake3_hash(tx, len, id.b);
+    switch (adopt(n, now, &id, tx, len)) {
+    case ADOPT_OK: return EC_OK;
+    case ADOPT_NOT_OURS: return EC_ERR_NOTFOUND;
+    case ADOPT_GAP: return EC_ERR_MISMATCH;
+    case ADOPT_INVALID: return EC_ERR_MALFORMED;
+    default: return EC_ERR_IO;
+    }
 }
 
 static void offer_forget(ec_node *n, sync_offer *o)

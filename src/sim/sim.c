@@ -370,6 +370,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     s.tx_by_id = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     s.decided = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, free);
     sim_workload_schedule(&s);
+    sim_workload_preload(&s);
 
     uint64_t end_us = UINT64_MAX, last_progress = 0, next_row_us = 1000000;
     if (csv) fprintf(csv, "second,submitted,committed,messages,delivered,lost\n");

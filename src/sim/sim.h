@@ -56,6 +56,8 @@ typedef struct sim_config {
     uint64_t drain_ms;       /* simulated time allowed after the last submission */
     ec_node_config node;
     bool sync;               /* chain sync: every node starts rounds at its start */
+    unsigned preload;        /* tokens created before the run, straight into the stores
+                                and chains of their w true nearest nodes (ec_node_adopt) */
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */
 } sim_config;

@@ -72,10 +72,14 @@ typedef struct sim {
     size_t nlive, caplive;
     uint64_t delivered, lost, dropped_partition, dropped_down, crashes, wiped;
     /* With sync: restart to the end of the node's first sync round (us). */
+    uint64_t preloaded;  /* (token, node) pairs the preload wrote */
     uint64_t *catchup_us;
     size_t ncatchup, capcatchup;
     ec_node_stats retired; /* counters of node instances that crashed */
 } sim;
+
+/* sim_workload.c: the preload (before the run) */
+void sim_workload_preload(sim *s);
 
 /* sim.c */
 void sim_push(sim *s, const ev *e);

@@ -205,6 +205,8 @@ void sim_report(sim *s, FILE *out, double wall_s)
     fprintf(out, "  \"state\": {\"tokens\": %zu, \"tokens_complete\": %llu, \"pairs\": %llu, \"held\": %llu, "
             "\"complete\": %.4f},\n", s->nlive, (unsigned long long)full, (unsigned long long)pairs,
             (unsigned long long)held, pairs ? (double)held / (double)pairs : 1.0);
+    if (c->preload) fprintf(out, "  \"preload\": {\"tokens\": %u, \"stored\": %llu},\n", c->preload,
+                            (unsigned long long)s->preloaded);
     fprintf(out, "  \"chain\": {\"blocks\": %llu, \"errors\": %llu},\n", (unsigned long long)acc.blocks_cut,
             (unsigned long long)acc.chain_errors);
     if (c->sync) {

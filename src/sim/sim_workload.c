@@ -189,3 +189,32 @@ void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_
     t->live |= 2 * t->ncommitted > t->nresp;
     if (t->ncommitted == t->nresp) t->done = true;
 }
+
+/* The preload: `preload` creates of random tokens by random clients,
+ * adopted (ec_node_adopt: checked, stored, chained) by each token's w true
+ * nearest nodes at time 0, and live for the workload's transfers. */
+void sim_workload_preload(sim *s)
+{
+    const sim_config *c = &s->cfg;
+    for (unsigned k = 0; k < c->preload; k++) {
+        ec_id token, owner_hash, id, none = {{0}};
+        ec_rng_bytes(&s->rng, token.b, EC_ID_LEN);
+        uint32_t owner = (uint32_t)ec_rng_below(&s->rng, c->clients);
+        ec_sign_keyhash(&owner_hash, &s->clients[owner].pub);
+        ec_tx tx;
+        ec_tx_init(&tx, 1);
+        ec_tx_add_mapping(&tx, &token, &owner_hash, &none);
+        ec_tx_sign(&tx, &s->clients[owner]);
+        uint8_t buf[EC_TX_MAX_LEN];
+        size_t len;
+        if (ec_tx_encode(&tx, buf, sizeof buf, &len) != EC_OK) continue;
+        ec_blake3_hash(buf, len, id.b);
+        uint32_t near[16];
+        size_t n = sim_true_nearest(s, &token, c->node.w, near);
+        for (size_t j = 0; j < n; j++)
+            s->preloaded += ec_node_adopt(s->nodes[near[j]].node, 0, buf, len) == EC_OK;
+        set_live(s, &token, &id, owner);
+        if (c->progress && (k + 1) % 10000 == 0) fprintf(stderr, "\rsim: preloaded %u of %u tokens", k + 1, c->preload);
+    }
+    if (c->progress && c->preload) fputc('\n', stderr);
+}
