@@ -415,6 +415,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
                 ec_store_close(s.nodes[e.node].store);
                 if (ec_store_mem_open(&s.nodes[e.node].store) != EC_OK) return EC_ERR_NOMEM;
                 s.wiped++;
+                s.nodes[e.node].joined = true;
             }
             if (start_node(&s, e.node, now_ms) != EC_OK) return EC_ERR_NOMEM;
             if (c->sync) s.nodes[e.node].restarted_us = s.now_us ? s.now_us : 1;

@@ -28,6 +28,7 @@ typedef struct sim_node {
     uint64_t tick_at_us; /* scheduled tick, UINT64_MAX if none */
     bool down;           /* crashed: receives, sends and ticks nothing */
     uint64_t restarted_us; /* restarted at (0: never, or its first sync round measured) */
+    bool joined;           /* restarted with an empty store: a joiner (its counters apart) */
 } sim_node;
 
 /* A transaction of the workload, and what became of it. */

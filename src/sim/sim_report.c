@@ -211,6 +211,40 @@ void sim_report(sim *s, FILE *out, double wall_s)
             (unsigned long long)acc.chain_errors);
     if (c->sync) {
         qsort(s->catchup_us, s->ncatchup, sizeof *s->catchup_us, cmp_u64);
+        /* The joiners alone (nodes restarted with an empty store): what
+         * their sync asked for since, and what their stores hold. */
+        ec_node_stats js;
+        memset(&js, 0, sizeof js);
+        uint64_t jn = 0, jpairs = 0, jheld = 0;
+        for (unsigned i = 0; i < c->nodes; i++)
+            if (s->nodes[i].joined && s->nodes[i].node) {
+                sim_stats_add(&js, ec_node_stats_get(s->nodes[i].node));
+                jn++;
+            }
+        for (size_t k = 0; jn && k < s->nlive; k++) {
+            uint32_t near[16];
+            size_t n = sim_true_nearest(s, &s->live[k].token, c->node.w, near);
+            for (size_t j = 0; j < n; j++) {
+                if (!s->nodes[near[j]].joined || s->nodes[near[j]].down) continue;
+                ec_head hd;
+                jpairs++;
+                jheld += ec_store_get_head(s->nodes[near[j]].store, &s->live[k].token, &hd) == EC_OK &&
+                         ec_id_cmp(&hd.tx_id, &s->live[k].head) == 0;
+            }
+        }
+        if (jn) {
+            uint64_t asked = js.sent[EC_MSG_GET_CHAIN] + js.sent[EC_MSG_GET_BODY] + js.sent[EC_MSG_GET_TX] +
+                             js.sent[EC_MSG_GET_RANGE] + js.sent[EC_MSG_GET_MAPPING];
+            fprintf(out, "  \"joiners\": {\"nodes\": %llu, \"requests\": %llu, \"get_chain\": %llu, \"get_body\": %llu, "
+                    "\"get_tx\": %llu, \"get_range\": %llu, \"get_mapping\": %llu, \"blocks\": %llu, \"adopted\": %llu, "
+                    "\"not_ours\": %llu, \"pairs\": %llu, \"held\": %llu, \"complete\": %.4f},\n",
+                    (unsigned long long)jn, (unsigned long long)asked, (unsigned long long)js.sent[EC_MSG_GET_CHAIN],
+                    (unsigned long long)js.sent[EC_MSG_GET_BODY], (unsigned long long)js.sent[EC_MSG_GET_TX],
+                    (unsigned long long)js.sent[EC_MSG_GET_RANGE], (unsigned long long)js.sent[EC_MSG_GET_MAPPING],
+                    (unsigned long long)js.sync_bodies, (unsigned long long)js.sync_adopted,
+                    (unsigned long long)js.sync_not_ours, (unsigned long long)jpairs, (unsigned long long)jheld,
+                    jpairs ? (double)jheld / (double)jpairs : 1.0);
+        }
         fprintf(out, "  \"first_round_after_restart_s\": {\"nodes\": %zu, \"p50\": %.1f, \"max\": %.1f},\n",
                 s->ncatchup, pct(s->catchup_us, s->ncatchup, .5) / 1e6,
                 s->ncatchup ? s->catchup_us[s->ncatchup - 1] / 1e6 : 0.0);
