@@ -160,6 +160,7 @@ typedef struct sync_src {
 /* A transaction id some sources' chains hold, not in our store yet. */
 typedef enum { OFFER_SEEN, OFFER_FETCHING, OFFER_GAP } offer_state;
 #define NODE_SYNC_OFFER_ROUNDS 10 /* rounds an unconfirmed offer waits for a second chain */
+#define NODE_SYNC_SINGLE_ROUNDS 2 /* after these, it is fetched and its tokens caught up */
 typedef struct sync_offer {
     ec_id id;
     uint64_t src[NODE_SYNC_SOURCES_MAX]; /* sources whose chain holds it (address prefixes);
@@ -169,6 +170,8 @@ typedef struct sync_offer {
     uint64_t asked_at;
     unsigned tries;
     uint64_t born;         /* the round it was first seen in */
+    bool single;           /* fetched on one chain's word, to check with the
+                              token's neighborhood (catch-up), not adopted */
 } sync_offer;
 
 struct ec_node {

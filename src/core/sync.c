@@ -411,11 +411,33 @@ static void offer_forget(ec_node *n, sync_offer *o)
 /* Gaps (history we lacked) tried again after an adoption, until none moves. */
 static gap *gaps_of(ec_node *n, unsigned *count);
 
+/* One chain's word: the transaction's tokens that are ours and whose head
+ * here is not it are caught up from their neighborhoods (catchup_agree
+ * co-members must name a head), which a lying chain cannot sway. */
+static void check_single(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+{
+    ec_tx tx;
+    n->stats.sync_single_fetched++;
+    if (ec_tx_decode(&tx, bytes, len) != EC_OK) return;
+    for (int i = 0; i < tx.n_mappings; i++) {
+        const ec_id *t = &tx.mappings[i].token;
+        ec_head h;
+        if (!ec_node_responsible(n, t)) continue;
+        if (ec_store_get_head(n->store, t, &h) == EC_OK && ec_id_cmp(&h.tx_id, id) == 0) continue;
+        if (node_catchup_start(n, now, t) == EC_OK) n->stats.sync_single_catchups++;
+    }
+}
+
 bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
 {
     if (n->sync_offers == NULL) return false;
     sync_offer *o = g_hash_table_lookup(n->sync_offers, id);
     if (o == NULL || o->state != OFFER_FETCHING) return false;
+    if (o->single) {
+        check_single(n, now, id, bytes, len);
+        offer_forget(n, o);
+        return true;
+    }
     n->stats.sync_txs_fetched++;
     adopt_result r = adopt(n, now, id, bytes, len);
     if (r == ADOPT_STORE) return true; /* kept: asked again at its timeout */
@@ -734,6 +756,7 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
         }
         if (due < next) next = due;
     }
+    bool sources_busy = busy; /* a source still walking: its chain may confirm an offer yet */
     /* Fetches: re-asked at their timeout (another source), dropped after
      * SYNC_TRIES; agreed offers waiting for a slot get one. */
     GHashTableIter it;
@@ -757,6 +780,16 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
         } else if (o->state == OFFER_SEEN && agreed(n, o) && n->sync_fetching < n->cfg.sync_fetch_max &&
                    holder(n, o, 0) >= 0) {
             busy = true;
+            fetch(n, now, o);
+            uint64_t due = now + node_timeout(n, NULL, 0);
+            if (due < next) next = due;
+        } else if (n->cfg.sync_check_single && o->state == OFFER_SEEN && !agreed(n, o) && !sources_busy &&
+                   n->stats.sync_rounds >= o->born + NODE_SYNC_SINGLE_ROUNDS &&
+                   n->sync_fetching < n->cfg.sync_fetch_max && holder(n, o, 0) >= 0) {
+            /* One chain's word for two rounds: fetched, and its tokens
+             * that are ours checked with their neighborhoods. */
+            busy = true;
+            o->single = true;
             fetch(n, now, o);
             uint64_t due = now + node_timeout(n, NULL, 0);
             if (due < next) next = due;

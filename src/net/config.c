@@ -78,6 +78,7 @@ static const nkey nkeys[] = {
     {"sync", "interval_ms", 1000, 86400000, U64, S(d.node.sync_interval_ms)},
     {"sync", "window", 1, 1u << 20, UNS, S(d.node.sync_window)},
     {"sync", "offers_max", 1, 1u << 24, UNS, S(d.node.sync_offers_max)},
+    {"sync", "check_single", 0, 1, BOOL, S(d.node.sync_check_single)},
     {"queries", "forward_percent", 0, 100, UNS, S(d.forward_percent)},
     {"store", "map_size_mb", 1, 1u << 24, SZ, S(map_size_mb)},
 };
