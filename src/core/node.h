@@ -105,8 +105,8 @@ typedef struct ec_node_config {
     uint64_t rtt_max_ms;      /* cap on samples, PTOs and backed-off timers
                                  (60000: RFC 6298's floor for a maximum) */
     /* Chain sync (docs/CHAIN.md, "Sync"): rounds start at ec_node_sync_start. */
-    unsigned sync_sources;    /* neighbors whose chains are followed at once (8, <= 8:
-                                 docs/CHAIN.md measures 1, 2, 4, 8) */
+    unsigned sync_sources;    /* neighbors whose chains are followed at once (16 = 2w,
+                                 <= 16: docs/CHAIN.md measures 1, 2, 4, 8, 16) */
     unsigned sync_agree;      /* sources whose chains must hold a transaction before
                                  it is adopted (2) */
     uint64_t sync_interval_ms; /* a new round this long after one ends (60000) */

@@ -14,7 +14,7 @@ void ec_node_config_default(ec_node_config *c)
     c->witness = true;
     c->resend_ms = 1000;
     c->block_interval_ms = 300000;
-    c->sync_sources = 8;
+    c->sync_sources = 16;
     c->sync_agree = 2;
     c->sync_interval_ms = 60000;
     c->sync_window = 1024;
@@ -56,7 +56,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->bucket_size < 1) bad = "bucket_size must not be 0";
     else if (c->resend_ms < 1) bad = "resend_ms must not be 0";
     else if (c->block_interval_ms < 1) bad = "block_interval_ms must not be 0";
-    else if (c->sync_sources < 1 || c->sync_sources > 8) bad = "sync_sources must be 1..8";
+    else if (c->sync_sources < 1 || c->sync_sources > 16) bad = "sync_sources must be 1..16";
     else if (c->sync_agree < 1 || c->sync_agree > c->sync_sources) bad = "sync_agree must be 1..sync_sources";
     else if (c->sync_interval_ms < 1) bad = "sync_interval_ms must not be 0";
     else if (c->sync_window < 1) bad = "sync_window must not be 0";

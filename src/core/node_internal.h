@@ -133,7 +133,7 @@ typedef struct outmsg {
 } outmsg;
 
 /* Chain sync (sync.c): one source whose commit chain we follow. */
-#define NODE_SYNC_SOURCES_MAX 8
+#define NODE_SYNC_SOURCES_MAX 16
 typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_EVIDENCE, SRC_RANGE, SRC_DONE } sync_phase;
 typedef struct sync_src {
     ec_id id;

@@ -173,7 +173,7 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"rtt_max_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_max_ms},
         {"block_interval_ms", 1, 1000000000000, NULL, &c->node.block_interval_ms},
         {"sync_interval_ms", 1, 1000000000000, NULL, &c->node.sync_interval_ms},
-        {"sync_sources", 1, 8, &c->node.sync_sources, NULL}, {"sync_agree", 1, 8, &c->node.sync_agree, NULL},
+        {"sync_sources", 1, 16, &c->node.sync_sources, NULL}, {"sync_agree", 1, 16, &c->node.sync_agree, NULL},
         {"sync_window", 1, 1000000, &c->node.sync_window, NULL},
         {"preload", 0, 10000000, &c->preload, NULL},
     };
