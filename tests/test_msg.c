@@ -57,8 +57,9 @@ static int samples(ec_msg *out)
         memset(out[n].u.chain.hdr[k], 0x70 + k, EC_MSG_HEADER_MAX);
     }
     n++;
-    out[n].type = EC_MSG_GET_BODY; out[n++].u.get_body.height = 5;
-    out[n].type = EC_MSG_BODY; out[n].u.body.height = 6; out[n].u.body.len = EC_MSG_BODY_MAX;
+    out[n].type = EC_MSG_GET_BODY; out[n].u.get_body.height = 5; out[n++].u.get_body.near_bits = 20;
+    out[n].type = EC_MSG_BODY; out[n].u.body.height = 6; out[n].u.body.near = 0x80000001u;
+    out[n].u.body.len = EC_MSG_BODY_MAX;
     memset(out[n++].u.body.bytes, 0x33, EC_MSG_BODY_MAX);
     out[n].type = EC_MSG_GET_RANGE; out[n].u.get_range.from = idv(15); out[n++].u.get_range.count = EC_MSG_RANGE_MAX;
     out[n].type = EC_MSG_RANGE; out[n].u.range.n = EC_MSG_RANGE_MAX;
@@ -90,9 +91,10 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
         for (size_t k = 0; k < len; k++) {
             ec_err e = ec_msg_decode(&back, buf, k);
             /* A TX message cut after its first tx byte is a shorter valid TX;
-             * a BODY cut after its height, a shorter body (or none). */
+             * a BODY cut inside its body, a shorter body. */
             if (m[i].type == EC_MSG_TX && k >= 5 + 32) CHECK_EQ_INT(e, EC_OK);
-            else if (m[i].type == EC_MSG_BODY && k >= 9) CHECK_EQ_INT(e, EC_OK);
+            else if (m[i].type == EC_MSG_BODY && k >= 14) CHECK_EQ_INT(e, EC_OK);
+            else if (m[i].type == EC_MSG_BODY && k == 13) CHECK_EQ_INT(e, EC_ERR_MALFORMED); /* marks, no body */
             else CHECK(e == EC_ERR_TRUNCATED);
         }
         if (m[i].type != EC_MSG_TX && m[i].type != EC_MSG_BODY) {
@@ -162,6 +164,9 @@ static void test_malformed_messages_are_refused(void)
     ec_msg_encode(&m[14], buf, sizeof buf, &len);
     buf[len] = 1;
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1), EC_ERR_MALFORMED);
+    g = m[14]; /* no body, but ids marked */
+    g.u.body.len = 0;
+    CHECK_EQ_INT(ec_msg_encode(&g, buf, sizeof buf, &len), EC_ERR_MALFORMED);
     /* Range: tokens out of order or twice; more than 16; count 0. */
     g = m[16];
     g.u.range.token[5] = g.u.range.token[4];

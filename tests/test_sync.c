@@ -230,7 +230,8 @@ static void sync_adopts_what_two_chains_hold(ec_store *astore)
     CHECK_EQ_INT(held1, 0);   /* one chain's word is not enough */
     CHECK_EQ_INT(heldfar, 0); /* not A's tokens */
     CHECK_EQ_INT(st->sync_adopted, 40);
-    CHECK_EQ_INT(st->sync_not_ours, 5);
+    CHECK_EQ_INT(st->sync_not_ours, 0);
+    CHECK_EQ_INT(st->sync_skipped, 10); /* the 5 far ones, marked "not near A" by both sources */
     CHECK_EQ_INT(st->sync_unconfirmed, 0); /* S1's 3 wait for a second chain */
     CHECK_EQ_INT(st->sync_headers, 4);
     CHECK_EQ_INT(st->sync_faults + st->sync_forks + st->sync_invalid, 0);

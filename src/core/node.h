@@ -184,6 +184,7 @@ typedef struct ec_node_stats {
     uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
     uint64_t sync_nudged;         /* rounds started early: a source's answer showed a longer chain */
     uint64_t sync_equivocations;  /* sources that signed two blocks at one height (evidence kept) */
+    uint64_t sync_skipped;        /* ids a source's body marked as near no token of ours */
     uint64_t sync_single_fetched; /* ids one chain held for 2 rounds, fetched to check */
     uint64_t sync_single_catchups; /* of their tokens, ours and behind: caught up (the
                                     token's neighborhood decides, not the one chain) */

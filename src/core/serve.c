@@ -114,7 +114,22 @@ void node_on_get_chain(ec_node *n, const ec_id *from, const ec_msg *m)
     node_send(n, from, &r);
 }
 
-/* The body of our block at `height` (length 0: none). */
+/* Whether a stored transaction maps a token sharing `bits` leading bits
+ * with `who`. */
+static bool near_to(ec_node *n, const ec_id *tx_id, const ec_id *who, unsigned bits)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    if (ec_store_get_tx(n->store, tx_id, buf, sizeof buf, &len) != EC_OK || ec_tx_decode(&tx, buf, len) != EC_OK)
+        return true; /* not known here: let the asker decide */
+    for (int i = 0; i < tx.n_mappings; i++)
+        if (ec_id_prefix_eq(&tx.mappings[i].token, who, bits)) return true;
+    return false;
+}
+
+/* The body of our block at `height` (length 0: none), and which of its
+ * ids map a token near the asker, as it asked. */
 void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m)
 {
     ec_msg r;
@@ -125,8 +140,12 @@ void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m)
     r.u.body.height = m->u.get_body.height;
     size_t len = 0;
     if (node_chain_block(n->store, m->u.get_body.height, &h, &b) == EC_OK &&
-        ec_block_body_encode(&b, r.u.body.bytes, sizeof r.u.body.bytes, &len) == EC_OK)
+        ec_block_body_encode(&b, r.u.body.bytes, sizeof r.u.body.bytes, &len) == EC_OK) {
         r.u.body.len = (uint16_t)len;
+        for (unsigned i = 0; i < b.count; i++)
+            if (m->u.get_body.near_bits == 0 || near_to(n, &b.ids[i], from, m->u.get_body.near_bits))
+                r.u.body.near |= 1u << i;
+    }
     node_send(n, from, &r);
 }
 

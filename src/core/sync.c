@@ -200,12 +200,26 @@ static void ask_range(ec_node *n, uint64_t now, sync_src *s)
     ask(n, now, s, &m);
 }
 
+/* The shortest shared prefix a token of ours can have with us: every
+ * bucket below it holds w peers, each nearer than us to any token that
+ * leaves our prefix there (a view only ever misses peers, so this never
+ * rules out a token that is truly ours). */
+static unsigned near_bits(const ec_node *n)
+{
+    for (unsigned j = 0; j < EC_ID_BITS; j++) {
+        const ec_id *ids;
+        if (ec_peers_bucket(n->peers, j, &ids) < n->cfg.w) return j;
+    }
+    return EC_ID_BITS - 1;
+}
+
 static void ask_body(ec_node *n, uint64_t now, sync_src *s)
 {
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_BODY;
     m.u.get_body.height = s->body;
+    m.u.get_body.near_bits = (uint8_t)near_bits(n);
     ask(n, now, s, &m);
 }
 
@@ -623,8 +637,13 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
         return;
     }
     n->stats.sync_bodies++;
-    for (unsigned i = 0; i < b.count; i++)
+    for (unsigned i = 0; i < b.count; i++) {
+        if (!(m->u.body.near >> i & 1)) { /* no token of it near us, says the source */
+            n->stats.sync_skipped++;
+            continue;
+        }
         if (!ec_store_has_tx(n->store, &b.ids[i])) offer(n, now, &b.ids[i], (unsigned)si);
+    }
     s->tries = 0;
     if (s->body == s->top) {
         s->done_h = s->top;

@@ -144,7 +144,7 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
             {"invalid", ns->sync_invalid}, {"faults", ns->sync_faults}, {"forks", ns->sync_forks},
             {"sources_dropped", ns->sync_sources_dropped}, {"unconfirmed", ns->sync_unconfirmed},
             {"nudged", ns->sync_nudged}, {"equivocations", ns->sync_equivocations},
-            {"single_fetched", ns->sync_single_fetched}, {"single_catchups", ns->sync_single_catchups},
+            {"skipped", ns->sync_skipped}, {"single_fetched", ns->sync_single_fetched}, {"single_catchups", ns->sync_single_catchups},
         };
         sb_printf(b, "# HELP ec_sync_total Chain sync: rounds, headers and blocks checked, transactions fetched "
                      "and what became of them, refusals.\n# TYPE ec_sync_total counter\n");

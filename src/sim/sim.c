@@ -284,6 +284,7 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_equivocations += st->sync_equivocations;
     acc->sync_ranges += st->sync_ranges;
     acc->sync_single_fetched += st->sync_single_fetched;
+    acc->sync_skipped += st->sync_skipped;
     acc->sync_single_catchups += st->sync_single_catchups;
     acc->sync_polled_behind += st->sync_polled_behind;
 }

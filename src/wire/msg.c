@@ -110,7 +110,9 @@ static ec_err check(const ec_msg *m)
         }
         return EC_OK;
     case EC_MSG_BODY:
-        return m->u.body.len <= EC_MSG_BODY_MAX ? EC_OK : EC_ERR_MALFORMED;
+        return m->u.body.len <= EC_MSG_BODY_MAX && (m->u.body.len > 0 || m->u.body.near == 0) ? EC_OK
+                                                                                               : EC_ERR_MALFORMED;
+
     case EC_MSG_GET_RANGE:
         return m->u.get_range.count >= 1 && m->u.get_range.count <= EC_MSG_RANGE_MAX ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_RANGE:
@@ -227,7 +229,10 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
             ec_wire_put_bytes(&w, m->u.chain.hdr[i], m->u.chain.len[i]);
         }
         break;
-    case EC_MSG_GET_BODY: ec_wire_put_u64(&w, m->u.get_body.height); break;
+    case EC_MSG_GET_BODY:
+        ec_wire_put_u64(&w, m->u.get_body.height);
+        ec_wire_put_u8(&w, m->u.get_body.near_bits);
+        break;
     case EC_MSG_GET_RANGE:
         put_id(&w, &m->u.get_range.from);
         ec_wire_put_u8(&w, m->u.get_range.count);
@@ -241,6 +246,7 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         break;
     case EC_MSG_BODY:
         ec_wire_put_u64(&w, m->u.body.height);
+        ec_wire_put_u32(&w, m->u.body.near);
         ec_wire_put_bytes(&w, m->u.body.bytes, m->u.body.len); /* length = rest of message */
         break;
     default: return EC_ERR_MALFORMED;
@@ -354,7 +360,10 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         }
         break;
     }
-    case EC_MSG_GET_BODY: m->u.get_body.height = ec_wire_get_u64(&r); break;
+    case EC_MSG_GET_BODY:
+        m->u.get_body.height = ec_wire_get_u64(&r);
+        m->u.get_body.near_bits = ec_wire_get_u8(&r);
+        break;
     case EC_MSG_GET_RANGE:
         get_id(&r, &m->u.get_range.from);
         m->u.get_range.count = ec_wire_get_u8(&r);
@@ -372,6 +381,7 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
     }
     case EC_MSG_BODY: {
         m->u.body.height = ec_wire_get_u64(&r);
+        m->u.body.near = ec_wire_get_u32(&r);
         if (r.err) return r.err;
         size_t n = r.len - r.pos;
         if (n > EC_MSG_BODY_MAX) return EC_ERR_MALFORMED;

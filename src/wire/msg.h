@@ -141,7 +141,11 @@ typedef struct ec_msg {
             uint16_t len[EC_MSG_CHAIN_HEADERS];
             uint8_t hdr[EC_MSG_CHAIN_HEADERS][EC_MSG_HEADER_MAX];
         } chain;
-        struct { uint64_t height; } get_body;
+        struct {
+            uint64_t height;
+            uint8_t near_bits; /* mark the ids with a token sharing this many
+                                  leading bits with the asker (0: none asked) */
+        } get_body;
         struct { ec_id from; uint8_t count; } get_range;
         struct {
             uint8_t n;
@@ -150,6 +154,8 @@ typedef struct ec_msg {
         } range;
         struct {
             uint64_t height;
+            uint32_t near;   /* bit i: id i has a token near the asker (a hint, not
+                                signed: it only lets the asker skip fetches) */
             uint16_t len;    /* 0: no such block */
             uint8_t bytes[EC_MSG_BODY_MAX];
         } body;
