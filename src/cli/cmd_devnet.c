@@ -219,7 +219,9 @@ static int write_config(const char *dir, int i, int n, const dnode *started)
      * (one with a devnet of 2 nodes). */
     fprintf(f, "\n[consensus]\nw = %u\nquorum = %u\nvote_threshold = %d\ncatchup_agree = %u\nblock_interval_ms = 5000\n",
             w, w / 2 + 1, w >= 4 ? 2 : 1, w < 3 ? w : 3);
-    fprintf(f, "\n[sync]\nsources = %u\nagree = %u\ninterval_ms = 10000\n", w > 1 ? w - 1 : 1, w > 2 ? 2 : 1);
+    unsigned src = n - 1 < 16 ? (unsigned)(n - 1) : 16; /* every other node, up to 2w */
+    if (src < 1) src = 1;
+    fprintf(f, "\n[sync]\nsources = %u\nagree = %u\ninterval_ms = 10000\n", src, src >= 2 ? 2 : 1);
     return fclose(f);
 }
 
