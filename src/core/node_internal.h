@@ -242,7 +242,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      catchup.c < sync.c < commit.c < relay.c < member.c < coordinator.c
+ *   roles      catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -365,6 +365,32 @@ ec_err node_chain_tip(ec_store *s, ec_block_header *tip);
 ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 /* The height of our block that holds tx_id (0: none, or still open). */
 uint64_t node_chain_height_of(ec_store *s, const ec_id *tx_id);
+
+/* sync_src.c: one source of a sync round. The locator (load, save, and
+ * reset: a fork, counted), equivocation evidence kept, the requests, the
+ * source's end (finished: the next tick may end the round; dropped:
+ * counted), and the node's timer brought forward (arm). */
+void node_sync_locator_load(ec_node *n, sync_src *s);
+void node_sync_locator_save(ec_node *n, const sync_src *s);
+void node_sync_locator_reset(ec_node *n, sync_src *s);
+void node_sync_evidence_keep(ec_node *n, const ec_id *src, const ec_block_header *a, const ec_block_header *b);
+void node_sync_src_clear(sync_src *s);
+void node_sync_src_finished(ec_node *n, uint64_t now, sync_src *s);
+void node_sync_src_drop(ec_node *n, sync_src *s, const char *why);
+void node_sync_arm(ec_node *n, uint64_t at);
+void node_sync_ask_chain(ec_node *n, uint64_t now, sync_src *s, uint64_t height);
+void node_sync_ask_range(ec_node *n, uint64_t now, sync_src *s);
+void node_sync_ask_body(ec_node *n, uint64_t now, sync_src *s);
+int node_sync_src_index(const ec_node *n, const ec_id *from); /* -1: not a source */
+
+/* sync_offer.c: ids sources' chains hold. holder: the round's index of
+ * the nth source holding o (-1: none in this round); fetch asks one for
+ * it; agreed: sync_agree sources hold it; offer: source src's body holds
+ * id. node_sync_on_tx (below) takes the fetched transaction. */
+int node_sync_holder(const ec_node *n, const sync_offer *o, unsigned nth);
+void node_sync_fetch(ec_node *n, uint64_t now, sync_offer *o);
+bool node_sync_agreed(const ec_node *n, const sync_offer *o);
+void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src);
 
 /* sync.c: chain sync (docs/CHAIN.md, "Sync"). The answers it asked for
  * (on_chain, on_body; on_tx: true if the transaction was sync's, and

@@ -1,0 +1,232 @@
+/* Chain sync's offers (sync.c is the round): the ids sources' chains
+ * hold, fetched once sync_agree of them agree, adopted by the ledger rules
+ * for our tokens (transaction, heads, our own chain in one store
+ * transaction), gaps tried again after each adoption, single-chain ids
+ * checked through catch-up (sync_check_single); and ec_node_adopt, the
+ * same adoption for a driver's bulk import. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node_internal.h"
+#include "crypto/blake3.h"
+#include "ledger/validate.h"
+
+#define GAPS_MAX 256
+
+typedef struct gap {
+    ec_id id;
+    uint16_t len;
+    uint8_t bytes[EC_TX_MAX_LEN];
+} gap;
+
+
+/* ---- offers: ids some chains hold, fetched once enough agree ---- */
+
+static uint64_t prefix(const ec_id *id)
+{
+    uint64_t p = 0;
+    for (int i = 0; i < 8; i++) p = p << 8 | id->b[i];
+    return p;
+}
+
+/* The current round's index of a source that holds o (the tries-th of
+ * those in the round), or -1 if none of them is in this round. */
+int node_sync_holder(const ec_node *n, const sync_offer *o, unsigned nth)
+{
+    int found[NODE_SYNC_SOURCES_MAX];
+    unsigned k = 0;
+    for (unsigned i = 0; i < n->sync_nsrc; i++)
+        for (unsigned j = 0; j < o->nsrc; j++)
+            if (prefix(&n->sync_src[i].id) == o->src[j]) found[k++] = (int)i;
+    return k ? found[nth % k] : -1;
+}
+
+void node_sync_fetch(ec_node *n, uint64_t now, sync_offer *o)
+{
+    int pick = node_sync_holder(n, o, o->tries); /* a different one at each try */
+    if (pick < 0) return;
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_TX;
+    m.u.get_tx.tx_id = o->id;
+    if (o->state != OFFER_FETCHING) n->sync_fetching++;
+    o->state = OFFER_FETCHING;
+    o->asked_at = now;
+    node_send(n, &n->sync_src[pick].id, &m);
+    node_sync_arm(n, now + node_timeout(n, NULL, o->tries));
+}
+
+bool node_sync_agreed(const ec_node *n, const sync_offer *o)
+{
+    return o->nsrc >= n->cfg.sync_agree;
+}
+
+void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src)
+{
+    sync_offer *o = g_hash_table_lookup(n->sync_offers, id);
+    if (o == NULL) {
+        if (g_hash_table_size(n->sync_offers) >= n->cfg.sync_offers_max) {
+            n->stats.sync_offers_dropped++;
+            return;
+        }
+        if ((o = calloc(1, sizeof *o)) == NULL) return;
+        o->id = *id;
+        o->state = OFFER_SEEN;
+        o->born = n->stats.sync_rounds;
+        g_hash_table_insert(n->sync_offers, &o->id, o);
+    }
+    uint64_t p = prefix(&n->sync_src[src].id);
+    bool have = false;
+    for (unsigned j = 0; j < o->nsrc; j++) have |= o->src[j] == p;
+    if (!have && o->nsrc < NODE_SYNC_SOURCES_MAX) o->src[o->nsrc++] = p;
+    if (o->state == OFFER_SEEN && node_sync_agreed(n, o) && n->sync_fetching < n->cfg.sync_fetch_max) node_sync_fetch(n, now, o);
+}
+
+/* ---- adoption ---- */
+
+typedef enum { ADOPT_OK, ADOPT_NOT_OURS, ADOPT_GAP, ADOPT_INVALID, ADOPT_STORE } adopt_result;
+
+static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+{
+    ec_tx tx;
+    if (ec_tx_decode(&tx, bytes, len) != EC_OK) return ADOPT_INVALID;
+    bool ours[EC_TX_MAPPINGS_MAX], any = false, move[EC_TX_MAPPINGS_MAX];
+    for (int i = 0; i < tx.n_mappings; i++) any |= ours[i] = ec_node_responsible(n, &tx.mappings[i].token);
+    if (!any) return ADOPT_NOT_OURS;
+    int bad;
+    if (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, &bad) != EC_OK) return ADOPT_INVALID;
+    bool moves = false;
+    for (int i = 0; i < tx.n_mappings; i++) {
+        move[i] = false;
+        if (!ours[i]) continue;
+        ec_verdict v;
+        if (ec_validate_mapping(n->store, &tx, i, now, &v) != EC_OK) return ADOPT_STORE;
+        switch (v.rule) {
+        case EC_RULE_OK: move[i] = moves = true; break;
+        case EC_RULE_MISSING_HISTORY: return ADOPT_GAP;
+        case EC_RULE_STALE_PREV: case EC_RULE_TOKEN_EXISTS: break; /* our head is past it already */
+        default: return ADOPT_INVALID;
+        }
+    }
+    if (!moves) return ADOPT_NOT_OURS;
+    ec_err err = node_write_begin(n, n->store);
+    if (!err) err = ec_store_put_tx(n->store, id, bytes, len);
+    for (int i = 0; !err && i < tx.n_mappings; i++) {
+        if (!move[i]) continue;
+        ec_head old, nh = {*id, tx.timestamp_ms, tx.mappings[i].owner};
+        ec_err g = ec_store_get_head(n->store, &tx.mappings[i].token, &old);
+        if (g && g != EC_ERR_NOTFOUND) err = g;
+        if (!err) err = ec_store_put_head(n->store, &tx.mappings[i].token, &nh);
+        if (!err) err = node_ballot_moved(n->store, &tx.mappings[i].token, g == EC_OK ? &old : NULL);
+    }
+    if (!err) err = node_chain_append(n, now, id);
+    if (node_write_end(n, n->store, err, NULL) != EC_OK) return ADOPT_STORE;
+    /* The driver hears of it as of a commit: this node now holds it. (In a
+     * batch, node_write_end only recorded it; a failed batch undoes it, so
+     * the callback waits for none: adoptions in a batch are not reported.) */
+    if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, id, &tx);
+    return ADOPT_OK;
+}
+
+ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len)
+{
+    if (n == NULL || tx == NULL || len == 0 || len > EC_TX_MAX_LEN) return EC_ERR_ARG;
+    ec_id id;
+    ec_blake3_hash(tx, len, id.b);
+    switch (adopt(n, now, &id, tx, len)) {
+    case ADOPT_OK: return EC_OK;
+    case ADOPT_NOT_OURS: return EC_ERR_NOTFOUND;
+    case ADOPT_GAP: return EC_ERR_MISMATCH;
+    case ADOPT_INVALID: return EC_ERR_MALFORMED;
+    default: return EC_ERR_IO;
+    }
+}
+
+static void offer_forget(ec_node *n, sync_offer *o)
+{
+    if (o->state == OFFER_FETCHING && n->sync_fetching) n->sync_fetching--;
+    g_hash_table_remove(n->sync_offers, &o->id);
+}
+
+/* Gaps (history we lacked) tried again after an adoption, until none moves. */
+static gap *gaps_of(ec_node *n, unsigned *count);
+
+/* One chain's word: the transaction's tokens that are ours and whose head
+ * here is not it are caught up from their neighborhoods (catchup_agree
+ * co-members must name a head), which a lying chain cannot sway. */
+static void check_single(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+{
+    ec_tx tx;
+    n->stats.sync_single_fetched++;
+    if (ec_tx_decode(&tx, bytes, len) != EC_OK) return;
+    for (int i = 0; i < tx.n_mappings; i++) {
+        const ec_id *t = &tx.mappings[i].token;
+        ec_head h;
+        if (!ec_node_responsible(n, t)) continue;
+        if (ec_store_get_head(n->store, t, &h) == EC_OK && ec_id_cmp(&h.tx_id, id) == 0) continue;
+        if (node_catchup_start(n, now, t) == EC_OK) n->stats.sync_single_catchups++;
+    }
+}
+
+bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+{
+    if (n->sync_offers == NULL) return false;
+    sync_offer *o = g_hash_table_lookup(n->sync_offers, id);
+    if (o == NULL || o->state != OFFER_FETCHING) return false;
+    if (o->single) {
+        check_single(n, now, id, bytes, len);
+        offer_forget(n, o);
+        return true;
+    }
+    n->stats.sync_txs_fetched++;
+    adopt_result r = adopt(n, now, id, bytes, len);
+    if (r == ADOPT_STORE) return true; /* kept: asked again at its timeout */
+    if (r == ADOPT_GAP) {
+        unsigned ng;
+        gap *g = gaps_of(n, &ng);
+        if (g && ng < GAPS_MAX) {
+            g[ng].id = *id;
+            g[ng].len = (uint16_t)len;
+            memcpy(g[ng].bytes, bytes, len);
+            n->sync_ngaps++;
+            if (n->sync_fetching) n->sync_fetching--;
+            o->state = OFFER_GAP;
+        } else {
+            offer_forget(n, o); /* no room: a later round offers it again */
+        }
+        return true;
+    }
+    if (r == ADOPT_OK) n->stats.sync_adopted++;
+    else if (r == ADOPT_NOT_OURS) n->stats.sync_not_ours++;
+    else n->stats.sync_invalid++;
+    offer_forget(n, o);
+    /* An adoption may be the history a gap waited for. */
+    for (bool progress = r == ADOPT_OK; progress;) {
+        progress = false;
+        unsigned ng;
+        gap *g = gaps_of(n, &ng);
+        for (unsigned i = 0; i < ng;) {
+            adopt_result a = adopt(n, now, &g[i].id, g[i].bytes, g[i].len);
+            if (a == ADOPT_GAP || a == ADOPT_STORE) {
+                i++;
+                continue;
+            }
+            if (a == ADOPT_OK) n->stats.sync_adopted++, progress = true;
+            else if (a == ADOPT_NOT_OURS) n->stats.sync_not_ours++;
+            else n->stats.sync_invalid++;
+            sync_offer *go = g_hash_table_lookup(n->sync_offers, &g[i].id);
+            if (go) offer_forget(n, go);
+            g[i] = g[--ng];
+            n->sync_ngaps = ng;
+        }
+    }
+    return true;
+}
+
+static gap *gaps_of(ec_node *n, unsigned *count)
+{
+    if (n->sync_gaps == NULL) n->sync_gaps = calloc(GAPS_MAX, sizeof(gap));
+    *count = n->sync_gaps ? n->sync_ngaps : GAPS_MAX;
+    return (gap *)n->sync_gaps;
+}
+
