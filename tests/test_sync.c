@@ -202,6 +202,19 @@ static bool a_holds(const ec_id *near, unsigned k, const ec_id *tx)
     return ec_store_get_head(A.store, &token, &h) == EC_OK && ec_id_cmp(&h.tx_id, tx) == 0;
 }
 
+/* A's sync reports (EC_NODE_EV_SYNC_REPORT) of kind `what` about `src`
+ * since the last call (other events are dropped). */
+static unsigned reports[EC_SYNC_REPORT_MISSING + 1][NSRC];
+static void take_reports(void)
+{
+    ec_node_event ev;
+    while (ec_node_next_event(A.node, &ev) == EC_OK) {
+        if (ev.type != EC_NODE_EV_SYNC_REPORT || ev.mapping < 1 || ev.mapping > EC_SYNC_REPORT_MISSING) continue;
+        for (int i = 0; i < NSRC; i++)
+            if (ec_id_cmp(&ev.from, &S[i].addr) == 0) reports[ev.mapping][i]++;
+    }
+}
+
 static void sync_adopts_what_two_chains_hold(ec_store *astore)
 {
     setup(astore);
@@ -318,6 +331,10 @@ static void test_lying_sources_are_refused(void)
     CHECK_EQ_INT(st->sync_faults, 1);
     CHECK_EQ_INT(st->sync_adopted, 0); /* S1's word alone adopts nothing */
     CHECK(st->sync_sources_dropped >= 1);
+    memset(reports, 0, sizeof reports);
+    take_reports();
+    CHECK_EQ_INT(reports[EC_SYNC_REPORT_FAULT][1], 1); /* S2, by name */
+    CHECK_EQ_INT(reports[EC_SYNC_REPORT_FAULT][0], 0);
     /* S2's bodies altered: not its headers' roots. (S1's ids wait.) */
     tamper = 2;
     run(&now, 61000);
@@ -349,6 +366,65 @@ static void test_lying_sources_are_refused(void)
     CHECK_EQ_INT(ec_block_check_sig(&ea, &S[0].key.pub), EC_BLOCK_OK);
     CHECK_EQ_INT(ec_block_check_sig(&eb, &S[0].key.pub), EC_BLOCK_OK);
     CHECK_EQ_INT(ec_node_sync_evidence(A.node, &S[1].addr, 1, &ea, &eb), EC_ERR_NOTFOUND);
+    take_reports();
+    CHECK_EQ_INT(reports[EC_SYNC_REPORT_FAULT][1], 2);
+    CHECK_EQ_INT(reports[EC_SYNC_REPORT_FORK][0], 1);
+    CHECK_EQ_INT(reports[EC_SYNC_REPORT_EQUIVOCATION][0], 1);
+    CHECK_EQ_INT(reports[EC_SYNC_REPORT_EQUIVOCATION][1] + reports[EC_SYNC_REPORT_FORK][1], 0);
+    CHECK_EQ_INT(st->sync_reports, 4);
+    teardown();
+    ec_store_close(as);
+}
+
+/* A transaction A holds only as another token's history (a catch-up
+ * stores what it walks back through, bytes only) while a token of A's in
+ * it is behind: chain sync adopts it from the store, not fetched, once two
+ * chains hold it. Without that, a held id is never offered and the token
+ * stays behind for good (what the lying-source scenario showed). */
+static void test_a_held_transaction_whose_token_is_behind_is_adopted(void)
+{
+    ec_store *as;
+    CHECK_EQ_INT(ec_store_mem_open(&as), EC_OK);
+    setup(as);
+    uint64_t now = T0;
+    ec_id tok = A.addr;
+    tok.b[2] = 0x55;
+    tok.b[30] = 0x77;
+    ec_tx t1 = tu_tx1(&tok, &client, NULL, &client, now);
+    uint8_t b1[EC_TX_MAX_LEN], b2[EC_TX_MAX_LEN];
+    size_t l1, l2;
+    ec_tx_encode(&t1, b1, sizeof b1, &l1);
+    ec_id id1, id2;
+    ec_blake3_hash(b1, l1, id1.b);
+    ec_tx t2 = tu_tx1(&tok, &client, &id1, &client, now + 10);
+    ec_tx_encode(&t2, b2, sizeof b2, &l2);
+    ec_blake3_hash(b2, l2, id2.b);
+    for (int i = 0; i < NSRC; i++) CHECK_EQ_INT(ec_node_submit(S[i].node, now, &t1), EC_OK);
+    run(&now, 500);
+    for (int i = 0; i < NSRC; i++) CHECK_EQ_INT(ec_node_submit(S[i].node, now, &t2), EC_OK);
+    run(&now, 2000);
+    /* A holds t2's bytes (as a catch-up's walk would leave them), no head. */
+    CHECK_EQ_INT(ec_store_begin(A.store), EC_OK);
+    CHECK_EQ_INT(ec_store_put_tx(A.store, &id2, b2, l2), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(A.store), EC_OK);
+    CHECK_EQ_INT(ec_node_sync_start(A.node, now), EC_OK);
+    run(&now, 5000);
+    const ec_node_stats *st = ec_node_stats_get(A.node);
+    ec_head h;
+    CHECK_EQ_INT(ec_store_get_head(A.store, &tok, &h), EC_OK);
+    printf("  adopted %llu, local %llu, fetched %llu, skipped %llu, not ours %llu, history %llu, bodies %llu\n",
+           (unsigned long long)st->sync_adopted, (unsigned long long)st->sync_local,
+           (unsigned long long)st->sync_txs_fetched, (unsigned long long)st->sync_skipped,
+           (unsigned long long)st->sync_not_ours, (unsigned long long)st->sync_history, (unsigned long long)st->sync_bodies);
+    CHECK(ec_id_cmp(&h.tx_id, &id2) == 0);
+    CHECK_EQ_INT(st->sync_local, 1);
+    CHECK_EQ_INT(st->sync_txs_fetched, 1); /* t1 only */
+    CHECK_EQ_INT(st->sync_adopted, 2);
+    /* Both are in A's own chain, once each. */
+    run(&now, 2000);
+    ec_block_header tip;
+    CHECK_EQ_INT(ec_node_chain_tip(A.node, &tip), EC_OK);
+    CHECK_EQ_INT(tip.count, 2);
     teardown();
     ec_store_close(as);
 }
@@ -425,6 +501,7 @@ int main(void)
     if (ec_crypto_init() != EC_OK) return 1;
     RUN_BOTH(sync_adopts_what_two_chains_hold);
     RUN(test_lying_sources_are_refused);
+    RUN(test_a_held_transaction_whose_token_is_behind_is_adopted);
     RUN(test_polling_catches_up_the_heads);
     RUN(test_adopt_checks_what_it_imports);
     return TEST_REPORT("sync");

@@ -150,6 +150,7 @@ ec_err node_chain_append(ec_node *n, uint64_t now, const ec_id *tx_id)
     if (err) return err;
     for (unsigned i = 0; i < count; i++)
         if (ec_id_cmp(&ids[i], tx_id) == 0) return EC_OK; /* once per chain */
+    if (node_chain_height_of(n->store, tx_id) != 0) return EC_OK;
     if (count == 0) opened = now;
     ids[count++] = *tx_id;
     if (count == EC_BLOCK_TXS_MAX) return cut(n, now, ids, count);

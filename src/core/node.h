@@ -176,6 +176,7 @@ typedef struct ec_node_stats {
     uint64_t sync_txs_fetched;    /* transactions fetched */
     uint64_t sync_adopted;        /* of those, adopted (some token of ours moved) */
     uint64_t sync_not_ours;       /* of those, none of their tokens is ours */
+    uint64_t sync_history;        /* of those, our tokens were past them: kept as history */
     uint64_t sync_invalid;        /* of those, invalid by the ledger rules (a lying source) */
     uint64_t sync_faults;         /* headers or bodies refused (signature, link, root) */
     uint64_t sync_forks;          /* a source whose chain no longer holds our locator */
@@ -184,6 +185,14 @@ typedef struct ec_node_stats {
     uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
     uint64_t sync_nudged;         /* rounds started early: a source's answer showed a longer chain */
     uint64_t sync_equivocations;  /* sources that signed two blocks at one height (evidence kept) */
+    uint64_t sync_missing;        /* adopted transactions a source's walked window left out
+                                     (EC_SYNC_REPORT_MISSING, one per source) */
+    uint64_t sync_reports;        /* EC_NODE_EV_SYNC_REPORT events raised */
+    uint64_t sync_gaps_expired;   /* fetched transactions whose history did not come within
+                                     10 rounds (dropped) */
+    uint64_t sync_local;          /* agreed ids held here already (stored as another token's
+                                     history) whose token of ours was behind: adopted from the
+                                     store, not fetched */
     uint64_t sync_skipped;        /* ids a source's body marked as near no token of ours */
     uint64_t sync_single_fetched; /* ids one chain held for 2 rounds, fetched to check */
     uint64_t sync_single_catchups; /* of their tokens, ours and behind: caught up (the
@@ -204,7 +213,26 @@ typedef enum ec_node_event_type {
      * packet path (ec_identity_verify: one Argon2id), bind its address to
      * its key if valid, and answer the identity check from then on. */
     EC_NODE_EV_VERIFY_IDENTITY = 4,
+    /* Chain sync reports a source (`from`) for `mapping` = an
+     * ec_node_sync_report reason; tx_id names the transaction for
+     * MISSING and INVALID (docs/CHAIN.md, "What sync reports"). */
+    EC_NODE_EV_SYNC_REPORT = 5,
 } ec_node_event_type;
+
+/* Why chain sync reported a source (EC_NODE_EV_SYNC_REPORT). FAULT,
+ * EQUIVOCATION and INVALID are proof against the source; FORK, STALLED
+ * and MISSING are suspicion (a lossy network, a source that is behind). */
+typedef enum ec_node_sync_report {
+    EC_SYNC_REPORT_FAULT = 1,        /* a header or body failing its check, or a key not its identity's */
+    EC_SYNC_REPORT_FORK = 2,         /* its chain no longer holds the block we stopped at */
+    EC_SYNC_REPORT_EQUIVOCATION = 3, /* two blocks it signed at one height (evidence kept) */
+    EC_SYNC_REPORT_STALLED = 4,      /* stopped answering */
+    EC_SYNC_REPORT_INVALID = 5,      /* a transaction its chain holds breaks the ledger rules */
+    EC_SYNC_REPORT_MISSING = 6,      /* a transaction other chains hold, of a token it is among
+                                        the w nearest of (in our view), that its chain left
+                                        out over a window that covers the commit */
+} ec_node_sync_report;
+const char *ec_node_sync_report_name(int what);
 
 typedef struct ec_node_event {
     ec_node_event_type type;

@@ -146,6 +146,7 @@ typedef struct sync_src {
     uint64_t body;         /* next body to ask for */
     ec_id *roots;          /* root per height in the window (roots[h - done_h - 1]) */
     uint8_t *counts;
+    uint64_t *times;       /* and timestamp */
     ec_id top_hash;        /* the window's top block: the locator once done */
     ec_block_header top_hdr;  /* its header (signed): kept with the locator */
     ec_block_header done_hdr; /* the locator's header, when kept (evidence of a fork) */
@@ -155,6 +156,9 @@ typedef struct sync_src {
     bool paused;           /* polling: waiting for room in the catch-up table */
     uint64_t asked_at;     /* the request in flight: sent at, re-sent after a timeout */
     unsigned tries;
+    bool walked;           /* this round's window walked to its top (header and bodies) */
+    uint64_t lo_ts, hi_ts; /* its time span: the locator's block (0: none, the chain's
+                              start) and the window's top block */
 } sync_src;
 
 /* A transaction id some sources' chains hold, not in our store yet. */
@@ -172,6 +176,10 @@ typedef struct sync_offer {
     uint64_t born;         /* the round it was first seen in */
     bool single;           /* fetched on one chain's word, to check with the
                               token's neighborhood (catch-up), not adopted */
+    ec_id asked;           /* the source the last fetch went to (reported if invalid) */
+    uint64_t block_ts;     /* the earliest timestamp of a block holding it, over its sources */
+    bool local;            /* held here already (a token of ours behind it): adopted from
+                              the store at the next tick instead of fetched */
 } sync_offer;
 
 struct ec_node {
@@ -376,7 +384,10 @@ void node_sync_locator_reset(ec_node *n, sync_src *s);
 void node_sync_evidence_keep(ec_node *n, const ec_id *src, const ec_block_header *a, const ec_block_header *b);
 void node_sync_src_clear(sync_src *s);
 void node_sync_src_finished(ec_node *n, uint64_t now, sync_src *s);
-void node_sync_src_drop(ec_node *n, sync_src *s, const char *why);
+/* what: the report raised with it (0: none, e.g. out of memory). */
+void node_sync_src_drop(ec_node *n, sync_src *s, int what, const char *why);
+/* An EC_NODE_EV_SYNC_REPORT event about src (tx_id may be NULL). */
+void node_sync_report(ec_node *n, const ec_id *src, int what, const ec_id *tx_id);
 void node_sync_arm(ec_node *n, uint64_t at);
 void node_sync_ask_chain(ec_node *n, uint64_t now, sync_src *s, uint64_t height);
 void node_sync_ask_range(ec_node *n, uint64_t now, sync_src *s);
@@ -390,7 +401,15 @@ int node_sync_src_index(const ec_node *n, const ec_id *from); /* -1: not a sourc
 int node_sync_holder(const ec_node *n, const sync_offer *o, unsigned nth);
 void node_sync_fetch(ec_node *n, uint64_t now, sync_offer *o);
 bool node_sync_agreed(const ec_node *n, const sync_offer *o);
-void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src);
+/* We hold transaction id, but a token of ours in it is behind it (stored as
+ * another token's history by a catch-up): it is to be adopted again. */
+bool node_sync_behind(ec_node *n, const ec_id *id);
+/* At a round's end: the gaps tried again, those older than
+ * NODE_SYNC_OFFER_ROUNDS rounds dropped (counted). */
+void node_sync_gaps_age(ec_node *n, uint64_t now);
+/* Adopts the agreed offers held here (node_sync_fetch marked them local). */
+void node_sync_adopt_local(ec_node *n, uint64_t now);
+void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src, uint64_t block_ts);
 
 /* sync.c: chain sync (docs/CHAIN.md, "Sync"). The answers it asked for
  * (on_chain, on_body; on_tx: true if the transaction was sync's, and

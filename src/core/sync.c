@@ -22,8 +22,8 @@
  * the store ("sy" + source id); the next round starts sync_interval_ms
  * after one ends.
  *
- * Everything a source can make us keep is bounded: the window (roots and
- * counts per block), the offer table, the fetches in flight, the gaps. */
+ * Everything a source can make us keep is bounded: the window (root,
+ * count and time per block), the offer table, the fetches in flight, the gaps. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,7 +109,7 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
         ec_block_header h;
         if (ec_block_header_decode(&h, m->u.chain.hdr[i], m->u.chain.len[i]) != EC_OK) {
             n->stats.sync_faults++;
-            node_sync_src_drop(n, s, "a header that does not decode");
+            node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a header that does not decode");
             return;
         }
         if (h.height > s->top) continue; /* above this round's window */
@@ -119,19 +119,20 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
         if (s->down == s->top + 1) {
             if (ec_block_check_sig(&h, &s->key) != EC_BLOCK_OK) {
                 n->stats.sync_faults++;
-                node_sync_src_drop(n, s, "a header its key did not sign");
+                node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a header its key did not sign");
                 return;
             }
             s->top_hash = hash;
             s->top_hdr = h;
         } else if (ec_id_cmp(&hash, &s->expect) != 0) {
             n->stats.sync_faults++;
-            node_sync_src_drop(n, s, "a header that is not its successor's parent");
+            node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a header that is not its successor's parent");
             return;
         }
         n->stats.sync_headers++;
         s->roots[h.height - s->done_h - 1] = h.root;
         s->counts[h.height - s->done_h - 1] = h.count;
+        s->times[h.height - s->done_h - 1] = h.timestamp_ms;
         s->expect = h.prev;
         s->down = h.height;
         if (s->down == s->done_h + 1) {
@@ -187,13 +188,16 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
     if (s->phase == SRC_TIP) {
         ec_node_id_answer a = node_identity(n, now, from, from, &m->u.chain.key);
         if (a == EC_NODE_ID_NO) {
-            node_sync_src_drop(n, s, "a key that is not its identity's");
+            node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a key that is not its identity's");
             return;
         }
         if (a != EC_NODE_ID_YES) return; /* its record is being fetched: asked again at the timeout */
         s->key = m->u.chain.key;
         uint64_t tip = m->u.chain.tip;
         if (tip < s->done_h) node_sync_locator_reset(n, s); /* shorter than what we took from it */
+        /* The window's time span starts at the locator's block (for the
+         * missing-commit report; unknown without its header). */
+        s->lo_ts = s->done_h == 0 ? 0 : s->has_done_hdr ? s->done_hdr.timestamp_ms : UINT64_MAX;
         if (tip == s->done_h) {
             node_sync_src_finished(n, now, s);
             return;
@@ -202,8 +206,9 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
         size_t w = (size_t)(s->top - s->done_h);
         s->roots = calloc(w, sizeof *s->roots);
         s->counts = calloc(w, 1);
-        if (s->roots == NULL || s->counts == NULL) {
-            node_sync_src_drop(n, s, "out of memory");
+        s->times = calloc(w, sizeof *s->times);
+        if (s->roots == NULL || s->counts == NULL || s->times == NULL) {
+            node_sync_src_drop(n, s, 0, "out of memory");
             return;
         }
         s->down = s->top + 1;
@@ -228,7 +233,7 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     if (m->u.body.len == 0 || ec_block_body_decode(&b, m->u.body.bytes, m->u.body.len) != EC_OK ||
         ec_block_check_body(&h, &b) != EC_BLOCK_OK) {
         n->stats.sync_faults++;
-        node_sync_src_drop(n, s, "a body that is not its header's");
+        node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a body that is not its header's");
         return;
     }
     n->stats.sync_bodies++;
@@ -237,10 +242,12 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
             n->stats.sync_skipped++;
             continue;
         }
-        if (!ec_store_has_tx(n->store, &b.ids[i])) node_sync_offer(n, now, &b.ids[i], (unsigned)si);
+        if (!ec_store_has_tx(n->store, &b.ids[i]) || node_sync_behind(n, &b.ids[i])) node_sync_offer(n, now, &b.ids[i], (unsigned)si, s->times[s->body - s->done_h - 1]);
     }
     s->tries = 0;
     if (s->body == s->top) {
+        s->walked = true;
+        s->hi_ts = s->top_hdr.timestamp_ms;
         s->done_h = s->top;
         s->done_hash = s->top_hash;
         s->done_hdr = s->top_hdr;
@@ -312,7 +319,9 @@ static void round_end(ec_node *n, uint64_t now)
 {
     /* Offers one chain holds wait a few rounds for a second; then they are
      * counted (a commit one source has and the others do not) and dropped.
-     * Fetches and gaps end with the round (a later round offers them again). */
+     * Fetches end with the round; gaps wait up to NODE_SYNC_OFFER_ROUNDS
+     * rounds for their history (a catch-up may bring it between rounds;
+     * the locators have moved past them, so no later round offers them). */
     GHashTableIter it;
     gpointer k, v;
     g_hash_table_iter_init(&it, n->sync_offers);
@@ -326,7 +335,7 @@ static void round_end(ec_node *n, uint64_t now)
         }
     }
     n->sync_fetching = 0;
-    n->sync_ngaps = 0;
+    node_sync_gaps_age(n, now);
     for (unsigned i = 0; i < n->sync_nsrc; i++) node_sync_src_clear(&n->sync_src[i]);
     n->sync_round = false;
     n->sync_ended = now;
@@ -341,6 +350,7 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
         if (now >= n->sync_due) round_start(n, now);
         if (!n->sync_round) return n->sync_due;
     }
+    node_sync_adopt_local(n, now);
     uint64_t next = UINT64_MAX;
     bool busy = false;
     for (unsigned i = 0; i < n->sync_nsrc; i++) {
@@ -358,7 +368,7 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
         uint64_t due = s->asked_at + node_timeout(n, &s->id, s->tries);
         if (now >= due) {
             if (++s->tries >= SYNC_TRIES) {
-                node_sync_src_drop(n, s, "no answer");
+                node_sync_src_drop(n, s, EC_SYNC_REPORT_STALLED, "no answer");
                 continue;
             }
             if (s->phase == SRC_TIP) node_sync_ask_chain(n, now, s, 0);

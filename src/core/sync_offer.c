@@ -15,6 +15,7 @@
 
 typedef struct gap {
     ec_id id;
+    uint64_t born; /* the round it was parked in */
     uint16_t len;
     uint8_t bytes[EC_TX_MAX_LEN];
 } gap;
@@ -43,6 +44,14 @@ int node_sync_holder(const ec_node *n, const sync_offer *o, unsigned nth)
 
 void node_sync_fetch(ec_node *n, uint64_t now, sync_offer *o)
 {
+    if (ec_store_has_tx(n->store, &o->id)) { /* behind on one of its tokens: no need to fetch it */
+        if (o->state != OFFER_FETCHING) n->sync_fetching++;
+        o->state = OFFER_FETCHING;
+        o->local = true;
+        o->asked_at = now;
+        node_sync_arm(n, now);
+        return;
+    }
     int pick = node_sync_holder(n, o, o->tries); /* a different one at each try */
     if (pick < 0) return;
     ec_msg m;
@@ -52,8 +61,54 @@ void node_sync_fetch(ec_node *n, uint64_t now, sync_offer *o)
     if (o->state != OFFER_FETCHING) n->sync_fetching++;
     o->state = OFFER_FETCHING;
     o->asked_at = now;
+    o->asked = n->sync_src[pick].id;
     node_send(n, &n->sync_src[pick].id, &m);
     node_sync_arm(n, now + node_timeout(n, NULL, o->tries));
+}
+
+static bool on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len, bool local);
+
+bool node_sync_behind(ec_node *n, const ec_id *id)
+{
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    if (ec_store_get_tx(n->store, id, buf, sizeof buf, &len) != EC_OK || ec_tx_decode(&tx, buf, len) != EC_OK)
+        return false;
+    /* Behind: no head, or one older than the transaction (adopt's rule for
+     * "past it", turned around). */
+    for (int i = 0; i < tx.n_mappings; i++) {
+        ec_head h;
+        if (!ec_node_responsible(n, &tx.mappings[i].token)) continue;
+        if (ec_store_get_head(n->store, &tx.mappings[i].token, &h) != EC_OK ||
+            (ec_id_cmp(&h.tx_id, id) != 0 && h.timestamp_ms < tx.timestamp_ms))
+            return true;
+    }
+    return false;
+}
+
+void node_sync_adopt_local(ec_node *n, uint64_t now)
+{
+    ec_id ids[64];
+    unsigned k = 0;
+    GHashTableIter it;
+    gpointer key, v;
+    g_hash_table_iter_init(&it, n->sync_offers);
+    while (k < 64 && g_hash_table_iter_next(&it, &key, &v)) {
+        sync_offer *o = v;
+        if (o->state == OFFER_FETCHING && o->local) ids[k++] = o->id;
+    }
+    for (unsigned i = 0; i < k; i++) {
+        uint8_t buf[EC_TX_MAX_LEN];
+        size_t len;
+        if (ec_store_get_tx(n->store, &ids[i], buf, sizeof buf, &len) != EC_OK) {
+            sync_offer *o = g_hash_table_lookup(n->sync_offers, &ids[i]);
+            if (o) o->local = false, o->tries++; /* gone: fetched at its timeout instead */
+            continue;
+        }
+        n->stats.sync_local++;
+        on_tx(n, now, &ids[i], buf, len, true);
+    }
 }
 
 bool node_sync_agreed(const ec_node *n, const sync_offer *o)
@@ -61,7 +116,7 @@ bool node_sync_agreed(const ec_node *n, const sync_offer *o)
     return o->nsrc >= n->cfg.sync_agree;
 }
 
-void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src)
+void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src, uint64_t block_ts)
 {
     sync_offer *o = g_hash_table_lookup(n->sync_offers, id);
     if (o == NULL) {
@@ -73,8 +128,10 @@ void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src)
         o->id = *id;
         o->state = OFFER_SEEN;
         o->born = n->stats.sync_rounds;
+        o->block_ts = block_ts;
         g_hash_table_insert(n->sync_offers, &o->id, o);
     }
+    if (block_ts < o->block_ts) o->block_ts = block_ts;
     uint64_t p = prefix(&n->sync_src[src].id);
     bool have = false;
     for (unsigned j = 0; j < o->nsrc; j++) have |= o->src[j] == p;
@@ -84,7 +141,10 @@ void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src)
 
 /* ---- adoption ---- */
 
-typedef enum { ADOPT_OK, ADOPT_NOT_OURS, ADOPT_GAP, ADOPT_INVALID, ADOPT_STORE } adopt_result;
+/* HISTORY: no token of ours moves (each is at it or past it), and its
+ * bytes are kept as history (the token's past, which a catch-up walk or a
+ * later gap may need). */
+typedef enum { ADOPT_OK, ADOPT_NOT_OURS, ADOPT_GAP, ADOPT_INVALID, ADOPT_STORE, ADOPT_HISTORY } adopt_result;
 
 static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
 {
@@ -95,10 +155,21 @@ static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8
     if (!any) return ADOPT_NOT_OURS;
     int bad;
     if (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, &bad) != EC_OK) return ADOPT_INVALID;
-    bool moves = false;
+    bool moves = false, past = false;
     for (int i = 0; i < tx.n_mappings; i++) {
         move[i] = false;
         if (!ours[i]) continue;
+        /* This token is at it already, or past it (a token's transactions
+         * are strictly later than their predecessors: a head as late as
+         * this transaction is a successor, or the winner of a conflict;
+         * either way nothing here moves it, whether or not we hold the
+         * history between). A catch-up moves heads on its own. */
+        ec_head at;
+        if (ec_store_get_head(n->store, &tx.mappings[i].token, &at) == EC_OK &&
+            (ec_id_cmp(&at.tx_id, id) == 0 || at.timestamp_ms >= tx.timestamp_ms)) {
+            past = true;
+            continue;
+        }
         ec_verdict v;
         if (ec_validate_mapping(n->store, &tx, i, now, &v) != EC_OK) return ADOPT_STORE;
         switch (v.rule) {
@@ -108,7 +179,14 @@ static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8
         default: return ADOPT_INVALID;
         }
     }
-    if (!moves) return ADOPT_NOT_OURS;
+    if (!moves) {
+        /* Sources agreed it committed and our tokens are past it: its bytes
+         * are kept as their history (no head moves, not in our chain). */
+        if (!past || ec_store_has_tx(n->store, id)) return ADOPT_NOT_OURS;
+        ec_err err = node_write_begin(n, n->store);
+        if (!err) err = ec_store_put_tx(n->store, id, bytes, len);
+        return node_write_end(n, n->store, err, NULL) == EC_OK ? ADOPT_HISTORY : ADOPT_STORE;
+    }
     ec_err err = node_write_begin(n, n->store);
     if (!err) err = ec_store_put_tx(n->store, id, bytes, len);
     for (int i = 0; !err && i < tx.n_mappings; i++) {
@@ -135,7 +213,7 @@ ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len)
     ec_blake3_hash(tx, len, id.b);
     switch (adopt(n, now, &id, tx, len)) {
     case ADOPT_OK: return EC_OK;
-    case ADOPT_NOT_OURS: return EC_ERR_NOTFOUND;
+    case ADOPT_NOT_OURS: case ADOPT_HISTORY: return EC_ERR_NOTFOUND;
     case ADOPT_GAP: return EC_ERR_MISMATCH;
     case ADOPT_INVALID: return EC_ERR_MALFORMED;
     default: return EC_ERR_IO;
@@ -168,7 +246,87 @@ static void check_single(ec_node *n, uint64_t now, const ec_id *id, const uint8_
     }
 }
 
-bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+/* A transaction other chains agreed on and we adopted: a source of this
+ * round that walked a window around it (the window's first block cut a
+ * block interval before the earliest block holding it in the offering
+ * chains, its top a block interval after), is among the w nearest of one
+ * of its tokens that are ours, and did not offer it, left it out of its
+ * chain: reported. Only suspicion: an honest member can miss a commit on
+ * a lossy network (docs/CHAIN.md, "A lying source"). */
+static void report_missing(ec_node *n, const sync_offer *o, const uint8_t *bytes, size_t len)
+{
+    ec_tx tx;
+    if (ec_tx_decode(&tx, bytes, len) != EC_OK) return;
+    for (unsigned i = 0; i < n->sync_nsrc; i++) {
+        const sync_src *s = &n->sync_src[i];
+        uint64_t margin = n->cfg.block_interval_ms;
+        if (!s->walked || s->lo_ts == UINT64_MAX || s->lo_ts + margin >= o->block_ts || s->hi_ts < o->block_ts + margin)
+            continue;
+        bool offered = false;
+        for (unsigned j = 0; j < o->nsrc; j++) offered |= prefix(&s->id) == o->src[j];
+        if (offered) continue;
+        bool member = false;
+        for (int m = 0; m < tx.n_mappings && !member; m++) {
+            if (!ec_node_responsible(n, &tx.mappings[m].token)) continue;
+            ec_id near[NODE_W_MAX];
+            size_t k = node_nearest(n, &tx.mappings[m].token, NULL, 0, near);
+            for (size_t j = 0; j < k; j++) member |= ec_id_cmp(&near[j], &s->id) == 0;
+        }
+        if (!member) continue;
+        n->stats.sync_missing++;
+        node_sync_report(n, &s->id, EC_SYNC_REPORT_MISSING, &o->id);
+    }
+}
+
+/* Gaps tried again until none moves (after an adoption, and at a round's
+ * end: a catch-up may have brought their history meanwhile). */
+static void gaps_retry(ec_node *n, uint64_t now)
+{
+    for (bool progress = true; progress;) {
+        progress = false;
+        unsigned ng;
+        gap *g = gaps_of(n, &ng);
+        for (unsigned i = 0; i < ng;) {
+            adopt_result a = adopt(n, now, &g[i].id, g[i].bytes, g[i].len);
+            if (a == ADOPT_GAP || a == ADOPT_STORE) {
+                i++;
+                continue;
+            }
+            sync_offer *go = g_hash_table_lookup(n->sync_offers, &g[i].id);
+            if (a == ADOPT_OK) {
+                n->stats.sync_adopted++, progress = true;
+                if (go) report_missing(n, go, g[i].bytes, g[i].len);
+            } else if (a == ADOPT_NOT_OURS) {
+                n->stats.sync_not_ours++;
+            } else if (a == ADOPT_HISTORY) {
+                n->stats.sync_history++;
+            } else {
+                n->stats.sync_invalid++;
+            }
+            if (go) offer_forget(n, go);
+            g[i] = g[--ng];
+            n->sync_ngaps = ng;
+        }
+    }
+}
+
+void node_sync_gaps_age(ec_node *n, uint64_t now)
+{
+    gaps_retry(n, now);
+    unsigned ng;
+    gap *g = gaps_of(n, &ng);
+    for (unsigned i = 0; i < ng;) {
+        if (n->stats.sync_rounds + 1 - g[i].born >= NODE_SYNC_OFFER_ROUNDS) {
+            n->stats.sync_gaps_expired++;
+            g[i] = g[--ng];
+            n->sync_ngaps = ng;
+        } else {
+            i++;
+        }
+    }
+}
+
+static bool on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len, bool local)
 {
     if (n->sync_offers == NULL) return false;
     sync_offer *o = g_hash_table_lookup(n->sync_offers, id);
@@ -178,7 +336,7 @@ bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *b
         offer_forget(n, o);
         return true;
     }
-    n->stats.sync_txs_fetched++;
+    if (!local) n->stats.sync_txs_fetched++;
     adopt_result r = adopt(n, now, id, bytes, len);
     if (r == ADOPT_STORE) return true; /* kept: asked again at its timeout */
     if (r == ADOPT_GAP) {
@@ -186,6 +344,7 @@ bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *b
         gap *g = gaps_of(n, &ng);
         if (g && ng < GAPS_MAX) {
             g[ng].id = *id;
+            g[ng].born = n->stats.sync_rounds;
             g[ng].len = (uint16_t)len;
             memcpy(g[ng].bytes, bytes, len);
             n->sync_ngaps++;
@@ -196,31 +355,31 @@ bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *b
         }
         return true;
     }
-    if (r == ADOPT_OK) n->stats.sync_adopted++;
-    else if (r == ADOPT_NOT_OURS) n->stats.sync_not_ours++;
-    else n->stats.sync_invalid++;
+    if (r == ADOPT_OK) {
+        n->stats.sync_adopted++;
+        report_missing(n, o, bytes, len);
+    } else if (r == ADOPT_NOT_OURS) {
+        n->stats.sync_not_ours++;
+    } else if (r == ADOPT_HISTORY) {
+        n->stats.sync_history++;
+    } else {
+        /* Chains that hold a transaction breaking the rules: the source
+         * that served it is reported and leaves the round. */
+        n->stats.sync_invalid++;
+        int si = node_sync_src_index(n, &o->asked);
+        if (si >= 0 && n->sync_src[si].phase != SRC_DONE && n->sync_src[si].phase != SRC_OFF)
+            node_sync_src_drop(n, &n->sync_src[si], 0, "a transaction that breaks the rules");
+        node_sync_report(n, &o->asked, EC_SYNC_REPORT_INVALID, id);
+    }
     offer_forget(n, o);
     /* An adoption may be the history a gap waited for. */
-    for (bool progress = r == ADOPT_OK; progress;) {
-        progress = false;
-        unsigned ng;
-        gap *g = gaps_of(n, &ng);
-        for (unsigned i = 0; i < ng;) {
-            adopt_result a = adopt(n, now, &g[i].id, g[i].bytes, g[i].len);
-            if (a == ADOPT_GAP || a == ADOPT_STORE) {
-                i++;
-                continue;
-            }
-            if (a == ADOPT_OK) n->stats.sync_adopted++, progress = true;
-            else if (a == ADOPT_NOT_OURS) n->stats.sync_not_ours++;
-            else n->stats.sync_invalid++;
-            sync_offer *go = g_hash_table_lookup(n->sync_offers, &g[i].id);
-            if (go) offer_forget(n, go);
-            g[i] = g[--ng];
-            n->sync_ngaps = ng;
-        }
-    }
+    if (r == ADOPT_OK) gaps_retry(n, now);
     return true;
+}
+
+bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+{
+    return on_tx(n, now, id, bytes, len, false);
 }
 
 static gap *gaps_of(ec_node *n, unsigned *count)

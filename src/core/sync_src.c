@@ -68,6 +68,7 @@ void node_sync_evidence_keep(ec_node *n, const ec_id *src, const ec_block_header
     ec_err err = node_write_begin(n, n->store);
     if (!err) err = ec_store_put_rec(n->store, k, sizeof k, v, 4 + la + lb);
     if (node_write_end(n, n->store, err, NULL) == EC_OK) n->stats.sync_equivocations++;
+    node_sync_report(n, src, EC_SYNC_REPORT_EQUIVOCATION, NULL);
     node_log(n, 0, "sync: a source signed two blocks at height %llu (evidence kept)", (unsigned long long)a->height);
 }
 
@@ -92,6 +93,7 @@ ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height
 void node_sync_locator_reset(ec_node *n, sync_src *s)
 {
     n->stats.sync_forks++;
+    node_sync_report(n, &s->id, EC_SYNC_REPORT_FORK, NULL);
     s->done_h = 0;
     memset(&s->done_hash, 0, sizeof s->done_hash);
     s->has_done_hdr = false;
@@ -102,8 +104,10 @@ void node_sync_src_clear(sync_src *s)
 {
     free(s->roots);
     free(s->counts);
+    free(s->times);
     s->roots = NULL;
     s->counts = NULL;
+    s->times = NULL;
 }
 
 static void src_done(sync_src *s)
@@ -120,9 +124,28 @@ void node_sync_src_finished(ec_node *n, uint64_t now, sync_src *s)
     if (now < n->next_due) n->next_due = now;
 }
 
-void node_sync_src_drop(ec_node *n, sync_src *s, const char *why)
+const char *ec_node_sync_report_name(int what)
+{
+    static const char *const names[] = {"?", "fault", "fork", "equivocation", "stalled", "invalid", "missing"};
+    return what >= 1 && what <= EC_SYNC_REPORT_MISSING ? names[what] : "?";
+}
+
+void node_sync_report(ec_node *n, const ec_id *src, int what, const ec_id *tx_id)
+{
+    ec_node_event e;
+    memset(&e, 0, sizeof e);
+    e.type = EC_NODE_EV_SYNC_REPORT;
+    e.from = *src;
+    e.mapping = what;
+    if (tx_id) e.tx_id = *tx_id;
+    n->stats.sync_reports++;
+    node_event_push(n, &e);
+}
+
+void node_sync_src_drop(ec_node *n, sync_src *s, int what, const char *why)
 {
     n->stats.sync_sources_dropped++;
+    if (what) node_sync_report(n, &s->id, what, NULL);
     node_log(n, 1, "sync: source dropped: %s", why);
     src_done(s);
     n->next_due = 0; /* the next tick may end the round */

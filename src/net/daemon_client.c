@@ -265,6 +265,13 @@ void dmn_on_event(ec_daemon *d, const ec_node_event *ev)
     }
     char hex[65];
     ec_id_to_hex(&ev->tx_id, hex);
+    if (ev->type == EC_NODE_EV_SYNC_REPORT) { /* counted in /metrics (ec_sync_total{what="reports"}) */
+        char src[65];
+        ec_id_to_hex(&ev->from, src);
+        dmn_log(d, 1, "event=sync_report source=%.16s what=%s tx=%.16s", src, ec_node_sync_report_name(ev->mapping),
+                ev->mapping == EC_SYNC_REPORT_MISSING || ev->mapping == EC_SYNC_REPORT_INVALID ? hex : "-");
+        return;
+    }
     static const char *const names[] = {"", "committed", "refused", "timed_out"};
     dmn_log(d, 2, "event=outcome tx=%.16s outcome=%s", hex, ev->type <= 3 ? names[ev->type] : "?");
     for (size_t i = 0; i < d->nwaits;) {

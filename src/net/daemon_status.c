@@ -145,6 +145,7 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
             {"sources_dropped", ns->sync_sources_dropped}, {"unconfirmed", ns->sync_unconfirmed},
             {"nudged", ns->sync_nudged}, {"equivocations", ns->sync_equivocations},
             {"skipped", ns->sync_skipped}, {"single_fetched", ns->sync_single_fetched}, {"single_catchups", ns->sync_single_catchups},
+            {"missing", ns->sync_missing}, {"reports", ns->sync_reports}, {"local", ns->sync_local}, {"gaps_expired", ns->sync_gaps_expired}, {"history", ns->sync_history},
         };
         sb_printf(b, "# HELP ec_sync_total Chain sync: rounds, headers and blocks checked, transactions fetched "
                      "and what became of them, refusals.\n# TYPE ec_sync_total counter\n");

@@ -150,6 +150,12 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         else return snprintf(msg, MSG_LEN, "must be true or false"), KEY_BAD;
         return KEY_SET;
     }
+    if (!strcmp(k, "lie")) {
+        static const char *const lies[] = {"forge", "withhold", "equivocate", "mixed"};
+        for (uint8_t i = 0; i < 4; i++)
+            if (!strcmp(v, lies[i])) return c->lie = i, KEY_SET;
+        return snprintf(msg, MSG_LEN, "lie must be forge, withhold, equivocate or mixed"), KEY_BAD;
+    }
     if (strcmp(k, "vote_relay")) return KEY_OTHER;
     if (!strcmp(v, "direct")) c->node.vote_relay = EC_VOTE_RELAY_DIRECT;
     else if (!strcmp(v, "bundle")) c->node.vote_relay = EC_VOTE_RELAY_BUNDLE;
@@ -199,11 +205,12 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
 
 static key_result real_key(sim_config *c, const char *k, const char *v, char *msg)
 {
-    double drain_s;
+    double drain_s, lie_from_s;
     const struct { const char *k; double lo, hi; double *d; } keys[] = {
         {"rate", 1e-6, 1e9, &c->rate}, {"new_fraction", 0, 1, &c->new_fraction},
         {"double_spend", 0, 1, &c->double_spend}, {"loss", 0, 0.99, &c->loss},
         {"dup", 0, 1, &c->dup}, {"drain_s", 0, 1e6, &drain_s},
+        {"liars", 0, 0.9, &c->liars}, {"lie_from_s", 0, 1e6, &lie_from_s}, {"withhold", 0, 1, &c->withhold},
     };
     double d;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -213,6 +220,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
                             keys[i].lo, keys[i].hi, v), KEY_BAD;
         *keys[i].d = d;
         if (keys[i].d == &drain_s) c->drain_ms = (uint64_t)(d * 1000);
+        if (keys[i].d == &lie_from_s) c->lie_from_ms = (uint64_t)(d * 1000);
         return KEY_SET;
     }
     return KEY_OTHER;

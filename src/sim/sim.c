@@ -22,6 +22,8 @@ void sim_config_default(sim_config *c)
     c->new_fraction = 1.0;
     c->clients = 64;
     c->drain_ms = 60000;
+    c->lie = SIM_LIE_MIXED;
+    c->withhold = 0.25;
     ec_node_config_default(&c->node);
 }
 
@@ -155,6 +157,22 @@ static void schedule_tick(sim *s, uint32_t i)
     sim_push(s, &e);
 }
 
+void sim_send(sim *s, uint32_t from, uint32_t to, const uint8_t *buf, size_t len)
+{
+    int copies = 1 + (s->cfg.dup > 0 && ec_rng_double(&s->rng) < s->cfg.dup);
+    for (int c = 0; c < copies; c++) {
+        if (s->cfg.loss > 0 && ec_rng_double(&s->rng) < s->cfg.loss) {
+            s->lost++;
+            continue;
+        }
+        ev e = {.t_us = s->now_us + latency_us(s), .kind = EV_DELIVER, .node = to, .from = from,
+                .len = (uint32_t)len};
+        e.data = malloc(len);
+        memcpy(e.data, buf, len);
+        sim_push(s, &e);
+    }
+}
+
 /* Moves a node's outbox onto the network. */
 static void flush(sim *s, uint32_t i)
 {
@@ -163,23 +181,15 @@ static void flush(sim *s, uint32_t i)
     size_t len;
     while (ec_node_next_out(s->nodes[i].node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         uint32_t j = sim_node_of(s, &to);
-        if (j == UINT32_MAX) continue;
-        int copies = 1 + (s->cfg.dup > 0 && ec_rng_double(&s->rng) < s->cfg.dup);
-        for (int c = 0; c < copies; c++) {
-            if (s->cfg.loss > 0 && ec_rng_double(&s->rng) < s->cfg.loss) {
-                s->lost++;
-                continue;
-            }
-            ev e = {.t_us = s->now_us + latency_us(s), .kind = EV_DELIVER, .node = j, .from = i,
-                    .len = (uint32_t)len};
-            e.data = malloc(len);
-            memcpy(e.data, buf, len);
-            sim_push(s, &e);
-        }
+        if (j != UINT32_MAX) sim_send(s, i, j, buf, len);
     }
     /* What the submitter learns: the first outcome per transaction. */
     ec_node_event ev;
     while (ec_node_next_event(s->nodes[i].node, &ev) == EC_OK) {
+        if (ev.type == EC_NODE_EV_SYNC_REPORT) {
+            sim_liar_report(s, i, &ev);
+            continue;
+        }
         size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, &ev.tx_id));
         if (k == 0 || s->txs[k - 1].outcome) continue;
         s->txs[k - 1].outcome = (uint8_t)ev.type;
@@ -282,9 +292,14 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_offers_dropped += st->sync_offers_dropped;
     acc->sync_nudged += st->sync_nudged;
     acc->sync_equivocations += st->sync_equivocations;
+    acc->sync_missing += st->sync_missing;
+    acc->sync_reports += st->sync_reports;
     acc->sync_ranges += st->sync_ranges;
     acc->sync_single_fetched += st->sync_single_fetched;
     acc->sync_skipped += st->sync_skipped;
+    acc->sync_local += st->sync_local;
+    acc->sync_history += st->sync_history;
+    acc->sync_gaps_expired += st->sync_gaps_expired;
     acc->sync_single_catchups += st->sync_single_catchups;
     acc->sync_polled_behind += st->sync_polled_behind;
 }
@@ -367,6 +382,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         ec_rng_seed(&sn->rng, c->seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
         if (ec_store_mem_open(&sn->store) != EC_OK) return EC_ERR_NOMEM;
     }
+    sim_liars_setup(&s);
     for (unsigned i = 0; i < c->nodes; i++)
         if (start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
@@ -398,8 +414,10 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
                 s.dropped_partition++;
             } else {
                 s.delivered++;
-                ec_node_recv(s.nodes[e.node].node, now_ms, &s.addrs[e.from], NULL, e.data, e.len);
-                flush(&s, e.node);
+                if (!sim_liar_answer(&s, e.node, e.from, e.data, e.len)) {
+                    ec_node_recv(s.nodes[e.node].node, now_ms, &s.addrs[e.from], NULL, e.data, e.len);
+                    flush(&s, e.node);
+                }
             }
             free(e.data);
             break;
@@ -449,6 +467,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         ec_store_close(s.nodes[i].store);
     }
     for (size_t i = 0; i < s.nheap; i++) free(s.heap[i].data);
+    sim_liars_free(&s);
     free(s.heap);
     free(s.nodes);
     free(s.addrs);

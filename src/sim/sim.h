@@ -35,6 +35,8 @@ typedef struct sim_crash {
     bool wipe; /* the nodes restart with an empty store (a node joining afresh) */
 } sim_crash;
 
+typedef enum { SIM_LIE_FORGE, SIM_LIE_WITHHOLD, SIM_LIE_EQUIVOCATE, SIM_LIE_MIXED } sim_lie;
+
 typedef struct sim_config {
     uint64_t seed;
     unsigned nodes;
@@ -58,6 +60,15 @@ typedef struct sim_config {
     bool sync;               /* chain sync: every node starts rounds at its start */
     unsigned preload;        /* tokens created before the run, straight into the stores
                                 and chains of their w true nearest nodes (ec_node_adopt) */
+    /* Lying sync sources (sim_liar.c): this share of the nodes answers
+     * chain requests with a forged, withholding or equivocating chain
+     * (lie = forge | withhold | equivocate | mixed: each liar one of the
+     * three in turn) from lie_from_ms on; withholding leaves out this share
+     * of its commits. */
+    double liars;
+    uint8_t lie;             /* SIM_LIE_* */
+    uint64_t lie_from_ms;
+    double withhold;
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */
 } sim_config;

@@ -8,6 +8,7 @@
 #include "crypto/sign.h"
 #include "ledger/store.h"
 #include "sim/sim.h"
+#include <stdio.h>
 
 typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART } ev_kind;
 
@@ -29,7 +30,11 @@ typedef struct sim_node {
     bool down;           /* crashed: receives, sends and ticks nothing */
     uint64_t restarted_us; /* restarted at (0: never, or its first sync round measured) */
     bool joined;           /* restarted with an empty store: a joiner (its counters apart) */
+    uint32_t liar;         /* a lying sync source: its index in sim.liars + 1 (0: honest) */
 } sim_node;
+
+typedef struct sim_liars sim_liars;
+#define SIM_REPORT_KINDS 6 /* EC_SYNC_REPORT_FAULT .. _MISSING */
 
 /* A transaction of the workload, and what became of it. */
 typedef struct sim_tx {
@@ -77,6 +82,11 @@ typedef struct sim {
     uint64_t *catchup_us;
     size_t ncatchup, capcatchup;
     ec_node_stats retired; /* counters of node instances that crashed */
+    /* Lying sync sources (sim_liar.c) and the reports raised about nodes. */
+    sim_liars *liars;
+    uint64_t liar_answers;
+    uint64_t reports_liar[3][SIM_REPORT_KINDS + 1], reports_honest[SIM_REPORT_KINDS + 1]; /* [mode][what] */
+    uint64_t reports_honest_wiped[SIM_REPORT_KINDS + 1], reports_honest_held;
 } sim;
 
 /* sim_workload.c: the preload (before the run) */
@@ -88,6 +98,15 @@ uint32_t sim_node_of(const sim *s, const ec_id *addr);
 size_t sim_true_nearest(const sim *s, const ec_id *target, size_t w, uint32_t *out);
 /* Moves node i's outbox onto the network and schedules its next tick. */
 void sim_after_node(sim *s, uint32_t i);
+/* One message from node `from` to node `to` onto the network (loss, dup, latency). */
+void sim_send(sim *s, uint32_t from, uint32_t to, const uint8_t *buf, size_t len);
+/* sim_liar.c: lying sync sources. answer: true if the liar answered the
+ * message in its core's place; report: an honest node's sync report. */
+void sim_liars_setup(sim *s);
+void sim_liars_free(sim *s);
+bool sim_liar_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, size_t len);
+void sim_liar_report(sim *s, uint32_t reporter, const ec_node_event *ev);
+void sim_liar_summary(const sim *s, FILE *out);
 /* sim_workload.c */
 void sim_workload_schedule(sim *s);
 void sim_workload_submit(sim *s, const ev *e);

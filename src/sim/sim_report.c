@@ -259,7 +259,8 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 "\"rounds\": %llu, \"headers\": %llu, \"blocks_fetched\": %llu, \"adopted\": %llu, "
                 "\"not_ours\": %llu, \"invalid\": %llu, \"faults\": %llu, \"forks\": %llu, "
                 "\"sources_dropped\": %llu, \"unconfirmed\": %llu, \"offers_dropped\": %llu, "
-                "\"nudged\": %llu, \"single_fetched\": %llu, \"single_catchups\": %llu, \"skipped\": %llu, \"wiped_nodes\": %llu},\n",
+                "\"nudged\": %llu, \"single_fetched\": %llu, \"single_catchups\": %llu, \"skipped\": %llu, \"wiped_nodes\": %llu, "
+                "\"equivocations\": %llu, \"missing\": %llu, \"reports\": %llu, \"local\": %llu, \"gaps_expired\": %llu, \"history\": %llu},\n",
                 (unsigned long long)sm, (unsigned long long)acc.sync_txs_fetched,
                 (unsigned long long)(sm + 2 * acc.sync_txs_fetched), (unsigned long long)acc.sync_rounds,
                 (unsigned long long)acc.sync_headers, (unsigned long long)acc.sync_bodies,
@@ -269,8 +270,12 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)acc.sync_unconfirmed, (unsigned long long)acc.sync_offers_dropped,
                 (unsigned long long)acc.sync_nudged, (unsigned long long)acc.sync_single_fetched,
                 (unsigned long long)acc.sync_single_catchups, (unsigned long long)acc.sync_skipped,
-                (unsigned long long)s->wiped);
+                (unsigned long long)s->wiped, (unsigned long long)acc.sync_equivocations,
+                (unsigned long long)acc.sync_missing, (unsigned long long)acc.sync_reports,
+                (unsigned long long)acc.sync_local, (unsigned long long)acc.sync_gaps_expired,
+                (unsigned long long)acc.sync_history);
     }
+    sim_liar_summary(s, out);
     fprintf(out, "  \"heads_kept\": {\"conflicting\": %llu, \"invalid\": %llu, \"behind\": %llu},\n",
             (unsigned long long)acc.conflicts_seen, (unsigned long long)acc.heads_refused,
             (unsigned long long)acc.heads_behind);
