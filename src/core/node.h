@@ -138,6 +138,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why);
 typedef struct ec_node_stats {
     uint64_t sent[EC_MSG_TYPE_END];
     uint64_t sent_bytes;
+    uint64_t sent_bytes_type[EC_MSG_TYPE_END]; /* by message type */
     uint64_t recv[EC_MSG_TYPE_END];
     uint64_t dropped_malformed;   /* did not decode */
     uint64_t dropped_unexpected;  /* decoded, but nothing to do with it */
@@ -177,6 +178,7 @@ typedef struct ec_node_stats {
     uint64_t sync_adopted;        /* of those, adopted (some token of ours moved) */
     uint64_t sync_not_ours;       /* of those, none of their tokens is ours */
     uint64_t sync_history;        /* of those, our tokens were past them: kept as history */
+    uint64_t sync_tx_bytes;       /* the fetched transactions' bytes */
     uint64_t sync_invalid;        /* of those, invalid by the ledger rules (a lying source) */
     uint64_t sync_faults;         /* headers or bodies refused (signature, link, root) */
     uint64_t sync_forks;          /* a source whose chain no longer holds our locator */

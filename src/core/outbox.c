@@ -33,6 +33,7 @@ void node_send(ec_node *n, const ec_id *to, const ec_msg *m)
     if (n->batch) n->held++; /* leaves when the batch is durable */
     n->stats.sent[m->type]++;
     n->stats.sent_bytes += len;
+    n->stats.sent_bytes_type[m->type] += len;
 }
 
 bool node_members_fit(const ptx *p)

@@ -336,7 +336,7 @@ static bool on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *byte
         offer_forget(n, o);
         return true;
     }
-    if (!local) n->stats.sync_txs_fetched++;
+    if (!local) n->stats.sync_txs_fetched++, n->stats.sync_tx_bytes += len;
     adopt_result r = adopt(n, now, id, bytes, len);
     if (r == ADOPT_STORE) return true; /* kept: asked again at its timeout */
     if (r == ADOPT_GAP) {

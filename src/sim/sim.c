@@ -252,7 +252,7 @@ static ec_err start_node(sim *s, uint32_t i, uint64_t now_ms)
 
 void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
 {
-    for (int t = 0; t < EC_MSG_TYPE_END; t++) acc->sent[t] += st->sent[t];
+    for (int t = 0; t < EC_MSG_TYPE_END; t++) acc->sent[t] += st->sent[t], acc->sent_bytes_type[t] += st->sent_bytes_type[t];
     acc->sent_bytes += st->sent_bytes;
     acc->dropped_malformed += st->dropped_malformed;
     acc->timed_out += st->timed_out;
@@ -299,6 +299,7 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_skipped += st->sync_skipped;
     acc->sync_local += st->sync_local;
     acc->sync_history += st->sync_history;
+    acc->sync_tx_bytes += st->sync_tx_bytes;
     acc->sync_gaps_expired += st->sync_gaps_expired;
     acc->sync_single_catchups += st->sync_single_catchups;
     acc->sync_polled_behind += st->sync_polled_behind;

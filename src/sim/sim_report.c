@@ -5,6 +5,7 @@
 
 #include "crypto/blake3.h"
 #include "sim/sim_internal.h"
+#include "wire/msg.h"
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -249,18 +250,47 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 s->ncatchup, pct(s->catchup_us, s->ncatchup, .5) / 1e6,
                 s->ncatchup ? s->catchup_us[s->ncatchup - 1] / 1e6 : 0.0);
         uint64_t sm = sent[EC_MSG_GET_CHAIN] + sent[EC_MSG_CHAIN] + sent[EC_MSG_GET_BODY] + sent[EC_MSG_BODY];
+        const uint64_t *sb = acc.sent_bytes_type;
+        /* What sync cost (chain walking, or polling in the baseline), and
+         * what it reached: `messages`, `bytes`, `seconds` (the slowest
+         * restarted node's first finished round, simulated) and `complete`
+         * (the rejoined nodes' pairs held, else every node's). A fetch is a
+         * GET_TX (fixed size) and a TX answer (the transaction plus the
+         * message's fixed fields). */
+        uint64_t msgs, bytes;
+        if (c->node.sync_polling) {
+            msgs = sent[EC_MSG_GET_RANGE] + sent[EC_MSG_RANGE] + sent[EC_MSG_GET_MAPPING] + sent[EC_MSG_MAPPING];
+            bytes = sb[EC_MSG_GET_RANGE] + sb[EC_MSG_RANGE] + sb[EC_MSG_GET_MAPPING] + sb[EC_MSG_MAPPING];
+        } else {
+            ec_msg txm;
+            memset(&txm, 0, sizeof txm);
+            txm.type = EC_MSG_TX;
+            uint8_t tb[EC_MSG_MAX];
+            size_t tx_fixed = 0;
+            if (ec_msg_encode(&txm, tb, sizeof tb, &tx_fixed) != EC_OK) tx_fixed = 0;
+            uint64_t get_tx = sent[EC_MSG_GET_TX] ? sb[EC_MSG_GET_TX] / sent[EC_MSG_GET_TX] : 0;
+            msgs = sm + 2 * acc.sync_txs_fetched;
+            bytes = sb[EC_MSG_GET_CHAIN] + sb[EC_MSG_CHAIN] + sb[EC_MSG_GET_BODY] + sb[EC_MSG_BODY] +
+                    acc.sync_txs_fetched * (get_tx + tx_fixed) + acc.sync_tx_bytes;
+        }
+        double seconds = s->ncatchup ? s->catchup_us[s->ncatchup - 1] / 1e6 : 0.0;
+        double complete = jpairs ? (double)jheld / (double)jpairs : pairs ? (double)held / (double)pairs : 1.0;
         if (c->node.sync_polling)
-            fprintf(out, "  \"sync_polling\": {\"range_messages\": %llu, \"ranges\": %llu, \"tokens_behind\": %llu, "
-                    "\"catchup_messages\": %llu},\n",
+            fprintf(out, "  \"sync_polling\": {\"messages\": %llu, \"bytes\": %llu, \"blocks_fetched\": 0, "
+                    "\"seconds\": %.1f, \"complete\": %.4f, \"range_messages\": %llu, \"ranges\": %llu, "
+                    "\"tokens_behind\": %llu, \"catchup_messages\": %llu},\n",
+                    (unsigned long long)msgs, (unsigned long long)bytes, seconds, complete,
                     (unsigned long long)(sent[EC_MSG_GET_RANGE] + sent[EC_MSG_RANGE]), (unsigned long long)acc.sync_ranges,
                     (unsigned long long)acc.sync_polled_behind,
                     (unsigned long long)(sent[EC_MSG_GET_MAPPING] + sent[EC_MSG_MAPPING]));
-        fprintf(out, "  \"sync\": {\"chain_messages\": %llu, \"txs_fetched\": %llu, \"messages\": %llu, "
+        fprintf(out, "  \"sync\": {\"messages\": %llu, \"bytes\": %llu, \"seconds\": %.1f, \"complete\": %.4f, "
+                "\"chain_messages\": %llu, \"txs_fetched\": %llu, \"chain_and_fetch_messages\": %llu, "
                 "\"rounds\": %llu, \"headers\": %llu, \"blocks_fetched\": %llu, \"adopted\": %llu, "
                 "\"not_ours\": %llu, \"invalid\": %llu, \"faults\": %llu, \"forks\": %llu, "
                 "\"sources_dropped\": %llu, \"unconfirmed\": %llu, \"offers_dropped\": %llu, "
                 "\"nudged\": %llu, \"single_fetched\": %llu, \"single_catchups\": %llu, \"skipped\": %llu, \"wiped_nodes\": %llu, "
                 "\"equivocations\": %llu, \"missing\": %llu, \"reports\": %llu, \"local\": %llu, \"gaps_expired\": %llu, \"history\": %llu},\n",
+                (unsigned long long)msgs, (unsigned long long)bytes, seconds, complete,
                 (unsigned long long)sm, (unsigned long long)acc.sync_txs_fetched,
                 (unsigned long long)(sm + 2 * acc.sync_txs_fetched), (unsigned long long)acc.sync_rounds,
                 (unsigned long long)acc.sync_headers, (unsigned long long)acc.sync_bodies,
