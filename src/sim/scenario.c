@@ -150,6 +150,18 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         else return snprintf(msg, MSG_LEN, "must be true or false"), KEY_BAD;
         return KEY_SET;
     }
+    if (!strcmp(k, "byzantine_behaviour")) {
+        if (!strcmp(v, "equivocate")) c->byz_behaviour = SIM_BYZ_EQUIVOCATE;
+        else if (!strcmp(v, "withhold")) c->byz_behaviour = SIM_BYZ_WITHHOLD;
+        else return snprintf(msg, MSG_LEN, "byzantine_behaviour must be equivocate or withhold"), KEY_BAD;
+        return KEY_SET;
+    }
+    if (!strcmp(k, "byzantine_placement")) {
+        if (!strcmp(v, "random")) c->byz_together = false;
+        else if (!strcmp(v, "together")) c->byz_together = true;
+        else return snprintf(msg, MSG_LEN, "byzantine_placement must be random or together"), KEY_BAD;
+        return KEY_SET;
+    }
     if (!strcmp(k, "lie")) {
         static const char *const lies[] = {"forge", "withhold", "equivocate", "mixed"};
         for (uint8_t i = 0; i < 4; i++)
@@ -210,6 +222,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
         {"rate", 1e-6, 1e9, &c->rate}, {"new_fraction", 0, 1, &c->new_fraction},
         {"double_spend", 0, 1, &c->double_spend}, {"loss", 0, 0.99, &c->loss},
         {"dup", 0, 1, &c->dup}, {"drain_s", 0, 1e6, &drain_s},
+        {"byzantine", 0, 0.9, &c->byzantine}, {"target_share", 0, 1, &c->target_share},
         {"liars", 0, 0.9, &c->liars}, {"lie_from_s", 0, 1e6, &lie_from_s}, {"withhold", 0, 1, &c->withhold},
     };
     double d;

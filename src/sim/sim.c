@@ -181,7 +181,7 @@ static void flush(sim *s, uint32_t i)
     size_t len;
     while (ec_node_next_out(s->nodes[i].node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         uint32_t j = sim_node_of(s, &to);
-        if (j != UINT32_MAX) sim_send(s, i, j, buf, len);
+        if (j != UINT32_MAX && sim_byz_rewrite(s, i, buf, &len)) sim_send(s, i, j, buf, len);
     }
     /* What the submitter learns: the first outcome per transaction. */
     ec_node_event ev;
@@ -384,6 +384,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
         if (ec_store_mem_open(&sn->store) != EC_OK) return EC_ERR_NOMEM;
     }
     sim_liars_setup(&s);
+    sim_byz_setup(&s);
     for (unsigned i = 0; i < c->nodes; i++)
         if (start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
@@ -469,6 +470,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     }
     for (size_t i = 0; i < s.nheap; i++) free(s.heap[i].data);
     sim_liars_free(&s);
+    sim_byz_free(&s);
     free(s.heap);
     free(s.nodes);
     free(s.addrs);

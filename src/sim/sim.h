@@ -36,6 +36,7 @@ typedef struct sim_crash {
 } sim_crash;
 
 typedef enum { SIM_LIE_FORGE, SIM_LIE_WITHHOLD, SIM_LIE_EQUIVOCATE, SIM_LIE_MIXED } sim_lie;
+typedef enum { SIM_BYZ_EQUIVOCATE, SIM_BYZ_WITHHOLD } sim_byz_behaviour;
 
 typedef struct sim_config {
     uint64_t seed;
@@ -69,6 +70,14 @@ typedef struct sim_config {
     uint8_t lie;             /* SIM_LIE_* */
     uint64_t lie_from_ms;
     double withhold;
+    /* Byzantine voters (sim_byz.c; docs/SECURITY.md): this share of the
+     * nodes, placed at random or together (the nodes nearest one target
+     * point, where target_share of the created tokens are then put),
+     * equivocate (+1 on everything) or withhold their votes. */
+    double byzantine;
+    uint8_t byz_behaviour;   /* sim_byz_behaviour */
+    bool byz_together;
+    double target_share;
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */
 } sim_config;

@@ -31,9 +31,11 @@ typedef struct sim_node {
     uint64_t restarted_us; /* restarted at (0: never, or its first sync round measured) */
     bool joined;           /* restarted with an empty store: a joiner (its counters apart) */
     uint32_t liar;         /* a lying sync source: its index in sim.liars + 1 (0: honest) */
+    uint32_t byz;          /* a Byzantine voter: its index in sim.byz + 1 (0: honest) */
 } sim_node;
 
 typedef struct sim_liars sim_liars;
+typedef struct sim_byz sim_byz;
 #define SIM_REPORT_KINDS 6 /* EC_SYNC_REPORT_FAULT .. _MISSING */
 
 /* A transaction of the workload, and what became of it. */
@@ -51,6 +53,7 @@ typedef struct sim_tx {
     bool done;             /* committed by every responsible node */
     bool live;             /* a majority committed: its tokens may be spent again */
     uint8_t outcome;       /* what its submitter's node reported (ec_node_event_type) */
+    uint32_t nhonest;      /* honest nodes (responsible or not) that committed it */
     uint64_t outcome_us;
 } sim_tx;
 
@@ -84,6 +87,8 @@ typedef struct sim {
     ec_node_stats retired; /* counters of node instances that crashed */
     /* Lying sync sources (sim_liar.c) and the reports raised about nodes. */
     sim_liars *liars;
+    sim_byz *byz;
+    uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t liar_answers;
     uint64_t reports_liar[3][SIM_REPORT_KINDS + 1], reports_honest[SIM_REPORT_KINDS + 1]; /* [mode][what] */
     uint64_t reports_honest_wiped[SIM_REPORT_KINDS + 1], reports_honest_held;
@@ -107,6 +112,14 @@ void sim_liars_free(sim *s);
 bool sim_liar_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, size_t len);
 void sim_liar_report(sim *s, uint32_t reporter, const ec_node_event *ev);
 void sim_liar_summary(const sim *s, FILE *out);
+/* sim_byz.c: Byzantine voters. rewrite: node i's outgoing message as its
+ * behaviour makes it (false: not sent); target: where they sit together
+ * (NULL: placed at random, or none). */
+void sim_byz_setup(sim *s);
+void sim_byz_free(sim *s);
+bool sim_byz_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len);
+const ec_id *sim_byz_target(const sim *s);
+size_t sim_byz_count(const sim *s);
 /* sim_workload.c */
 void sim_workload_schedule(sim *s);
 void sim_workload_submit(sim *s, const ev *e);

@@ -1,4 +1,5 @@
 /* The simulator's JSON summary. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -6,6 +7,46 @@
 #include "crypto/blake3.h"
 #include "sim/sim_internal.h"
 #include "wire/msg.h"
+
+/* P(X >= k) for X ~ Binomial(n, p). */
+static double binom_tail(unsigned n, double p, int k)
+{
+    double sum = 0, c = 1; /* C(n, i) */
+    for (unsigned i = 0; i <= n; i++) {
+        if ((int)i >= k) sum += c * pow(p, i) * pow(1 - p, n - i);
+        c = c * (n - i) / (i + 1);
+    }
+    return k <= 0 ? 1.0 : sum;
+}
+
+/* Byzantine voters: the double spends both of whose sides some honest
+ * node committed, beside the analytic chance that a random neighborhood
+ * holds the 2q - w Byzantine members that make it possible. */
+static void byz_summary(const sim *s, FILE *out)
+{
+    const sim_config *c = &s->cfg;
+    uint64_t pairs = 0, both = 0, one = 0, none = 0;
+    for (size_t i = 0; i < s->ntxs; i++) {
+        const sim_tx *t = &s->txs[i];
+        if (t->conflict_of <= (int)i) continue;
+        const sim_tx *u = &s->txs[t->conflict_of];
+        pairs++;
+        if (t->nhonest && u->nhonest) both++;
+        else if (t->nhonest || u->nhonest) one++;
+        else none++;
+    }
+    size_t k = sim_byz_count(s);
+    double f = (double)k / c->nodes;
+    int need = 2 * (int)c->node.quorum - (int)c->node.w;
+    fprintf(out, "  \"byzantine\": {\"nodes\": %zu, \"fraction\": %.4f, \"behaviour\": \"%s\", \"placement\": \"%s\", "
+            "\"votes_rewritten\": %llu, \"commits_ignored\": %llu, \"double_spend_pairs\": %llu, "
+            "\"pairs_both_committed\": %llu, \"pairs_one_committed\": %llu, \"pairs_none_committed\": %llu, "
+            "\"analytic_neighborhoods_unsafe\": %.4f},\n",
+            k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD ? "withhold" : "equivocate",
+            c->byz_together ? "together" : "random", (unsigned long long)s->byz_votes_rewritten,
+            (unsigned long long)s->byz_commits_ignored, (unsigned long long)pairs, (unsigned long long)both,
+            (unsigned long long)one, (unsigned long long)none, binom_tail(c->node.w, f, need));
+}
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -306,6 +347,7 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)acc.sync_history);
     }
     sim_liar_summary(s, out);
+    if (s->byz) byz_summary(s, out);
     fprintf(out, "  \"heads_kept\": {\"conflicting\": %llu, \"invalid\": %llu, \"behind\": %llu},\n",
             (unsigned long long)acc.conflicts_seen, (unsigned long long)acc.heads_refused,
             (unsigned long long)acc.heads_behind);

@@ -96,9 +96,13 @@ void sim_workload_submit(sim *s, const ev *e)
         ec_id oh, zero = {{0}};
         ec_sign_keyhash(&oh, &s->clients[owner].pub);
         ec_tx_init(&t->tx, now_ms);
+        const ec_id *target = sim_byz_target(s);
         for (unsigned i = 0; i < k; i++) {
             ec_id tok;
             ec_rng_bytes(&s->rng, tok.b, EC_ID_LEN);
+            /* Aimed at the Byzantine neighborhood: the target's first 8
+             * bytes (the same w nearest nodes, almost always). */
+            if (target && ec_rng_double(&s->rng) < c->target_share) memcpy(tok.b, target->b, 8);
             ec_tx_add_mapping(&t->tx, &tok, &oh, &zero);
         }
         ec_tx_sign(&t->tx, &s->clients[owner]);
@@ -153,8 +157,11 @@ static void set_live(sim *s, const ec_id *token, const ec_id *head, uint32_t own
 
 void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_tx *tx)
 {
-    /* Safety: one committed transaction per (token, previous head), ever. */
-    for (int i = 0; i < tx->n_mappings; i++) {
+    /* Safety: one committed transaction per (token, previous head), ever,
+     * among the honest nodes (a Byzantine node's commits prove nothing). */
+    bool honest = s->nodes[node].byz == 0;
+    if (!honest) s->byz_commits_ignored++;
+    for (int i = 0; honest && i < tx->n_mappings; i++) {
         ec_id key;
         ec_blake3 h;
         ec_blake3_init(&h);
@@ -174,6 +181,7 @@ void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_
     gpointer v = g_hash_table_lookup(s->tx_by_id, tx_id);
     if (v == NULL) return;
     sim_tx *t = &s->txs[GPOINTER_TO_SIZE(v) - 1];
+    t->nhonest += honest;
     bool resp = false;
     for (uint32_t r = 0; r < t->nresp; r++) resp |= t->responsible[r] == node;
     if (!resp) return;
