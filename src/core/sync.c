@@ -230,8 +230,15 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     memset(&h, 0, sizeof h);
     h.root = s->roots[s->body - s->done_h - 1];
     h.count = s->counts[s->body - s->done_h - 1];
-    if (m->u.body.len == 0 || ec_block_body_decode(&b, m->u.body.bytes, m->u.body.len) != EC_OK ||
-        ec_block_check_body(&h, &b) != EC_BLOCK_OK) {
+    if (m->u.body.len == 0) {
+        /* It no longer has a block it signed a header for (a node that lost
+         * its store and started over): suspicion, not proof; walked from
+         * the start next time. */
+        node_sync_locator_reset(n, s);
+        node_sync_src_drop(n, s, 0, "a block it no longer has");
+        return;
+    }
+    if (ec_block_body_decode(&b, m->u.body.bytes, m->u.body.len) != EC_OK || ec_block_check_body(&h, &b) != EC_BLOCK_OK) {
         n->stats.sync_faults++;
         node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a body that is not its header's");
         return;

@@ -153,20 +153,20 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
     if (!strcmp(k, "byzantine_behaviour")) {
         if (!strcmp(v, "equivocate")) c->byz_behaviour = SIM_BYZ_EQUIVOCATE;
         else if (!strcmp(v, "withhold")) c->byz_behaviour = SIM_BYZ_WITHHOLD;
-        else return snprintf(msg, MSG_LEN, "byzantine_behaviour must be equivocate or withhold"), KEY_BAD;
+        else return snprintf(msg, MSG_LEN, "must be equivocate or withhold"), KEY_BAD;
         return KEY_SET;
     }
     if (!strcmp(k, "byzantine_placement")) {
         if (!strcmp(v, "random")) c->byz_together = false;
         else if (!strcmp(v, "together")) c->byz_together = true;
-        else return snprintf(msg, MSG_LEN, "byzantine_placement must be random or together"), KEY_BAD;
+        else return snprintf(msg, MSG_LEN, "must be random or together"), KEY_BAD;
         return KEY_SET;
     }
     if (!strcmp(k, "lie")) {
         static const char *const lies[] = {"forge", "withhold", "equivocate", "mixed"};
         for (uint8_t i = 0; i < 4; i++)
             if (!strcmp(v, lies[i])) return c->lie = i, KEY_SET;
-        return snprintf(msg, MSG_LEN, "lie must be forge, withhold, equivocate or mixed"), KEY_BAD;
+        return snprintf(msg, MSG_LEN, "must be forge, withhold, equivocate or mixed"), KEY_BAD;
     }
     if (strcmp(k, "vote_relay")) return KEY_OTHER;
     if (!strcmp(v, "direct")) c->node.vote_relay = EC_VOTE_RELAY_DIRECT;
