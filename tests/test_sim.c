@@ -6,45 +6,20 @@
 #include "crypto/sign.h"
 #include "sim/sim.h"
 #include "node_env.h"
+#include "sim_util.h"
 #include "test.h"
-
-/* Runs a scenario and returns its JSON summary (caller frees). */
-static char *run(const sim_config *c)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) return NULL;
-    sim_config cc = *c;
-    cc.no_wall = true;
-    if (sim_run(&cc, f, NULL) != EC_OK) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    return buf;
-}
-
-static long long field(const char *json, const char *key)
-{
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = json ? strstr(json, pat) : NULL;
-    return p ? atoll(p + strlen(pat)) : -1;
-}
 
 static void test_50_nodes_200_transactions_all_commit_everywhere(void)
 {
     sim_config c;
     sim_config_default(&c); /* 50 nodes, 200 one-token creates, 50 ms links */
-    char *out = run(&c);
+    char *out = su_run(&c);
     CHECK(out != NULL);
-    CHECK_EQ_INT(field(out, "submitted"), 200);
-    CHECK_EQ_INT(field(out, "committed"), 200); /* by every responsible node */
-    CHECK_EQ_INT(field(out, "partially_committed"), 0);
-    CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
-    CHECK_EQ_INT(field(out, "dropped_malformed"), 0);
+    CHECK_EQ_INT(su_field(out, "submitted"), 200);
+    CHECK_EQ_INT(su_field(out, "committed"), 200); /* by every responsible node */
+    CHECK_EQ_INT(su_field(out, "partially_committed"), 0);
+    CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
+    CHECK_EQ_INT(su_field(out, "dropped_malformed"), 0);
     /* Every submitter heard of its commit (50 nodes: every coordinator
      * knows every peer, so nothing to look up and no lookup timer: the
      * first poll must be armed at dispatch). */
@@ -62,9 +37,9 @@ static void test_transfers_of_multi_token_transactions_commit(void)
     c.txs = 150;
     c.tokens_max = 3;
     c.new_fraction = 0.4;
-    char *out = run(&c);
-    CHECK_EQ_INT(field(out, "committed"), 150);
-    CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
+    char *out = su_run(&c);
+    CHECK_EQ_INT(su_field(out, "committed"), 150);
+    CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
     free(out);
 }
 
@@ -78,10 +53,10 @@ static void test_same_seed_same_bytes(void)
     c.latency = SIM_LAT_UNIFORM;
     c.lat_a = 10;
     c.lat_b = 90;
-    char *a = run(&c), *b = run(&c);
+    char *a = su_run(&c), *b = su_run(&c);
     CHECK(a && b && strcmp(a, b) == 0);
     c.seed = 2;
-    char *d = run(&c);
+    char *d = su_run(&c);
     const char *da = a ? strstr(a, "\"digest\"") : NULL, *dd = d ? strstr(d, "\"digest\"") : NULL;
     CHECK(da && dd && strcmp(da, dd) != 0);
     free(a);
@@ -107,10 +82,10 @@ static void double_spends(ec_vote_relay relay, int seeds)
         c.lat_a = 10;
         c.lat_b = 100;
         c.drain_ms = 20000;
-        char *out = run(&c);
-        CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
-        pairs += field(out, "double_spend_pairs");
-        committed += field(out, "committed");
+        char *out = su_run(&c);
+        CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
+        pairs += su_field(out, "double_spend_pairs");
+        committed += su_field(out, "committed");
         const char *k = out ? strstr(out, "\"committed_by_tokens\": [") : NULL;
         if (k) multi += atoll(strchr(k, ',') + 1) + atoll(strchr(strchr(k, ',') + 1, ',') + 1);
         free(out);
@@ -140,11 +115,11 @@ static void test_bundles_need_fewer_messages_than_direct_votes(void)
         c.tokens_max = 3;
         c.new_fraction = 0.5;
         c.node.vote_relay = r ? EC_VOTE_RELAY_BUNDLE : EC_VOTE_RELAY_DIRECT;
-        char *out = run(&c);
-        CHECK_EQ_INT(field(out, "committed"), 120);
-        CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
-        CHECK_EQ_INT(field(out, "relayed_votes_refused"), 0);
-        per[r] = field(out, "messages_per_commit"); /* the integer part */
+        char *out = su_run(&c);
+        CHECK_EQ_INT(su_field(out, "committed"), 120);
+        CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
+        CHECK_EQ_INT(su_field(out, "relayed_votes_refused"), 0);
+        per[r] = su_field(out, "messages_per_commit"); /* the integer part */
         free(out);
     }
     printf("  messages per commit, 2-3 tokens: direct %lld, bundle %lld\n", per[0], per[1]);
@@ -161,9 +136,9 @@ static void test_routed_and_looked_up_dispatch_both_commit(void)
         c.tokens_max = 3;
         c.new_fraction = 0.5;
         c.node.route_tx = r == 1;
-        char *out = run(&c);
-        CHECK_EQ_INT(field(out, "committed"), 120);
-        CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
+        char *out = su_run(&c);
+        CHECK_EQ_INT(su_field(out, "committed"), 120);
+        CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
         free(out);
     }
 }
@@ -179,14 +154,14 @@ static void test_loss_and_healed_partition_still_commit(void)
     c.npartitions = 1;
     c.partitions[0] = (sim_partition){2000, 6000, 0.4};
     c.node.resend_ms = 500;
-    char *out = run(&c);
-    long long committed = field(out, "committed"), partial = field(out, "partially_committed");
+    char *out = su_run(&c);
+    long long committed = su_field(out, "committed"), partial = su_field(out, "partially_committed");
     printf("  20%% loss, partition 2-6 s: %lld committed everywhere, %lld partially, of 150\n",
            committed, partial);
     CHECK(committed + partial >= 140);
     CHECK(committed >= 75);
-    CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
-    CHECK(field(out, "dropped_by_partition") > 0 && field(out, "lost") > 0);
+    CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
+    CHECK(su_field(out, "dropped_by_partition") > 0 && su_field(out, "lost") > 0);
     free(out);
 }
 
@@ -200,11 +175,11 @@ static void test_crashed_nodes_restart_and_nothing_conflicts(void)
     c.new_fraction = 0.5;
     c.ncrashes = 1;
     c.crashes[0] = (sim_crash){2000, 5000, 0.1, false};
-    char *out = run(&c);
-    CHECK(field(out, "crashes") >= 4);
-    CHECK(field(out, "dropped_node_down") > 0);
-    CHECK(field(out, "committed") >= 100);
-    CHECK_EQ_INT(field(out, "conflicting_commits"), 0);
+    char *out = su_run(&c);
+    CHECK(su_field(out, "crashes") >= 4);
+    CHECK(su_field(out, "dropped_node_down") > 0);
+    CHECK(su_field(out, "committed") >= 100);
+    CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
     free(out);
 }
 
@@ -233,11 +208,11 @@ static long long crash_double_spends(int seeds, bool volatile_votes, long long *
         c.double_spend = 1.0;
         c.drain_ms = 8000;
         c.node.volatile_votes = volatile_votes;
-        char *out = run(&c);
+        char *out = su_run(&c);
         CHECK(out != NULL);
-        conflicts += field(out, "conflicting_commits");
-        *pairs += field(out, "double_spend_pairs");
-        *crashes += field(out, "crashes");
+        conflicts += su_field(out, "conflicting_commits");
+        *pairs += su_field(out, "double_spend_pairs");
+        *crashes += su_field(out, "crashes");
         free(out);
     }
     return conflicts;

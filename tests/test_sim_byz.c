@@ -7,32 +7,8 @@
 
 #include "crypto/sign.h"
 #include "sim/sim.h"
+#include "sim_util.h"
 #include "test.h"
-
-static char *run(const sim_config *c)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) return NULL;
-    sim_config cc = *c;
-    cc.no_wall = true;
-    if (sim_run(&cc, f, NULL) != EC_OK) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    return buf;
-}
-
-static long long field(const char *json, const char *key)
-{
-    char pat[96];
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = json ? strstr(json, pat) : NULL;
-    return p ? atoll(p + strlen(pat)) : -1;
-}
 
 /* 60 nodes, 800 one-token transactions, every transfer a conflicting pair. */
 static void base(sim_config *c, double byz, sim_byz_behaviour how)
@@ -55,19 +31,19 @@ static void test_equivocators_make_double_spends_commit_and_are_counted(void)
 {
     sim_config c;
     base(&c, 0.25, SIM_BYZ_EQUIVOCATE);
-    char *bad = run(&c);
+    char *bad = su_run(&c);
     base(&c, 0, SIM_BYZ_EQUIVOCATE);
-    char *good = run(&c);
+    char *good = su_run(&c);
     CHECK(bad != NULL && good != NULL);
-    long long both = field(bad, "pairs_both_committed"), pairs = field(bad, "double_spend_pairs");
+    long long both = su_field(bad, "pairs_both_committed"), pairs = su_field(bad, "double_spend_pairs");
     printf("  25 %% equivocators: %lld of %lld double spends committed on both sides (%lld conflicting commits)\n",
-           both, pairs, field(bad, "conflicting_commits"));
+           both, pairs, su_field(bad, "conflicting_commits"));
     CHECK(pairs > 200);
-    CHECK(field(bad, "votes_rewritten") > 0);
+    CHECK(su_field(bad, "votes_rewritten") > 0);
     CHECK(both > 0);
-    CHECK(field(bad, "conflicting_commits") > 0);
+    CHECK(su_field(bad, "conflicting_commits") > 0);
     /* The same network without them: every double spend resolved one way. */
-    CHECK_EQ_INT(field(good, "conflicting_commits"), 0);
+    CHECK_EQ_INT(su_field(good, "conflicting_commits"), 0);
     CHECK(strstr(good, "\"byzantine\"") == NULL);
     free(bad);
     free(good);
@@ -78,16 +54,16 @@ static void test_withholders_stop_commits_without_breaking_safety(void)
     sim_config c;
     base(&c, 0.4, SIM_BYZ_WITHHOLD);
     c.double_spend = 0;
-    char *bad = run(&c);
+    char *bad = su_run(&c);
     base(&c, 0, SIM_BYZ_WITHHOLD);
     c.double_spend = 0;
-    char *good = run(&c);
+    char *good = su_run(&c);
     CHECK(bad != NULL && good != NULL);
     printf("  40 %% withholders: %lld of %lld committed by every member (%lld without them)\n",
-           field(bad, "committed"), field(bad, "submitted"), field(good, "committed"));
-    CHECK(field(bad, "committed") < field(good, "committed"));
-    CHECK_EQ_INT(field(bad, "conflicting_commits"), 0);
-    CHECK(field(bad, "votes_rewritten") > 0);
+           su_field(bad, "committed"), su_field(bad, "submitted"), su_field(good, "committed"));
+    CHECK(su_field(bad, "committed") < su_field(good, "committed"));
+    CHECK_EQ_INT(su_field(bad, "conflicting_commits"), 0);
+    CHECK(su_field(bad, "votes_rewritten") > 0);
     free(bad);
     free(good);
 }

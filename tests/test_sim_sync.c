@@ -6,39 +6,8 @@
 
 #include "crypto/sign.h"
 #include "sim/sim.h"
+#include "sim_util.h"
 #include "test.h"
-
-static char *run(const sim_config *c)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (f == NULL) return NULL;
-    sim_config cc = *c;
-    cc.no_wall = true;
-    if (sim_run(&cc, f, NULL) != EC_OK) {
-        fclose(f);
-        free(buf);
-        return NULL;
-    }
-    fclose(f);
-    return buf;
-}
-
-/* The number after "key": inside the object that starts at `section`
- * (NULL: anywhere); -1 if absent. */
-static long long field_in(const char *json, const char *section, const char *key)
-{
-    char pat[96];
-    const char *from = json;
-    if (json && section) {
-        snprintf(pat, sizeof pat, "\"%s\": {", section);
-        from = strstr(json, pat);
-    }
-    snprintf(pat, sizeof pat, "\"%s\": ", key);
-    const char *p = from ? strstr(from, pat) : NULL;
-    return p ? atoll(p + strlen(pat)) : -1;
-}
 
 /* The join scenario, small: 50 nodes, 2,000 one-token transactions at
  * 100/s, 10 % of the nodes wiped at 5 s and back at 30 s (they must learn
@@ -64,30 +33,30 @@ static void test_a_small_join_completes_with_sync_and_not_without(void)
 {
     sim_config c;
     join_config(&c, true);
-    char *on = run(&c);
+    char *on = su_run(&c);
     join_config(&c, false);
-    char *off = run(&c);
+    char *off = su_run(&c);
     CHECK(on != NULL && off != NULL);
-    long long pairs = field_in(on, "state", "pairs"), held = field_in(on, "state", "held");
+    long long pairs = su_field_in(on, "state", "pairs"), held = su_field_in(on, "state", "held");
     printf("  with sync: %lld of %lld (token, member) pairs held, joiners %lld of %lld; without: %lld of %lld\n",
-           held, pairs, field_in(on, "joiners", "held"), field_in(on, "joiners", "pairs"), field_in(off, "state", "held"),
-           field_in(off, "state", "pairs"));
+           held, pairs, su_field_in(on, "joiners", "held"), su_field_in(on, "joiners", "pairs"), su_field_in(off, "state", "held"),
+           su_field_in(off, "state", "pairs"));
     CHECK(pairs > 5000);
     CHECK_EQ_INT(held, pairs);
-    CHECK_EQ_INT(field_in(on, "joiners", "held"), field_in(on, "joiners", "pairs"));
-    CHECK(field_in(on, "joiners", "pairs") > 0);
-    CHECK_EQ_INT(field_in(on, "held", "not_held_by_all"), 0);
+    CHECK_EQ_INT(su_field_in(on, "joiners", "held"), su_field_in(on, "joiners", "pairs"));
+    CHECK(su_field_in(on, "joiners", "pairs") > 0);
+    CHECK_EQ_INT(su_field_in(on, "held", "not_held_by_all"), 0);
     /* Every chain it walked verified: no fault, no fork, nothing invalid,
      * and every node's own chain was written without an error. */
-    CHECK(field_in(on, "sync", "blocks_fetched") > 0);
-    CHECK_EQ_INT(field_in(on, "sync", "faults"), 0);
-    CHECK_EQ_INT(field_in(on, "sync", "forks"), 0);
-    CHECK_EQ_INT(field_in(on, "sync", "invalid"), 0);
-    CHECK_EQ_INT(field_in(on, "chain", "errors"), 0);
-    CHECK_EQ_INT(field_in(on, NULL, "conflicting_commits"), 0);
+    CHECK(su_field_in(on, "sync", "blocks_fetched") > 0);
+    CHECK_EQ_INT(su_field_in(on, "sync", "faults"), 0);
+    CHECK_EQ_INT(su_field_in(on, "sync", "forks"), 0);
+    CHECK_EQ_INT(su_field_in(on, "sync", "invalid"), 0);
+    CHECK_EQ_INT(su_field_in(on, "chain", "errors"), 0);
+    CHECK_EQ_INT(su_field_in(on, NULL, "conflicting_commits"), 0);
     /* Without sync the wiped nodes stay behind: what the test guards. */
-    CHECK(field_in(off, "state", "held") < field_in(off, "state", "pairs"));
-    CHECK(field_in(off, "held", "not_held_by_all") > 100);
+    CHECK(su_field_in(off, "state", "held") < su_field_in(off, "state", "pairs"));
+    CHECK(su_field_in(off, "held", "not_held_by_all") > 100);
     free(on);
     free(off);
 }
@@ -103,12 +72,12 @@ static void test_lying_sources_are_reported_and_joiners_still_complete(void)
     c.lie = SIM_LIE_MIXED;
     c.lie_from_ms = 20000;
     c.withhold = 0.25;
-    char *out = run(&c);
+    char *out = su_run(&c);
     CHECK(out != NULL);
     const char *on = out ? strstr(out, "\"reports_on_liars\": {") : NULL;
     CHECK(on != NULL);
-    long long forged = field_in(on, "forge", "fault"), withheld = field_in(on, "withhold", "missing"),
-              equivocated = field_in(on, "equivocate", "equivocation");
+    long long forged = su_field_in(on, "forge", "fault"), withheld = su_field_in(on, "withhold", "missing"),
+              equivocated = su_field_in(on, "equivocate", "equivocation");
     printf("  reports: forgers %lld faults, withholders %lld missing, equivocators %lld equivocations\n", forged,
            withheld, equivocated);
     CHECK(forged > 0);
@@ -117,16 +86,16 @@ static void test_lying_sources_are_reported_and_joiners_still_complete(void)
     /* No proof is ever raised against an honest node. */
     const char *hon = out ? strstr(out, "\"reports_on_honest\": {") : NULL;
     CHECK(hon != NULL);
-    CHECK_EQ_INT(field_in(hon, NULL, "fault"), 0);
-    CHECK_EQ_INT(field_in(hon, NULL, "equivocation"), 0);
-    CHECK_EQ_INT(field_in(hon, NULL, "invalid"), 0);
+    CHECK_EQ_INT(su_field_in(hon, NULL, "fault"), 0);
+    CHECK_EQ_INT(su_field_in(hon, NULL, "equivocation"), 0);
+    CHECK_EQ_INT(su_field_in(hon, NULL, "invalid"), 0);
     /* Nothing a liar served was adopted, and the joiners still reached
      * their whole state from the honest sources. */
-    CHECK_EQ_INT(field_in(out, "sync", "invalid"), 0);
-    CHECK(field_in(out, "joiners", "pairs") > 0);
-    CHECK_EQ_INT(field_in(out, "joiners", "held"), field_in(out, "joiners", "pairs"));
-    CHECK_EQ_INT(field_in(out, "state", "held"), field_in(out, "state", "pairs"));
-    CHECK_EQ_INT(field_in(out, NULL, "conflicting_commits"), 0);
+    CHECK_EQ_INT(su_field_in(out, "sync", "invalid"), 0);
+    CHECK(su_field_in(out, "joiners", "pairs") > 0);
+    CHECK_EQ_INT(su_field_in(out, "joiners", "held"), su_field_in(out, "joiners", "pairs"));
+    CHECK_EQ_INT(su_field_in(out, "state", "held"), su_field_in(out, "state", "pairs"));
+    CHECK_EQ_INT(su_field_in(out, NULL, "conflicting_commits"), 0);
     free(out);
 }
 

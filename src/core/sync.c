@@ -125,6 +125,14 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
             s->top_hash = hash;
             s->top_hdr = h;
         } else if (ec_id_cmp(&hash, &s->expect) != 0) {
+            /* Signed by it: its chain changed between two of our requests
+             * (a node that lost its store signs a new one): suspicion, and
+             * walked afresh next time. Not signed by it: a forgery. */
+            if (ec_block_check_sig(&h, &s->key) == EC_BLOCK_OK) {
+                node_sync_locator_reset(n, s);
+                node_sync_src_drop(n, s, 0, "its chain changed while we walked it");
+                return;
+            }
             n->stats.sync_faults++;
             node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a header that is not its successor's parent");
             return;
