@@ -134,7 +134,9 @@ typedef struct outmsg {
 
 /* Chain sync (sync.c): one source whose commit chain we follow. */
 #define NODE_SYNC_SOURCES_MAX 16
-typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_EVIDENCE, SRC_RANGE, SRC_DONE } sync_phase;
+/* RECHECK: a body did not match its header; the header at that height is
+ * asked again to tell a forged body from a chain that changed. */
+typedef enum { SRC_OFF, SRC_TIP, SRC_HEADERS, SRC_BODIES, SRC_EVIDENCE, SRC_RECHECK, SRC_RANGE, SRC_DONE } sync_phase;
 typedef struct sync_src {
     ec_id id;
     sync_phase phase;

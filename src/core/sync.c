@@ -176,8 +176,32 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
 {
     int si = node_sync_src_index(n, from);
     sync_src *s = si >= 0 ? &n->sync_src[si] : NULL;
-    if (s == NULL || (s->phase != SRC_TIP && s->phase != SRC_HEADERS && s->phase != SRC_EVIDENCE)) {
+    if (s == NULL || (s->phase != SRC_TIP && s->phase != SRC_HEADERS && s->phase != SRC_EVIDENCE &&
+                      s->phase != SRC_RECHECK)) {
         n->stats.dropped_unexpected++;
+        return;
+    }
+    if (s->phase == SRC_RECHECK) {
+        /* Its header at the body's height, again: the same block (the
+         * root we hold) and signed means the body was forged; another one
+         * it signed, or none, means its chain changed under us. */
+        bool same = false, changed = m->u.chain.n == 0;
+        for (unsigned i = 0; i < m->u.chain.n; i++) {
+            ec_block_header h;
+            if (ec_block_header_decode(&h, m->u.chain.hdr[i], m->u.chain.len[i]) != EC_OK || h.height != s->body ||
+                ec_block_check_sig(&h, &s->key) != EC_BLOCK_OK)
+                continue;
+            same = ec_id_cmp(&h.root, &s->roots[s->body - s->done_h - 1]) == 0;
+            changed = !same;
+        }
+        if (changed) {
+            node_sync_locator_reset(n, s);
+            node_sync_src_drop(n, s, 0, "its chain changed while we walked it");
+        } else {
+            if (!same) n->stats.dropped_unexpected++;
+            n->stats.sync_faults++;
+            node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a body that is not its header's");
+        }
         return;
     }
     if (s->phase == SRC_EVIDENCE) {
@@ -247,8 +271,9 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
         return;
     }
     if (ec_block_body_decode(&b, m->u.body.bytes, m->u.body.len) != EC_OK || ec_block_check_body(&h, &b) != EC_BLOCK_OK) {
-        n->stats.sync_faults++;
-        node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a body that is not its header's");
+        s->phase = SRC_RECHECK; /* forged, or its chain changed: its header there says which */
+        s->tries = 0;
+        node_sync_ask_chain(n, now, s, s->body);
         return;
     }
     n->stats.sync_bodies++;
@@ -389,6 +414,7 @@ uint64_t node_sync_tick(ec_node *n, uint64_t now)
             if (s->phase == SRC_TIP) node_sync_ask_chain(n, now, s, 0);
             else if (s->phase == SRC_HEADERS) node_sync_ask_chain(n, now, s, s->down - 1);
             else if (s->phase == SRC_EVIDENCE) node_sync_ask_chain(n, now, s, s->done_h);
+            else if (s->phase == SRC_RECHECK) node_sync_ask_chain(n, now, s, s->body);
             else if (s->phase == SRC_RANGE) node_sync_ask_range(n, now, s);
             else node_sync_ask_body(n, now, s);
             due = now + node_timeout(n, &s->id, s->tries);
