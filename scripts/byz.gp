@@ -68,7 +68,7 @@ stats dat using 7 nooutput
 ceil = STATS_max
 stats dat using 4 nooutput
 lo = STATS_min
-ylo = lo > 0.3 ? floor((lo - 0.05) * 10) / 10.0 : 0
+ylo = lo > 0.3 ? floor((lo - 0.02) * 20) / 20.0 : 0    # 20.0: floor() is an integer
 set yrange [ylo:ceil + 0.05]
 set ytics ylo, 0.05, 1 format "%.2f"
 set key at screen 0.76, 0.155 center top vertical box samplen 3 font ",10"
