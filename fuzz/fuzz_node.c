@@ -415,6 +415,12 @@ static void drain(run *st)
     /* Events: an outcome names a transaction; every field in range. */
     ec_node_event e;
     while (ec_node_next_event(st->n, &e) == EC_OK) {
+        if (e.type == EC_NODE_EV_EVIDENCE) { /* kept, and readable back */
+            ec_vote_evidence ev;
+            if (ec_node_evidence(st->n, &e.from, &ev) == EC_OK && ec_evidence_verify(&ev, NULL, NULL) != EC_OK)
+                __builtin_trap();
+            continue;
+        }
         if (e.type == EC_NODE_EV_SYNC_REPORT) { /* a source named, with a reason in range */
             if (e.mapping < EC_SYNC_REPORT_FAULT || e.mapping > EC_SYNC_REPORT_MISSING) __builtin_trap();
             continue;

@@ -24,12 +24,16 @@
 ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced)
 {
     const ec_mapping *mp = &p->tx.mappings[i];
-    ballot b = {EC_MSG_VOTE_OUT_OF_ORDER, EC_RULE_OK, false};
+    ballot b = {EC_MSG_VOTE_OUT_OF_ORDER, EC_RULE_OK, false, false, {{0}}};
     ec_id prior;
     ec_err err = ec_store_get_vote(n->vote_store, &mp->token, &mp->prev, &prior);
     if (err == EC_OK) {
         b.value = ec_id_cmp(&prior, &p->id) == 0 ? EC_MSG_VOTE_VALID : EC_MSG_VOTE_INVALID;
-        if (b.value != EC_MSG_VOTE_VALID) b.rule = EC_RULE_STALE_PREV; /* lost to our earlier +1 */
+        if (b.value != EC_MSG_VOTE_VALID) { /* lost to our earlier +1 */
+            b.rule = EC_RULE_STALE_PREV;
+            b.lost = true;
+            b.prior = prior;
+        }
         return b;
     }
     ec_verdict v;

@@ -114,6 +114,16 @@ static bool cast(ec_node *n, uint64_t now, ptx *p, const ec_id *token, bool sync
              ec_id_cmp(&p->tx.mappings[i].token, token) != 0))
             continue;
         ballot b = node_ballot(n, now, p, i, synced);
+        if (b.lost && !p->has_rival) { /* two transactions on one head: watch for one voter in both */
+            p->has_rival = true;
+            p->rival = b.prior;
+            ptx *q = node_ptx_get(n, &b.prior, false, now);
+            if (q && !q->has_rival) {
+                q->has_rival = true;
+                q->rival = p->id;
+            }
+            if (q) node_convict_rivals(n, now, p, q);
+        }
         if (b.value != p->my_vote[i]) node_batch_touch(n, &p->id);
         changed |= b.value != p->my_vote[i];
         p->my_vote[i] = b.value;
@@ -277,6 +287,7 @@ void node_on_vote(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
     v.voter = *from; /* a direct vote is its sender's */
     vote_seen seen = node_record_vote(p, &v, m->u.vote.n);
     if (seen == VOTE_FULL) return;
+    if (seen != VOTE_SAME && p->has_rival) node_convict_vote(n, now, p, from);
     node_add_member(p, from);
     if (seen == VOTE_NEW && v.version == 1 && p->spread_at && p->have_tx &&
         p->spread_map < p->tx.n_mappings && now >= p->spread_at &&

@@ -44,6 +44,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
     n->lookups = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
+    n->convicted = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->next_due = UINT64_MAX;
     if (env->key) {
         n->key = *env->key;
@@ -77,6 +78,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->pending); /* before per_peer: ptx frees count down */
     g_hash_table_destroy(n->per_peer);
     g_hash_table_destroy(n->catchup);
+    g_hash_table_destroy(n->convicted);
     node_sync_free(n);
     g_queue_free_full(n->outbox, free);
     g_queue_free_full(n->settled, free);

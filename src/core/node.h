@@ -38,6 +38,7 @@
 
 #include "base/err.h"
 #include "base/rng.h"
+#include "core/evidence.h"
 #include "core/rtt.h"
 #include "crypto/id.h"
 #include "ledger/block.h"
@@ -190,6 +191,8 @@ typedef struct ec_node_stats {
     uint64_t sync_missing;        /* adopted transactions a source's walked window left out
                                      (EC_SYNC_REPORT_MISSING, one per source) */
     uint64_t sync_reports;        /* EC_NODE_EV_SYNC_REPORT events raised */
+    uint64_t equivocations;       /* voters convicted here by their two +1 votes on one head */
+    uint64_t convicted_full;      /* convictions not kept: the table was full */
     uint64_t sync_gaps_expired;   /* fetched transactions whose history did not come within
                                      10 rounds (dropped) */
     uint64_t sync_local;          /* agreed ids held here already (stored as another token's
@@ -219,6 +222,10 @@ typedef enum ec_node_event_type {
      * ec_node_sync_report reason; tx_id names the transaction for
      * MISSING and INVALID (docs/CHAIN.md, "What sync reports"). */
     EC_NODE_EV_SYNC_REPORT = 5,
+    /* `from` signed +1 votes for two transactions spending one head: the
+     * evidence is kept (ec_node_evidence) and its votes no longer count
+     * here (docs/SECURITY.md). tx_id: one of the two. */
+    EC_NODE_EV_EVIDENCE = 6,
 } ec_node_event_type;
 
 /* Why chain sync reported a source (EC_NODE_EV_SYNC_REPORT). FAULT,
@@ -367,6 +374,11 @@ bool ec_node_syncing(const ec_node *n);
 /* Evidence sync kept (docs/CHAIN.md): two headers `src` signed at
  * `height` with different hashes (its fork, the accountability issue's
  * to use). EC_OK, EC_ERR_NOTFOUND, EC_ERR_CORRUPT. */
+/* Vote equivocation (docs/SECURITY.md): whether `voter`'s votes are set
+ * aside here, and the evidence kept against it (EC_OK, EC_ERR_NOTFOUND,
+ * EC_ERR_CORRUPT). */
+bool ec_node_convicted(const ec_node *n, const ec_id *voter);
+ec_err ec_node_evidence(const ec_node *n, const ec_id *voter, ec_vote_evidence *out);
 ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height, ec_block_header *a,
                              ec_block_header *b);
 ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);

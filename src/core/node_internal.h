@@ -106,6 +106,9 @@ typedef struct ptx {
     uint8_t polls;        /* coordinator: get_votes rounds sent */
     uint64_t committed_at;
     bool refused_here;    /* decided by a quorum, but invalid or conflicting here: not applied */
+    bool has_rival;       /* a transaction on the same (token, prev) our sticky vote chose or
+                             lost to: votes for both by one voter are evidence (convict.c) */
+    ec_id rival;
     bool behind_counted;  /* heads_behind counted once per transaction */
 } ptx;
 
@@ -202,6 +205,8 @@ struct ec_node {
     GHashTable *lookups; /* lookup target -> ptx* of the coordinator running it */
     GHashTable *per_peer; /* peer id -> pending transactions its messages created */
     GHashTable *catchup;  /* token -> catchup* (tokens whose history we lack) */
+    GHashTable *convicted; /* ec_id* (owned) of voters whose equivocation we hold: their
+                              votes do not count (convict.c; NODE_CONVICTED_MAX) */
     /* Chain sync (sync.c). */
     sync_src sync_src[NODE_SYNC_SOURCES_MAX];
     unsigned sync_nsrc;
@@ -252,7 +257,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < relay.c < member.c < coordinator.c
+ *   roles      catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -306,6 +311,15 @@ bool node_eligible(ec_node *n, ptx *p, int i, const ec_id *id);
 bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
 /* Eligible (or admissible: would_be) for one of p's tokens. */
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
+
+/* convict.c: vote equivocation (docs/SECURITY.md). rivals: p and q spend
+ * one head (our sticky vote chose one): check every voter of both; vote:
+ * check one newly recorded vote of p against p's rival. convicted: its
+ * votes do not count. */
+#define NODE_CONVICTED_MAX 1024
+void node_convict_rivals(ec_node *n, uint64_t now, ptx *p, ptx *q);
+void node_convict_vote(ec_node *n, uint64_t now, ptx *p, const ec_id *voter);
+bool node_convicted(const ec_node *n, const ec_id *voter); /* in tally.c (state) */
 
 /* tally.c: a transaction's votes and their counts (knows nothing of
  * messages). */
@@ -430,6 +444,8 @@ typedef struct ballot {
     int8_t value;      /* EC_MSG_VOTE_VALID / _INVALID / _OUT_OF_ORDER */
     int rule;          /* the ec_rule behind it */
     bool store_failed; /* the store failed: abstaining (0), try again later */
+    bool lost;         /* -1: our sticky +1 went to `prior` on the same head */
+    ec_id prior;
 } ballot;
 ballot node_ballot(ec_node *n, uint64_t now, const ptx *p, int i, bool synced);
 /* A token's head moved on from `old` (NULL: it had none): its sticky

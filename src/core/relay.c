@@ -144,6 +144,7 @@ ptx *node_on_votes(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
             continue;
         }
         if (node_record_vote(p, v, m->u.votes.n) == VOTE_FULL) continue;
+        if (p->has_rival) node_convict_vote(n, now, p, &v->voter);
         node_add_member(p, &v->voter);
         added = true;
         for (int i = 0; counted && i < m->u.votes.n; i++)

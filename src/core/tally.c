@@ -9,6 +9,11 @@
 
 #include "core/node_internal.h"
 
+bool node_convicted(const ec_node *n, const ec_id *voter)
+{
+    return g_hash_table_size(n->convicted) > 0 && g_hash_table_contains(n->convicted, voter);
+}
+
 tally node_tally(ec_node *n, ptx *p, int i)
 {
     tally t = {0, 0};
@@ -16,6 +21,7 @@ tally node_tally(ec_node *n, ptx *p, int i)
     for (size_t v = 0; v < p->nvotes; v++) {
         const voter_vote *e = &p->votes[v];
         if (e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
+        if (node_convicted(n, &e->v.voter)) continue; /* its equivocation is in hand */
         t.pos += e->v.values[i] == EC_MSG_VOTE_VALID;
         t.neg += e->v.values[i] == EC_MSG_VOTE_INVALID;
     }

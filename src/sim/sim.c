@@ -190,6 +190,12 @@ static void flush(sim *s, uint32_t i)
             sim_liar_report(s, i, &ev);
             continue;
         }
+        if (ev.type == EC_NODE_EV_EVIDENCE) {
+            uint32_t who = sim_node_of(s, &ev.from);
+            if (who != UINT32_MAX && s->nodes[who].byz) s->convictions_byz++;
+            else s->convictions_honest++; /* must stay 0 */
+            continue;
+        }
         size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, &ev.tx_id));
         if (k == 0 || s->txs[k - 1].outcome) continue;
         s->txs[k - 1].outcome = (uint8_t)ev.type;
@@ -298,6 +304,7 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_single_fetched += st->sync_single_fetched;
     acc->sync_skipped += st->sync_skipped;
     acc->sync_local += st->sync_local;
+    acc->equivocations += st->equivocations;
     acc->sync_history += st->sync_history;
     acc->sync_tx_bytes += st->sync_tx_bytes;
     acc->sync_gaps_expired += st->sync_gaps_expired;

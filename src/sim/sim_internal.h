@@ -89,6 +89,7 @@ typedef struct sim {
     sim_liars *liars;
     sim_byz *byz;
     uint64_t byz_votes_rewritten, byz_commits_ignored;
+    uint64_t convictions_byz, convictions_honest; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
     uint64_t liar_answers;
     uint64_t reports_liar[3][SIM_REPORT_KINDS + 1], reports_honest[SIM_REPORT_KINDS + 1]; /* [mode][what] */
     uint64_t reports_honest_wiped[SIM_REPORT_KINDS + 1], reports_honest_held;

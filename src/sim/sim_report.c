@@ -8,6 +8,20 @@
 #include "sim/sim_internal.h"
 #include "wire/msg.h"
 
+/* Byzantine nodes some live honest node has convicted. */
+static uint64_t byz_convicted(const sim *s)
+{
+    uint64_t k = 0;
+    for (unsigned j = 0; j < s->cfg.nodes; j++) {
+        if (!s->nodes[j].byz) continue;
+        bool any = false;
+        for (unsigned i = 0; i < s->cfg.nodes && !any; i++)
+            any = s->nodes[i].node && !s->nodes[i].byz && ec_node_convicted(s->nodes[i].node, &s->addrs[j]);
+        k += any;
+    }
+    return k;
+}
+
 /* P(X >= k) for X ~ Binomial(n, p). */
 static double binom_tail(unsigned n, double p, int k)
 {
@@ -348,6 +362,9 @@ void sim_report(sim *s, FILE *out, double wall_s)
     }
     sim_liar_summary(s, out);
     if (s->byz) byz_summary(s, out);
+    fprintf(out, "  \"convictions\": {\"of_byzantine\": %llu, \"of_honest\": %llu, \"byzantine_convicted_somewhere\": %llu},\n",
+            (unsigned long long)s->convictions_byz, (unsigned long long)s->convictions_honest,
+            (unsigned long long)byz_convicted(s));
     fprintf(out, "  \"heads_kept\": {\"conflicting\": %llu, \"invalid\": %llu, \"behind\": %llu},\n",
             (unsigned long long)acc.conflicts_seen, (unsigned long long)acc.heads_refused,
             (unsigned long long)acc.heads_behind);
