@@ -1,7 +1,7 @@
 /* Byzantine voters in the simulator (src/sim/sim_byz.c; docs/SECURITY.md):
- * equivocators make both sides of double spends commit at honest nodes,
- * which the safety checker sees; withholders stop commits; without them
- * the same runs are clean. */
+ * equivocators make both sides of double spends commit at honest nodes
+ * unless their evidence is acted on (then they are convicted and none
+ * does); withholders stop commits; without them the runs are clean. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,24 +27,38 @@ static void base(sim_config *c, double byz, sim_byz_behaviour how)
     c->drain_ms = 30000;
 }
 
-static void test_equivocators_make_double_spends_commit_and_are_counted(void)
+static void test_equivocators_are_convicted_and_their_double_spends_do_not_commit_twice(void)
 {
     sim_config c;
     base(&c, 0.25, SIM_BYZ_EQUIVOCATE);
+    char *conv = su_run(&c);
+    c.node.ignore_evidence = true; /* what the evidence buys: the same run, not acted on */
     char *bad = su_run(&c);
     base(&c, 0, SIM_BYZ_EQUIVOCATE);
     char *good = su_run(&c);
-    CHECK(bad != NULL && good != NULL);
+    CHECK(conv != NULL && bad != NULL && good != NULL);
     long long both = su_field(bad, "pairs_both_committed"), pairs = su_field(bad, "double_spend_pairs");
-    printf("  25 %% equivocators: %lld of %lld double spends committed on both sides (%lld conflicting commits)\n",
-           both, pairs, su_field(bad, "conflicting_commits"));
+    printf("  25 %% equivocators: %lld of %lld double spends committed on both sides with evidence ignored "
+           "(%lld conflicting commits); with it %lld, %lld of %lld Byzantine nodes convicted, %lld honest\n",
+           both, pairs, su_field(bad, "conflicting_commits"), su_field(conv, "pairs_both_committed"),
+           su_field_in(conv, "convictions", "byzantine_convicted_somewhere"), su_field_in(conv, "byzantine", "nodes"),
+           su_field_in(conv, "convictions", "of_honest"));
     CHECK(pairs > 200);
     CHECK(su_field(bad, "votes_rewritten") > 0);
     CHECK(both > 0);
     CHECK(su_field(bad, "conflicting_commits") > 0);
+    CHECK_EQ_INT(su_field_in(bad, "convictions", "of_byzantine"), 0);
+    /* Acted on: the equivocators are convicted by the members that hold
+     * both transactions, and no double spend commits on both sides. */
+    CHECK_EQ_INT(su_field(conv, "pairs_both_committed"), 0);
+    CHECK_EQ_INT(su_field(conv, "conflicting_commits"), 0);
+    CHECK(su_field_in(conv, "convictions", "byzantine_convicted_somewhere") > 0);
+    CHECK_EQ_INT(su_field_in(conv, "convictions", "of_honest"), 0);
     /* The same network without them: every double spend resolved one way. */
     CHECK_EQ_INT(su_field(good, "conflicting_commits"), 0);
+    CHECK_EQ_INT(su_field_in(good, "convictions", "of_honest"), 0);
     CHECK(strstr(good, "\"byzantine\"") == NULL);
+    free(conv);
     free(bad);
     free(good);
 }
@@ -71,7 +85,7 @@ static void test_withholders_stop_commits_without_breaking_safety(void)
 int main(void)
 {
     if (ec_crypto_init()) return 1;
-    RUN(test_equivocators_make_double_spends_commit_and_are_counted);
+    RUN(test_equivocators_are_convicted_and_their_double_spends_do_not_commit_twice);
     RUN(test_withholders_stop_commits_without_breaking_safety);
     return TEST_REPORT("sim_byz");
 }

@@ -96,13 +96,13 @@ static void check(ec_node *n, uint64_t now, ptx *p, ptx *q, const ec_id *voter)
 
 void node_convict_rivals(ec_node *n, uint64_t now, ptx *p, ptx *q)
 {
-    if (!p->have_tx || !q->have_tx) return;
+    if (n->cfg.ignore_evidence || !p->have_tx || !q->have_tx) return;
     for (size_t k = 0; k < p->nvotes; k++) check(n, now, p, q, &p->votes[k].v.voter);
 }
 
 void node_convict_vote(ec_node *n, uint64_t now, ptx *p, const ec_id *voter)
 {
-    if (!p->have_tx || !p->has_rival) return;
+    if (n->cfg.ignore_evidence || !p->have_tx || !p->has_rival) return;
     ptx *q = node_ptx_get(n, &p->rival, false, now);
     if (q && q->have_tx) check(n, now, p, q, voter);
 }

@@ -84,6 +84,8 @@ typedef struct ec_node_config {
                                  a minority quorum breaks (docs/CONSENSUS.md) */
     bool volatile_votes;      /* keep sticky vote records in memory, lost on
                                  restart (false): only to show what that breaks */
+    bool ignore_evidence;     /* measurement only: equivocation evidence is not acted on
+                                 (false; docs/SECURITY.md shows what that costs) */
     /* Timers that follow the network (core/rtt.h: RFC 6298's estimator,
      * RFC 9002's probe timeout PTO = srtt + max(4 rttvar, granularity)).
      * Samples: lookup queries answered by the peer asked, catch-up
