@@ -152,6 +152,9 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
         for (size_t i = 0; i < sizeof sy / sizeof sy[0]; i++)
             sb_printf(b, "ec_sync_total{what=\"%s\"} %llu\n", sy[i].what, (unsigned long long)sy[i].v);
     }
+    sb_printf(b, "# HELP ec_equivocations_total Voters convicted here by two signed +1 votes on one head "
+                 "(evidence kept).\n# TYPE ec_equivocations_total counter\nec_equivocations_total %llu\n",
+              (unsigned long long)ns->equivocations);
     sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
     sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
               ec_node_pending(d->node));
