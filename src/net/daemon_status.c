@@ -194,14 +194,18 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
               (unsigned long long)ns->blocks_cut);
     sb_printf(b, "  \"sync\": {\"enabled\": %s, \"syncing\": %s, \"rounds\": %llu, \"headers\": %llu, "
                  "\"blocks\": %llu, \"fetched\": %llu, \"adopted\": %llu, \"not_ours\": %llu, \"invalid\": %llu, "
-                 "\"faults\": %llu, \"forks\": %llu, \"sources_dropped\": %llu, \"unconfirmed\": %llu},\n",
+                 "\"faults\": %llu, \"forks\": %llu, \"sources_dropped\": %llu, \"unconfirmed\": %llu, "
+                 "\"reports\": %llu, \"missing\": %llu},\n",
               d->sync_started ? "true" : "false", ec_node_syncing(d->node) ? "true" : "false",
               (unsigned long long)ns->sync_rounds, (unsigned long long)ns->sync_headers,
               (unsigned long long)ns->sync_bodies, (unsigned long long)ns->sync_txs_fetched,
               (unsigned long long)ns->sync_adopted, (unsigned long long)ns->sync_not_ours,
               (unsigned long long)ns->sync_invalid, (unsigned long long)ns->sync_faults,
               (unsigned long long)ns->sync_forks, (unsigned long long)ns->sync_sources_dropped,
-              (unsigned long long)ns->sync_unconfirmed);
+              (unsigned long long)ns->sync_unconfirmed, (unsigned long long)ns->sync_reports,
+              (unsigned long long)ns->sync_missing);
+    sb_printf(b, "  \"evidence\": {\"equivocators_convicted\": %llu, \"not_kept_full\": %llu},\n",
+              (unsigned long long)ns->equivocations, (unsigned long long)ns->convicted_full);
     sb_printf(b, "  \"queries\": {\"answered\": %llu, \"forwarded\": %llu, \"shed\": %llu, \"too_large\": %llu},\n",
               (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
               (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
