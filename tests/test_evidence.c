@@ -87,6 +87,31 @@ static void test_what_proves_nothing_is_refused(void)
     pair(&e, EC_MSG_VOTE_VALID, &voter_kp, false, &prev);
     e.side[1].n = 2; /* not cast for this transaction's shape */
     CHECK_EQ_INT(ec_evidence_verify(&e, NULL, NULL), EC_ERR_MISMATCH);
+    /* A deciding +1 for the loser beside a decided answer for the winner:
+     * what an honest member that lost and then committed the winner signs.
+     * Two decided answers (it claims to have committed both) prove it. */
+    pair(&e, EC_MSG_VOTE_VALID, &voter_kp, false, &prev);
+    {
+        uint8_t b[EC_TX_MAX_LEN];
+        ec_id ib;
+        size_t lb = transfer(b, 1001, &prev, &ib);
+        ec_msg_signed_vote d = vote(&voter_kp, &ib, EC_MSG_VOTE_VALID);
+        d.version = EC_MSG_VOTE_VERSION_DECIDED;
+        ec_vote_sign(&d, &voter_kp, &ib, 1);
+        e.side[1].version = d.version;
+        e.side[1].sig = d.sig;
+        (void)lb;
+        CHECK_EQ_INT(ec_evidence_verify(&e, NULL, NULL), EC_ERR_MISMATCH);
+        uint8_t a[EC_TX_MAX_LEN];
+        ec_id ia;
+        transfer(a, 1000, &prev, &ia);
+        ec_msg_signed_vote d0 = vote(&voter_kp, &ia, EC_MSG_VOTE_VALID);
+        d0.version = EC_MSG_VOTE_VERSION_DECIDED;
+        ec_vote_sign(&d0, &voter_kp, &ia, 1);
+        e.side[0].version = d0.version;
+        e.side[0].sig = d0.sig;
+        CHECK_EQ_INT(ec_evidence_verify(&e, NULL, NULL), EC_OK);
+    }
     pair(&e, EC_MSG_VOTE_VALID, &voter_kp, false, &prev);
     e.side[1].tx[0] ^= 0xff; /* not a transaction */
     CHECK(ec_evidence_verify(&e, NULL, NULL) != EC_OK);

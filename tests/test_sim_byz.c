@@ -82,10 +82,47 @@ static void test_withholders_stop_commits_without_breaking_safety(void)
     free(good);
 }
 
+/* No Byzantine node at all, and everything that makes honest members
+ * look odd: loss, a partition, crashes, multi-token double spends. A
+ * member that voted +1 for the losing twin and later committed the winner
+ * answers stragglers with a decided +1 for the winner: honest, and not
+ * evidence (seed 8 convicted 3 honest members before that rule). */
+static void test_honest_members_are_never_convicted(void)
+{
+    long long convicted = 0, pairs = 0;
+    for (uint64_t seed = 1; seed <= 10; seed++) {
+        sim_config c;
+        base(&c, 0, SIM_BYZ_EQUIVOCATE);
+        c.seed = seed;
+        c.txs = 600;
+        c.rate = 30;
+        c.loss = 0.2;
+        c.npartitions = 1;
+        c.partitions[0] = (sim_partition){5000, 15000, 0.3};
+        c.ncrashes = 1;
+        c.crashes[0] = (sim_crash){12000, 18000, 0.05, false};
+        c.tokens_max = 3;
+        c.new_fraction = 0.4;
+        c.double_spend = 0.5;
+        c.drain_ms = 60000;
+        char *out = su_run(&c);
+        CHECK(out != NULL);
+        convicted += su_field_in(out, "convictions", "of_honest");
+        pairs += su_field(out, "double_spend_pairs");
+        CHECK_EQ_INT(su_field(out, "conflicting_commits"), 0);
+        free(out);
+    }
+    printf("  10 seeds, %lld double spends under loss, a partition and crashes: %lld honest members convicted\n",
+           pairs, convicted);
+    CHECK(pairs > 500);
+    CHECK_EQ_INT(convicted, 0);
+}
+
 int main(void)
 {
     if (ec_crypto_init()) return 1;
     RUN(test_equivocators_are_convicted_and_their_double_spends_do_not_commit_twice);
     RUN(test_withholders_stop_commits_without_breaking_safety);
+    RUN(test_honest_members_are_never_convicted);
     return TEST_REPORT("sim_byz");
 }

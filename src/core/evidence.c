@@ -90,6 +90,12 @@ ec_err ec_evidence_verify(const ec_vote_evidence *e, ec_id *token, ec_id *prev)
         ec_blake3_hash(e->side[s].tx, e->side[s].len, id[s].b);
     }
     if (ec_id_cmp(&id[0], &id[1]) == 0) return EC_ERR_MISMATCH;
+    /* A member that voted +1 for the loser and later committed the winner
+     * attests the winner to stragglers with a decided answer: a deciding
+     * vote beside a decided answer is what an honest member signs. Two of
+     * one kind are not. */
+    if ((e->side[0].version >= EC_MSG_VOTE_VERSION_DECIDED) != (e->side[1].version >= EC_MSG_VOTE_VERSION_DECIDED))
+        return EC_ERR_MISMATCH;
     /* A (token, prev) both spend, with +1 on it in both votes. */
     int ia = -1, ib = -1;
     for (int i = 0; i < tx[0].n_mappings && ia < 0; i++)

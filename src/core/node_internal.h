@@ -17,7 +17,7 @@
 #define NODE_VOTERS_MAX (2 * EC_TX_MAPPINGS_MAX * NODE_W_MAX)
 #define NODE_VOTE_UNSET 2
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
-#define NODE_VERSION_DECIDED 0x80000000u /* a vote answered from the store */
+#define NODE_VERSION_DECIDED EC_MSG_VOTE_VERSION_DECIDED /* a vote answered from the store */
 #define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
 #define NODE_ID_ASKED 64   /* identity records asked for recently (ident.c) */
 #define NODE_LATE_MAX NODE_W_MAX /* timed-out queries a lookup remembers */

@@ -70,6 +70,9 @@ typedef struct ec_endpoint {
 #define EC_MSG_VOTE_INVALID (-1)
 #define EC_MSG_VOTE_OUT_OF_ORDER 0
 #define EC_MSG_VOTE_NONE 2 /* the voter is not responsible for this mapping */
+/* A vote version at or above this is a decided answer: a member that
+ * committed the transaction attests it to a straggler (+1 on its tokens). */
+#define EC_MSG_VOTE_VERSION_DECIDED 0x80000000u
 
 /* One voter's signed verdict on a transaction: a value per mapping of the
  * transaction, in its canonical (sorted) order. The signature (by `key`)
