@@ -218,6 +218,7 @@ struct ec_node {
     unsigned sync_fetching;
     void *sync_gaps;       /* fetched transactions whose history we lack (sync.c) */
     unsigned sync_ngaps;
+    bool sync_local_due;   /* some offer is marked local: node_sync_adopt_local has work */
     ec_node_stats stats;
     bool has_key;
     ec_keypair key;      /* signs our votes */

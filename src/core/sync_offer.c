@@ -49,6 +49,7 @@ void node_sync_fetch(ec_node *n, uint64_t now, sync_offer *o)
         o->state = OFFER_FETCHING;
         o->local = true;
         o->asked_at = now;
+        n->sync_local_due = true;
         node_sync_arm(n, now);
         return;
     }
@@ -89,6 +90,8 @@ bool node_sync_behind(ec_node *n, const ec_id *id)
 
 void node_sync_adopt_local(ec_node *n, uint64_t now)
 {
+    if (!n->sync_local_due) return; /* no scan of the offer table on every tick */
+    n->sync_local_due = false;
     ec_id ids[64];
     unsigned k = 0;
     GHashTableIter it;
@@ -109,6 +112,12 @@ void node_sync_adopt_local(ec_node *n, uint64_t now)
         n->stats.sync_local++;
         on_tx(n, now, &ids[i], buf, len, true);
     }
+    /* More than 64 waiting, or one the store failed to take: next tick. */
+    for (unsigned i = 0; i < k && !n->sync_local_due; i++) {
+        sync_offer *o = g_hash_table_lookup(n->sync_offers, &ids[i]);
+        n->sync_local_due = o && o->state == OFFER_FETCHING && o->local;
+    }
+    if (k == 64) n->sync_local_due = true;
 }
 
 bool node_sync_agreed(const ec_node *n, const sync_offer *o)
