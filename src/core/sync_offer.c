@@ -289,6 +289,15 @@ static void report_missing(ec_node *n, const sync_offer *o, const uint8_t *bytes
 
 /* Gaps tried again until none moves (after an adoption, and at a round's
  * end: a catch-up may have brought their history meanwhile). */
+/* What became of a fetched transaction, counted (not GAP or STORE: those wait). */
+static void count_result(ec_node *n, adopt_result r)
+{
+    if (r == ADOPT_OK) n->stats.sync_adopted++;
+    else if (r == ADOPT_NOT_OURS) n->stats.sync_not_ours++;
+    else if (r == ADOPT_HISTORY) n->stats.sync_history++;
+    else n->stats.sync_invalid++;
+}
+
 static void gaps_retry(ec_node *n, uint64_t now)
 {
     for (bool progress = true; progress;) {
@@ -302,15 +311,10 @@ static void gaps_retry(ec_node *n, uint64_t now)
                 continue;
             }
             sync_offer *go = g_hash_table_lookup(n->sync_offers, &g[i].id);
+            count_result(n, a);
             if (a == ADOPT_OK) {
-                n->stats.sync_adopted++, progress = true;
+                progress = true;
                 if (go) report_missing(n, go, g[i].bytes, g[i].len);
-            } else if (a == ADOPT_NOT_OURS) {
-                n->stats.sync_not_ours++;
-            } else if (a == ADOPT_HISTORY) {
-                n->stats.sync_history++;
-            } else {
-                n->stats.sync_invalid++;
             }
             if (go) offer_forget(n, go);
             g[i] = g[--ng];
@@ -364,17 +368,12 @@ static bool on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *byte
         }
         return true;
     }
+    count_result(n, r);
     if (r == ADOPT_OK) {
-        n->stats.sync_adopted++;
         report_missing(n, o, bytes, len);
-    } else if (r == ADOPT_NOT_OURS) {
-        n->stats.sync_not_ours++;
-    } else if (r == ADOPT_HISTORY) {
-        n->stats.sync_history++;
-    } else {
+    } else if (r == ADOPT_INVALID) {
         /* Chains that hold a transaction breaking the rules: the source
          * that served it is reported and leaves the round. */
-        n->stats.sync_invalid++;
         int si = node_sync_src_index(n, &o->asked);
         if (si >= 0 && n->sync_src[si].phase != SRC_DONE && n->sync_src[si].phase != SRC_OFF)
             node_sync_src_drop(n, &n->sync_src[si], 0, "a transaction that breaks the rules");
