@@ -131,7 +131,13 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
     if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
 }
 
-/* Commits if every token has a quorum of eligible positive votes. */
+/* Commits if every token has a quorum of eligible positive votes; with
+ * commit_hold_ms, only once that quorum has stood for the hold
+ * (docs/SECURITY.md, "Hold and echo"). When the quorum is first seen it
+ * is echoed to our co-members (commit_echo): a member that counted an
+ * equivocator's +1 for the rival then holds both of its votes before it
+ * commits, convicts it (convict.c), and its tally drops below a quorum.
+ * A quorum lost during the hold (a voter convicted) starts over. */
 void node_try_commit(ec_node *n, uint64_t now, ptx *p)
 {
     node_outcome_check(n, p); /* as coordinator: the votes may decide it */
@@ -139,5 +145,22 @@ void node_try_commit(ec_node *n, uint64_t now, ptx *p)
     bool any_member = false;
     for (int i = 0; i < p->tx.n_mappings; i++) any_member |= p->member_of[i];
     if (!any_member) return; /* witnesses and coordinators keep, not commit */
-    if (node_tally_decided(n, p)) commit(n, now, p);
+    if (!node_tally_decided(n, p)) {
+        if (p->hold_until) n->stats.holds_broken++;
+        p->hold_until = 0;
+        p->hold_over = false;
+        return;
+    }
+    if (n->cfg.commit_hold_ms && !p->hold_over) {
+        if (p->hold_until == 0) {
+            p->hold_until = now + n->cfg.commit_hold_ms;
+            n->stats.commit_holds++;
+            if (n->cfg.commit_echo) node_echo_send(n, p);
+            if (p->hold_until < n->next_due) n->next_due = p->hold_until;
+            return;
+        }
+        if (now < p->hold_until) return;
+        p->hold_over = true;
+    }
+    commit(n, now, p);
 }

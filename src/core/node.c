@@ -380,6 +380,8 @@ static ec_err tick(ec_node *n, uint64_t now)
             g_hash_table_iter_remove(&it);
             continue;
         }
+        /* A held quorum (commit_hold_ms) whose hold is over. */
+        if (p->hold_until && !p->hold_over && !p->committed && now >= p->hold_until) node_try_commit(n, now, p);
         if (now >= p->next_resend) {
             p->next_resend = p->deadline; /* what is still waiting arms it below */
             if (p->coordinator && !p->dispatched) node_coord_step(n, now, p);
@@ -404,6 +406,7 @@ static ec_err tick(ec_node *n, uint64_t now)
             else p->next_resend = now + node_timeout(n, NULL, p->rq_tx.sent ? p->rq_tx.sent - 1u : 0u);
         }
         uint64_t t = p->committed ? p->deadline : (p->next_resend < p->deadline ? p->next_resend : p->deadline);
+        if (!p->committed && p->hold_until && !p->hold_over && p->hold_until < t) t = p->hold_until;
         if (t < next) next = t;
     }
     n->next_due = next;

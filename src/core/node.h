@@ -86,6 +86,12 @@ typedef struct ec_node_config {
                                  restart (false): only to show what that breaks */
     bool ignore_evidence;     /* measurement only: equivocation evidence is not acted on
                                  (false; docs/SECURITY.md shows what that costs) */
+    uint64_t commit_hold_ms;  /* a member that sees a quorum waits this long before it
+                                 commits, so that an equivocator's other +1 (or a
+                                 co-member's echo of it) can reach it first; 0: commit
+                                 at once (docs/SECURITY.md, "Hold and echo") */
+    bool commit_echo;         /* with a hold: on seeing a quorum, send its signed votes
+                                 to the other members of our token (false) */
     /* Timers that follow the network (core/rtt.h: RFC 6298's estimator,
      * RFC 9002's probe timeout PTO = srtt + max(4 rttvar, granularity)).
      * Samples: lookup queries answered by the peer asked, catch-up
@@ -195,6 +201,9 @@ typedef struct ec_node_stats {
     uint64_t sync_reports;        /* EC_NODE_EV_SYNC_REPORT events raised */
     uint64_t equivocations;       /* voters convicted here by their two +1 votes on one head */
     uint64_t convicted_full;      /* convictions not kept: the table was full */
+    uint64_t commit_holds;        /* quorums seen and held before committing (commit_hold_ms) */
+    uint64_t holds_broken;        /* held quorums lost before the hold ended (a voter convicted) */
+    uint64_t echoes_sent;         /* echo messages: a held quorum's votes to co-members */
     uint64_t sync_gaps_expired;   /* fetched transactions whose history did not come within
                                      10 rounds (dropped) */
     uint64_t sync_local;          /* agreed ids held here already (stored as another token's

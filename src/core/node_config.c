@@ -63,6 +63,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->sync_offers_max < 1 || c->sync_fetch_max < 1) bad = "sync_offers_max and sync_fetch_max must not be 0";
     else if (c->lookup_timeout_ms < 1) bad = "lookup_timeout_ms must not be 0";
     else if (c->tx_timeout_ms < 1) bad = "tx_timeout_ms must not be 0";
+    else if (c->commit_hold_ms >= c->tx_timeout_ms) bad = "commit_hold_ms must be shorter than tx_timeout_ms";
     else if (c->pending_max < 1) bad = "pending_max must not be 0";
     else if (c->pending_per_peer_max < 1) bad = "pending_per_peer_max must not be 0";
     else if (c->outbox_max_bytes < EC_MSG_MAX) bad = "outbox_max_bytes must hold one message";

@@ -105,6 +105,8 @@ typedef struct ptx {
     uint8_t outcome;      /* coordinator: the ec_node_event_type reported, 0 none */
     uint8_t polls;        /* coordinator: get_votes rounds sent */
     uint64_t committed_at;
+    uint64_t hold_until;  /* a quorum seen and held: commit at this time if it still stands (0: none) */
+    bool hold_over;       /* ... and that time has come (commit's own retries take over) */
     bool refused_here;    /* decided by a quorum, but invalid or conflicting here: not applied */
     bool has_rival;       /* a transaction on the same (token, prev) our sticky vote chose or
                              lost to: votes for both by one voter are evidence (convict.c) */
@@ -518,6 +520,9 @@ void node_try_commit(ec_node *n, uint64_t now, ptx *p);
 /* Relays the signed votes of each of our tokens that reached a quorum to
  * two members of every other token's neighborhood, once per token. */
 void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p);
+/* The echo (commit_echo): the signed votes of each of our tokens that
+ * has a quorum, to every other member of that token (any relay mode). */
+void node_echo_send(ec_node *n, ptx *p);
 /* Sends `to` the bundles of our tokens that have a quorum; false if none. */
 bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to);
 /* A votes message: checks and keeps the relayed votes; returns p when it

@@ -92,6 +92,23 @@ void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p)
     }
 }
 
+void node_echo_send(ec_node *n, ptx *p)
+{
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        ec_msg m;
+        if (!p->member_of[i] || collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
+        size_t nn;
+        const ec_id *near = node_nbr(n, p, i, &nn);
+        ec_id to[NODE_W_MAX];
+        memcpy(to, near, nn * sizeof *to);
+        for (size_t k = 0; k < nn; k++) {
+            if (ec_id_cmp(&to[k], &n->addr) == 0) continue;
+            node_send(n, &to[k], &m);
+            n->stats.echoes_sent++;
+        }
+    }
+}
+
 bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to)
 {
     if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx) return false;

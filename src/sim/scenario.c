@@ -140,7 +140,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"verify_signatures", &c->node.verify_signatures}, {"catchup", &c->node.catchup},
         {"witness", &c->node.witness}, {"route_tx", &c->node.route_tx},
         {"unsafe_quorum", &c->node.unsafe_quorum}, {"volatile_votes", &c->node.volatile_votes},
-        {"ignore_evidence", &c->node.ignore_evidence},
+        {"ignore_evidence", &c->node.ignore_evidence}, {"commit_echo", &c->node.commit_echo},
         {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync}, {"sync_polling", &c->node.sync_polling},
         {"sync_check_single", &c->node.sync_check_single},
     };
@@ -154,7 +154,8 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
     if (!strcmp(k, "byzantine_behaviour")) {
         if (!strcmp(v, "equivocate")) c->byz_behaviour = SIM_BYZ_EQUIVOCATE;
         else if (!strcmp(v, "withhold")) c->byz_behaviour = SIM_BYZ_WITHHOLD;
-        else return snprintf(msg, MSG_LEN, "must be equivocate or withhold"), KEY_BAD;
+        else if (!strcmp(v, "strategic")) c->byz_behaviour = SIM_BYZ_STRATEGIC;
+        else return snprintf(msg, MSG_LEN, "must be equivocate, withhold or strategic"), KEY_BAD;
         return KEY_SET;
     }
     if (!strcmp(k, "byzantine_placement")) {
@@ -190,6 +191,7 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"rtt_initial_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_initial_ms},
         {"rtt_granularity_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_granularity_ms},
         {"rtt_max_ms", 1, EC_RTT_MAX_MS, NULL, &c->node.rtt_max_ms},
+        {"commit_hold_ms", 0, 60000, NULL, &c->node.commit_hold_ms},
         {"block_interval_ms", 1, 1000000000000, NULL, &c->node.block_interval_ms},
         {"sync_interval_ms", 1, 1000000000000, NULL, &c->node.sync_interval_ms},
         {"sync_sources", 1, 16, &c->node.sync_sources, NULL}, {"sync_agree", 1, 16, &c->node.sync_agree, NULL},

@@ -181,7 +181,7 @@ static void flush(sim *s, uint32_t i)
     size_t len;
     while (ec_node_next_out(s->nodes[i].node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         uint32_t j = sim_node_of(s, &to);
-        if (j != UINT32_MAX && sim_byz_rewrite(s, i, buf, &len)) sim_send(s, i, j, buf, len);
+        if (j != UINT32_MAX && sim_byz_rewrite(s, i, j, buf, &len)) sim_send(s, i, j, buf, len);
     }
     /* What the submitter learns: the first outcome per transaction. */
     ec_node_event ev;
@@ -305,6 +305,9 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_skipped += st->sync_skipped;
     acc->sync_local += st->sync_local;
     acc->equivocations += st->equivocations;
+    acc->commit_holds += st->commit_holds;
+    acc->holds_broken += st->holds_broken;
+    acc->echoes_sent += st->echoes_sent;
     acc->sync_history += st->sync_history;
     acc->sync_tx_bytes += st->sync_tx_bytes;
     acc->sync_gaps_expired += st->sync_gaps_expired;

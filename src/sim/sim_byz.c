@@ -5,7 +5,15 @@
  *               sides of a double spend get its +1: two signed votes for
  *               conflicting transactions on one head);
  *   withhold    its own votes are never sent (a liveness attack), in
- *               direct votes and in the bundles it relays.
+ *               direct votes and in the bundles it relays;
+ *   strategic   an equivocator that shows each side only to its own
+ *               voters: its +1 for a transaction goes (in a vote or in a
+ *               bundle it relays) only to a member whose sticky vote is
+ *               for that same transaction (read from the member's store:
+ *               an adversary that knows more than a real one could). Its
+ *               re-sends reach members that voted since. A member then
+ *               never holds both of its votes unless someone else relays
+ *               them: the co-members' echo (commit_echo) does.
  * Placement: `random` (a seeded choice of nodes), or `together` (the
  * nodes nearest to one target point, as if their identities had been
  * mined there, seed §5.3; `target_share` of the created tokens are then
@@ -81,7 +89,24 @@ static void plus_all(const ec_keypair *kp, ec_msg_signed_vote *v, const ec_id *s
     ec_vote_sign(v, kp, tx_id, n);
 }
 
-bool sim_byz_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len)
+/* strategic: may node j see our +1 for tx_id? Only if j's own +1 on
+ * every head the transaction spends went to it (a transaction the
+ * workload did not make is shown to all). */
+static bool shown_to(sim *s, uint32_t j, const ec_id *tx_id)
+{
+    size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, tx_id));
+    if (k == 0) return true;
+    const ec_tx *tx = &s->txs[k - 1].tx;
+    for (int m = 0; m < tx->n_mappings; m++) {
+        ec_id prior;
+        if (ec_store_get_vote(s->nodes[j].store, &tx->mappings[m].token, &tx->mappings[m].prev, &prior) != EC_OK ||
+            ec_id_cmp(&prior, tx_id) != 0)
+            return false;
+    }
+    return true;
+}
+
+bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len)
 {
     uint32_t bi = s->nodes[i].byz;
     if (bi == 0 || *len == 0 || (buf[0] != EC_MSG_VOTE && buf[0] != EC_MSG_VOTES)) return true;
@@ -90,6 +115,8 @@ bool sim_byz_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len)
     const ec_keypair *kp = &s->byz->keys[bi - 1];
     const ec_id *self = &s->addrs[i];
     bool withhold = s->cfg.byz_behaviour == SIM_BYZ_WITHHOLD;
+    const ec_id *tx_id = m.type == EC_MSG_VOTE ? &m.u.vote.tx_id : &m.u.votes.tx_id;
+    if (s->cfg.byz_behaviour == SIM_BYZ_STRATEGIC && !shown_to(s, j, tx_id)) withhold = true;
     if (m.type == EC_MSG_VOTE) {
         if (withhold) {
             s->byz_votes_rewritten++;

@@ -118,7 +118,7 @@ void sim_liar_summary(const sim *s, FILE *out);
  * (NULL: placed at random, or none). */
 void sim_byz_setup(sim *s);
 void sim_byz_free(sim *s);
-bool sim_byz_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len);
+bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len);
 const ec_id *sim_byz_target(const sim *s);
 size_t sim_byz_count(const sim *s);
 /* sim_workload.c */

@@ -56,7 +56,7 @@ static void byz_summary(const sim *s, FILE *out)
             "\"votes_rewritten\": %llu, \"commits_ignored\": %llu, \"double_spend_pairs\": %llu, "
             "\"pairs_both_committed\": %llu, \"pairs_one_committed\": %llu, \"pairs_none_committed\": %llu, "
             "\"analytic_neighborhoods_unsafe\": %.4f},\n",
-            k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD ? "withhold" : "equivocate",
+            k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD ? "withhold" : c->byz_behaviour == SIM_BYZ_STRATEGIC ? "strategic" : "equivocate",
             c->byz_together ? "together" : "random", (unsigned long long)s->byz_votes_rewritten,
             (unsigned long long)s->byz_commits_ignored, (unsigned long long)pairs, (unsigned long long)both,
             (unsigned long long)one, (unsigned long long)none, binom_tail(c->node.w, f, need));
@@ -362,6 +362,11 @@ void sim_report(sim *s, FILE *out, double wall_s)
     }
     sim_liar_summary(s, out);
     if (s->byz) byz_summary(s, out);
+    if (s->cfg.node.commit_hold_ms)
+        fprintf(out, "  \"commit_hold\": {\"ms\": %llu, \"echo\": %s, \"held\": %llu, \"broken\": %llu, \"echoes\": %llu},\n",
+                (unsigned long long)s->cfg.node.commit_hold_ms, s->cfg.node.commit_echo ? "true" : "false",
+                (unsigned long long)acc.commit_holds, (unsigned long long)acc.holds_broken,
+                (unsigned long long)acc.echoes_sent);
     fprintf(out, "  \"convictions\": {\"of_byzantine\": %llu, \"of_honest\": %llu, \"byzantine_convicted_somewhere\": %llu},\n",
             (unsigned long long)s->convictions_byz, (unsigned long long)s->convictions_honest,
             (unsigned long long)byz_convicted(s));
