@@ -96,6 +96,18 @@ static void test_strategic_equivocators_are_stopped_by_hold_and_echo(void)
     CHECK(su_field_in(echo, "commit_hold", "echoes") > 0);
     CHECK(su_field_in(echo, "convictions", "byzantine_convicted_somewhere") > 0);
     CHECK_EQ_INT(su_field_in(echo, "convictions", "of_honest"), 0);
+    /* Disguised: the second +1 signed as a decided answer ("I committed
+     * it"), which with a deciding +1 is not evidence. Before such a voter
+     * was counted on neither side, 19 of 515 pairs committed on both. */
+    c.byz_disguise = true;
+    char *disguised = su_run(&c);
+    CHECK(disguised != NULL);
+    printf("  disguised as decided answers: %lld of %lld on both sides\n", su_field(disguised, "pairs_both_committed"),
+           su_field(disguised, "double_spend_pairs"));
+    CHECK_EQ_INT(su_field(disguised, "pairs_both_committed"), 0);
+    CHECK_EQ_INT(su_field(disguised, "conflicting_commits"), 0);
+    CHECK_EQ_INT(su_field_in(disguised, "convictions", "of_honest"), 0);
+    free(disguised);
     free(plain);
     free(hold);
     free(echo);

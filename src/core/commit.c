@@ -131,6 +131,25 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
     if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
 }
 
+/* The echo (commit_echo): the signed votes of each of our tokens that has
+ * a quorum, to every other member of that token (any relay mode). */
+static void echo_send(ec_node *n, ptx *p)
+{
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        ec_msg m;
+        if (!p->member_of[i] || node_build_votes(n, p, i, &m) < (int)n->cfg.quorum) continue;
+        size_t nn;
+        const ec_id *near = node_nbr(n, p, i, &nn);
+        ec_id to[NODE_W_MAX];
+        memcpy(to, near, nn * sizeof *to);
+        for (size_t k = 0; k < nn; k++) {
+            if (ec_id_cmp(&to[k], &n->addr) == 0) continue;
+            node_send(n, &to[k], &m);
+            n->stats.echoes_sent++;
+        }
+    }
+}
+
 /* Commits if every token has a quorum of eligible positive votes; with
  * commit_hold_ms, only once that quorum has stood for the hold
  * (docs/SECURITY.md, "Hold and echo"). When the quorum is first seen it
@@ -155,7 +174,7 @@ void node_try_commit(ec_node *n, uint64_t now, ptx *p)
         if (p->hold_until == 0) {
             p->hold_until = now + n->cfg.commit_hold_ms;
             n->stats.commit_holds++;
-            if (n->cfg.commit_echo) node_echo_send(n, p);
+            if (n->cfg.commit_echo) echo_send(n, p);
             if (p->hold_until < n->next_due) n->next_due = p->hold_until;
             return;
         }

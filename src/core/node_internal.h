@@ -462,6 +462,10 @@ void node_build_vote(ec_node *n, const ptx *p, ec_msg *out);
 /* outbox.c: queues m for `to` (encoded once; dropped and counted when the
  * outbox is full or `to` is us). */
 void node_send(ec_node *n, const ec_id *to, const ec_msg *m);
+/* A votes message of the signed votes on mapping i we can relay: a quorum
+ * of positive ones and every negative one, of eligible voters; returns how
+ * many are positive. */
+int node_build_votes(ec_node *n, ptx *p, int i, ec_msg *m);
 /* Sends p's transaction; with_members: and its member list, if both fit in
  * one message (returns whether the list went along). */
 bool node_send_tx(ec_node *n, const ec_id *to, const ptx *p, bool with_members);
@@ -520,9 +524,6 @@ void node_try_commit(ec_node *n, uint64_t now, ptx *p);
 /* Relays the signed votes of each of our tokens that reached a quorum to
  * two members of every other token's neighborhood, once per token. */
 void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p);
-/* The echo (commit_echo): the signed votes of each of our tokens that
- * has a quorum, to every other member of that token (any relay mode). */
-void node_echo_send(ec_node *n, ptx *p);
 /* Sends `to` the bundles of our tokens that have a quorum; false if none. */
 bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to);
 /* A votes message: checks and keeps the relayed votes; returns p when it

@@ -98,3 +98,29 @@ void node_ask_members(ec_node *n, const ptx *p, const ec_id *to)
     q.u.find_peers.want = NODE_WANT_MEMBERS;
     node_send(n, to, &q); /* node_send drops one to ourselves */
 }
+
+/* The signed votes on mapping i we can relay (eligible voters, a signature
+ * we trust: ours, a voter's own direct vote, or one we verified). Returns
+ * how many are positive. */
+int node_build_votes(ec_node *n, ptx *p, int i, ec_msg *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = EC_MSG_VOTES;
+    m->u.votes.tx_id = p->id;
+    m->u.votes.n = (uint8_t)p->tx.n_mappings;
+    int pos = 0;
+    /* A quorum of positive votes is what the receiver needs (more would
+     * only cost it signature checks), and every negative one, which the
+     * net balance counts: at most 8 in all. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = 0; k < p->nvotes && m->u.votes.count < EC_MSG_BUNDLE_MAX; k++) {
+            const voter_vote *e = &p->votes[k];
+            int x = e->v.values[i];
+            bool want = pass == 0 ? x == EC_MSG_VOTE_VALID && pos < (int)n->cfg.quorum
+                                  : x == EC_MSG_VOTE_INVALID;
+            if (!want || e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
+            m->u.votes.v[m->u.votes.count++] = e->v;
+            pos += x == EC_MSG_VOTE_VALID;
+        }
+    return pos;
+}

@@ -17,32 +17,6 @@
 #include "core/node_internal.h"
 #include "core/vote_sig.h"
 
-/* The signed votes on mapping i we can relay (eligible voters, a signature
- * we trust: ours, a voter's own direct vote, or one we verified). Returns
- * how many are positive. */
-static int collect(ec_node *n, ptx *p, int i, ec_msg *m)
-{
-    memset(m, 0, sizeof *m);
-    m->type = EC_MSG_VOTES;
-    m->u.votes.tx_id = p->id;
-    m->u.votes.n = (uint8_t)p->tx.n_mappings;
-    int pos = 0;
-    /* A quorum of positive votes is what the receiver needs (more would
-     * only cost it signature checks), and every negative one, which the
-     * net balance counts: at most 8 in all. */
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t k = 0; k < p->nvotes && m->u.votes.count < EC_MSG_BUNDLE_MAX; k++) {
-            const voter_vote *e = &p->votes[k];
-            int x = e->v.values[i];
-            bool want = pass == 0 ? x == EC_MSG_VOTE_VALID && pos < (int)n->cfg.quorum
-                                  : x == EC_MSG_VOTE_INVALID;
-            if (!want || e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
-            m->u.votes.v[m->u.votes.count++] = e->v;
-            pos += x == EC_MSG_VOTE_VALID;
-        }
-    return pos;
-}
-
 /* Our rank among mapping i's w nearest (0 = nearest), or -1. */
 static int rank_of(ec_node *n, ptx *p, int i)
 {
@@ -63,7 +37,7 @@ void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p)
     for (int i = 0; i < p->tx.n_mappings; i++) {
         if (!p->member_of[i] || (p->bundle_sent >> i & 1)) continue;
         ec_msg m;
-        if (collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
+        if (node_build_votes(n, p, i, &m) < (int)n->cfg.quorum) continue;
         p->bundle_sent |= (uint8_t)(1u << i);
         /* The other tokens' members send theirs at about the same time
          * (the coordinator's list reaches every member at once): the
@@ -92,30 +66,13 @@ void node_bundle_maybe_send(ec_node *n, uint64_t now, ptx *p)
     }
 }
 
-void node_echo_send(ec_node *n, ptx *p)
-{
-    for (int i = 0; i < p->tx.n_mappings; i++) {
-        ec_msg m;
-        if (!p->member_of[i] || collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
-        size_t nn;
-        const ec_id *near = node_nbr(n, p, i, &nn);
-        ec_id to[NODE_W_MAX];
-        memcpy(to, near, nn * sizeof *to);
-        for (size_t k = 0; k < nn; k++) {
-            if (ec_id_cmp(&to[k], &n->addr) == 0) continue;
-            node_send(n, &to[k], &m);
-            n->stats.echoes_sent++;
-        }
-    }
-}
-
 bool node_bundle_reply(ec_node *n, ptx *p, const ec_id *to)
 {
     if (n->cfg.vote_relay != EC_VOTE_RELAY_BUNDLE || !p->have_tx) return false;
     bool any = false;
     for (int i = 0; i < p->tx.n_mappings; i++) {
         ec_msg m;
-        if (!p->member_of[i] || collect(n, p, i, &m) < (int)n->cfg.quorum) continue;
+        if (!p->member_of[i] || node_build_votes(n, p, i, &m) < (int)n->cfg.quorum) continue;
         node_send(n, to, &m);
         any = true;
     }

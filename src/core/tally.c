@@ -14,14 +14,41 @@ bool node_convicted(const ec_node *n, const ec_id *voter)
     return g_hash_table_size(n->convicted) > 0 && g_hash_table_contains(n->convicted, voter);
 }
 
+static bool any_plus(const voter_vote *e)
+{
+    for (int i = 0; i < e->n; i++)
+        if (e->v.values[i] == EC_MSG_VOTE_VALID) return true;
+    return false;
+}
+
+/* A voter with a +1 here and a +1 for the rival (a transaction on the same
+ * head), one deciding and one a decided answer ("I committed it"). Honest
+ * if it voted for one and then committed the other; the cover an
+ * equivocator would use to escape conviction. Either way it counts on
+ * neither side: if it did commit the other, a quorum for the other exists
+ * and this side must not commit; if it lies, it is out. Two deciding +1
+ * are evidence (convict.c) and out as well. */
+static bool mixed_plus(const ptx *rival, const voter_vote *e)
+{
+    if (rival == NULL || !any_plus(e)) return false;
+    for (size_t k = 0; k < rival->nvotes; k++) {
+        const voter_vote *r = &rival->votes[k];
+        if (ec_id_cmp(&r->v.voter, &e->v.voter) != 0) continue;
+        return any_plus(r) && (r->v.version >= NODE_VERSION_DECIDED) != (e->v.version >= NODE_VERSION_DECIDED);
+    }
+    return false;
+}
+
 tally node_tally(ec_node *n, ptx *p, int i)
 {
     tally t = {0, 0};
     if (!p->have_tx) return t;
+    const ptx *rival = p->has_rival && !n->cfg.ignore_evidence ? node_ptx_get(n, &p->rival, false, 0) : NULL;
     for (size_t v = 0; v < p->nvotes; v++) {
         const voter_vote *e = &p->votes[v];
         if (e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
         if (node_convicted(n, &e->v.voter)) continue; /* its equivocation is in hand */
+        if (rival && mixed_plus(rival, e)) continue;
         t.pos += e->v.values[i] == EC_MSG_VOTE_VALID;
         t.neg += e->v.values[i] == EC_MSG_VOTE_INVALID;
     }

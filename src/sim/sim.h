@@ -76,6 +76,8 @@ typedef struct sim_config {
      * equivocate (+1 on everything) or withhold their votes. */
     double byzantine;
     uint8_t byz_behaviour;   /* sim_byz_behaviour */
+    bool byz_disguise;       /* equivocators sign their second +1 on a head as a decided
+                                answer ("I committed it"), which alone is not evidence */
     bool byz_together;
     double target_share;
     bool progress;           /* progress line on stderr */

@@ -81,11 +81,29 @@ size_t sim_byz_count(const sim *s)
     return s->byz ? s->byz->n : 0;
 }
 
-/* One of its own signed votes, made +1 on every token and signed again. */
-static void plus_all(const ec_keypair *kp, ec_msg_signed_vote *v, const ec_id *self, const ec_id *tx_id, uint8_t n)
+/* byzantine_disguise: is tx_id a second transaction on a head node i's own
+ * sticky +1 went to? */
+static bool second_on_head(sim *s, uint32_t i, const ec_id *tx_id)
 {
-    for (uint8_t i = 0; i < n; i++) v->values[i] = 1;
-    v->voter = *self;
+    size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, tx_id));
+    if (k == 0) return false;
+    const ec_tx *tx = &s->txs[k - 1].tx;
+    for (int m = 0; m < tx->n_mappings; m++) {
+        ec_id prior;
+        if (ec_store_get_vote(s->nodes[i].store, &tx->mappings[m].token, &tx->mappings[m].prev, &prior) == EC_OK &&
+            ec_id_cmp(&prior, tx_id) != 0)
+            return true;
+    }
+    return false;
+}
+
+/* One of its own signed votes, made +1 on every token and signed again
+ * (with byzantine_disguise, a second +1 on a head as a decided answer). */
+static void plus_all(sim *s, uint32_t i, const ec_keypair *kp, ec_msg_signed_vote *v, const ec_id *tx_id, uint8_t n)
+{
+    for (uint8_t k = 0; k < n; k++) v->values[k] = 1;
+    v->voter = s->addrs[i];
+    if (s->cfg.byz_disguise && second_on_head(s, i, tx_id)) v->version = EC_MSG_VOTE_VERSION_DECIDED;
     ec_vote_sign(v, kp, tx_id, n);
 }
 
@@ -122,14 +140,14 @@ bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len)
             s->byz_votes_rewritten++;
             return false;
         }
-        plus_all(kp, &m.u.vote.v, self, &m.u.vote.tx_id, m.u.vote.n);
+        plus_all(s, i, kp, &m.u.vote.v, &m.u.vote.tx_id, m.u.vote.n);
     } else {
         uint8_t kept = 0;
         for (uint8_t j = 0; j < m.u.votes.count; j++) {
             ec_msg_signed_vote *v = &m.u.votes.v[j];
             if (ec_id_cmp(&v->voter, self) == 0) {
                 if (withhold) continue;
-                plus_all(kp, v, self, &m.u.votes.tx_id, m.u.votes.n);
+                plus_all(s, i, kp, v, &m.u.votes.tx_id, m.u.votes.n);
             }
             m.u.votes.v[kept++] = *v;
         }
