@@ -46,6 +46,17 @@ expect "a second node on the same directory" 1 "another ec node is running on" \
 ep=$(sed -n 's/.*"endpoint": "\([^"]*\)".*/\1/p' "$T/n/node.json")
 "$EC" get tx 0000000000000000000000000000000000000000000000000000000000000000 --node "$ep" --json >"$T/out" 2>/dev/null
 [ $? = 1 ] && grep -q '"found": false' "$T/out" && ok "get tx of an unknown id: found false, exit 1" || bad "get unknown tx"
+# ec evidence list reads the status port (node.json's status_port): a
+# fresh node has convicted no one. (The loop answered get: its pages exist.)
+sp=$(sed -n 's/.*"status_port": \([0-9]*\).*/\1/p' "$T/n/node.json")
+"$EC" evidence list --node "127.0.0.1:$sp" >"$T/out" 2>"$T/err"
+[ $? = 0 ] && grep -q "no evidence" "$T/out" && [ ! -s "$T/err" ] && ok "evidence list of a fresh node: empty, exit 0" \
+  || bad "evidence list ($(cat "$T/out" "$T/err"))"
+"$EC" evidence list --node "127.0.0.1:$sp" --json >"$T/out" 2>"$T/err"
+[ $? = 0 ] && grep -q '"evidence": \[\]' "$T/out" && grep -q '"count": 0' "$T/out" \
+  && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["evidence"]==[] and d["count"]==0 else 1)' "$T/out" \
+  && ok "evidence list --json: valid JSON, an empty list" || bad "evidence list --json ($(cat "$T/out" "$T/err"))"
+expect "evidence list of the UDP port (not HTTP)" 1 "cannot reach" "$EC" evidence list --node "$ep"
 kill -TERM $NODEPID; wait $NODEPID; rc=$?; NODEPID=""
 [ $rc = 0 ] && ok "SIGTERM: exit 0" || bad "SIGTERM exit $rc"
 grep -q "event=stop signal=15" "$T/node.log" && ok "the stop is logged" || bad "stop logged"
@@ -76,6 +87,38 @@ expect "submit without --node" 2 "missing --node" "$EC" submit "$T/x.tx"
 expect "--timeout without --wait" 2 "--timeout applies to --wait" "$EC" submit "$T/x.tx" --node 127.0.0.1:9 --timeout 5
 expect "--node that is not HOST:PORT" 2 "--node takes HOST:PORT" "$EC" get token x --node nonsense
 expect "get needs token or tx" 2 "say token or tx" "$EC" get thing x --node 127.0.0.1:9
+expect "evidence list without --node" 2 "missing --node" "$EC" evidence list
+expect "evidence list --node that is not HOST:PORT" 2 "--node takes HOST:PORT" "$EC" evidence list --node nonsense
+expect "evidence list with an extra argument" 2 "unexpected argument 'x'" "$EC" evidence list --node 127.0.0.1:9 x
+expect "evidence list --node twice" 2 "given twice" "$EC" evidence list --node 127.0.0.1:9 --node 127.0.0.1:8
+expect "evidence list where no node runs" 1 "cannot reach 127.0.0.1:9" "$EC" evidence list --node 127.0.0.1:9
+expect "evidence without a command" 2 "usage" "$EC" evidence
+# The table from a page with one entry (a canned /evidence page, as the
+# node writes it, served by a stand-in HTTP server).
+v=$(printf '5e%.0s' $(seq 32)); ta=$(printf 'a1%.0s' $(seq 32)); tb=$(printf 'b2%.0s' $(seq 32))
+mkdir -p "$T/www" && printf '{\n  "evidence": [\n    {"voter": "%s", "tx_a": "%s", "tx_b": "%s", "key": "%s", "bytes": "01"}\n  ],\n  "count": 1,\n  "truncated": false\n}\n' \
+  "$v" "$ta" "$tb" "$v" >"$T/www/evidence"
+python3 - "$T/www" "$T/port" <<'PY' 2>/dev/null &
+import functools, http.server, sys
+h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[1])
+s = http.server.HTTPServer(("127.0.0.1", 0), h)
+open(sys.argv[2] + ".tmp", "w").write(str(s.server_port)); __import__("os").rename(sys.argv[2] + ".tmp", sys.argv[2])
+s.handle_request(); s.handle_request(); s.handle_request()
+PY
+WWWPID=$!
+for _ in $(seq 1 100); do [ -f "$T/port" ] && break; sleep 0.05; done
+wp=$(cat "$T/port" 2>/dev/null)
+"$EC" evidence list --node "127.0.0.1:$wp" >"$T/out" 2>"$T/err"
+[ $? = 0 ] && [ "$(sed -n 2p "$T/out")" = "5e5e5e5e5e5e5e5e  a1a1a1a1a1a1a1a1  b2b2b2b2b2b2b2b2" ] \
+  && head -1 "$T/out" | grep -q '^voter  *tx_a  *tx_b' && [ "$(wc -l <"$T/out")" = 2 ] \
+  && ok "evidence list: a row per voter (16 hex digits of each id)" || bad "evidence table ($(cat "$T/out" "$T/err"))"
+"$EC" evidence list --node "127.0.0.1:$wp" --json | cmp -s - "$T/www/evidence" \
+  && ok "evidence list --json: the page as the node wrote it" || bad "evidence --json passthrough"
+rm "$T/www/evidence"
+expect "evidence list of a page that is not there" 1 "answered HTTP 404" "$EC" evidence list --node "127.0.0.1:$wp" --json
+kill "$WWWPID" 2>/dev/null; wait "$WWWPID" 2>/dev/null
+"$EC" evidence list --help >"$T/out" 2>&1 && grep -q "usage: ec evidence list --node HOST:PORT" "$T/out" \
+  && ok "evidence list --help: usage, exit 0" || bad "evidence list --help"
 expect "devnet without a command" 2 "usage" "$EC" devnet
 expect "devnet -n out of range" 2 "-n must be 1..64" "$EC" devnet up -n 0 --dir "$T/dn"
 expect "devnet status of nothing" 1 "no devnet in" "$EC" devnet status --dir "$T"

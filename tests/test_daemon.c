@@ -8,17 +8,23 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/identity.h"
 #include "core/node.h"
+#include "core/vote_sig.h"
+#include "crypto/blake3.h"
+#include "crypto/hex.h"
 #include "net/client.h"
 #include "net/daemon.h"
 #include "net/frame.h"
 #include "net/noise.h"
 #include "net/session.h"
 #include "net/udp.h"
+#include "ledger_util.h"
 #include "test.h"
 
 static ec_daemon *dmn;
@@ -126,6 +132,91 @@ static void test_admission_refusals(void)
     peer_hello(ix, wrec);
 }
 
+/* Evidence the store holds before the node starts (as a node that
+ * convicted this voter before a restart keeps it): its +1 on two
+ * transfers of one head, "eq" + voter. The encoding and the voter's hex. */
+static uint8_t ev_bytes[EC_EVIDENCE_MAX];
+static size_t ev_len;
+static ec_id ev_voter;
+
+static void keep_evidence(ec_store *s)
+{
+    ec_keypair vk, owner, client;
+    tu_key(&vk, 40);
+    tu_key(&owner, 41);
+    tu_key(&client, 42);
+    memset(&ev_voter, 0x5e, sizeof ev_voter);
+    ec_id token = {{9, 9}}, prev = {{8, 8}}, ids[2];
+    uint8_t txb[2][EC_TX_MAX_LEN];
+    size_t lens[2];
+    ec_msg_signed_vote v[2];
+    for (int i = 0; i < 2; i++) {
+        ec_tx tx = tu_tx1(&token, &owner, &prev, &client, 1000 + (uint64_t)i);
+        CHECK(ec_tx_encode(&tx, txb[i], EC_TX_MAX_LEN, &lens[i]) == EC_OK);
+        ec_blake3_hash(txb[i], lens[i], ids[i].b);
+        memset(&v[i], 0, sizeof v[i]);
+        v[i].voter = ev_voter;
+        v[i].version = 1;
+        v[i].values[0] = EC_MSG_VOTE_VALID;
+        ec_vote_sign(&v[i], &vk, &ids[i], 1);
+    }
+    ec_vote_evidence *e = malloc(sizeof *e);
+    if (e == NULL) return;
+    ec_evidence_make(e, &ev_voter, &v[0], 1, txb[0], lens[0], &v[1], 1, txb[1], lens[1]);
+    CHECK(ec_evidence_encode(e, ev_bytes, sizeof ev_bytes, &ev_len) == EC_OK);
+    free(e);
+    uint8_t key[2 + EC_ID_LEN] = {'e', 'q'};
+    memcpy(key + 2, ev_voter.b, EC_ID_LEN);
+    CHECK(ec_store_begin(s) == EC_OK && ec_store_put_rec(s, key, sizeof key, ev_bytes, ev_len) == EC_OK &&
+          ec_store_commit(s) == EC_OK);
+}
+
+/* GET path from the status page into buf (the whole response): the HTTP
+ * status code, or -1. */
+static int http_get(const char *path, char *buf, size_t cap)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(ec_daemon_status_port(dmn))};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    char req[128];
+    int rl = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\n\r\n", path);
+    size_t len = 0;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && write(fd, req, (size_t)rl) == rl)
+        for (ssize_t n; len + 1 < cap && (n = read(fd, buf + len, cap - 1 - len)) > 0;) len += (size_t)n;
+    close(fd);
+    buf[len] = 0;
+    int code = -1;
+    return sscanf(buf, "HTTP/1.%*d %d", &code) == 1 ? code : -1;
+}
+
+/* The evidence kept before the start: the voter is set aside again, and
+ * /evidence lists it with its transactions and the encoding. */
+static void test_evidence_page_lists_kept_evidence(void)
+{
+    static char buf[1 << 16];
+    char hex[2 * EC_EVIDENCE_MAX + 1];
+    usleep(300000); /* a refresh of the pages (every 250 ms; the first at start) */
+    CHECK_EQ_INT(http_get("/evidence", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "Content-Type: application/json") != NULL);
+    const char *body = strstr(buf, "\r\n\r\n");
+    CHECK(body != NULL);
+    if (body == NULL) return;
+    printf("  /evidence: %zu bytes\n", strlen(body + 4));
+    CHECK(strncmp(body + 4, "{\n  \"evidence\": [\n    {\"voter\": \"", 33) == 0);
+    ec_id_to_hex(&ev_voter, hex);
+    CHECK(strstr(body, hex) != NULL);
+    ec_hex_encode(hex, ev_bytes, ev_len);
+    char *bytes = strstr(body, "\"bytes\": \"");
+    CHECK(bytes && strncmp(bytes + 10, hex, 2 * ev_len) == 0 && bytes[10 + 2 * ev_len] == '"');
+    CHECK(strstr(body, "\"tx_a\": \"") && strstr(body, "\"tx_b\": \"") && strstr(body, "\"key\": \""));
+    CHECK(strstr(body, "\"count\": 1,") != NULL);
+    CHECK(strstr(body, "\"truncated\": false") != NULL);
+    CHECK_EQ_INT(http_get("/status", buf, sizeof buf), 200);
+    CHECK_EQ_INT(http_get("/nothing", buf, sizeof buf), 404);
+    CHECK(strstr(buf, "/evidence") != NULL);
+}
+
 static void start(void)
 {
     ec_keypair kp;
@@ -148,6 +239,7 @@ static void start(void)
     cfg.handshake_burst = 10;
     char why[256];
     CHECK(ec_store_mem_open(&store) == EC_OK);
+    keep_evidence(store);
     ec_err err = ec_daemon_new(&dmn, &cfg, store, &kp, rec, why, sizeof why);
     if (err) fprintf(stderr, "daemon: %s\n", why);
     CHECK(err == EC_OK);
@@ -241,6 +333,7 @@ int main(void)
     sigaction(SIGTERM, &sa, NULL);
     start();
     if (dmn == NULL) return TEST_REPORT("daemon");
+    RUN(test_evidence_page_lists_kept_evidence);
     RUN(test_submit_commits_and_reads_back);
     RUN(test_admission_refusals);
     send_probes(100);

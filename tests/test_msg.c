@@ -68,6 +68,10 @@ static int samples(ec_msg *out)
         out[n].u.range.head[i] = idv((uint8_t)(0xa0 + i));
     }
     n++;
+    /* The largest evidence a message carries (opaque here). */
+    out[n].type = EC_MSG_EVIDENCE; out[n].u.evidence.len = EC_MSG_EVIDENCE_MAX;
+    memset(out[n].u.evidence.bytes, 0x5e, EC_MSG_EVIDENCE_MAX);
+    n++;
     return n;
 }
 
@@ -95,9 +99,12 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
             if (m[i].type == EC_MSG_TX && k >= 5 + 32) CHECK_EQ_INT(e, EC_OK);
             else if (m[i].type == EC_MSG_BODY && k >= 14) CHECK_EQ_INT(e, EC_OK);
             else if (m[i].type == EC_MSG_BODY && k == 13) CHECK_EQ_INT(e, EC_ERR_MALFORMED); /* marks, no body */
+            /* Evidence is the rest of the message (core decodes it): cut
+             * to its type alone it is empty, refused. */
+            else if (m[i].type == EC_MSG_EVIDENCE) CHECK_EQ_INT(e, k >= 2 ? EC_OK : k == 1 ? EC_ERR_MALFORMED : EC_ERR_TRUNCATED);
             else CHECK(e == EC_ERR_TRUNCATED);
         }
-        if (m[i].type != EC_MSG_TX && m[i].type != EC_MSG_BODY) {
+        if (m[i].type != EC_MSG_TX && m[i].type != EC_MSG_BODY && m[i].type != EC_MSG_EVIDENCE) {
             buf[len] = 0;
             CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1 <= EC_MSG_MAX ? len + 1 : len), EC_ERR_TRAILING);
         }

@@ -198,6 +198,120 @@ static void store_records_commit_abort_and_delete(ec_store *s)
     CHECK_EQ_INT(ec_store_get_rec(s, k1, sizeof k1, got, sizeof got, &len), EC_ERR_NOTFOUND);
 }
 
+/* What ec_store_each_rec visited: keys joined with '|', values' first byte. */
+typedef struct rec_seen {
+    char keys[256];
+    size_t n, stop_after;
+    uint8_t first_val[16];
+} rec_seen;
+
+static bool rec_visit(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    rec_seen *r = arg;
+    size_t at = strlen(r->keys);
+    if (at) r->keys[at++] = '|';
+    for (size_t i = 0; i < klen && at + 1 < sizeof r->keys; i++) r->keys[at++] = key[i] >= 0x20 ? (char)key[i] : '.';
+    r->keys[at] = 0;
+    if (r->n < sizeof r->first_val) r->first_val[r->n] = vlen ? val[0] : 0;
+    r->n++;
+    return r->stop_after == 0 || r->n < r->stop_after;
+}
+
+static rec_seen rec_scan(ec_store *s, const char *prefix, size_t stop_after, ec_err *err)
+{
+    rec_seen r;
+    memset(&r, 0, sizeof r);
+    r.stop_after = stop_after;
+    *err = ec_store_each_rec(s, (const uint8_t *)prefix, prefix ? strlen(prefix) : 0, rec_visit, &r);
+    return r;
+}
+
+static void store_records_by_prefix_in_key_order(ec_store *s)
+{
+    ec_err err;
+    rec_seen r = rec_scan(s, NULL, 0, &err); /* an empty store */
+    CHECK_EQ_INT(err, EC_OK);
+    CHECK_EQ_INT(r.n, 0);
+    /* Heads, transactions and votes are other tables: never visited. */
+    ec_id t = tu_id(1, 1), x = tu_id(2, 2);
+    ec_head h = head_of(1);
+    uint8_t v1 = 1, v2 = 2, v3 = 3, v4 = 4, v5 = 5;
+    CHECK_EQ_INT(ec_store_begin(s), EC_OK);
+    CHECK_EQ_INT(ec_store_put_head(s, &t, &h), EC_OK);
+    CHECK_EQ_INT(ec_store_put_tx(s, &x, &v1, 1), EC_OK);
+    CHECK_EQ_INT(ec_store_put_vote(s, &t, &x, &x), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    r = rec_scan(s, NULL, 0, &err);
+    CHECK_EQ_INT(err, EC_OK);
+    CHECK_EQ_INT(r.n, 0);
+    /* Written out of order; "eqx" and "eq\0" share "eq", "er" and "e" do not. */
+    CHECK_EQ_INT(ec_store_begin(s), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, (const uint8_t *)"er", 2, &v1, 1), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, (const uint8_t *)"eqx", 3, &v2, 1), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, (const uint8_t *)"eq\0", 3, &v3, 1), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, (const uint8_t *)"e", 1, &v4, 1), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, (const uint8_t *)"eqa", 3, NULL, 0), EC_OK);
+    /* Inside the write transaction its writes are seen. */
+    r = rec_scan(s, "eq", 0, &err);
+    CHECK_EQ_INT(err, EC_OK);
+    CHECK(strcmp(r.keys, "eq.|eqa|eqx") == 0);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    r = rec_scan(s, NULL, 0, &err); /* every record, byte order, a key before its extensions */
+    CHECK_EQ_INT(err, EC_OK);
+    CHECK(strcmp(r.keys, "e|eq.|eqa|eqx|er") == 0);
+    CHECK(r.n == 5 && r.first_val[0] == 4 && r.first_val[1] == 3 && r.first_val[2] == 0 &&
+          r.first_val[3] == 2 && r.first_val[4] == 1);
+    r = rec_scan(s, "eq", 0, &err);
+    CHECK(err == EC_OK && strcmp(r.keys, "eq.|eqa|eqx") == 0);
+    r = rec_scan(s, "e", 0, &err);
+    CHECK(err == EC_OK && r.n == 5);
+    r = rec_scan(s, "eqx", 0, &err); /* a whole key is its own prefix */
+    CHECK(err == EC_OK && strcmp(r.keys, "eqx") == 0);
+    r = rec_scan(s, "eqxy", 0, &err); /* longer than every key it begins like */
+    CHECK(err == EC_OK && r.n == 0);
+    r = rec_scan(s, "eqb", 0, &err); /* between two keys */
+    CHECK(err == EC_OK && r.n == 0 && r.keys[0] == 0);
+    r = rec_scan(s, "f", 0, &err); /* past the last key */
+    CHECK(err == EC_OK && r.n == 0);
+    r = rec_scan(s, "d", 0, &err); /* before the first */
+    CHECK(err == EC_OK && r.n == 0);
+    r = rec_scan(s, "eq", 2, &err); /* fn stops it */
+    CHECK(err == EC_OK && strcmp(r.keys, "eq.|eqa") == 0);
+    r = rec_scan(s, NULL, 1, &err);
+    CHECK(err == EC_OK && strcmp(r.keys, "e") == 0);
+    /* A 0xff byte sorts after every other. */
+    uint8_t hi[] = {'e', 'q', 0xff}, pre[] = {'e', 'q', 0xff};
+    CHECK_EQ_INT(ec_store_begin(s), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, hi, sizeof hi, &v5, 1), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    rec_seen q;
+    memset(&q, 0, sizeof q);
+    CHECK_EQ_INT(ec_store_each_rec(s, pre, sizeof pre, rec_visit, &q), EC_OK);
+    CHECK(q.n == 1 && q.first_val[0] == 5);
+    r = rec_scan(s, "eq", 0, &err);
+    CHECK(err == EC_OK && r.n == 4 && r.first_val[3] == 5);
+    /* Deleted and aborted records are gone. */
+    CHECK_EQ_INT(ec_store_begin(s), EC_OK);
+    CHECK_EQ_INT(ec_store_del_rec(s, (const uint8_t *)"eqa", 3), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+    CHECK_EQ_INT(ec_store_begin(s), EC_OK);
+    CHECK_EQ_INT(ec_store_put_rec(s, (const uint8_t *)"eqq", 3, &v1, 1), EC_OK);
+    ec_store_abort(s);
+    r = rec_scan(s, "eq", 0, &err);
+    CHECK(err == EC_OK && r.n == 3 && strncmp(r.keys, "eq.|eqx|eq", 10) == 0);
+    /* Bad arguments. */
+    uint8_t longp[EC_STORE_KEY_MAX + 1] = {0};
+    CHECK_EQ_INT(ec_store_each_rec(s, NULL, 0, NULL, NULL), EC_ERR_ARG);
+    CHECK_EQ_INT(ec_store_each_rec(s, NULL, 2, rec_visit, &q), EC_ERR_ARG);
+    CHECK_EQ_INT(ec_store_each_rec(s, longp, sizeof longp, rec_visit, &q), EC_ERR_ARG);
+    /* After a restart (LMDB) the same. */
+    s = ts_reopen(s);
+    CHECK(s != NULL);
+    if (s == NULL) return;
+    r = rec_scan(s, NULL, 0, &err);
+    CHECK(err == EC_OK && r.n == 5 && strncmp(r.keys, "e|eq.|eqx|eq", 12) == 0);
+}
+
 int main(void)
 {
     RUN_BOTH(store_commit_makes_writes_visible);
@@ -206,5 +320,6 @@ int main(void)
     RUN_BOTH(store_tx_ids_are_write_once);
     RUN_BOTH(store_vote_records_commit_abort_and_delete);
     RUN_BOTH(store_records_commit_abort_and_delete);
+    RUN_BOTH(store_records_by_prefix_in_key_order);
     return TEST_REPORT("store");
 }

@@ -114,8 +114,11 @@ int main(void)
                (unsigned long long)st->sync_headers, (unsigned long long)st->sync_bodies,
                (unsigned long long)st->sync_txs_fetched, (unsigned long long)st->sync_adopted,
                (unsigned long long)st->sync_faults);
-        CHECK_EQ_INT(sb->blocks_cut, 2); /* 32 + 8 */
-        CHECK_EQ_INT(st->sync_bodies, 2);
+        /* 32 + 8 if the 40 commits fall in two block intervals; more when
+         * they take longer (each waits for the commit hold): one body
+         * fetched per block either way. */
+        CHECK(sb->blocks_cut >= 2);
+        CHECK_EQ_INT(st->sync_bodies, sb->blocks_cut);
         CHECK_EQ_INT(st->sync_adopted, TXS);
         CHECK_EQ_INT(st->sync_faults, 0);
     }

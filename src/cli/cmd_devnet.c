@@ -10,22 +10,19 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
-
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/http.h"
 
 #define DEVNET_MAX 64
 #define UP_TIMEOUT_S 60
@@ -105,27 +102,21 @@ static bool is_our_node(long pid, const char *dir, int i)
     return node && data;
 }
 
-/* GET /status from 127.0.0.1:port into buf: true on HTTP 200. */
+/* GET /status from 127.0.0.1:port, its body (cut to cap) into buf: true
+ * on HTTP 200. */
 static bool http_status(unsigned port, char *buf, size_t cap)
 {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    struct timeval tv = {2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const char req[] = "GET /status HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    size_t len = 0;
-    bool ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && write(fd, req, sizeof req - 1) == sizeof req - 1;
-    while (ok && len + 1 < cap) {
-        ssize_t n = read(fd, buf + len, cap - 1 - len);
-        if (n <= 0) break;
-        len += (size_t)n;
-    }
-    close(fd);
-    buf[len] = '\0';
-    return ok && strncmp(buf, "HTTP/1.", 7) == 0 && strstr(buf, " 200 ") != NULL;
+    char addr[32], *body = NULL;
+    ec_endpoint ep;
+    int code = 0;
+    buf[0] = '\0';
+    snprintf(addr, sizeof addr, "127.0.0.1:%u", port);
+    if (ec_endpoint_parse(&ep, addr) != EC_OK ||
+        cli_http_get(&ep, "/status", 2000, (size_t)16 << 20, &code, &body, NULL) != EC_OK)
+        return false;
+    snprintf(buf, cap, "%s", body);
+    free(body);
+    return code == 200;
 }
 
 static long json_num(const char *buf, const char *key)

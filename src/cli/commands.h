@@ -11,6 +11,7 @@ int cmd_node(const char *prog, int argc, char **argv);
 int cmd_devnet(const char *prog, int argc, char **argv);
 int cmd_submit(const char *prog, int argc, char **argv);
 int cmd_get(const char *prog, int argc, char **argv);
+int cmd_evidence(const char *prog, int argc, char **argv);
 
 #include "crypto/sign.h"
 #include "ledger/tx.h"

@@ -28,6 +28,7 @@ static const cli_cmd top[] = {
     {"devnet", cmd_devnet, "start, inspect and stop a network of nodes on this machine"},
     {"submit", cmd_submit, "send a transaction to a running node (--wait: its outcome)"},
     {"get", cmd_get, "read a token's head or a transaction from a running node"},
+    {"evidence", cmd_evidence, "list the equivocating voters a running node convicted"},
     {"version", cmd_version, "print the version (also: ec --version)"},
     {NULL, NULL, NULL},
 };

@@ -127,6 +127,13 @@ static void commit(ec_node *n, uint64_t now, ptx *p)
     settle(n, now, p);
     n->stats.committed++;
     p->committed_at = now;
+    /* Our mapping answers claim these heads (serve.c, Minefield). */
+    for (int i = 0; i < p->tx.n_mappings; i++) {
+        if (!move[i]) continue;
+        n->recent[n->recent_next] = p->tx.mappings[i].token;
+        n->recent_next = (n->recent_next + 1) % NODE_RECENT_MAX;
+        if (n->nrecent < NODE_RECENT_MAX) n->nrecent++;
+    }
     /* In a batch the driver hears of it once the batch is durable. */
     if (n->on_commit && !n->batch) n->on_commit(n->on_commit_arg, n, now, &p->id, &p->tx);
 }
@@ -156,30 +163,39 @@ static void echo_send(ec_node *n, ptx *p)
  * is echoed to our co-members (commit_echo): a member that counted an
  * equivocator's +1 for the rival then holds both of its votes before it
  * commits, convicts it (convict.c), and its tally drops below a quorum.
- * A quorum lost during the hold (a voter convicted) starts over. */
+ * A quorum lost during the hold (a voter convicted) starts over. The
+ * coordinator holds too: it reports committed once the members have. */
+static bool held(ec_node *n, uint64_t now, ptx *p)
+{
+    if (p->committed) return true;
+    if (!p->have_tx || !node_tally_decided(n, p)) {
+        if (p->hold_until) n->stats.holds_broken++;
+        p->hold_until = 0;
+        p->hold_over = false;
+        return false;
+    }
+    if (n->cfg.commit_hold_ms == 0 || p->hold_over) return true;
+    if (p->hold_until == 0) {
+        p->hold_until = now + n->cfg.commit_hold_ms;
+        n->stats.commit_holds++;
+        if (n->cfg.commit_echo) echo_send(n, p);
+        if (p->hold_until < n->next_due) n->next_due = p->hold_until;
+        return false;
+    }
+    if (now < p->hold_until) return false;
+    p->hold_over = true;
+    return true;
+}
+
 void node_try_commit(ec_node *n, uint64_t now, ptx *p)
 {
-    node_outcome_check(n, p); /* as coordinator: the votes may decide it */
+    bool ready = held(n, now, p);
+    /* As coordinator: the votes may decide it (after the same hold: what
+     * it reports, the members have written). */
+    node_outcome_check(n, p, ready);
     if (p->committed || !p->have_tx) return;
     bool any_member = false;
     for (int i = 0; i < p->tx.n_mappings; i++) any_member |= p->member_of[i];
     if (!any_member) return; /* witnesses and coordinators keep, not commit */
-    if (!node_tally_decided(n, p)) {
-        if (p->hold_until) n->stats.holds_broken++;
-        p->hold_until = 0;
-        p->hold_over = false;
-        return;
-    }
-    if (n->cfg.commit_hold_ms && !p->hold_over) {
-        if (p->hold_until == 0) {
-            p->hold_until = now + n->cfg.commit_hold_ms;
-            n->stats.commit_holds++;
-            if (n->cfg.commit_echo) echo_send(n, p);
-            if (p->hold_until < n->next_due) n->next_due = p->hold_until;
-            return;
-        }
-        if (now < p->hold_until) return;
-        p->hold_over = true;
-    }
-    commit(n, now, p);
+    if (ready) commit(n, now, p);
 }

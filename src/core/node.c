@@ -45,6 +45,8 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
     n->per_peer = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     n->catchup = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
     n->convicted = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
+    n->claims = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
+    n->claims_order = g_queue_new();
     n->next_due = UINT64_MAX;
     if (env->key) {
         n->key = *env->key;
@@ -67,6 +69,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
         ec_node_free(n);
         return EC_ERR_NOMEM;
     }
+    node_convict_load(n); /* whom this store holds evidence against: set aside again */
     *out = n;
     return EC_OK;
 }
@@ -79,6 +82,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->per_peer);
     g_hash_table_destroy(n->catchup);
     g_hash_table_destroy(n->convicted);
+    node_claims_free(n);
     node_sync_free(n);
     g_queue_free_full(n->outbox, free);
     g_queue_free_full(n->settled, free);
@@ -341,6 +345,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_GET_TX: node_on_get_tx(n, from, m); break;
     case EC_MSG_GET_MAPPING: node_on_get_mapping(n, from, m); break;
     case EC_MSG_MAPPING: /* a catch-up's answer: re-vote once it is done */
+        node_claims_on_mapping(n, now, from, m);
         node_sync_heard_tip(n, now, from, m->u.mapping.chain_height);
         if (node_on_mapping(n, now, from, m, &synced)) node_revote_token(n, now, &synced);
         break;
@@ -353,6 +358,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_BODY: node_sync_on_body(n, now, from, m); break;
     case EC_MSG_GET_RANGE: node_on_get_range(n, from, m); break;
     case EC_MSG_RANGE: node_sync_on_range(n, now, from, m); break;
+    case EC_MSG_EVIDENCE: node_convict_on_evidence(n, now, from, m); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }

@@ -86,6 +86,8 @@ typedef struct ec_node_config {
                                  restart (false): only to show what that breaks */
     bool ignore_evidence;     /* measurement only: equivocation evidence is not acted on
                                  (false; docs/SECURITY.md shows what that costs) */
+    unsigned claims_max;      /* signed mapping claims kept to compare later ones with,
+                                 per (signer, token) (512; 0: none: Minefield off) */
     uint64_t commit_hold_ms;  /* a member that sees a quorum waits this long before it
                                  commits, so that an equivocator's other +1 (or a
                                  co-member's echo of it) can reach it first; 0: commit
@@ -201,6 +203,19 @@ typedef struct ec_node_stats {
     uint64_t sync_reports;        /* EC_NODE_EV_SYNC_REPORT events raised */
     uint64_t equivocations;       /* voters convicted here by their two +1 votes on one head */
     uint64_t convicted_full;      /* convictions not kept: the table was full */
+    uint64_t evidence_corrupt;    /* stored evidence records skipped: not decoding or not proving
+                                     (counted at start and by each ec_node_evidence_each) */
+    uint64_t claims_convicted;    /* nodes convicted here by two signed mapping claims that contradict */
+    uint64_t claims_bad;          /* mapping answers whose claims' signature or key failed */
+    uint64_t claims_kept;         /* signed claims kept (per signer and token) to compare later ones with */
+    uint64_t claims_evicted;      /* kept claims pushed out by newer ones (claims_max) */
+    uint64_t evidence_sent;       /* evidence messages sent (spread to the accused's neighborhood
+                                     and our co-members) */
+    uint64_t evidence_received;   /* convictions on evidence another node sent */
+    uint64_t evidence_known;      /* evidence against a voter already convicted here (not spread again) */
+    uint64_t evidence_bad;        /* evidence messages that did not decode or prove anything */
+    uint64_t evidence_unverified; /* evidence whose key we could not tie to the accused's identity */
+    uint64_t evidence_unsent;     /* evidence too large for one message (not spread) */
     uint64_t commit_holds;        /* quorums seen and held before committing (commit_hold_ms) */
     uint64_t holds_broken;        /* held quorums lost before the hold ended (a voter convicted) */
     uint64_t echoes_sent;         /* echo messages: a held quorum's votes to co-members */
@@ -390,6 +405,16 @@ bool ec_node_syncing(const ec_node *n);
  * EC_ERR_CORRUPT). */
 bool ec_node_convicted(const ec_node *n, const ec_id *voter);
 ec_err ec_node_evidence(const ec_node *n, const ec_id *voter, ec_vote_evidence *out);
+/* Every piece of vote evidence kept here (the "eq" records of the
+ * store: those convicted here or received, kept across restarts), in voter
+ * id order: fn(arg, voter, e) for each until it returns false; voter and
+ * e are valid during the call only, and fn must not call into the node.
+ * A record that does not decode is skipped and counted (evidence_corrupt);
+ * signatures are not checked again (ec_evidence_verify does, for anyone:
+ * the records a node loads at start are). EC_OK (none is fine), EC_ERR_ARG (NULL n or fn), EC_ERR_NOMEM, or the
+ * store's error. */
+ec_err ec_node_evidence_each(const ec_node *n, bool (*fn)(void *arg, const ec_id *voter, const ec_vote_evidence *e),
+                             void *arg);
 ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height, ec_block_header *a,
                              ec_block_header *b);
 ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);

@@ -33,6 +33,7 @@ void ec_node_config_default(ec_node_config *c)
     c->peer_fail_max = 3;
     c->events_max = 1024;
     c->endpoints_max = 4096;
+    c->claims_max = 512;
     c->verify_signatures = true;
     c->unsafe_quorum = false;
     c->volatile_votes = false;

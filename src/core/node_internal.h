@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "core/claims.h"
 #include "core/node.h"
 #include "core/peers.h"
 
@@ -17,6 +18,7 @@
 #define NODE_VOTERS_MAX (2 * EC_TX_MAPPINGS_MAX * NODE_W_MAX)
 #define NODE_VOTE_UNSET 2
 #define NODE_KEEP_COMMITTED_RESENDS 30 /* resend periods a committed tx is kept */
+#define NODE_RECENT_MAX 16 /* tokens we committed last: our mapping answers claim their heads */
 #define NODE_VERSION_DECIDED EC_MSG_VOTE_VERSION_DECIDED /* a vote answered from the store */
 #define NODE_ROUTE_HOPS 16 /* forwarding steps a routed transaction may take */
 #define NODE_ID_ASKED 64   /* identity records asked for recently (ident.c) */
@@ -209,6 +211,13 @@ struct ec_node {
     GHashTable *catchup;  /* token -> catchup* (tokens whose history we lack) */
     GHashTable *convicted; /* ec_id* (owned) of voters whose equivocation we hold: their
                               votes do not count (convict.c; NODE_CONVICTED_MAX) */
+    /* Minefield (minefield.c): signed claims kept per (signer, token), at
+     * most cfg.claims_max, oldest out first; and the tokens we committed
+     * last, whose heads our mapping answers claim (serve.c). */
+    GHashTable *claims;    /* BLAKE3(signer || token) -> claim_entry* (owned) */
+    GQueue *claims_order;  /* their keys, oldest first (not owned) */
+    ec_id recent[NODE_RECENT_MAX];
+    unsigned nrecent, recent_next;
     /* Chain sync (sync.c). */
     sync_src sync_src[NODE_SYNC_SOURCES_MAX];
     unsigned sync_nsrc;
@@ -260,7 +269,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < relay.c < member.c < coordinator.c
+ *   roles      catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < minefield.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -315,6 +324,11 @@ bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
 /* Eligible (or admissible: would_be) for one of p's tokens. */
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
 
+/* minefield.c: a mapping answer's signed claims, compared with what the
+ * same signer claimed before (claims.h); a contradiction convicts it. */
+void node_claims_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+void node_claims_free(ec_node *n);
+
 /* convict.c: vote equivocation (docs/SECURITY.md). rivals: p and q spend
  * one head (our sticky vote chose one): check every voter of both; vote:
  * check one newly recorded vote of p against p's rival. convicted: its
@@ -322,7 +336,17 @@ bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
 #define NODE_CONVICTED_MAX 1024
 void node_convict_rivals(ec_node *n, uint64_t now, ptx *p, ptx *q);
 void node_convict_vote(ec_node *n, uint64_t now, ptx *p, const ec_id *voter);
+/* An EVIDENCE message: verified alone (signatures, and the key is the
+ * accused's identity key); acted on and spread once, like our own. */
+void node_convict_on_evidence(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* Contradicting mapping claims found here (minefield.c): checked, acted on
+ * and spread like an equivocation. */
+void node_convict_claims(ec_node *n, uint64_t now, const ec_claims_evidence *e);
 bool node_convicted(const ec_node *n, const ec_id *voter); /* in tally.c (state) */
+/* At creation: the convicted set refilled from the stored "eq" records
+ * (each decoded and verified again, NODE_CONVICTED_MAX at most: the rest
+ * counted in convicted_full; one that fails counted in evidence_corrupt). */
+void node_convict_load(ec_node *n);
 
 /* tally.c: a transaction's votes and their counts (knows nothing of
  * messages). */
@@ -493,8 +517,9 @@ void node_on_identity(ec_node *n, uint64_t now, const ec_id *from, const ec_msg 
 
 /* outcome.c: the submitter's events. */
 void node_event_push(ec_node *n, const ec_node_event *e);
-/* Reports committed / refused when p's votes (as coordinator) decide it. */
-void node_outcome_check(ec_node *n, ptx *p);
+/* Reports committed / refused when p's votes (as coordinator) decide it;
+ * committed only once `held` (the quorum stood for commit_hold_ms). */
+void node_outcome_check(ec_node *n, ptx *p, bool held);
 /* p reached its deadline without an outcome. */
 void node_outcome_timeout(ec_node *n, ptx *p);
 /* Asks two members of each token without a quorum for their votes. */

@@ -67,11 +67,11 @@ static void report(ec_node *n, ptx *p, ec_node_event_type type, int mapping)
     node_event_push(n, &e);
 }
 
-void node_outcome_check(ec_node *n, ptx *p)
+void node_outcome_check(ec_node *n, ptx *p, bool held)
 {
     if (!p->coordinator || p->outcome || !p->have_tx) return;
     if (node_tally_decided(n, p)) {
-        report(n, p, EC_NODE_EV_COMMITTED, -1);
+        if (held) report(n, p, EC_NODE_EV_COMMITTED, -1); /* else at the hold's end */
         return;
     }
     for (int i = 0; i < p->tx.n_mappings; i++) {

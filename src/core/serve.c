@@ -57,6 +57,59 @@ void node_on_get_tx(ec_node *n, const ec_id *from, const ec_msg *m)
     }
 }
 
+/* Our claim for token: its head, that transaction's prev for it, its time
+ * and the block of our chain that holds it (0: not yet, or past tip). */
+static bool claim_of(ec_node *n, const ec_id *token, uint64_t tip, ec_msg_claim *out)
+{
+    ec_head h;
+    uint8_t buf[EC_TX_MAX_LEN];
+    size_t len;
+    ec_tx tx;
+    if (ec_store_get_head(n->store, token, &h) != EC_OK ||
+        ec_store_get_tx(n->store, &h.tx_id, buf, sizeof buf, &len) != EC_OK || ec_tx_decode(&tx, buf, len) != EC_OK)
+        return false;
+    for (int i = 0; i < tx.n_mappings; i++) {
+        if (ec_id_cmp(&tx.mappings[i].token, token) != 0) continue;
+        memset(out, 0, sizeof *out);
+        out->token = *token;
+        out->head = h.tx_id;
+        out->prev = tx.mappings[i].prev;
+        out->timestamp_ms = h.timestamp_ms;
+        uint64_t at = node_chain_height_of(n->store, &h.tx_id);
+        if (at <= tip) out->block_height = at;
+        return true;
+    }
+    return false;
+}
+
+/* Minefield (docs/SECURITY.md "Signed mappings"): the answer's own
+ * mapping and up to three of the heads we committed last, signed once.
+ * A node without a key (or an answer we cannot claim) sends none. */
+static void attach_claims(ec_node *n, ec_msg *r)
+{
+    ec_msg_claims *c = &r->u.mapping.claims;
+    memset(c, 0, sizeof *c);
+    if (!n->has_key) return;
+    if (r->u.mapping.found) {
+        if (!claim_of(n, &r->u.mapping.token, r->u.mapping.chain_height, &c->c[0]) ||
+            c->c[0].timestamp_ms != r->u.mapping.timestamp_ms) {
+            memset(c, 0, sizeof *c);
+            return;
+        }
+        c->c[0].block_height = r->u.mapping.block_height;
+        c->n = 1;
+    }
+    unsigned start = n->nrecent ? (unsigned)ec_rng_below(n->rng, n->nrecent) : 0;
+    for (unsigned k = 0; k < n->nrecent && c->n < EC_MSG_CLAIMS_MAX; k++) {
+        const ec_id *t = &n->recent[(start + k) % n->nrecent];
+        bool dup = ec_id_cmp(t, &r->u.mapping.token) == 0;
+        for (int j = 0; j < c->n && !dup; j++) dup = ec_id_cmp(&c->c[j].token, t) == 0;
+        if (!dup && claim_of(n, t, r->u.mapping.chain_height, &c->c[c->n])) c->n++;
+    }
+    for (int i = c->n; i < EC_MSG_CLAIMS_MAX; i++) memset(&c->c[i], 0, sizeof c->c[i]);
+    if (c->n) ec_claims_sign(c, &n->key, &n->addr);
+}
+
 void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
 {
     ec_msg r;
@@ -77,6 +130,7 @@ void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
         uint64_t at = node_chain_height_of(n->store, &h.tx_id);
         if (at <= r.u.mapping.chain_height) r.u.mapping.block_height = at;
     }
+    attach_claims(n, &r);
     node_send(n, from, &r);
 }
 

@@ -77,6 +77,12 @@ ec_err ec_store_del_rec(ec_store *s, const uint8_t *key, size_t klen)
     return s->vt->del_rec(s->impl, key, klen);
 }
 
+ec_err ec_store_each_rec(ec_store *s, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg)
+{
+    if (fn == NULL || (plen && prefix == NULL) || plen > EC_STORE_KEY_MAX) return EC_ERR_ARG;
+    return s->vt->each_rec(s->impl, prefix, plen, fn, arg);
+}
+
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     return s->vt->iterate(s->impl, from, fn, arg);

@@ -36,6 +36,11 @@ typedef struct ec_store_counts {
 
 /* Called for each token in ascending id order; return false to stop. */
 typedef bool (*ec_store_iter_fn)(void *arg, const ec_id *token, const ec_head *head);
+/* Called for each record (ec_store_each_rec) in ascending key order (bytes
+ * compared as unsigned, a key before the longer keys it begins); key and
+ * val are valid during the call only. Return false to stop. */
+typedef bool (*ec_store_rec_fn)(void *arg, const uint8_t *key, size_t klen, const uint8_t *val,
+                                size_t vlen);
 
 typedef struct ec_store_vtable {
     ec_err (*begin)(void *impl);
@@ -51,6 +56,7 @@ typedef struct ec_store_vtable {
     ec_err (*get_rec)(void *impl, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len);
     ec_err (*put_rec)(void *impl, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
     ec_err (*del_rec)(void *impl, const uint8_t *key, size_t klen);
+    ec_err (*each_rec)(void *impl, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg);
     ec_err (*iterate)(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg);
     ec_err (*counts)(void *impl, ec_store_counts *out);
     void (*close)(void *impl);
@@ -104,6 +110,14 @@ ec_err ec_store_del_vote(ec_store *s, const ec_id *token, const ec_id *prev);
 ec_err ec_store_get_rec(ec_store *s, const uint8_t *key, size_t klen, uint8_t *buf, size_t cap, size_t *len);
 ec_err ec_store_put_rec(ec_store *s, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen);
 ec_err ec_store_del_rec(ec_store *s, const uint8_t *key, size_t klen);
+/* Calls fn for every record whose key begins with prefix[0..plen) (plen
+ * 0: every record), in key order, until fn returns false; only records
+ * (not heads, transactions or votes). Inside a write transaction it sees
+ * its writes. fn must not write to the store. EC_OK (also when fn
+ * stopped it or nothing matched), EC_ERR_ARG (a NULL fn, a NULL prefix
+ * with plen > 0, plen > EC_STORE_KEY_MAX), EC_ERR_CORRUPT, or the
+ * backend's error. */
+ec_err ec_store_each_rec(ec_store *s, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg);
 /* Tokens with id >= from (all if from is NULL), ascending. */
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg);
 ec_err ec_store_counts_get(ec_store *s, ec_store_counts *out);

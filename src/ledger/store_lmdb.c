@@ -220,6 +220,34 @@ static ec_err lm_del_rec(void *impl, const uint8_t *key, size_t klen)
     return rc == MDB_NOTFOUND ? EC_OK : map_err(rc);
 }
 
+/* A read cursor on the records (the write transaction's when one is open,
+ * so its writes are seen), from the first key >= prefix while keys begin
+ * with it. LMDB's default order is memcmp with the shorter key first on a
+ * tie: byte order. An empty prefix starts at the first record (LMDB
+ * refuses an empty key). */
+static ec_err lm_each_rec(void *impl, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg)
+{
+    lm *l = impl;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k = {plen, (void *)prefix}, v;
+    int rc = read_txn(l, &txn);
+    if (rc) return map_err(rc);
+    if ((rc = mdb_cursor_open(txn, l->recs, &cur)) != 0) {
+        read_done(l, txn);
+        return map_err(rc);
+    }
+    for (rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) break; /* past the prefix */
+        if (!fn(arg, k.mv_data, k.mv_size, v.mv_data, v.mv_size)) break;
+    }
+    ec_err err = rc && rc != MDB_NOTFOUND ? map_err(rc) : EC_OK;
+    mdb_cursor_close(cur);
+    read_done(l, txn);
+    return err;
+}
+
 static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     lm *l = impl;
@@ -279,7 +307,7 @@ static void lm_close(void *impl)
 static const ec_store_vtable lm_vt = {
     lm_begin, lm_commit, lm_abort, lm_get_head, lm_put_head,
     lm_get_tx, lm_put_tx, lm_get_vote, lm_put_vote, lm_del_vote,
-    lm_get_rec, lm_put_rec, lm_del_rec, lm_iterate, lm_counts, lm_close,
+    lm_get_rec, lm_put_rec, lm_del_rec, lm_each_rec, lm_iterate, lm_counts, lm_close,
 };
 
 ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes)

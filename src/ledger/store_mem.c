@@ -2,7 +2,8 @@
  *
  * Heads live in a GLib balanced tree (GTree) ordered by token id, so
  * iteration from any id is O(log n) to start; transactions, sticky vote
- * records and opaque records in GLib hash tables. A write transaction keeps an undo log,
+ * records and opaque records in GLib hash tables (a prefix scan of the
+ * records gathers and sorts the matching keys: O(records)). A write transaction keeps an undo log,
  * replayed backwards on abort. */
 #include <glib.h>
 #include <stdlib.h>
@@ -301,6 +302,45 @@ static ec_err mem_del_rec(void *impl, const uint8_t *key, size_t klen)
     return rec_write(impl, key, klen, NULL, 0);
 }
 
+/* Byte order, a key before the longer keys it begins (LMDB's order). */
+static int key_cmp(const void *a, const void *b)
+{
+    GBytes *const *x = a, *const *y = b;
+    size_t xl, yl;
+    const uint8_t *xd = g_bytes_get_data(*x, &xl), *yd = g_bytes_get_data(*y, &yl);
+    int c = memcmp(xd, yd, xl < yl ? xl : yl);
+    return c ? c : (xl > yl) - (xl < yl);
+}
+
+/* The records are hashed: the matching keys are gathered (with a reference
+ * each, so that nothing fn does frees them), sorted, then visited. */
+static ec_err mem_each_rec(void *impl, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg)
+{
+    mem *m = impl;
+    GPtrArray *keys = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, m->recs);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        size_t kl;
+        const uint8_t *kd = g_bytes_get_data(k, &kl);
+        if (kl >= plen && (plen == 0 || memcmp(kd, prefix, plen) == 0)) g_ptr_array_add(keys, g_bytes_ref(k));
+    }
+    if (keys->len > 1) qsort(keys->pdata, keys->len, sizeof(gpointer), key_cmp);
+    for (guint i = 0; i < keys->len; i++) {
+        GBytes *val = g_hash_table_lookup(m->recs, keys->pdata[i]);
+        if (val == NULL) continue; /* gone meanwhile */
+        g_bytes_ref(val);
+        size_t kl, vl;
+        const uint8_t *kd = g_bytes_get_data(keys->pdata[i], &kl), *vd = g_bytes_get_data(val, &vl);
+        bool more = fn(arg, kd, kl, vd, vl);
+        g_bytes_unref(val);
+        if (!more) break;
+    }
+    g_ptr_array_free(keys, TRUE);
+    return EC_OK;
+}
+
 static ec_err mem_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     mem *m = impl;
@@ -336,7 +376,7 @@ static void mem_close(void *impl)
 static const ec_store_vtable mem_vt = {
     mem_begin, mem_commit, mem_abort, mem_get_head, mem_put_head,
     mem_get_tx, mem_put_tx, mem_get_vote, mem_put_vote, mem_del_vote,
-    mem_get_rec, mem_put_rec, mem_del_rec, mem_iterate, mem_counts, mem_close,
+    mem_get_rec, mem_put_rec, mem_del_rec, mem_each_rec, mem_iterate, mem_counts, mem_close,
 };
 
 ec_err ec_store_mem_open(ec_store **out)

@@ -58,6 +58,8 @@ static const nkey nkeys[] = {
     {"consensus", "bucket_size", 1, 64, UNS, S(d.node.bucket_size)},
     {"consensus", "catchup_agree", 1, 16, UNS, S(d.node.catchup_agree)},
     {"consensus", "tx_timeout_ms", 100, 3600000, U64, S(d.node.tx_timeout_ms)},
+    {"consensus", "commit_hold_ms", 0, 60000, U64, S(d.node.commit_hold_ms)},
+    {"consensus", "commit_echo", 0, 1, BOOL, S(d.node.commit_echo)},
     {"limits", "pending_max", 1, 1u << 20, UNS, S(d.node.pending_max)},
     {"limits", "pending_per_peer_max", 1, 1u << 20, UNS, S(d.node.pending_per_peer_max)},
     {"limits", "outbox_max_bytes", 4096, 1ull << 32, SZ, S(d.node.outbox_max_bytes)},

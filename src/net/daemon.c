@@ -83,6 +83,11 @@ void ec_daemon_config_default(ec_daemon_config *c)
     c->min_memory_kib = EC_POW_PARAMS_NETWORK.memory_kib;
     c->min_iterations = EC_POW_PARAMS_NETWORK.iterations;
     ec_node_config_default(&c->node);
+    /* Against equivocating voters a member holds a quorum 100 ms (more than
+     * a one-way delay between most peers) and echoes it to its co-members
+     * first (docs/SECURITY.md, "Hold and echo"). */
+    c->node.commit_hold_ms = 100;
+    c->node.commit_echo = true;
     c->log_level = 2;
     c->peers_max = 4096;
     c->sessions_max = 4096;
@@ -231,6 +236,7 @@ void ec_daemon_free(ec_daemon *d)
     pthread_mutex_destroy(&d->snap_mu);
     free(d->snap_status);
     free(d->snap_metrics);
+    free(d->snap_evidence);
     sodium_memzero(d->xpriv, sizeof d->xpriv);
     ec_sign_wipe(&d->key);
     free(d);

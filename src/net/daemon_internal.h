@@ -1,6 +1,7 @@
 /* The daemon's state, shared by daemon.c (loop), daemon_peers.c (keys,
  * identities, probes), daemon_client.c (client requests) and
- * daemon_status.c (status page). Not a public header. */
+ * daemon_status.c and daemon_evidence.c (status page). Not a public
+ * header. */
 #ifndef EC_NET_DAEMON_INTERNAL_H
 #define EC_NET_DAEMON_INTERNAL_H
 
@@ -182,6 +183,10 @@ struct ec_daemon {
     pthread_mutex_t snap_mu;
     char *snap_status, *snap_metrics;
     uint64_t snap_at_ms;
+    /* /evidence (daemon_evidence.c): rebuilt when the node's conviction
+     * count moves (and once at start), not every 250 ms. */
+    char *snap_evidence;
+    uint64_t snap_ev_mark; /* ec_node_stats.equivocations when it was built */
 };
 
 /* daemon.c */
@@ -232,5 +237,11 @@ void dmn_on_forward(ec_daemon *d, const ec_endpoint *from, const uint8_t *f, siz
 ec_err dmn_status_start(ec_daemon *d, char *why, size_t why_cap);
 void dmn_status_stop(ec_daemon *d);
 void dmn_status_refresh(ec_daemon *d);
+
+/* daemon_evidence.c: the /evidence page (JSON) from the node's stored
+ * evidence, at most DMN_EVIDENCE_MAX entries, into d->snap_evidence (the
+ * loop's thread only). */
+#define DMN_EVIDENCE_MAX 1024
+void dmn_evidence_refresh(ec_daemon *d);
 
 #endif

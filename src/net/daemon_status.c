@@ -1,7 +1,8 @@
 /* The status page: GET /status (JSON) and GET /metrics (Prometheus text,
  * version 0.0.4) on a localhost address, served by libmicrohttpd's own
  * thread from two strings the event loop rebuilds every 250 ms (the loop
- * never waits on the HTTP thread; a scrape sees state at most 250 ms old).
+ * never waits on the HTTP thread; a scrape sees state at most 250 ms old);
+ * GET /evidence the same way from daemon_evidence.c's string.
  * Metric names: `ec_` prefix, `_total` counters, base units (seconds,
  * bytes), drop reasons as a `reason` label; no peer ids as label values
  * (unbounded cardinality). */
@@ -204,8 +205,9 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
               (unsigned long long)ns->sync_forks, (unsigned long long)ns->sync_sources_dropped,
               (unsigned long long)ns->sync_unconfirmed, (unsigned long long)ns->sync_reports,
               (unsigned long long)ns->sync_missing);
-    sb_printf(b, "  \"evidence\": {\"equivocators_convicted\": %llu, \"not_kept_full\": %llu},\n",
-              (unsigned long long)ns->equivocations, (unsigned long long)ns->convicted_full);
+    sb_printf(b, "  \"evidence\": {\"equivocators_convicted\": %llu, \"not_kept_full\": %llu, \"corrupt\": %llu},\n",
+              (unsigned long long)ns->equivocations, (unsigned long long)ns->convicted_full,
+              (unsigned long long)ns->evidence_corrupt);
     sb_printf(b, "  \"queries\": {\"answered\": %llu, \"forwarded\": %llu, \"shed\": %llu, \"too_large\": %llu},\n",
               (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
               (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
@@ -272,6 +274,7 @@ void dmn_status_refresh(ec_daemon *d)
     sbuf st = {0}, me = {0};
     build_status(d, &st, &ss, ns, &sc);
     build_metrics(d, &me, &ss, ns, &sc);
+    if (d->snap_evidence == NULL || ns->equivocations != d->snap_ev_mark) dmn_evidence_refresh(d);
     pthread_mutex_lock(&d->snap_mu);
     free(d->snap_status);
     free(d->snap_metrics);
@@ -302,11 +305,12 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
         else if (strcmp(url, "/metrics") == 0 && d->snap_metrics) {
             body = strdup(d->snap_metrics);
             type = "text/plain; version=0.0.4";
-        }
+        } else if (strcmp(url, "/evidence") == 0 && d->snap_evidence)
+            body = strdup(d->snap_evidence);
         pthread_mutex_unlock(&d->snap_mu);
         if (body == NULL) {
             code = MHD_HTTP_NOT_FOUND;
-            body = strdup("not found: try /status or /metrics\n");
+            body = strdup("not found: try /status, /metrics or /evidence\n");
             type = "text/plain";
         }
     }

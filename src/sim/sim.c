@@ -192,6 +192,7 @@ static void flush(sim *s, uint32_t i)
         }
         if (ev.type == EC_NODE_EV_EVIDENCE) {
             uint32_t who = sim_node_of(s, &ev.from);
+            if (who != UINT32_MAX) sim_byz_convicted(s, i, who);
             if (who != UINT32_MAX && s->nodes[who].byz) s->convictions_byz++;
             else s->convictions_honest++; /* must stay 0 */
             continue;

@@ -26,9 +26,21 @@
 #include "core/vote_sig.h"
 #include "sim/sim_internal.h"
 
+/* What became of one Byzantine node's lies (times in simulated us, 0: never). */
+typedef struct byz_track {
+    uint64_t first_lie;  /* its first +1 its honest core would not have cast */
+    uint64_t first_conv; /* the first honest node convicted it */
+    uint64_t two_thirds; /* ... and 2/3 of the honest among its w true nearest */
+    uint32_t nconv;      /* honest nodes that convicted it */
+    uint32_t nconv_nbr;  /* of them, in its neighborhood */
+    uint32_t nbr[16];    /* the honest among its w true nearest (node indices) */
+    uint32_t nnbr;
+} byz_track;
+
 struct sim_byz {
     ec_keypair *keys; /* per Byzantine node, by sim_node.byz - 1 */
     uint32_t *node;
+    byz_track *track;
     size_t n;
     ec_id target;     /* `together`: where they sit */
 };
@@ -57,6 +69,15 @@ void sim_byz_setup(sim *s)
         s->nodes[i].byz = (uint32_t)++b->n;
     }
     free(near);
+    b->track = calloc(b->n ? b->n : 1, sizeof *b->track);
+    /* The honest ones among its w true nearest: who must stop counting it. */
+    for (size_t k = 0; k < b->n; k++) {
+        uint32_t nb[17];
+        size_t nn = sim_true_nearest(s, &s->addrs[b->node[k]], c->node.w + 1, nb);
+        for (size_t j = 0; j < nn && j < c->node.w + 1; j++)
+            if (nb[j] != b->node[k] && !s->nodes[nb[j]].byz && b->track[k].nnbr < 16)
+                b->track[k].nbr[b->track[k].nnbr++] = nb[j];
+    }
     s->byz = b;
 }
 
@@ -67,6 +88,7 @@ void sim_byz_free(sim *s)
     for (size_t i = 0; i < b->n; i++) ec_sign_wipe(&b->keys[i]);
     free(b->keys);
     free(b->node);
+    free(b->track);
     free(b);
     s->byz = NULL;
 }
@@ -97,11 +119,70 @@ static bool second_on_head(sim *s, uint32_t i, const ec_id *tx_id)
     return false;
 }
 
+void sim_byz_convicted(sim *s, uint32_t by, uint32_t who)
+{
+    if (s->byz == NULL || s->nodes[who].byz == 0 || s->nodes[by].byz) return;
+    byz_track *t = &s->byz->track[s->nodes[who].byz - 1];
+    if (t->nconv++ == 0) t->first_conv = s->now_us;
+    for (uint32_t k = 0; k < t->nnbr; k++)
+        if (t->nbr[k] == by && 3 * ++t->nconv_nbr >= 2 * t->nnbr && t->two_thirds == 0) t->two_thirds = s->now_us;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* p50 and p95 of v[0..n) in ms (sorted here), "null" for none. */
+static void quantiles(FILE *out, const char *name, uint64_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_u64);
+    if (n == 0) fprintf(out, "\"%s\": {\"n\": 0}", name);
+    else
+        fprintf(out, "\"%s\": {\"n\": %zu, \"p50\": %.1f, \"p95\": %.1f, \"max\": %.1f}", name, n,
+                v[(size_t)(0.5 * (double)(n - 1) + 0.5)] / 1e3, v[(size_t)(0.95 * (double)(n - 1) + 0.5)] / 1e3,
+                v[n - 1] / 1e3);
+}
+
+void sim_byz_timing(const sim *s, FILE *out)
+{
+    const sim_byz *b = s->byz;
+    size_t liars = 0;
+    uint64_t *conv = calloc(b->n + 1, sizeof *conv), *two = calloc(b->n + 1, sizeof *two);
+    size_t nc = 0, nt = 0;
+    double by = 0, by_nbr = 0;
+    for (size_t k = 0; k < b->n; k++) {
+        const byz_track *t = &b->track[k];
+        if (t->first_lie == 0) continue;
+        liars++;
+        by += t->nconv;
+        by_nbr += t->nnbr ? (double)t->nconv_nbr / t->nnbr : 0;
+        if (t->first_conv) conv[nc++] = t->first_conv > t->first_lie ? t->first_conv - t->first_lie : 0;
+        if (t->two_thirds) two[nt++] = t->two_thirds > t->first_lie ? t->two_thirds - t->first_lie : 0;
+    }
+    fprintf(out, "  \"exclusion\": {\"liars\": %zu, \"convicted\": %zu, \"by_two_thirds_of_neighborhood\": %zu, "
+            "\"convicting_nodes_mean\": %.1f, \"honest_neighborhood_share_mean\": %.3f, ",
+            liars, nc, nt, liars ? by / (double)liars : 0, liars ? by_nbr / (double)liars : 0);
+    quantiles(out, "lie_to_first_conviction_ms", conv, nc);
+    fprintf(out, ", ");
+    quantiles(out, "lie_to_two_thirds_ms", two, nt);
+    fprintf(out, "},\n");
+    free(conv);
+    free(two);
+}
+
 /* One of its own signed votes, made +1 on every token and signed again
  * (with byzantine_disguise, a second +1 on a head as a decided answer). */
 static void plus_all(sim *s, uint32_t i, const ec_keypair *kp, ec_msg_signed_vote *v, const ec_id *tx_id, uint8_t n)
 {
-    for (uint8_t k = 0; k < n; k++) v->values[k] = 1;
+    bool lie = false;
+    for (uint8_t k = 0; k < n; k++) {
+        lie |= v->values[k] != EC_MSG_VOTE_VALID;
+        v->values[k] = 1;
+    }
+    byz_track *t = &s->byz->track[s->nodes[i].byz - 1];
+    if (lie && t->first_lie == 0) t->first_lie = s->now_us;
     v->voter = s->addrs[i];
     if (s->cfg.byz_disguise && second_on_head(s, i, tx_id)) v->version = EC_MSG_VOTE_VERSION_DECIDED;
     ec_vote_sign(v, kp, tx_id, n);

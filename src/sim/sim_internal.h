@@ -121,6 +121,11 @@ void sim_byz_free(sim *s);
 bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len);
 const ec_id *sim_byz_target(const sim *s);
 size_t sim_byz_count(const sim *s);
+/* Honest node `by` convicted node `who` (an EC_NODE_EV_EVIDENCE event). */
+void sim_byz_convicted(sim *s, uint32_t by, uint32_t who);
+/* The "exclusion" summary line: from each liar's first lie to its first
+ * conviction and to conviction by 2/3 of its neighborhood. */
+void sim_byz_timing(const sim *s, FILE *out);
 /* sim_workload.c */
 void sim_workload_schedule(sim *s);
 void sim_workload_submit(sim *s, const ev *e);

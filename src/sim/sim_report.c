@@ -361,7 +361,10 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)acc.sync_history);
     }
     sim_liar_summary(s, out);
-    if (s->byz) byz_summary(s, out);
+    if (s->byz) {
+        byz_summary(s, out);
+        sim_byz_timing(s, out);
+    }
     if (s->cfg.node.commit_hold_ms)
         fprintf(out, "  \"commit_hold\": {\"ms\": %llu, \"echo\": %s, \"held\": %llu, \"broken\": %llu, \"echoes\": %llu},\n",
                 (unsigned long long)s->cfg.node.commit_hold_ms, s->cfg.node.commit_echo ? "true" : "false",

@@ -14,7 +14,7 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_IDENTITY] = "identity",       [EC_MSG_GET_CHAIN] = "get_chain",
     [EC_MSG_CHAIN] = "chain",             [EC_MSG_GET_BODY] = "get_body",
     [EC_MSG_BODY] = "body",               [EC_MSG_GET_RANGE] = "get_range",
-    [EC_MSG_RANGE] = "range",
+    [EC_MSG_RANGE] = "range",             [EC_MSG_EVIDENCE] = "evidence",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
@@ -66,6 +66,19 @@ static ec_err check(const ec_msg *m)
                                     !ec_id_is_zero(&m->u.mapping.owner) ||
                                     m->u.mapping.timestamp_ms != 0 || m->u.mapping.block_height != 0))
             return EC_ERR_MALFORMED;
+        {
+            const ec_msg_claims *c = &m->u.mapping.claims;
+            ec_err err = ec_msg_claims_check(c);
+            if (err) return err;
+            for (int i = 0; i < c->n; i++) {
+                bool same = ec_id_cmp(&c->c[i].token, &m->u.mapping.token) == 0;
+                if (same && (i > 0 || !m->u.mapping.found)) return EC_ERR_MALFORMED;
+                if (i == 0 && m->u.mapping.found &&
+                    (!same || ec_id_cmp(&c->c[0].head, &m->u.mapping.tx_id) != 0 ||
+                     c->c[0].timestamp_ms != m->u.mapping.timestamp_ms))
+                    return EC_ERR_MALFORMED;
+            }
+        }
         return EC_OK;
     case EC_MSG_VOTE:
         if (m->u.vote.n < 1 || m->u.vote.n > EC_MSG_VOTE_TOKENS_MAX) return EC_ERR_MALFORMED;
@@ -113,6 +126,8 @@ static ec_err check(const ec_msg *m)
         return m->u.body.len <= EC_MSG_BODY_MAX && (m->u.body.len > 0 || m->u.body.near == 0) ? EC_OK
                                                                                                : EC_ERR_MALFORMED;
 
+    case EC_MSG_EVIDENCE:
+        return m->u.evidence.len >= 1 && m->u.evidence.len <= EC_MSG_EVIDENCE_MAX ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_GET_RANGE:
         return m->u.get_range.count >= 1 && m->u.get_range.count <= EC_MSG_RANGE_MAX ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_RANGE:
@@ -187,6 +202,7 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         ec_wire_put_u64(&w, m->u.mapping.chain_height);
         put_id(&w, &m->u.mapping.chain_hash);
         ec_wire_put_u64(&w, m->u.mapping.block_height);
+        ec_msg_claims_put(&w, &m->u.mapping.claims);
         break;
     case EC_MSG_VOTE:
         put_id(&w, &m->u.vote.tx_id);
@@ -249,6 +265,9 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         ec_wire_put_u32(&w, m->u.body.near);
         ec_wire_put_bytes(&w, m->u.body.bytes, m->u.body.len); /* length = rest of message */
         break;
+    case EC_MSG_EVIDENCE:
+        ec_wire_put_bytes(&w, m->u.evidence.bytes, m->u.evidence.len); /* length = rest of message */
+        break;
     default: return EC_ERR_MALFORMED;
     }
     if (w.err) return w.err;
@@ -293,6 +312,7 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         m->u.mapping.chain_height = ec_wire_get_u64(&r);
         get_id(&r, &m->u.mapping.chain_hash);
         m->u.mapping.block_height = ec_wire_get_u64(&r);
+        ec_msg_claims_get(&r, &m->u.mapping.claims);
         break;
     case EC_MSG_VOTE: {
         get_id(&r, &m->u.vote.tx_id);
@@ -387,6 +407,13 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         if (n > EC_MSG_BODY_MAX) return EC_ERR_MALFORMED;
         m->u.body.len = (uint16_t)n;
         ec_wire_get_bytes(&r, m->u.body.bytes, n);
+        break;
+    }
+    case EC_MSG_EVIDENCE: {
+        size_t n = r.len - r.pos;
+        if (n > EC_MSG_EVIDENCE_MAX) return EC_ERR_MALFORMED;
+        m->u.evidence.len = (uint16_t)n;
+        ec_wire_get_bytes(&r, m->u.evidence.bytes, n);
         break;
     }
     default: return EC_ERR_VERSION;

@@ -15,6 +15,7 @@
 #include "base/err.h"
 #include "crypto/id.h"
 #include "crypto/sign.h"
+#include "wire/codec.h"
 
 #define EC_MSG_MAX 1200
 #define EC_MSG_TX_MAX 1163        /* largest transaction encoding (ledger) */
@@ -33,6 +34,7 @@
 #define EC_MSG_BODY_MAX 1025
 #define EC_MSG_CHAIN_HEADERS 3    /* headers in one CHAIN answer, at most */
 #define EC_MSG_RANGE_MAX 16       /* (token, head) pairs in one RANGE answer */
+#define EC_MSG_EVIDENCE_MAX (EC_MSG_MAX - 1) /* an EVIDENCE message's bytes (opaque here) */
 #define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
                                      (type, hops, route, count; routed: + origin) */
 
@@ -54,6 +56,7 @@ typedef enum ec_msg_type {
     EC_MSG_BODY = 15,       /* the answer: the body (none: length 0) */
     EC_MSG_GET_RANGE = 16,  /* asks for the heads of tokens >= a token (polling) */
     EC_MSG_RANGE = 17,      /* the answer: up to 16 (token, head) pairs, ascending */
+    EC_MSG_EVIDENCE = 18,   /* evidence against a peer (core/evidence.h), spread */
     EC_MSG_TYPE_END
 } ec_msg_type;
 
@@ -86,6 +89,23 @@ typedef struct ec_msg_signed_vote {
     ec_sig sig;
 } ec_msg_signed_vote;
 
+/* A mapping answer's signed claims (Minefield; wire/msg_claims.c for the
+ * bytes, core/claims.c for the signature): what the answerer says it holds
+ * for up to 4 tokens, the asked one first when it has it. */
+#define EC_MSG_CLAIMS_MAX 4
+typedef struct ec_msg_claim {
+    ec_id token, head, prev;  /* prev: the head's transaction's previous head for token */
+    uint64_t timestamp_ms;    /* the head's transaction's time */
+    uint64_t block_height;    /* the block of the answerer's chain that holds it (0: not yet) */
+} ec_msg_claim;
+typedef struct ec_msg_claims {
+    uint8_t n;                /* 0: unsigned (key and sig zero) */
+    ec_pubkey key;            /* the answerer's signing key (its identity's) */
+    ec_sig sig;               /* over "ec claims v1", the answerer's address and the claims */
+    ec_msg_claim c[EC_MSG_CLAIMS_MAX];
+} ec_msg_claims;
+#define EC_MSG_CLAIMS_LEN_MAX (1 + EC_PUBKEY_LEN + EC_SIG_LEN + EC_MSG_CLAIMS_MAX * (3 * EC_ID_LEN + 16))
+
 typedef struct ec_msg {
     ec_msg_type type;
     union {
@@ -117,6 +137,10 @@ typedef struct ec_msg {
             uint64_t chain_height;
             ec_id chain_hash;
             uint64_t block_height;
+            /* Signed claims (Minefield): when found and signed, claims.c[0]
+             * is this answer (token, tx_id, timestamp_ms); else no claim
+             * names `token`. */
+            ec_msg_claims claims;
         } mapping;
         struct {
             ec_id tx_id;
@@ -163,6 +187,10 @@ typedef struct ec_msg {
             uint8_t bytes[EC_MSG_BODY_MAX];
         } body;
         struct {
+            uint16_t len;    /* 1..EC_MSG_EVIDENCE_MAX: the encoded evidence */
+            uint8_t bytes[EC_MSG_EVIDENCE_MAX];
+        } evidence;
+        struct {
             ec_id target;
             uint8_t n;
             ec_id peers[EC_MSG_PEERS_MAX];
@@ -181,5 +209,13 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len);
  * "unknown" with non-zero fields), EC_ERR_RANGE (longer than EC_MSG_MAX). */
 ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len);
 const char *ec_msg_type_name(ec_msg_type t);
+
+/* Signed claims alone (the bytes a mapping answer ends with; Minefield
+ * evidence carries two of them): strict, as above. */
+ec_err ec_msg_claims_check(const ec_msg_claims *c);
+ec_err ec_msg_claims_encode(const ec_msg_claims *c, uint8_t *buf, size_t cap, size_t *len);
+ec_err ec_msg_claims_decode(ec_msg_claims *c, const uint8_t *buf, size_t len);
+void ec_msg_claims_put(ec_wire_writer *w, const ec_msg_claims *c);
+void ec_msg_claims_get(ec_wire_reader *r, ec_msg_claims *c);
 
 #endif

@@ -1,0 +1,77 @@
+/* GET /evidence: the vote evidence this node keeps (ec_node_evidence_each),
+ * as JSON:
+ *   {"evidence": [{"voter": hex, "tx_a": hex, "tx_b": hex, "key": hex,
+ *                  "bytes": hex}, ...], "count": N, "truncated": false}
+ * tx_a and tx_b are the two transactions' ids, key the voter's signing key,
+ * bytes the whole evidence as core/evidence.h encodes it (anyone can check
+ * it alone). At most DMN_EVIDENCE_MAX entries, in voter order ("truncated"
+ * says whether more are kept). Built by the loop's thread, like /status,
+ * but only when the node's count of convictions has moved: the HTTP
+ * thread serves the string and never touches the node. */
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/blake3.h"
+#include "crypto/hex.h"
+#include "net/daemon_internal.h"
+
+typedef struct page {
+    GString *s;
+    size_t count;
+    bool truncated;
+    char hex[2 * EC_EVIDENCE_MAX + 1];
+    uint8_t bytes[EC_EVIDENCE_MAX];
+} page;
+
+static void put_hex(page *p, const char *name, const uint8_t *b, size_t n, bool last)
+{
+    ec_hex_encode(p->hex, b, n);
+    g_string_append_printf(p->s, "\"%s\": \"%s\"%s", name, p->hex, last ? "" : ", ");
+}
+
+static bool add_one(void *arg, const ec_id *voter, const ec_vote_evidence *e)
+{
+    page *p = arg;
+    if (p->count == DMN_EVIDENCE_MAX) {
+        p->truncated = true;
+        return false;
+    }
+    size_t len;
+    if (ec_evidence_encode(e, p->bytes, sizeof p->bytes, &len) != EC_OK) return true; /* decoded, so never */
+    ec_id tx[2];
+    for (int i = 0; i < 2; i++) ec_blake3_hash(e->side[i].tx, e->side[i].len, tx[i].b);
+    g_string_append(p->s, p->count ? ",\n    {" : "\n    {");
+    put_hex(p, "voter", voter->b, EC_ID_LEN, false);
+    put_hex(p, "tx_a", tx[0].b, EC_ID_LEN, false);
+    put_hex(p, "tx_b", tx[1].b, EC_ID_LEN, false);
+    put_hex(p, "key", e->key.b, EC_PUBKEY_LEN, false);
+    put_hex(p, "bytes", p->bytes, len, true);
+    g_string_append_c(p->s, '}');
+    p->count++;
+    return true;
+}
+
+void dmn_evidence_refresh(ec_daemon *d)
+{
+    page *p = malloc(sizeof *p);
+    if (p == NULL) return; /* tried again at the next refresh */
+    p->s = g_string_new("{\n  \"evidence\": [");
+    p->count = 0;
+    p->truncated = false;
+    ec_err err = ec_node_evidence_each(d->node, add_one, p);
+    if (err != EC_OK) dmn_log(d, 1, "event=evidence_page msg=\"the store could not list evidence: %s\"",
+                              ec_err_str(err));
+    g_string_append_printf(p->s, "%s],\n  \"count\": %zu,\n  \"truncated\": %s\n}\n", p->count ? "\n  " : "",
+                           p->count, p->truncated ? "true" : "false");
+    char *body = g_string_free(p->s, FALSE);
+    free(p);
+    char *copy = strdup(body); /* the page is free()d, GLib's g_free()d */
+    g_free(body);
+    if (copy == NULL) return;
+    pthread_mutex_lock(&d->snap_mu);
+    free(d->snap_evidence);
+    d->snap_evidence = copy;
+    pthread_mutex_unlock(&d->snap_mu);
+    d->snap_ev_mark = ec_node_stats_get(d->node)->equivocations;
+}
