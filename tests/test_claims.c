@@ -247,6 +247,16 @@ static void test_a_node_convicts_an_answerer_whose_claims_contradict(void)
     CHECK_EQ_INT(ec_node_stats_get(n2)->evidence_received, 1);
     ec_node_free(n2);
     ec_store_close(s2);
+    /* Kept ("mf" + the liar): a node opened later on the store knows. */
+    ec_node_free(n);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    ec_rng rng;
+    ec_rng_seed(&rng, 4);
+    ec_node_env env = {.addr = self, .store = s, .rng = &rng, .identity = identity};
+    CHECK_EQ_INT(ec_node_new(&n, &cfg, &env), EC_OK);
+    CHECK(ec_node_convicted(n, &liar));
+    CHECK_EQ_INT(ec_node_stats_get(n)->evidence_corrupt, 0);
     ec_node_free(n);
     ec_store_close(s);
 }

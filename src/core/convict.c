@@ -107,6 +107,7 @@ static bool convict(ec_node *n, const ec_id *who, char tag, const uint8_t *ev, s
     if (from) n->stats.evidence_received++;
     uint8_t key[2 + EC_ID_LEN];
     evidence_key(key, who);
+    if (tag == 'f') key[0] = 'm'; /* "mf" + who; "eq" + who for votes */
     key[1] = (uint8_t)tag;
     ec_err err = node_write_begin(n, n->store);
     if (!err) err = ec_store_put_rec(n->store, key, sizeof key, ev, evlen);
@@ -291,12 +292,42 @@ static bool load_one(void *arg, const uint8_t *key, size_t klen, const uint8_t *
     return true;
 }
 
+/* An "mf" record (contradicting mapping claims, minefield.c): checked
+ * again and its signer set aside. */
+static bool load_claims(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    ec_node *n = arg;
+    ec_claims_evidence *e = malloc(sizeof *e);
+    if (e == NULL) return false;
+    ec_id who;
+    bool ok = klen == 2 + EC_ID_LEN && ec_claims_evidence_decode(e, val, vlen) == EC_OK &&
+              ec_claims_evidence_verify(e, NULL) == EC_OK;
+    if (ok) memcpy(who.b, key + 2, EC_ID_LEN);
+    ok = ok && ec_id_cmp(&who, &e->signer) == 0;
+    free(e);
+    if (!ok) {
+        n->stats.evidence_corrupt++;
+        return true;
+    }
+    if (node_convicted(n, &who)) return true;
+    if (g_hash_table_size(n->convicted) >= NODE_CONVICTED_MAX) {
+        n->stats.convicted_full++;
+        return true;
+    }
+    ec_id *k = malloc(sizeof *k);
+    if (k == NULL) return false;
+    *k = who;
+    g_hash_table_add(n->convicted, k);
+    return true;
+}
+
 void node_convict_load(ec_node *n)
 {
     each_ctx c = {n, malloc(sizeof(ec_vote_evidence)), NULL, NULL};
     if (c.e == NULL) return;
     if (ec_store_each_rec(n->store, (const uint8_t *)"eq", 2, load_one, &c) != EC_OK) n->stats.store_errors++;
     free(c.e);
+    if (ec_store_each_rec(n->store, (const uint8_t *)"mf", 2, load_claims, n) != EC_OK) n->stats.store_errors++;
     if (g_hash_table_size(n->convicted) > 0)
         node_log(n, 2, "%u convicted voters loaded from the store", g_hash_table_size(n->convicted));
 }
