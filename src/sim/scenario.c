@@ -166,10 +166,10 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         return KEY_SET;
     }
     if (!strcmp(k, "lie")) {
-        static const char *const lies[] = {"forge", "withhold", "equivocate", "mixed"};
-        for (uint8_t i = 0; i < 4; i++)
+        static const char *const lies[] = {"forge", "withhold", "equivocate", "mixed", "mapping"};
+        for (uint8_t i = 0; i < 5; i++)
             if (!strcmp(v, lies[i])) return c->lie = i, KEY_SET;
-        return snprintf(msg, MSG_LEN, "must be forge, withhold, equivocate or mixed"), KEY_BAD;
+        return snprintf(msg, MSG_LEN, "must be forge, withhold, equivocate, mixed or mapping"), KEY_BAD;
     }
     if (strcmp(k, "vote_relay")) return KEY_OTHER;
     if (!strcmp(v, "direct")) c->node.vote_relay = EC_VOTE_RELAY_DIRECT;

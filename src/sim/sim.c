@@ -181,7 +181,9 @@ static void flush(sim *s, uint32_t i)
     size_t len;
     while (ec_node_next_out(s->nodes[i].node, &to, NULL, buf, sizeof buf, &len) == EC_OK) {
         uint32_t j = sim_node_of(s, &to);
-        if (j != UINT32_MAX && sim_byz_rewrite(s, i, j, buf, &len)) sim_send(s, i, j, buf, len);
+        if (j == UINT32_MAX) continue;
+        sim_liar_rewrite(s, i, buf, &len);
+        if (sim_byz_rewrite(s, i, j, buf, &len)) sim_send(s, i, j, buf, len);
     }
     /* What the submitter learns: the first outcome per transaction. */
     ec_node_event ev;
@@ -192,8 +194,12 @@ static void flush(sim *s, uint32_t i)
         }
         if (ev.type == EC_NODE_EV_EVIDENCE) {
             uint32_t who = sim_node_of(s, &ev.from);
-            if (who != UINT32_MAX) sim_byz_convicted(s, i, who);
+            if (who != UINT32_MAX) {
+                sim_byz_convicted(s, i, who);
+                sim_liar_convicted(s, i, who);
+            }
             if (who != UINT32_MAX && s->nodes[who].byz) s->convictions_byz++;
+            else if (who != UINT32_MAX && s->nodes[who].liar) s->convictions_liar++;
             else s->convictions_honest++; /* must stay 0 */
             continue;
         }
@@ -307,6 +313,16 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_local += st->sync_local;
     acc->equivocations += st->equivocations;
     acc->commit_holds += st->commit_holds;
+    acc->evidence_sent += st->evidence_sent;
+    acc->evidence_received += st->evidence_received;
+    acc->evidence_known += st->evidence_known;
+    acc->evidence_bad += st->evidence_bad;
+    acc->evidence_unverified += st->evidence_unverified;
+    acc->evidence_unsent += st->evidence_unsent;
+    acc->claims_kept += st->claims_kept;
+    acc->claims_bad += st->claims_bad;
+    acc->claims_convicted += st->claims_convicted;
+    acc->claims_evicted += st->claims_evicted;
     acc->holds_broken += st->holds_broken;
     acc->echoes_sent += st->echoes_sent;
     acc->sync_history += st->sync_history;

@@ -89,8 +89,8 @@ typedef struct sim {
     sim_liars *liars;
     sim_byz *byz;
     uint64_t byz_votes_rewritten, byz_commits_ignored;
-    uint64_t convictions_byz, convictions_honest; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
-    uint64_t liar_answers;
+    uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
+    uint64_t liar_answers, mapping_lies;
     uint64_t reports_liar[3][SIM_REPORT_KINDS + 1], reports_honest[SIM_REPORT_KINDS + 1]; /* [mode][what] */
     uint64_t reports_honest_wiped[SIM_REPORT_KINDS + 1], reports_honest_held;
 } sim;
@@ -113,6 +113,11 @@ void sim_liars_free(sim *s);
 bool sim_liar_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, size_t len);
 void sim_liar_report(sim *s, uint32_t reporter, const ec_node_event *ev);
 void sim_liar_summary(const sim *s, FILE *out);
+/* lie = mapping: node i's outgoing mapping answer, its head (and its first
+ * claim) made up and signed again; false if it is not one. Convictions of
+ * mapping liars: sim_liar_convicted. */
+bool sim_liar_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len);
+void sim_liar_convicted(sim *s, uint32_t by, uint32_t who);
 /* sim_byz.c: Byzantine voters. rewrite: node i's outgoing message as its
  * behaviour makes it (false: not sent); target: where they sit together
  * (NULL: placed at random, or none). */

@@ -9,12 +9,17 @@
  *               every header re-signed with its key: a valid chain that
  *               omits commits;
  *   equivocate  the real chain until lie_from_ms, the shadow chain after:
- *               two signed chains of one key.
+ *               two signed chains of one key;
+ *   mapping     (lie = mapping only) its chain is honest, but from
+ *               lie_from_ms on its mapping answers name a made-up head on
+ *               the real head's prev (signed claims, Minefield): its other,
+ *               honest claims of the same token convict it.
  * Reports the honest nodes raise (EC_NODE_EV_SYNC_REPORT) are counted by
  * reason, against liars and against honest nodes (sim_liar_report). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/claims.h"
 #include "crypto/blake3.h"
 #include "ledger/tx.h"
 #include "sim/sim_internal.h"
@@ -22,6 +27,8 @@
 
 typedef struct liar {
     uint32_t node;
+    uint64_t first_lie_us, first_conv_us; /* lie = mapping (0: never) */
+    uint32_t convicted_by;
     uint8_t mode;           /* SIM_LIE_FORGE, _WITHHOLD, _EQUIVOCATE */
     ec_keypair key;
     ec_block_header *hdr;   /* the shadow chain, heights 1..n */
@@ -169,6 +176,7 @@ bool sim_liar_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, si
     sim_node *sn = &s->nodes[to];
     if (!sn->liar) return false;
     liar *l = &s->liars->l[sn->liar - 1];
+    if (l->mode == SIM_LIE_MAPPING) return false; /* its chain is honest */
     /* A withholder shows its shadow chain from the start; a forger and an
      * equivocator let their core answer (the real chain) until lie_from. */
     if (l->mode != SIM_LIE_WITHHOLD && s->now_us / 1000 < s->cfg.lie_from_ms) return false;
@@ -223,7 +231,7 @@ void sim_liar_report(sim *s, uint32_t reporter, const ec_node_event *ev)
     if (src == UINT32_MAX || s->nodes[reporter].liar) return; /* liars' own reports are not counted */
     int what = ev->mapping >= 1 && ev->mapping <= SIM_REPORT_KINDS ? ev->mapping : 0;
     if (what == 0) return;
-    if (s->nodes[src].liar) {
+    if (s->nodes[src].liar && s->liars->l[s->nodes[src].liar - 1].mode < 3) {
         liar *l = &s->liars->l[s->nodes[src].liar - 1];
         s->reports_liar[l->mode][what]++;
         l->reported[what] = true;
@@ -241,8 +249,32 @@ void sim_liar_report(sim *s, uint32_t reporter, const ec_node_event *ev)
 void sim_liar_summary(const sim *s, FILE *out)
 {
     if (s->liars == NULL) return;
-    unsigned modes[3] = {0};
+    unsigned modes[5] = {0};
     for (size_t i = 0; i < s->liars->n; i++) modes[s->liars->l[i].mode]++;
+    if (modes[SIM_LIE_MAPPING]) {
+        /* Mapping liars: how many lied, were convicted, and how fast. */
+        uint64_t *d = calloc(s->liars->n, sizeof *d);
+        size_t lied = 0, conv = 0, by = 0;
+        for (size_t i = 0; i < s->liars->n; i++) {
+            const liar *l = &s->liars->l[i];
+            if (l->mode != SIM_LIE_MAPPING || l->first_lie_us == 0) continue;
+            lied++;
+            by += l->convicted_by;
+            if (l->first_conv_us && d) d[conv++] = l->first_conv_us > l->first_lie_us ? l->first_conv_us - l->first_lie_us : 0;
+        }
+        for (size_t i = 1; i < conv; i++) /* insertion sort: a few hundred at most */
+            for (size_t j = i; j > 0 && d[j - 1] > d[j]; j--) {
+                uint64_t t = d[j];
+                d[j] = d[j - 1];
+                d[j - 1] = t;
+            }
+        fprintf(out, "  \"mapping_liars\": {\"nodes\": %u, \"lied\": %zu, \"lies\": %llu, \"convicted\": %zu, "
+                "\"convicting_nodes_mean\": %.1f, \"lie_to_conviction_s\": {\"p50\": %.1f, \"max\": %.1f}},\n",
+                modes[SIM_LIE_MAPPING], lied, (unsigned long long)s->mapping_lies, conv,
+                lied ? (double)by / (double)lied : 0, conv ? d[(conv - 1) / 2] / 1e6 : 0, conv ? d[conv - 1] / 1e6 : 0);
+        free(d);
+        if (modes[SIM_LIE_MAPPING] == s->liars->n) return;
+    }
     static const char *const names[] = {"", "fault", "fork", "equivocation", "stalled", "invalid", "missing"};
     fprintf(out, "  \"liars\": {\"nodes\": %zu, \"forge\": %u, \"withhold\": %u, \"equivocate\": %u, "
             "\"answers\": %llu, \"reports_on_liars\": {",
@@ -258,7 +290,8 @@ void sim_liar_summary(const sim *s, FILE *out)
      * that is proof for that kind (fault, missing, equivocation). */
     static const int proof[3] = {EC_SYNC_REPORT_FAULT, EC_SYNC_REPORT_MISSING, EC_SYNC_REPORT_EQUIVOCATION};
     unsigned caught[3] = {0};
-    for (size_t i = 0; i < s->liars->n; i++) caught[s->liars->l[i].mode] += s->liars->l[i].reported[proof[s->liars->l[i].mode]];
+    for (size_t i = 0; i < s->liars->n; i++)
+        if (s->liars->l[i].mode < 3) caught[s->liars->l[i].mode] += s->liars->l[i].reported[proof[s->liars->l[i].mode]];
     fprintf(out, "}, \"caught\": {\"forge\": %u, \"withhold\": %u, \"equivocate\": %u", caught[0], caught[1], caught[2]);
     fprintf(out, "}, \"reports_on_honest\": {");
     for (int k = 1; k <= SIM_REPORT_KINDS; k++)
@@ -267,4 +300,38 @@ void sim_liar_summary(const sim *s, FILE *out)
     for (int k = 1; k <= SIM_REPORT_KINDS; k++)
         fprintf(out, "%s\"%s\": %llu", k > 1 ? ", " : "", names[k], (unsigned long long)s->reports_honest_wiped[k]);
     fprintf(out, "}, \"missing_on_honest_held\": %llu},\n", (unsigned long long)s->reports_honest_held);
+}
+
+void sim_liar_convicted(sim *s, uint32_t by, uint32_t who)
+{
+    if (s->liars == NULL || !s->nodes[who].liar || s->nodes[by].liar) return;
+    liar *l = &s->liars->l[s->nodes[who].liar - 1];
+    if (l->convicted_by++ == 0) l->first_conv_us = s->now_us;
+}
+
+bool sim_liar_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len)
+{
+    if (s->liars == NULL || !s->nodes[i].liar || *len == 0 || buf[0] != EC_MSG_MAPPING) return false;
+    liar *l = &s->liars->l[s->nodes[i].liar - 1];
+    if (l->mode != SIM_LIE_MAPPING || s->now_us / 1000 < s->cfg.lie_from_ms) return false;
+    ec_msg m;
+    if (ec_msg_decode(&m, buf, *len) != EC_OK || !m.u.mapping.found || m.u.mapping.claims.n == 0) return false;
+    /* A head on the real one's prev that no one committed: made up, the
+     * same for the same real head (a consistent liar). */
+    uint8_t in[2 * EC_ID_LEN];
+    memcpy(in, m.u.mapping.tx_id.b, EC_ID_LEN);
+    memcpy(in + EC_ID_LEN, s->addrs[i].b, EC_ID_LEN);
+    ec_id fake;
+    ec_blake3_hash(in, sizeof in, fake.b);
+    m.u.mapping.tx_id = fake;
+    m.u.mapping.claims.c[0].head = fake;
+    ec_claims_sign(&m.u.mapping.claims, &l->key, &s->addrs[i]);
+    size_t out;
+    uint8_t tmp[EC_MSG_MAX];
+    if (ec_msg_encode(&m, tmp, sizeof tmp, &out) != EC_OK) return false;
+    memcpy(buf, tmp, out);
+    *len = out;
+    if (l->first_lie_us == 0) l->first_lie_us = s->now_us;
+    s->mapping_lies++;
+    return true;
 }

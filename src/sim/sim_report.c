@@ -370,8 +370,16 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)s->cfg.node.commit_hold_ms, s->cfg.node.commit_echo ? "true" : "false",
                 (unsigned long long)acc.commit_holds, (unsigned long long)acc.holds_broken,
                 (unsigned long long)acc.echoes_sent);
-    fprintf(out, "  \"convictions\": {\"of_byzantine\": %llu, \"of_honest\": %llu, \"byzantine_convicted_somewhere\": %llu},\n",
-            (unsigned long long)s->convictions_byz, (unsigned long long)s->convictions_honest,
+    fprintf(out, "  \"evidence\": {\"sent\": %llu, \"received\": %llu, \"known\": %llu, \"bad\": %llu, "
+            "\"unverified\": %llu, \"unsent\": %llu, \"claims_kept\": %llu, \"claims_bad\": %llu, "
+            "\"claims_convicted\": %llu, \"claims_evicted\": %llu},\n",
+            (unsigned long long)acc.evidence_sent, (unsigned long long)acc.evidence_received,
+            (unsigned long long)acc.evidence_known, (unsigned long long)acc.evidence_bad,
+            (unsigned long long)acc.evidence_unverified, (unsigned long long)acc.evidence_unsent,
+            (unsigned long long)acc.claims_kept, (unsigned long long)acc.claims_bad,
+            (unsigned long long)acc.claims_convicted, (unsigned long long)acc.claims_evicted);
+    fprintf(out, "  \"convictions\": {\"of_byzantine\": %llu, \"of_liars\": %llu, \"of_honest\": %llu, \"byzantine_convicted_somewhere\": %llu},\n",
+            (unsigned long long)s->convictions_byz, (unsigned long long)s->convictions_liar, (unsigned long long)s->convictions_honest,
             (unsigned long long)byz_convicted(s));
     fprintf(out, "  \"heads_kept\": {\"conflicting\": %llu, \"invalid\": %llu, \"behind\": %llu},\n",
             (unsigned long long)acc.conflicts_seen, (unsigned long long)acc.heads_refused,
