@@ -204,9 +204,14 @@ static void test_a_node_convicts_an_answerer_whose_claims_contradict(void)
     }
     ec_id h1 = id_of(0xa1, 1), h2 = id_of(0xa2, 2), h3 = id_of(0xa3, 3), p0 = id_of(0xb0, 0);
     uint8_t buf[EC_MSG_MAX];
-    /* Honest movement: h1 on p0, then h3 on h1: kept, nothing convicted. */
     ec_msg_claims a = claims1(&token, &h1, &p0, 1000), next = claims1(&token, &h3, &h1, 2000);
+    /* Unasked answers are not looked at: they cannot fill the table. */
     size_t len = mapping_msg(buf, &h1, &a, 1000);
+    CHECK_EQ_INT(ec_node_recv(n, 5, &liar, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(ec_node_stats_get(n)->claims_kept, 0);
+    /* Our catch-up of the token asks: its answers are. */
+    CHECK_EQ_INT(ec_node_sync_token(n, 6, &token), EC_OK);
+    /* Honest movement: h1 on p0, then h3 on h1: kept, nothing convicted. */
     CHECK_EQ_INT(ec_node_recv(n, 10, &liar, NULL, buf, len), EC_OK);
     len = mapping_msg(buf, &h3, &next, 2000);
     CHECK_EQ_INT(ec_node_recv(n, 11, &liar, NULL, buf, len), EC_OK);

@@ -345,7 +345,9 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_GET_TX: node_on_get_tx(n, from, m); break;
     case EC_MSG_GET_MAPPING: node_on_get_mapping(n, from, m); break;
     case EC_MSG_MAPPING: /* a catch-up's answer: re-vote once it is done */
-        node_claims_on_mapping(n, now, from, m);
+        /* Claims only from answers to a question of ours (a catch-up of
+         * that token): unasked answers cannot push claims out of the table. */
+        if (g_hash_table_contains(n->catchup, &m->u.mapping.token)) node_claims_on_mapping(n, now, from, m);
         node_sync_heard_tip(n, now, from, m->u.mapping.chain_height);
         if (node_on_mapping(n, now, from, m, &synced)) node_revote_token(n, now, &synced);
         break;
