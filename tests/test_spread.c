@@ -10,7 +10,7 @@
 #include "core/node.h"
 #include "core/vote_sig.h"
 #include "crypto/blake3.h"
-#include "ledger_util.h"
+#include "evidence_util.h"
 #include "test.h"
 
 static ec_keypair client, voter_kp, owner_kp, stranger_kp;
@@ -19,30 +19,10 @@ static ec_id token, prev, self, voter;
 #define PEERS 12
 static ec_id peer[PEERS];
 
-static size_t transfer(uint8_t *buf, uint64_t ts, ec_id *id)
-{
-    ec_tx tx = tu_tx1(&token, &owner_kp, &prev, &client, ts);
-    size_t len = 0;
-    CHECK_EQ_INT(ec_tx_encode(&tx, buf, EC_TX_MAX_LEN, &len), EC_OK);
-    ec_blake3_hash(buf, len, id->b);
-    return len;
-}
-
 /* Evidence against `voter` signed with kp: its +1 on two transfers of one head. */
 static void make_evidence(ec_vote_evidence *e, const ec_keypair *kp)
 {
-    uint8_t a[EC_TX_MAX_LEN], b[EC_TX_MAX_LEN];
-    ec_id ia, ib;
-    size_t la = transfer(a, 1000, &ia), lb = transfer(b, 1001, &ib);
-    ec_msg_signed_vote va;
-    memset(&va, 0, sizeof va);
-    va.voter = voter;
-    va.version = 1;
-    va.values[0] = EC_MSG_VOTE_VALID;
-    ec_msg_signed_vote vb = va;
-    ec_vote_sign(&va, kp, &ia, 1);
-    ec_vote_sign(&vb, kp, &ib, 1);
-    ec_evidence_make(e, &voter, &va, 1, a, la, &vb, 1, b, lb);
+    eu_evidence(e, &voter, kp, &token, &owner_kp, &prev, &client);
 }
 
 static size_t encode(const ec_vote_evidence *e, uint8_t *buf)

@@ -45,6 +45,22 @@ static const voter_vote *vote_of(const ptx *p, const ec_id *voter)
     return NULL;
 }
 
+/* Into the convicted set (its votes stop counting: tally.c). EC_ERR_EXISTS
+ * if it is there, EC_ERR_RANGE if the set is full (counted), EC_ERR_NOMEM. */
+static ec_err set_aside(ec_node *n, const ec_id *who)
+{
+    if (node_convicted(n, who)) return EC_ERR_EXISTS;
+    if (g_hash_table_size(n->convicted) >= NODE_CONVICTED_MAX) {
+        n->stats.convicted_full++;
+        return EC_ERR_RANGE;
+    }
+    ec_id *k = malloc(sizeof *k);
+    if (k == NULL) return EC_ERR_NOMEM;
+    *k = *who;
+    g_hash_table_add(n->convicted, k);
+    return EC_OK;
+}
+
 /* Sends the encoded evidence ev on (spreading, docs/SECURITY.md
  * "Spreading and exclusion"): to the accused's w nearest that we know (its
  * neighborhood, where its identity is vouched for) and, when p is given,
@@ -94,14 +110,7 @@ static void spread(ec_node *n, const ec_id *accused, const uint8_t *ev, size_t e
 static bool convict(ec_node *n, const ec_id *who, char tag, const uint8_t *ev, size_t evlen, const ec_id *tx_id,
                     const ptx *p, const ec_id *from)
 {
-    if (g_hash_table_size(n->convicted) >= NODE_CONVICTED_MAX) {
-        n->stats.convicted_full++;
-        return false;
-    }
-    ec_id *k = malloc(sizeof *k);
-    if (k == NULL) return false;
-    *k = *who;
-    g_hash_table_add(n->convicted, k);
+    if (set_aside(n, who) != EC_OK) return false;
     if (tag == 'q') n->stats.equivocations++;
     else n->stats.claims_convicted++;
     if (from) n->stats.evidence_received++;
@@ -280,16 +289,7 @@ static bool load_one(void *arg, const uint8_t *key, size_t klen, const uint8_t *
         n->stats.evidence_corrupt++;
         return true;
     }
-    if (node_convicted(n, &voter)) return true;
-    if (g_hash_table_size(n->convicted) >= NODE_CONVICTED_MAX) {
-        n->stats.convicted_full++;
-        return true;
-    }
-    ec_id *k = malloc(sizeof *k);
-    if (k == NULL) return false;
-    *k = voter;
-    g_hash_table_add(n->convicted, k);
-    return true;
+    return set_aside(n, &voter) != EC_ERR_NOMEM;
 }
 
 /* An "mf" record (contradicting mapping claims, minefield.c): checked
@@ -309,16 +309,7 @@ static bool load_claims(void *arg, const uint8_t *key, size_t klen, const uint8_
         n->stats.evidence_corrupt++;
         return true;
     }
-    if (node_convicted(n, &who)) return true;
-    if (g_hash_table_size(n->convicted) >= NODE_CONVICTED_MAX) {
-        n->stats.convicted_full++;
-        return true;
-    }
-    ec_id *k = malloc(sizeof *k);
-    if (k == NULL) return false;
-    *k = who;
-    g_hash_table_add(n->convicted, k);
-    return true;
+    return set_aside(n, &who) != EC_ERR_NOMEM;
 }
 
 void node_convict_load(ec_node *n)
