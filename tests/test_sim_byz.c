@@ -132,6 +132,27 @@ static void test_withholders_stop_commits_without_breaking_safety(void)
     free(good);
 }
 
+/* Forgers relay bundles whose other voters' votes are forged or replayed:
+ * every one is refused (the receiver checks each relayed signature), and
+ * everything still commits, later. */
+static void test_forged_bundles_are_refused(void)
+{
+    sim_config c;
+    base(&c, 0.25, SIM_BYZ_FORGE);
+    c.double_spend = 0;
+    c.tokens_max = 3; /* bundles go between the tokens' neighborhoods */
+    char *bad = su_run(&c);
+    CHECK(bad != NULL);
+    printf("  25 %% forgers: %lld relayed votes refused, %lld of %lld committed\n",
+           su_field(bad, "relayed_votes_refused"), su_field(bad, "committed"), su_field(bad, "submitted"));
+    CHECK(su_field_in(bad, "byzantine", "votes_rewritten") > 0);
+    CHECK(su_field(bad, "relayed_votes_refused") > 1000);
+    CHECK_EQ_INT(su_field(bad, "committed"), su_field(bad, "submitted"));
+    CHECK_EQ_INT(su_field(bad, "conflicting_commits"), 0);
+    CHECK_EQ_INT(su_field_in(bad, "convictions", "of_honest"), 0);
+    free(bad);
+}
+
 /* No Byzantine node at all, and everything that makes honest members
  * look odd: loss, a partition, crashes, multi-token double spends. A
  * member that voted +1 for the losing twin and later committed the winner
@@ -178,6 +199,7 @@ int main(void)
     RUN(test_equivocators_are_convicted_and_their_double_spends_do_not_commit_twice);
     RUN(test_strategic_equivocators_are_stopped_by_hold_and_echo);
     RUN(test_withholders_stop_commits_without_breaking_safety);
+    RUN(test_forged_bundles_are_refused);
     RUN(test_honest_members_are_never_convicted);
     return TEST_REPORT("sim_byz");
 }

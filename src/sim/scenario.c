@@ -156,7 +156,8 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         if (!strcmp(v, "equivocate")) c->byz_behaviour = SIM_BYZ_EQUIVOCATE;
         else if (!strcmp(v, "withhold")) c->byz_behaviour = SIM_BYZ_WITHHOLD;
         else if (!strcmp(v, "strategic")) c->byz_behaviour = SIM_BYZ_STRATEGIC;
-        else return snprintf(msg, MSG_LEN, "must be equivocate, withhold or strategic"), KEY_BAD;
+        else if (!strcmp(v, "forge")) c->byz_behaviour = SIM_BYZ_FORGE;
+        else return snprintf(msg, MSG_LEN, "must be equivocate, withhold, strategic or forge"), KEY_BAD;
         return KEY_SET;
     }
     if (!strcmp(k, "byzantine_placement")) {

@@ -36,7 +36,7 @@ typedef struct sim_crash {
 } sim_crash;
 
 typedef enum { SIM_LIE_FORGE, SIM_LIE_WITHHOLD, SIM_LIE_EQUIVOCATE, SIM_LIE_MIXED, SIM_LIE_MAPPING } sim_lie;
-typedef enum { SIM_BYZ_EQUIVOCATE, SIM_BYZ_WITHHOLD, SIM_BYZ_STRATEGIC } sim_byz_behaviour;
+typedef enum { SIM_BYZ_EQUIVOCATE, SIM_BYZ_WITHHOLD, SIM_BYZ_STRATEGIC, SIM_BYZ_FORGE } sim_byz_behaviour;
 
 typedef struct sim_config {
     uint64_t seed;

@@ -6,6 +6,10 @@
  *               conflicting transactions on one head);
  *   withhold    its own votes are never sent (a liveness attack), in
  *               direct votes and in the bundles it relays;
+ *   forge       its own votes are honest, but in the bundles it relays
+ *               every other voter's vote is forged: the signature of
+ *               every other one flipped, the rest replayed (the voter's
+ *               signature over another version of its vote);
  *   strategic   an equivocator that shows each side only to its own
  *               voters: its +1 for a transaction goes (in a vote or in a
  *               bundle it relays) only to a member whose sticky vote is
@@ -213,6 +217,25 @@ bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len)
     if (ec_msg_decode(&m, buf, *len) != EC_OK) return true;
     const ec_keypair *kp = &s->byz->keys[bi - 1];
     const ec_id *self = &s->addrs[i];
+    if (s->cfg.byz_behaviour == SIM_BYZ_FORGE) {
+        if (m.type != EC_MSG_VOTES) return true;
+        bool any = false;
+        for (uint8_t j = 0; j < m.u.votes.count; j++) {
+            ec_msg_signed_vote *v = &m.u.votes.v[j];
+            if (ec_id_cmp(&v->voter, self) == 0) continue;
+            if (j % 2) v->sig.b[7] ^= 0x20; /* forged */
+            else v->version += 1;           /* replayed: signed for another version */
+            any = true;
+        }
+        if (!any) return true;
+        s->byz_votes_rewritten++;
+        size_t out;
+        uint8_t tmp[EC_MSG_MAX];
+        if (ec_msg_encode(&m, tmp, sizeof tmp, &out) != EC_OK) return false;
+        memcpy(buf, tmp, out);
+        *len = out;
+        return true;
+    }
     bool withhold = s->cfg.byz_behaviour == SIM_BYZ_WITHHOLD;
     const ec_id *tx_id = m.type == EC_MSG_VOTE ? &m.u.vote.tx_id : &m.u.votes.tx_id;
     if (s->cfg.byz_behaviour == SIM_BYZ_STRATEGIC && !shown_to(s, j, tx_id)) withhold = true;

@@ -56,7 +56,10 @@ static void byz_summary(const sim *s, FILE *out)
             "\"votes_rewritten\": %llu, \"commits_ignored\": %llu, \"double_spend_pairs\": %llu, "
             "\"pairs_both_committed\": %llu, \"pairs_one_committed\": %llu, \"pairs_none_committed\": %llu, "
             "\"analytic_neighborhoods_unsafe\": %.4f},\n",
-            k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD ? "withhold" : c->byz_behaviour == SIM_BYZ_STRATEGIC ? "strategic" : "equivocate",
+            k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD    ? "withhold"
+            : c->byz_behaviour == SIM_BYZ_STRATEGIC ? "strategic"
+            : c->byz_behaviour == SIM_BYZ_FORGE     ? "forge"
+                                                    : "equivocate",
             c->byz_together ? "together" : "random", (unsigned long long)s->byz_votes_rewritten,
             (unsigned long long)s->byz_commits_ignored, (unsigned long long)pairs, (unsigned long long)both,
             (unsigned long long)one, (unsigned long long)none, binom_tail(c->node.w, f, need));
