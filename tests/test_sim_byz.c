@@ -72,6 +72,7 @@ static void test_strategic_equivocators_are_stopped_by_hold_and_echo(void)
 {
     sim_config c;
     base(&c, 0.25, SIM_BYZ_STRATEGIC);
+    c.txs = 600; /* four runs: kept short for the sanitizer suite */
     char *plain = su_run(&c);
     c.node.commit_hold_ms = 100;
     char *hold = su_run(&c);
@@ -86,7 +87,7 @@ static void test_strategic_equivocators_are_stopped_by_hold_and_echo(void)
            su_field_in(echo, "convictions", "byzantine_convicted_somewhere"), su_field_in(echo, "byzantine", "nodes"),
            su_field_in(echo, "convictions", "of_honest"), su_field(plain, "messages_per_commit"),
            su_field(echo, "messages_per_commit"));
-    CHECK(su_field(plain, "double_spend_pairs") > 200);
+    CHECK(su_field(plain, "double_spend_pairs") > 150);
     CHECK(su_field(plain, "pairs_both_committed") > 0);
     CHECK(su_field(hold, "pairs_both_committed") > 0);
     CHECK(su_field_in(hold, "commit_hold", "held") > 0);
@@ -98,7 +99,8 @@ static void test_strategic_equivocators_are_stopped_by_hold_and_echo(void)
     CHECK_EQ_INT(su_field_in(echo, "convictions", "of_honest"), 0);
     /* Disguised: the second +1 signed as a decided answer ("I committed
      * it"), which with a deciding +1 is not evidence. Before such a voter
-     * was counted on neither side, 19 of 515 pairs committed on both. */
+     * was counted on neither side, 19 of 515 pairs committed on both
+     * (800 transactions). */
     c.byz_disguise = true;
     char *disguised = su_run(&c);
     CHECK(disguised != NULL);
@@ -139,6 +141,7 @@ static void test_forged_bundles_are_refused(void)
 {
     sim_config c;
     base(&c, 0.25, SIM_BYZ_FORGE);
+    c.txs = 500;
     c.double_spend = 0;
     c.tokens_max = 3; /* bundles go between the tokens' neighborhoods */
     char *bad = su_run(&c);
