@@ -194,6 +194,14 @@ static ec_node *new_node(ec_store **s, const ec_id *addr)
     return n;
 }
 
+static bool list_one(void *arg, const ec_id *signer, const ec_claims_evidence *e)
+{
+    CHECK(ec_id_cmp(signer, &liar) == 0);
+    CHECK_EQ_INT(ec_claims_evidence_verify(e, NULL), EC_OK);
+    ++*(int *)arg;
+    return true;
+}
+
 static void test_a_node_convicts_an_answerer_whose_claims_contradict(void)
 {
     ec_store *s;
@@ -262,6 +270,9 @@ static void test_a_node_convicts_an_answerer_whose_claims_contradict(void)
     CHECK_EQ_INT(ec_node_new(&n, &cfg, &env), EC_OK);
     CHECK(ec_node_convicted(n, &liar));
     CHECK_EQ_INT(ec_node_stats_get(n)->evidence_corrupt, 0);
+    int listed = 0;
+    CHECK_EQ_INT(ec_node_claims_evidence_each(n, list_one, &listed), EC_OK);
+    CHECK_EQ_INT(listed, 1);
     ec_node_free(n);
     ec_store_close(s);
 }

@@ -15,14 +15,17 @@
 static const char list_help[] =
     "usage: %s --node HOST:PORT [--json]\n"
     "\n"
-    "Lists the equivocating voters a running node has convicted: each voter\n"
-    "that signed +1 votes for two transactions spending one head, with the\n"
-    "two transactions, as the node keeps the evidence in its store (kept\n"
-    "across restarts; up to 1,024 listed). PORT is the node's status port\n"
-    "(status.listen; 'ec devnet status --json' lists them), not its UDP port.\n"
-    "The table shows the first 16 hex digits of each id; --json prints the\n"
-    "node's page: {\"evidence\": [{\"voter\", \"tx_a\", \"tx_b\", \"key\",\n"
-    "\"bytes\"}, ...], \"count\", \"truncated\"}, where bytes is the whole\n"
+    "Lists the peers a running node has convicted, as it keeps the evidence\n"
+    "in its store (kept across restarts; up to 1,024 of each kind listed):\n"
+    "equivocating voters (each signed +1 votes for two transactions spending\n"
+    "one head; with the two transactions) and peers whose signed mapping\n"
+    "claims contradict (two heads on one previous head of a token; with the\n"
+    "token). PORT is the node's status port (status.listen; 'ec devnet status\n"
+    "--json' lists them), not its UDP port. The tables show the first 16 hex\n"
+    "digits of each id; --json prints the node's page: {\"evidence\":\n"
+    "[{\"voter\", \"tx_a\", \"tx_b\", \"key\", \"bytes\"}, ...], \"count\",\n"
+    "\"truncated\", \"claims\": [{\"signer\", \"token\", \"key\", \"bytes\"},\n"
+    "...], \"claims_count\", \"claims_truncated\"}, where bytes is the whole\n"
     "evidence (docs/SECURITY.md), which anyone can check alone.\n"
     "\n"
     "  --node HOST:PORT   the node's status page address\n"
@@ -58,10 +61,12 @@ static bool print_table(const char *page)
     const char *count = strstr(page, "\"count\": ");
     if (list == NULL || count == NULL) return false;
     long n = strtol(count + 9, NULL, 10);
-    if (n == 0) {
-        printf("no evidence: the node has convicted no voter\n");
+    const char *cc = strstr(page, "\"claims_count\": ");
+    if (n == 0 && (cc == NULL || strtol(cc + 16, NULL, 10) == 0)) {
+        printf("no evidence: the node has convicted no peer\n");
         return true;
     }
+    if (n == 0) return true;
     printf("%-16s  %-16s  %-16s\n", "voter", "tx_a", "tx_b");
     long shown = 0;
     for (const char *p = strchr(list, '{'); p && p < count; p = strchr(p + 1, '{')) {
@@ -77,6 +82,29 @@ static bool print_table(const char *page)
     if (shown != n) return false;
     if (strstr(page, "\"truncated\": true")) fprintf(stderr, "(the node keeps more than the %ld listed)\n", n);
     return true;
+}
+
+/* The second table: contradicting mapping claims (absent on older nodes). */
+static bool print_claims(const char *page)
+{
+    const char *list = strstr(page, "\"claims\": [");
+    const char *count = strstr(page, "\"claims_count\": ");
+    if (list == NULL || count == NULL) return list == NULL && count == NULL;
+    long n = strtol(count + 16, NULL, 10);
+    if (n == 0) return true;
+    printf("%-16s  %-16s  (contradicting mapping claims)\n", "signer", "token");
+    long shown = 0;
+    for (const char *p = strchr(list, '{'); p && p < count; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        char signer[17], token[17];
+        if (end == NULL || !json_str(p, end, "signer", signer, sizeof signer) ||
+            !json_str(p, end, "token", token, sizeof token))
+            return false;
+        printf("%-16s  %-16s\n", signer, token);
+        shown++;
+        p = end;
+    }
+    return shown == n;
 }
 
 static int evidence_list(const char *prog, int argc, char **argv)
@@ -123,7 +151,7 @@ static int evidence_list(const char *prog, int argc, char **argv)
         ok = strstr(page, "\"evidence\": [") != NULL;
         if (ok) fputs(page, stdout);
     } else {
-        ok = print_table(page);
+        ok = print_table(page) && print_claims(page);
     }
     free(page);
     return ok ? CLI_EXIT_OK : cli_fail(prog, "%s: the answer is not an evidence list", node);
@@ -132,7 +160,7 @@ static int evidence_list(const char *prog, int argc, char **argv)
 int cmd_evidence(const char *prog, int argc, char **argv)
 {
     static const cli_cmd cmds[] = {
-        {"list", evidence_list, "list the voters a running node convicted, with their evidence"},
+        {"list", evidence_list, "list the peers a running node convicted, with their evidence"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(prog, cmds, argc, argv);

@@ -322,3 +322,32 @@ void node_convict_load(ec_node *n)
     if (g_hash_table_size(n->convicted) > 0)
         node_log(n, 2, "%u convicted voters loaded from the store", g_hash_table_size(n->convicted));
 }
+
+typedef struct claims_ctx {
+    ec_node *n;
+    ec_claims_evidence *e;
+    bool (*fn)(void *arg, const ec_id *signer, const ec_claims_evidence *e);
+    void *arg;
+} claims_ctx;
+
+static bool claims_one(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    claims_ctx *c = arg;
+    if (klen != 2 + EC_ID_LEN || ec_claims_evidence_decode(c->e, val, vlen) != EC_OK ||
+        memcmp(key + 2, c->e->signer.b, EC_ID_LEN) != 0) {
+        c->n->stats.evidence_corrupt++;
+        return true;
+    }
+    return c->fn(c->arg, &c->e->signer, c->e);
+}
+
+ec_err ec_node_claims_evidence_each(const ec_node *n,
+                                    bool (*fn)(void *arg, const ec_id *signer, const ec_claims_evidence *e), void *arg)
+{
+    if (n == NULL || fn == NULL) return EC_ERR_ARG;
+    claims_ctx c = {(ec_node *)n, malloc(sizeof(ec_claims_evidence)), fn, arg}; /* a count through the const */
+    if (c.e == NULL) return EC_ERR_NOMEM;
+    ec_err err = ec_store_each_rec(n->store, (const uint8_t *)"mf", 2, claims_one, &c);
+    free(c.e);
+    return err;
+}

@@ -38,6 +38,7 @@
 
 #include "base/err.h"
 #include "base/rng.h"
+#include "core/claims.h"
 #include "core/evidence.h"
 #include "core/rtt.h"
 #include "crypto/id.h"
@@ -415,6 +416,10 @@ ec_err ec_node_evidence(const ec_node *n, const ec_id *voter, ec_vote_evidence *
  * store's error. */
 ec_err ec_node_evidence_each(const ec_node *n, bool (*fn)(void *arg, const ec_id *voter, const ec_vote_evidence *e),
                              void *arg);
+/* The same for the evidence of contradicting mapping claims (the "mf"
+ * records; core/claims.h), in signer id order. */
+ec_err ec_node_claims_evidence_each(const ec_node *n,
+                                    bool (*fn)(void *arg, const ec_id *signer, const ec_claims_evidence *e), void *arg);
 ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height, ec_block_header *a,
                              ec_block_header *b);
 ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);

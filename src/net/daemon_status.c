@@ -274,7 +274,7 @@ void dmn_status_refresh(ec_daemon *d)
     sbuf st = {0}, me = {0};
     build_status(d, &st, &ss, ns, &sc);
     build_metrics(d, &me, &ss, ns, &sc);
-    if (d->snap_evidence == NULL || ns->equivocations != d->snap_ev_mark) dmn_evidence_refresh(d);
+    if (d->snap_evidence == NULL || ns->equivocations + ns->claims_convicted != d->snap_ev_mark) dmn_evidence_refresh(d);
     pthread_mutex_lock(&d->snap_mu);
     free(d->snap_status);
     free(d->snap_metrics);
