@@ -277,6 +277,48 @@ static void test_a_node_convicts_an_answerer_whose_claims_contradict(void)
     ec_store_close(s);
 }
 
+/* The kept claims are bounded (claims_max), the oldest out first. */
+static void test_kept_claims_are_bounded(void)
+{
+    ec_store *s;
+    CHECK_EQ_INT(ec_store_mem_open(&s), EC_OK);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.claims_max = 4;
+    ec_rng rng;
+    ec_rng_seed(&rng, 3);
+    ec_node_env env = {.addr = self, .store = s, .rng = &rng, .identity = identity};
+    ec_node *n = NULL;
+    CHECK_EQ_INT(ec_node_new(&n, &cfg, &env), EC_OK);
+    for (uint8_t i = 1; i <= 9; i++) {
+        ec_id p = id_of(0x20, i);
+        CHECK_EQ_INT(ec_node_add_peer(n, &p, NULL), EC_OK);
+    }
+    uint8_t buf[EC_MSG_MAX];
+    for (uint8_t k = 0; k < 6; k++) {
+        ec_id tok = id_of(0x50, k), head = id_of(0x60, k), p0 = id_of(0xb0, 0);
+        CHECK_EQ_INT(ec_node_sync_token(n, 10 + k, &tok), EC_OK);
+        ec_msg_claims c = claims1(&tok, &head, &p0, 1000 + k);
+        ec_msg m;
+        memset(&m, 0, sizeof m);
+        m.type = EC_MSG_MAPPING;
+        m.u.mapping.token = tok;
+        m.u.mapping.found = 1;
+        m.u.mapping.tx_id = head;
+        m.u.mapping.timestamp_ms = 1000 + k;
+        m.u.mapping.claims = c;
+        size_t len = 0;
+        CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+        CHECK_EQ_INT(ec_node_recv(n, 20 + k, &liar, NULL, buf, len), EC_OK);
+        const char *why = NULL;
+        CHECK_EQ_INT(ec_node_check(n, &why), EC_OK);
+    }
+    CHECK_EQ_INT(ec_node_stats_get(n)->claims_kept, 6);
+    CHECK_EQ_INT(ec_node_stats_get(n)->claims_evicted, 2);
+    ec_node_free(n);
+    ec_store_close(s);
+}
+
 int main(void)
 {
     if (ec_crypto_init()) return 1;
@@ -293,5 +335,6 @@ int main(void)
     RUN(test_the_evidence_codec_is_strict);
     RUN(test_claims_on_the_wire);
     RUN(test_a_node_convicts_an_answerer_whose_claims_contradict);
+    RUN(test_kept_claims_are_bounded);
     return TEST_REPORT("claims");
 }

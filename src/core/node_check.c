@@ -46,6 +46,10 @@ ec_err ec_node_check(const ec_node *n, const char **why)
                 bad = "a sync body cursor outside its window";
         }
     }
+    if (!bad && g_hash_table_size(n->claims) > n->cfg.claims_max) bad = "more kept claims than claims_max";
+    else if (!bad && g_queue_get_length(n->claims_order) != g_hash_table_size(n->claims))
+        bad = "the kept claims' order and table disagree";
+    else if (!bad && g_hash_table_size(n->convicted) > NODE_CONVICTED_MAX) bad = "more convicted than NODE_CONVICTED_MAX";
     for (unsigned j = 0; !bad && j < EC_ID_BITS; j++) {
         const ec_id *ids;
         if (ec_peers_bucket(n->peers, j, &ids) > n->cfg.bucket_size) bad = "a peer bucket holds more than bucket_size";
