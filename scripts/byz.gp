@@ -16,7 +16,7 @@
 # The analytic curves P(Binomial(w, f) >= 2q - w) use the (w, q) of
 # byz-sweep's SETTINGS, written out below.
 
-set terminal term size 1400,880 noenhanced
+set terminal term size 1400,960 noenhanced
 set output out
 
 # P(X >= m) for X ~ Binomial(n, p).
@@ -38,7 +38,7 @@ set style line 6 lw 2 dt (10,4,2,4) pt 8 ps 1.5 lc rgb col[3]    # w16q12-noev: 
 set style line 7 lw 2 dt (6,4) pt 13 ps 1.5 lc rgb col[5]         # strategic, quorum and evidence only
 set style line 8 lw 3 pt 15 ps 1.5 lc rgb col[6]                  # strategic, hold and echo
 set samples 200
-set bmargin 13    # room for the keys, drawn at the foot of the page
+set bmargin 15    # room for the keys, drawn at the foot of the page
 set grid xtics ytics lc rgb "#dddddd"
 set xrange [-0.01:0.41]
 set xtics 0, 0.05, 0.4 format "%.2f"
@@ -63,7 +63,7 @@ set ytics ("0" z0, "0.001" 1e-3, "0.003" 3e-3, "0.01" 1e-2, "0.03" 3e-2, "0.1" 0
 set arrow 1 from graph 0, first 2.2e-4 to graph 1, first 2.2e-4 nohead dt 3 lc rgb "#999999"
 # Two columns: the eight measured settings, then the three analytic curves.
 # (width -10: gnuplot sizes the columns by the default font, not ",10".)
-set key at screen 0.25, 0.165 center top vertical maxrows 8 reverse Left box \
+set key at screen 0.25, 0.185 center top vertical maxrows 8 reverse Left box \
     samplen 5 spacing 1.05 width -10 height 1 font ",10"
 plot for [i = 1:4] dat index (i - 1) using 1:(zy($2)) with linespoints ls i \
          title lab[i] . " measured", \
@@ -90,7 +90,7 @@ ylo = lo > 0.3 ? floor((lo - 0.02) * 20) / 20.0 : 0    # 20.0: floor() is an int
 set yrange [ylo:ceil + 0.05]
 set ytics ylo, 0.05, 1 format "%.2f"
 # One column of nine (gnuplot would otherwise wrap it into two, too wide).
-set key at screen 0.76, 0.165 center top vertical maxrows 9 reverse Left box \
+set key at screen 0.76, 0.185 center top vertical maxrows 9 reverse Left box \
     samplen 5 spacing 1.05 width -10 height 1 font ",10"
 plot for [i = 1:8] dat index (i - 1) using 1:4 with linespoints ls i title lab[i], \
      dat index 0 using 1:7 with lines dt 3 lw 2 lc rgb "#7f7f7f" \
