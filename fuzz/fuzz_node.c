@@ -8,6 +8,8 @@
  * distinct senders over an input). kind bits 2-6 move the clock forward
  * (up to about 4 s); kind mod 4 chooses:
  *   0  the bytes as a message from the sender (malformed input survives);
+ *      a first byte 0xF0: a near sender's mapping answer with signed
+ *      claims, 0xF1: an evidence message of two of its claim sets;
  *   1  a transaction built from the bytes (1-3 mappings on 8 tokens near
  *      the node's address or a given id; prev zero, a remembered tx id, the
  *      token's head or a given id; owner one of 4 client keys; signed by
@@ -32,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/claims.h"
 #include "core/node.h"
 #include "core/vote_sig.h"
 #include "crypto/blake3.h"
@@ -431,6 +434,61 @@ static void drain(run *st)
     }
 }
 
+/* Signed claims by near peer `sender` (1-4 on distinct near tokens; heads
+ * and prevs from the ring, zero or the record), first on `token`. */
+static void build_claims(run *st, reader *r, uint8_t sender, const ec_id *token, ec_msg_claims *c)
+{
+    memset(c, 0, sizeof *c);
+    c->n = (uint8_t)(1 + rd_u8(r) % EC_MSG_CLAIMS_MAX);
+    for (int i = 0; i < c->n; i++) {
+        ec_msg_claim *x = &c->c[i];
+        x->token = i == 0 ? *token : near_tok[(rd_u8(r) + i) & 7];
+        for (int j = 0; j < i; j++)
+            if (id_eq(&c->c[j].token, &x->token)) x->token.b[30] ^= (uint8_t)(0x40 + i); /* distinct */
+        if (!ring_pick(st, rd_u8(r), &x->head, NULL)) rd_id(r, &x->head);
+        if (ec_id_is_zero(&x->head)) x->head.b[0] = 1;
+        uint8_t ps = rd_u8(r);
+        if (ps & 1) ring_pick(st, ps >> 1, &x->prev, NULL);
+        x->timestamp_ms = st->now - rd_u16(r);
+        x->block_height = rd_u8(r) % 4;
+    }
+    ec_claims_sign(c, &near_kp[sender], &near_id[sender]);
+}
+
+/* Kind 0 with a first byte of 0xF0: a near peer's mapping answer with
+ * signed claims (for a token the node may be catching up: then they are
+ * compared); 0xF1: an EVIDENCE message of two of its claim sets (which may
+ * or may not contradict). Other bytes go as they are. */
+static void send_signed(run *st, reader *r, uint8_t sender, uint8_t what)
+{
+    if (sender >= NEAR) return;
+    ec_id token = near_tok[rd_u8(r) & 7];
+    if (rd_u8(r) & 1) (void)ec_node_sync_token(st->n, st->now, &token);
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    if (what == 0xF0) {
+        m.type = EC_MSG_MAPPING;
+        m.u.mapping.token = token;
+        m.u.mapping.found = 1;
+        build_claims(st, r, sender, &token, &m.u.mapping.claims);
+        m.u.mapping.tx_id = m.u.mapping.claims.c[0].head;
+        m.u.mapping.timestamp_ms = m.u.mapping.claims.c[0].timestamp_ms;
+    } else {
+        ec_claims_evidence e;
+        e.signer = near_id[sender];
+        build_claims(st, r, sender, &token, &e.a);
+        build_claims(st, r, sender, &token, &e.b);
+        m.type = EC_MSG_EVIDENCE;
+        if (ec_claims_evidence_encode(&e, m.u.evidence.bytes, sizeof m.u.evidence.bytes, &len) != EC_OK) return;
+        m.u.evidence.len = (uint16_t)len;
+    }
+    if (ec_msg_encode(&m, buf, sizeof buf, &len) != EC_OK) return;
+    ec_endpoint ep = endpoint_of(&near_id[sender]);
+    (void)ec_node_recv(st->n, st->now, &near_id[sender], &ep, buf, len);
+}
+
 static void check(run *st)
 {
     const char *why = NULL;
@@ -526,6 +584,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sender_id(&st, sender, &from);
         switch (kind & 3) {
         case 0: {
+            if (r.n > 0 && (r.p[0] == 0xF0 || r.p[0] == 0xF1)) {
+                uint8_t what = rd_u8(&r);
+                send_signed(&st, &r, sender, what);
+                break;
+            }
             ec_endpoint ep = endpoint_of(&from);
             (void)ec_node_recv(st.n, st.now, &from, &ep, r.p, r.n);
             break;
