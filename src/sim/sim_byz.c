@@ -107,20 +107,24 @@ size_t sim_byz_count(const sim *s)
     return s->byz ? s->byz->n : 0;
 }
 
-/* byzantine_disguise: is tx_id a second transaction on a head node i's own
- * sticky +1 went to? */
-static bool second_on_head(sim *s, uint32_t i, const ec_id *tx_id)
+/* Where node's sticky +1 on the heads a workload transaction spends went:
+ * STICKY_ELSEWHERE (one went to another transaction), STICKY_ALL (all to
+ * it), STICKY_OPEN (otherwise), or STICKY_UNKNOWN (not the workload's). */
+enum { STICKY_UNKNOWN, STICKY_ELSEWHERE, STICKY_ALL, STICKY_OPEN };
+static int sticky_for(sim *s, uint32_t node, const ec_id *tx_id)
 {
     size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, tx_id));
-    if (k == 0) return false;
+    if (k == 0) return STICKY_UNKNOWN;
     const ec_tx *tx = &s->txs[k - 1].tx;
+    bool all = true;
     for (int m = 0; m < tx->n_mappings; m++) {
         ec_id prior;
-        if (ec_store_get_vote(s->nodes[i].store, &tx->mappings[m].token, &tx->mappings[m].prev, &prior) == EC_OK &&
-            ec_id_cmp(&prior, tx_id) != 0)
-            return true;
+        if (ec_store_get_vote(s->nodes[node].store, &tx->mappings[m].token, &tx->mappings[m].prev, &prior) != EC_OK)
+            all = false;
+        else if (ec_id_cmp(&prior, tx_id) != 0)
+            return STICKY_ELSEWHERE;
     }
-    return false;
+    return all ? STICKY_ALL : STICKY_OPEN;
 }
 
 void sim_byz_convicted(sim *s, uint32_t by, uint32_t who)
@@ -188,7 +192,8 @@ static void plus_all(sim *s, uint32_t i, const ec_keypair *kp, ec_msg_signed_vot
     byz_track *t = &s->byz->track[s->nodes[i].byz - 1];
     if (lie && t->first_lie == 0) t->first_lie = s->now_us;
     v->voter = s->addrs[i];
-    if (s->cfg.byz_disguise && second_on_head(s, i, tx_id)) v->version = EC_MSG_VOTE_VERSION_DECIDED;
+    if (s->cfg.byz_disguise && sticky_for(s, i, tx_id) == STICKY_ELSEWHERE) /* its second +1 on a head */
+        v->version = EC_MSG_VOTE_VERSION_DECIDED;
     ec_vote_sign(v, kp, tx_id, n);
 }
 
@@ -197,16 +202,8 @@ static void plus_all(sim *s, uint32_t i, const ec_keypair *kp, ec_msg_signed_vot
  * workload did not make is shown to all). */
 static bool shown_to(sim *s, uint32_t j, const ec_id *tx_id)
 {
-    size_t k = GPOINTER_TO_SIZE(g_hash_table_lookup(s->tx_by_id, tx_id));
-    if (k == 0) return true;
-    const ec_tx *tx = &s->txs[k - 1].tx;
-    for (int m = 0; m < tx->n_mappings; m++) {
-        ec_id prior;
-        if (ec_store_get_vote(s->nodes[j].store, &tx->mappings[m].token, &tx->mappings[m].prev, &prior) != EC_OK ||
-            ec_id_cmp(&prior, tx_id) != 0)
-            return false;
-    }
-    return true;
+    int st = sticky_for(s, j, tx_id);
+    return st == STICKY_UNKNOWN || st == STICKY_ALL;
 }
 
 bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len)
