@@ -173,6 +173,16 @@ void sim_send(sim *s, uint32_t from, uint32_t to, const uint8_t *buf, size_t len
     }
 }
 
+bool sim_msg_replace(const ec_msg *m, uint8_t *buf, size_t *len)
+{
+    size_t out;
+    uint8_t tmp[EC_MSG_MAX];
+    if (ec_msg_encode(m, tmp, sizeof tmp, &out) != EC_OK) return false;
+    memcpy(buf, tmp, out);
+    *len = out;
+    return true;
+}
+
 /* Moves a node's outbox onto the network. */
 static void flush(sim *s, uint32_t i)
 {

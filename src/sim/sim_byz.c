@@ -226,11 +226,7 @@ bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len)
         }
         if (!any) return true;
         s->byz_votes_rewritten++;
-        size_t out;
-        uint8_t tmp[EC_MSG_MAX];
-        if (ec_msg_encode(&m, tmp, sizeof tmp, &out) != EC_OK) return false;
-        memcpy(buf, tmp, out);
-        *len = out;
+        if (!sim_msg_replace(&m, buf, len)) return false;
         return true;
     }
     bool withhold = s->cfg.byz_behaviour == SIM_BYZ_WITHHOLD;
@@ -256,10 +252,6 @@ bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len)
         m.u.votes.count = kept;
     }
     s->byz_votes_rewritten++;
-    size_t out;
-    uint8_t tmp[EC_MSG_MAX];
-    if (ec_msg_encode(&m, tmp, sizeof tmp, &out) != EC_OK) return false;
-    memcpy(buf, tmp, out);
-    *len = out;
+    if (!sim_msg_replace(&m, buf, len)) return false;
     return true;
 }

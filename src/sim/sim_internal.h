@@ -124,6 +124,9 @@ void sim_liar_convicted(sim *s, uint32_t by, uint32_t who);
 void sim_byz_setup(sim *s);
 void sim_byz_free(sim *s);
 bool sim_byz_rewrite(sim *s, uint32_t i, uint32_t j, uint8_t *buf, size_t *len);
+/* A rewritten message m in place of buf[0..*len) (buf holds EC_MSG_MAX);
+ * false, buf untouched, if m does not encode. */
+bool sim_msg_replace(const ec_msg *m, uint8_t *buf, size_t *len);
 const ec_id *sim_byz_target(const sim *s);
 size_t sim_byz_count(const sim *s);
 /* Honest node `by` convicted node `who` (an EC_NODE_EV_EVIDENCE event). */

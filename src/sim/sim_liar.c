@@ -326,11 +326,7 @@ bool sim_liar_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len)
     m.u.mapping.tx_id = fake;
     m.u.mapping.claims.c[0].head = fake;
     ec_claims_sign(&m.u.mapping.claims, &l->key, &s->addrs[i]);
-    size_t out;
-    uint8_t tmp[EC_MSG_MAX];
-    if (ec_msg_encode(&m, tmp, sizeof tmp, &out) != EC_OK) return false;
-    memcpy(buf, tmp, out);
-    *len = out;
+    if (!sim_msg_replace(&m, buf, len)) return false;
     if (l->first_lie_us == 0) l->first_lie_us = s->now_us;
     s->mapping_lies++;
     return true;
