@@ -171,34 +171,39 @@ void node_convict_claims(ec_node *n, uint64_t now, const ec_claims_evidence *e)
         convict(n, &e->signer, 'f', buf, len, NULL, NULL, NULL);
 }
 
-/* An EVIDENCE message: the first byte says which kind. The accused and its
- * key, once the evidence has proved itself; false if it proves nothing. */
-static bool received(const ec_msg *m, ec_id *who, ec_pubkey *key, char *tag)
+/* An EVIDENCE message: the first byte says which kind. Decoded first;
+ * evidence against a voter convicted here already (the gossip's echoes)
+ * or against us is "known" before any signature is checked; the rest
+ * must prove itself. */
+typedef enum { EV_BAD, EV_KNOWN, EV_PROVES } ev_verdict;
+
+static ev_verdict received(const ec_node *n, const ec_msg *m, ec_id *who, ec_pubkey *key, char *tag)
 {
     const uint8_t *b = m->u.evidence.bytes;
     size_t len = m->u.evidence.len;
-    bool ok = false;
+    ev_verdict v = EV_BAD;
     if (b[0] == EC_CLAIMS_EVIDENCE_VERSION) {
         ec_claims_evidence *e = malloc(sizeof *e);
-        if (e && ec_claims_evidence_decode(e, b, len) == EC_OK && ec_claims_evidence_verify(e, NULL) == EC_OK) {
+        if (e && ec_claims_evidence_decode(e, b, len) == EC_OK) {
             *who = e->signer;
             *key = e->a.key;
             *tag = 'f';
-            ok = true;
+            if (node_convicted(n, who) || ec_id_cmp(who, &n->addr) == 0) v = EV_KNOWN;
+            else if (ec_claims_evidence_verify(e, NULL) == EC_OK) v = EV_PROVES;
         }
         free(e);
-        return ok;
+        return v;
     }
     ec_vote_evidence *e = malloc(sizeof *e);
-    ec_id token, prev;
-    if (e && ec_evidence_decode(e, b, len) == EC_OK && ec_evidence_verify(e, &token, &prev) == EC_OK) {
+    if (e && ec_evidence_decode(e, b, len) == EC_OK) {
         *who = e->voter;
         *key = e->key;
         *tag = 'q';
-        ok = true;
+        if (node_convicted(n, who) || ec_id_cmp(who, &n->addr) == 0) v = EV_KNOWN;
+        else if (ec_evidence_verify(e, NULL, NULL) == EC_OK) v = EV_PROVES;
     }
     free(e);
-    return ok;
+    return v;
 }
 
 void node_convict_on_evidence(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
@@ -207,9 +212,10 @@ void node_convict_on_evidence(ec_node *n, uint64_t now, const ec_id *from, const
     ec_id who;
     ec_pubkey key;
     char tag;
-    if (!received(m, &who, &key, &tag)) {
+    ev_verdict v = received(n, m, &who, &key, &tag);
+    if (v == EV_BAD) {
         n->stats.evidence_bad++;
-    } else if (node_convicted(n, &who) || ec_id_cmp(&who, &n->addr) == 0) {
+    } else if (v == EV_KNOWN) {
         n->stats.evidence_known++; /* spread once per node: the gossip ends here */
     } else {
         /* The key must be the accused's identity key: unknown (the driver
