@@ -4,6 +4,8 @@
  * DIR/identity.ec   its identity record (mined on first start, with
  *                   progress; resumable from DIR/identity.ec.ckpt)
  * DIR/store/        the LMDB ledger
+ * DIR/store.bond    the id of the store this identity signs with (a lost
+ *                   store is refused: store_bond.c)
  * DIR/lock          held while the node runs: one node per directory
  * DIR/node.json     written once the node listens: pid, address, endpoint,
  *                   status URL (what `ec devnet` reads); removed at exit */
@@ -53,6 +55,10 @@ static const char node_help[] =
     "  --log-level LEVEL     error, warn, info (default) or debug\n"
     "  --set SECTION.KEY=V   any setting of the file (repeatable)\n"
     "  --print-config        print the settings in effect as an INI file, exit\n"
+    "  --accept-store-loss   start although DIR/store is not the store this\n"
+    "                        identity signed with (DIR/store.bond): lost votes\n"
+    "                        and blocks can make it sign evidence against\n"
+    "                        itself; a new identity is the safe way\n"
     "  --help                show this help\n"
     "\n"
     "Exit: 0 stopped by SIGTERM/SIGINT, 1 could not start (the reason on\n"
@@ -163,17 +169,18 @@ int cmd_node(const char *prog, int argc, char **argv)
         {"listen", required_argument, NULL, 'l'},   {"bootstrap", required_argument, NULL, 'b'},
         {"status", required_argument, NULL, 's'},   {"log-level", required_argument, NULL, 'v'},
         {"set", required_argument, NULL, 'S'},      {"print-config", no_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},           {"accept-store-loss", no_argument, NULL, 'A'},
+        {NULL, 0, NULL, 0},
     };
     const char *dir = NULL, *config = NULL;
-    bool print = false;
+    bool print = false, accept_loss = false;
     bool seen[256] = {false};
     /* Flags apply after the file: collect them first. */
     const char *flags[256];
     char fkind[256];
     int nflags = 0, c, rc;
     cli_getopt_reset();
-    while ((c = getopt_long(argc, argv, ":d:c:l:b:s:v:S:ph", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:c:l:b:s:v:S:phA", opts, NULL)) != -1) {
         if (c != 'b' && c != 'S' && (rc = cli_once(prog, opts, c, seen))) return rc;
         switch (c) {
         case 'd': dir = optarg; break;
@@ -184,6 +191,7 @@ int cmd_node(const char *prog, int argc, char **argv)
             flags[nflags++] = optarg;
             break;
         case 'p': print = true; break;
+        case 'A': accept_loss = true; break;
         case 'h': printf(node_help, prog); return CLI_EXIT_OK;
         default: return cli_bad_option(prog, c, argv);
         }
@@ -248,6 +256,12 @@ int cmd_node(const char *prog, int argc, char **argv)
         close(lock);
         return cli_fail(prog, "cannot open the store %s: %s", path,
                         err == EC_ERR_IO || err == EC_ERR_PERM ? strerror(errno) : ec_err_str(err));
+    }
+    if ((rc = cli_store_bond(prog, dir, store, accept_loss))) {
+        ec_sign_wipe(&kp);
+        ec_store_close(store);
+        close(lock);
+        return rc;
     }
     ec_daemon *d = NULL;
     err = ec_daemon_new(&d, &s.d, store, &kp, record, why, sizeof why);

@@ -8,7 +8,9 @@
  * An honest member never signs such a pair (its +1 is sticky and
  * durable), so no honest voter is ever set aside. The same goes for a node
  * whose signed mapping claims contradict (claims.h; minefield.c finds
- * them): "mf" + the node. Verified evidence is spread once (spread()). */
+ * them): "mf" + the node; and for one whose commit chain forked
+ * (chain_evidence.h; sync finds them): "ch" + the node. Verified evidence
+ * is spread once (spread()). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,12 +114,14 @@ static bool convict(ec_node *n, const ec_id *who, char tag, const uint8_t *ev, s
 {
     if (set_aside(n, who) != EC_OK) return false;
     if (tag == 'q') n->stats.equivocations++;
-    else n->stats.claims_convicted++;
+    else if (tag == 'f') n->stats.claims_convicted++;
+    else n->stats.chain_convicted++;
     if (from) n->stats.evidence_received++;
     uint8_t key[2 + EC_ID_LEN];
     evidence_key(key, who);
-    if (tag == 'f') key[0] = 'm'; /* "mf" + who; "eq" + who for votes */
-    key[1] = (uint8_t)tag;
+    if (tag == 'f') key[0] = 'm'; /* "mf" + who; "ch" + who; "eq" + who for votes */
+    key[1] = tag == 'c' ? 'h' : (uint8_t)tag;
+    if (tag == 'c') key[0] = 'c';
     ec_err err = node_write_begin(n, n->store);
     if (!err) err = ec_store_put_rec(n->store, key, sizeof key, ev, evlen);
     if (node_write_end(n, n->store, err, NULL) != EC_OK) n->stats.store_errors++;
@@ -129,8 +133,9 @@ static bool convict(ec_node *n, const ec_id *who, char tag, const uint8_t *ev, s
     ev_out.mapping = -1;
     node_event_push(n, &ev_out);
     node_log(n, 1, "%s%s (its votes set aside)", from ? "evidence received: " : "",
-             tag == 'q' ? "a voter signed +1 for two transactions on one head"
-                        : "a node signed two heads on one previous head for a token");
+             tag == 'q'   ? "a voter signed +1 for two transactions on one head"
+             : tag == 'f' ? "a node signed two heads on one previous head for a token"
+                          : "a node signed two blocks at one height of its commit chain");
     spread(n, who, ev, evlen, p, from);
     return true;
 }
@@ -171,6 +176,17 @@ void node_convict_claims(ec_node *n, uint64_t now, const ec_claims_evidence *e)
         convict(n, &e->signer, 'f', buf, len, NULL, NULL, NULL);
 }
 
+void node_convict_chain(ec_node *n, uint64_t now, const ec_chain_evidence *e)
+{
+    if (n->cfg.ignore_evidence || node_convicted(n, &e->signer) || ec_id_cmp(&e->signer, &n->addr) == 0) return;
+    uint8_t buf[EC_CHAIN_EVIDENCE_MAX];
+    size_t len;
+    if (ec_chain_evidence_verify(e) == EC_OK &&
+        node_identity(n, now, &e->signer, &e->signer, &e->key) == EC_NODE_ID_YES &&
+        ec_chain_evidence_encode(e, buf, sizeof buf, &len) == EC_OK)
+        convict(n, &e->signer, 'c', buf, len, NULL, NULL, NULL);
+}
+
 /* An EVIDENCE message: the first byte says which kind. Decoded first;
  * evidence against a voter convicted here already (the gossip's echoes)
  * or against us is "known" before any signature is checked; the rest
@@ -190,6 +206,18 @@ static ev_verdict received(const ec_node *n, const ec_msg *m, ec_id *who, ec_pub
             *tag = 'f';
             if (node_convicted(n, who) || ec_id_cmp(who, &n->addr) == 0) v = EV_KNOWN;
             else if (ec_claims_evidence_verify(e, NULL) == EC_OK) v = EV_PROVES;
+        }
+        free(e);
+        return v;
+    }
+    if (b[0] == EC_CHAIN_EVIDENCE_VERSION) {
+        ec_chain_evidence *e = malloc(sizeof *e);
+        if (e && ec_chain_evidence_decode(e, b, len) == EC_OK) {
+            *who = e->signer;
+            *key = e->key;
+            *tag = 'c';
+            if (node_convicted(n, who) || ec_id_cmp(who, &n->addr) == 0) v = EV_KNOWN;
+            else if (ec_chain_evidence_verify(e) == EC_OK) v = EV_PROVES;
         }
         free(e);
         return v;
@@ -318,6 +346,21 @@ static bool load_claims(void *arg, const uint8_t *key, size_t klen, const uint8_
     return set_aside(n, &who) != EC_ERR_NOMEM;
 }
 
+/* A "ch" record (a forked commit chain): checked again, its signer set
+ * aside. */
+static bool load_chain(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    ec_node *n = arg;
+    ec_chain_evidence e;
+    bool ok = klen == 2 + EC_ID_LEN && ec_chain_evidence_decode(&e, val, vlen) == EC_OK &&
+              ec_chain_evidence_verify(&e) == EC_OK && memcmp(key + 2, e.signer.b, EC_ID_LEN) == 0;
+    if (!ok) {
+        n->stats.evidence_corrupt++;
+        return true;
+    }
+    return set_aside(n, &e.signer) != EC_ERR_NOMEM;
+}
+
 void node_convict_load(ec_node *n)
 {
     each_ctx c = {n, malloc(sizeof(ec_vote_evidence)), NULL, NULL};
@@ -325,6 +368,7 @@ void node_convict_load(ec_node *n)
     if (ec_store_each_rec(n->store, (const uint8_t *)"eq", 2, load_one, &c) != EC_OK) n->stats.store_errors++;
     free(c.e);
     if (ec_store_each_rec(n->store, (const uint8_t *)"mf", 2, load_claims, n) != EC_OK) n->stats.store_errors++;
+    if (ec_store_each_rec(n->store, (const uint8_t *)"ch", 2, load_chain, n) != EC_OK) n->stats.store_errors++;
     if (g_hash_table_size(n->convicted) > 0)
         node_log(n, 2, "%u convicted voters loaded from the store", g_hash_table_size(n->convicted));
 }
@@ -356,4 +400,30 @@ ec_err ec_node_claims_evidence_each(const ec_node *n,
     ec_err err = ec_store_each_rec(n->store, (const uint8_t *)"mf", 2, claims_one, &c);
     free(c.e);
     return err;
+}
+
+typedef struct chain_ctx {
+    ec_node *n;
+    bool (*fn)(void *arg, const ec_id *signer, const ec_chain_evidence *e);
+    void *arg;
+} chain_ctx;
+
+static bool chain_one(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    chain_ctx *c = arg;
+    ec_chain_evidence e;
+    if (klen != 2 + EC_ID_LEN || ec_chain_evidence_decode(&e, val, vlen) != EC_OK ||
+        memcmp(key + 2, e.signer.b, EC_ID_LEN) != 0) {
+        c->n->stats.evidence_corrupt++;
+        return true;
+    }
+    return c->fn(c->arg, &e.signer, &e);
+}
+
+ec_err ec_node_chain_evidence_each(const ec_node *n,
+                                   bool (*fn)(void *arg, const ec_id *signer, const ec_chain_evidence *e), void *arg)
+{
+    if (n == NULL || fn == NULL) return EC_ERR_ARG;
+    chain_ctx c = {(ec_node *)n, fn, arg}; /* a count through the const */
+    return ec_store_each_rec(n->store, (const uint8_t *)"ch", 2, chain_one, &c);
 }

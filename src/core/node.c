@@ -356,7 +356,11 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_IDENTITY: node_on_identity(n, now, from, m); break;
     case EC_MSG_GET_CHAIN: node_on_get_chain(n, from, m); break;
     case EC_MSG_GET_BODY: node_on_get_body(n, from, m); break;
-    case EC_MSG_CHAIN: node_sync_on_chain(n, now, from, m); break;
+    case EC_MSG_CHAIN: { /* a fork sync found is evidence for convict.c */
+        ec_chain_evidence fork;
+        if (node_sync_on_chain(n, now, from, m, &fork)) node_convict_chain(n, now, &fork);
+        break;
+    }
     case EC_MSG_BODY: node_sync_on_body(n, now, from, m); break;
     case EC_MSG_GET_RANGE: node_on_get_range(n, from, m); break;
     case EC_MSG_RANGE: node_sync_on_range(n, now, from, m); break;

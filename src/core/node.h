@@ -38,6 +38,7 @@
 
 #include "base/err.h"
 #include "base/rng.h"
+#include "core/chain_evidence.h"
 #include "core/claims.h"
 #include "core/evidence.h"
 #include "core/rtt.h"
@@ -207,6 +208,7 @@ typedef struct ec_node_stats {
     uint64_t evidence_corrupt;    /* stored evidence records skipped: not decoding or not proving
                                      (counted at start and by each ec_node_evidence_each) */
     uint64_t claims_convicted;    /* nodes convicted here by two signed mapping claims that contradict */
+    uint64_t chain_convicted;     /* nodes convicted here by two blocks they signed at one height */
     uint64_t claims_bad;          /* mapping answers whose claims' signature or key failed */
     uint64_t claims_kept;         /* signed claims kept (per signer and token) to compare later ones with */
     uint64_t claims_evicted;      /* kept claims pushed out by newer ones (claims_max) */
@@ -420,6 +422,9 @@ ec_err ec_node_evidence_each(const ec_node *n, bool (*fn)(void *arg, const ec_id
  * records; core/claims.h), in signer id order. */
 ec_err ec_node_claims_evidence_each(const ec_node *n,
                                     bool (*fn)(void *arg, const ec_id *signer, const ec_claims_evidence *e), void *arg);
+/* And for forked commit chains (the "ch" records; core/chain_evidence.h). */
+ec_err ec_node_chain_evidence_each(const ec_node *n,
+                                   bool (*fn)(void *arg, const ec_id *signer, const ec_chain_evidence *e), void *arg);
 ec_err ec_node_sync_evidence(const ec_node *n, const ec_id *src, uint64_t height, ec_block_header *a,
                              ec_block_header *b);
 ec_err ec_node_chain_block(const ec_node *n, uint64_t height, ec_block_header *hdr, ec_block_body *body);

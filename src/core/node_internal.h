@@ -5,6 +5,7 @@
 
 #include <glib.h>
 
+#include "core/chain_evidence.h"
 #include "core/claims.h"
 #include "core/node.h"
 #include "core/peers.h"
@@ -342,8 +343,11 @@ void node_convict_on_evidence(ec_node *n, uint64_t now, const ec_id *from, const
 /* Contradicting mapping claims found here (minefield.c): checked, acted on
  * and spread like an equivocation. */
 void node_convict_claims(ec_node *n, uint64_t now, const ec_claims_evidence *e);
+/* A fork of a source's commit chain found by sync (two headers its key
+ * signed at one height): the same. */
+void node_convict_chain(ec_node *n, uint64_t now, const ec_chain_evidence *e);
 bool node_convicted(const ec_node *n, const ec_id *voter); /* in tally.c (state) */
-/* At creation: the convicted set refilled from the stored "eq" records
+/* At creation: the convicted set refilled from the stored "eq", "mf" and "ch" records
  * (each decoded and verified again, NODE_CONVICTED_MAX at most: the rest
  * counted in convicted_full; one that fails counted in evidence_corrupt). */
 void node_convict_load(ec_node *n);
@@ -457,7 +461,10 @@ void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src, ui
 /* sync.c: chain sync (docs/CHAIN.md, "Sync"). The answers it asked for
  * (on_chain, on_body; on_tx: true if the transaction was sync's, and
  * consumed); the timer (returns when next due); free at the end. */
-void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* on_chain: true (and *fork filled) when the answer shows the source
+ * signed two headers at our locator's height: node.c passes it on to
+ * convict.c. */
+bool node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_chain_evidence *fork);
 void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_sync_on_range(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len);

@@ -172,14 +172,15 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
     node_sync_ask_chain(n, now, s, s->down - 1);
 }
 
-void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+bool node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_chain_evidence *fork)
 {
+    bool found = false;
     int si = node_sync_src_index(n, from);
     sync_src *s = si >= 0 ? &n->sync_src[si] : NULL;
     if (s == NULL || (s->phase != SRC_TIP && s->phase != SRC_HEADERS && s->phase != SRC_EVIDENCE &&
                       s->phase != SRC_RECHECK)) {
         n->stats.dropped_unexpected++;
-        return;
+        return false;
     }
     if (s->phase == SRC_RECHECK) {
         /* Its header at the body's height, again: the same block (the
@@ -202,28 +203,35 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
             n->stats.sync_faults++;
             node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a body that is not its header's");
         }
-        return;
+        return false;
     }
     if (s->phase == SRC_EVIDENCE) {
         for (unsigned i = 0; i < m->u.chain.n; i++) {
             ec_block_header h;
             if (ec_block_header_decode(&h, m->u.chain.hdr[i], m->u.chain.len[i]) != EC_OK || h.height != s->done_h)
                 continue;
-            if (ec_block_check_sig(&h, &s->key) == EC_BLOCK_OK && ec_block_equivocation(&s->done_hdr, &h))
+            if (ec_block_check_sig(&h, &s->key) == EC_BLOCK_OK && ec_block_equivocation(&s->done_hdr, &h)) {
                 node_sync_evidence_keep(n, &s->id, &s->done_hdr, &h);
+                /* For node.c to pass on to convict.c (a module above). */
+                fork->signer = s->id;
+                fork->key = s->key;
+                fork->a = s->done_hdr;
+                fork->b = h;
+                found = true;
+            }
             break;
         }
         node_sync_locator_reset(n, s);
         node_sync_src_finished(n, now, s);
-        return;
+        return found;
     }
     if (s->phase == SRC_TIP) {
         ec_node_id_answer a = node_identity(n, now, from, from, &m->u.chain.key);
         if (a == EC_NODE_ID_NO) {
             node_sync_src_drop(n, s, EC_SYNC_REPORT_FAULT, "a key that is not its identity's");
-            return;
+            return false;
         }
-        if (a != EC_NODE_ID_YES) return; /* its record is being fetched: asked again at the timeout */
+        if (a != EC_NODE_ID_YES) return false; /* its record is being fetched: asked again at the timeout */
         s->key = m->u.chain.key;
         uint64_t tip = m->u.chain.tip;
         if (tip < s->done_h) node_sync_locator_reset(n, s); /* shorter than what we took from it */
@@ -232,7 +240,7 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
         s->lo_ts = s->done_h == 0 ? 0 : s->has_done_hdr ? s->done_hdr.timestamp_ms : UINT64_MAX;
         if (tip == s->done_h) {
             node_sync_src_finished(n, now, s);
-            return;
+            return false;
         }
         s->top = tip - s->done_h > n->cfg.sync_window ? s->done_h + n->cfg.sync_window : tip;
         size_t w = (size_t)(s->top - s->done_h);
@@ -241,12 +249,13 @@ void node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
         s->times = calloc(w, sizeof *s->times);
         if (s->roots == NULL || s->counts == NULL || s->times == NULL) {
             node_sync_src_drop(n, s, 0, "out of memory");
-            return;
+            return false;
         }
         s->down = s->top + 1;
         s->phase = SRC_HEADERS;
     }
     take_headers(n, now, s, (unsigned)si, m);
+    return false;
 }
 
 void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)

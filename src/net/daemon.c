@@ -182,7 +182,7 @@ ec_err ec_daemon_new(ec_daemon **out, const ec_daemon_config *cfg, ec_store *sto
     if ((err = ec_ratelimit_new(&d->rl_hs, 4096, cfg->handshakes_per_s, cfg->handshake_burst)) != EC_OK ||
         (err = ec_ratelimit_new(&d->rl_req, 4096, cfg->requests_per_s, cfg->request_burst)) != EC_OK ||
         (err = ec_verifier_new(&d->ver, cfg->verify_queue_max, cfg->verify_cache_max)) != EC_OK ||
-        (err = dmn_peers_new(d)) != EC_OK) {
+        (err = dmn_peers_new(d)) != EC_OK || (err = dmn_exclude_new(d)) != EC_OK) {
         ec_daemon_free(d);
         return fail(why, why_cap, err, "out of memory");
     }
@@ -232,6 +232,7 @@ void ec_daemon_free(ec_daemon *d)
     }
     ec_sess_free(d->sess);
     dmn_peers_free(d);
+    dmn_exclude_free(d);
     if (d->epfd >= 0) close(d->epfd);
     pthread_mutex_destroy(&d->snap_mu);
     free(d->snap_status);

@@ -265,10 +265,12 @@ void dmn_on_event(ec_daemon *d, const ec_node_event *ev)
     }
     char hex[65];
     ec_id_to_hex(&ev->tx_id, hex);
-    if (ev->type == EC_NODE_EV_EVIDENCE) { /* counted in /metrics (ec_equivocations_total) */
+    if (ev->type == EC_NODE_EV_EVIDENCE) { /* counted in /metrics (ec_*_convicted_total, ec_peers_excluded_total) */
         char who[65];
         ec_id_to_hex(&ev->from, who);
-        dmn_log(d, 1, "event=evidence voter=%.16s tx=%.16s (two +1 votes on one head; its votes set aside)", who, hex);
+        dmn_log(d, 1, "event=evidence accused=%.16s tx=%.16s (signed statements that cannot both be honest; "
+                      "its votes set aside, its sessions refused)", who, hex);
+        dmn_exclude_addr(d, &ev->from);
         return;
     }
     if (ev->type == EC_NODE_EV_SYNC_REPORT) { /* counted in /metrics (ec_sync_total{what="reports"}) */

@@ -29,6 +29,7 @@
 #define PROBE_TIMEOUT_MS 2000
 #define CLIENT_WAIT_MAX 1024  /* submissions whose outcome a client waits for */
 #define JOIN_ASK_MAX 32       /* peers asked for our neighborhood at start */
+#define EXCLUDED_MAX 1024     /* session keys of convicted peers remembered (the core keeps 1,024) */
 
 /* Why a datagram or a message was dropped (counted; /metrics label). */
 enum {
@@ -50,6 +51,7 @@ enum {
     DROP_QUERY,           /* a malformed QUERY datagram or FORWARD frame */
     DROP_QUERY_STORE,     /* a query the store failed to read for */
     DROP_ANSWER_UNASKED,  /* an ANSWER datagram: this node asks nobody sessionless */
+    DROP_CONVICTED,       /* a session, record or message of a peer convicted here */
     DROP_REASONS
 };
 extern const char *const ec_daemon_drop_names[DROP_REASONS];
@@ -151,6 +153,9 @@ struct ec_daemon {
     size_t noutcomes, outcome_next;
     uint64_t drops[DROP_REASONS];
     uint64_t commits, client_requests, peers_evicted;
+    /* Exclusion (daemon_exclude.c): session keys of convicted peers. */
+    GHashTable *excluded; /* 32-byte key (owned) -> itself */
+    uint64_t peers_excluded, excluded_full;
     /* Sessionless queries (daemon_query.c). */
     uint64_t queries_answered, queries_forwarded, queries_shed, answers_too_large;
     /* Commit latency of our own submissions (ms), for /metrics. */
@@ -219,6 +224,16 @@ bool dmn_join_answer(ec_daemon *d, const ec_id *from, const uint8_t *msg, size_t
 ec_node_id_answer dmn_identity_check(void *arg, const ec_id *addr, const ec_pubkey *key);
 void dmn_verify_record(ec_daemon *d, const uint8_t record[EC_IDENTITY_LEN]);
 void dmn_peers_tick(ec_daemon *d);
+
+/* daemon_exclude.c: convicted peers refused (the core convicts). */
+ec_err dmn_exclude_new(ec_daemon *d);
+void dmn_exclude_free(ec_daemon *d);
+bool dmn_excluded_key(const ec_daemon *d, const uint8_t xkey[32]);
+bool dmn_excluded_addr(const ec_daemon *d, const ec_id *addr);
+/* Closes p's session, forgets it (p is freed) and remembers its key. */
+void dmn_exclude_peer(ec_daemon *d, dpeer *p, const char *why);
+/* The core convicted addr: its peer (if any) excluded. */
+void dmn_exclude_addr(ec_daemon *d, const ec_id *addr);
 
 /* daemon_client.c */
 void dmn_on_client(ec_daemon *d, const uint8_t xkey[32], const uint8_t *p, size_t len);

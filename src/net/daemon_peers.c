@@ -24,6 +24,7 @@ const char *const ec_daemon_drop_names[DROP_REASONS] = {
     [DROP_CLIENT] = "client_malformed",      [DROP_RATE_HANDSHAKE] = "rate_handshake",
     [DROP_RATE_REQUEST] = "rate_request",    [DROP_QUERY] = "query_malformed",
     [DROP_QUERY_STORE] = "query_store",      [DROP_ANSWER_UNASKED] = "answer_unasked",
+    [DROP_CONVICTED] = "convicted",
 };
 
 static void join_ask(ec_daemon *d, const dpeer *p);
@@ -178,6 +179,10 @@ void dmn_on_probe_pkt(ec_daemon *d, const ec_endpoint *from, const uint8_t *pkt,
         return;
     }
     if (memcmp(xkey, d->xpub, 32) == 0) return; /* ourselves (a bootstrap list naming us) */
+    if (dmn_excluded_key(d, xkey)) {
+        d->drops[DROP_CONVICTED]++;
+        return;
+    }
     dpeer *p = peer_for_xkey(d, xkey);
     if (p == NULL) return;
     p->ep = *from;
@@ -222,6 +227,11 @@ void dmn_on_peer_up(ec_daemon *d, const ec_sess_event *ev)
         ec_sess_forget(d->sess, ev->peer);
         return;
     }
+    if (dmn_excluded_key(d, ev->peer)) { /* convicted here: no session */
+        d->drops[DROP_CONVICTED]++;
+        ec_sess_forget(d->sess, ev->peer);
+        return;
+    }
     dpeer *p = peer_for_xkey(d, ev->peer);
     if (p == NULL) {
         ec_sess_forget(d->sess, ev->peer);
@@ -263,6 +273,11 @@ void dmn_on_verified(ec_daemon *d, const ec_verify_result *r)
         dmn_log(d, 1, "event=identity_refused from=%s reason=%s", ep, ec_daemon_drop_names[why]);
         ec_sess_forget(d->sess, xkey);
         g_hash_table_remove(d->by_xkey, xkey);
+        return;
+    }
+    if (dmn_excluded_addr(d, &r->address)) { /* its record: refused while the core holds it convicted */
+        d->drops[DROP_CONVICTED]++;
+        dmn_exclude_peer(d, p, "identity_of_convicted");
         return;
     }
     p->has_addr = true;
@@ -443,6 +458,10 @@ void dmn_send_core(ec_daemon *d, const ec_id *to, const ec_endpoint *ep, const u
     uint8_t frame[1 + EC_MSG_MAX];
     frame[0] = EC_FRAME_CORE;
     memcpy(frame + 1, msg, len);
+    if (dmn_excluded_addr(d, to)) { /* the core still names it; we send it nothing */
+        d->drops[DROP_CONVICTED]++;
+        return;
+    }
     dpeer *p = g_hash_table_lookup(d->by_addr, to);
     if (p && p->has_xkey) {
         if (ep && ep->len && p->ep.len == 0) p->ep = *ep;
