@@ -1,6 +1,6 @@
-/* libFuzzer harness: vote equivocation evidence (core/evidence.h) and
- * contradicting mapping claims (core/claims.h), each decoder on every
- * input. The
+/* libFuzzer harness: vote equivocation evidence (core/evidence.h),
+ * contradicting mapping claims (core/claims.h) and forked commit chains
+ * (core/chain_evidence.h), each decoder on every input. The
  * decoder returns EC_OK or a negative error and never reads past the
  * input (a transaction length is never trusted); on EC_OK the evidence
  * re-encodes to exactly the input (one encoding), and verifying it
@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/chain_evidence.h"
 #include "core/claims.h"
 #include "core/evidence.h"
 
@@ -22,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static ec_vote_evidence e;
     static ec_claims_evidence c;
+    static ec_chain_evidence h;
     static uint8_t out[EC_EVIDENCE_MAX];
     ec_err err = ec_claims_evidence_decode(&c, data, size);
     CHECK(err <= 0);
@@ -30,6 +32,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(ec_claims_evidence_encode(&c, out, sizeof out, &len) == EC_OK);
         CHECK(len == size && len <= EC_CLAIMS_EVIDENCE_MAX && memcmp(out, data, size) == 0);
         err = ec_claims_evidence_verify(&c, NULL);
+        CHECK(err == EC_OK || err == EC_ERR_MISMATCH || err == EC_ERR_SIGNATURE);
+    }
+    err = ec_chain_evidence_decode(&h, data, size);
+    CHECK(err <= 0);
+    if (err == EC_OK) {
+        size_t len = 0;
+        CHECK(ec_chain_evidence_encode(&h, out, sizeof out, &len) == EC_OK);
+        CHECK(len == size && len <= EC_CHAIN_EVIDENCE_MAX && memcmp(out, data, size) == 0);
+        err = ec_chain_evidence_verify(&h);
         CHECK(err == EC_OK || err == EC_ERR_MISMATCH || err == EC_ERR_SIGNATURE);
     }
     err = ec_evidence_decode(&e, data, size);

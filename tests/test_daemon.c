@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/chain_evidence.h"
 #include "core/identity.h"
 #include "core/node.h"
 #include "core/vote_sig.h"
@@ -138,6 +139,8 @@ static void test_admission_refusals(void)
 static uint8_t ev_bytes[EC_EVIDENCE_MAX];
 static size_t ev_len;
 static ec_id ev_voter;
+static uint8_t ch_bytes[EC_CHAIN_EVIDENCE_MAX];
+static size_t ch_len;
 
 static void keep_evidence(ec_store *s)
 {
@@ -168,6 +171,27 @@ static void keep_evidence(ec_store *s)
     uint8_t key[2 + EC_ID_LEN] = {'e', 'q'};
     memcpy(key + 2, ev_voter.b, EC_ID_LEN);
     CHECK(ec_store_begin(s) == EC_OK && ec_store_put_rec(s, key, sizeof key, ev_bytes, ev_len) == EC_OK &&
+          ec_store_commit(s) == EC_OK);
+    /* And a forked commit chain ("ch" + signer): two headers at height 7. */
+    ec_chain_evidence ch;
+    memset(&ch, 0, sizeof ch);
+    memset(&ch.signer, 0x6c, sizeof ch.signer);
+    ch.key = vk.pub;
+    for (int i = 0; i < 2; i++) {
+        ec_block_header *h = i ? &ch.b : &ch.a;
+        h->height = 7;
+        h->timestamp_ms = 5000;
+        memset(&h->prev, 0x11, sizeof h->prev);
+        memset(&h->root, 0xa0 + i, sizeof h->root);
+        h->count = 1;
+        ec_block_sign(h, &vk);
+    }
+    CHECK(ec_chain_evidence_verify(&ch) == EC_OK);
+    CHECK(ec_chain_evidence_encode(&ch, ch_bytes, sizeof ch_bytes, &ch_len) == EC_OK);
+    key[0] = 'c';
+    key[1] = 'h';
+    memcpy(key + 2, ch.signer.b, EC_ID_LEN);
+    CHECK(ec_store_begin(s) == EC_OK && ec_store_put_rec(s, key, sizeof key, ch_bytes, ch_len) == EC_OK &&
           ec_store_commit(s) == EC_OK);
 }
 
@@ -212,7 +236,24 @@ static void test_evidence_page_lists_kept_evidence(void)
     CHECK(strstr(body, "\"tx_a\": \"") && strstr(body, "\"tx_b\": \"") && strstr(body, "\"key\": \""));
     CHECK(strstr(body, "\"count\": 1,") != NULL);
     CHECK(strstr(body, "\"truncated\": false") != NULL);
+    /* No claims evidence; the forked chain under "chains", with its height. */
+    CHECK(strstr(body, "\"claims\": [],\n  \"claims_count\": 0,") != NULL);
+    char sig[2 * EC_ID_LEN + 1], want[2 * EC_ID_LEN + 64];
+    memset(sig, '6', 2 * EC_ID_LEN);
+    for (int i = 1; i < 2 * EC_ID_LEN; i += 2) sig[i] = 'c';
+    sig[2 * EC_ID_LEN] = 0;
+    snprintf(want, sizeof want, "\"chains\": [\n    {\"signer\": \"%s\", \"height\": 7, \"key\": \"", sig);
+    CHECK(strstr(body, want) != NULL);
+    ec_hex_encode(hex, ch_bytes, ch_len);
+    bytes = strstr(body, "\"chains\": [");
+    bytes = bytes ? strstr(bytes, "\"bytes\": \"") : NULL;
+    CHECK(bytes && strncmp(bytes + 10, hex, 2 * ch_len) == 0 && bytes[10 + 2 * ch_len] == '"');
+    CHECK(strstr(body, "],\n  \"chains_count\": 1,\n  \"chains_truncated\": false\n}") != NULL);
     CHECK_EQ_INT(http_get("/status", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "\"claims_convicted\": 0, \"chain_convicted\": 0,") != NULL);
+    CHECK_EQ_INT(http_get("/metrics", buf, sizeof buf), 200);
+    CHECK(strstr(buf, "\nec_claims_convicted_total 0\n") != NULL);
+    CHECK(strstr(buf, "# TYPE ec_chain_convicted_total counter\nec_chain_convicted_total 0\n") != NULL);
     CHECK_EQ_INT(http_get("/nothing", buf, sizeof buf), 404);
     CHECK(strstr(buf, "/evidence") != NULL);
 }

@@ -1,5 +1,6 @@
-/* ec evidence list: the vote evidence a running node keeps, read from its
- * status page (GET /evidence, src/net/daemon_evidence.c). */
+/* ec evidence list: the evidence a running node keeps (votes, mapping
+ * claims, commit chains), read from its status page (GET /evidence,
+ * src/net/daemon_evidence.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,15 +19,18 @@ static const char list_help[] =
     "Lists the peers a running node has convicted, as it keeps the evidence\n"
     "in its store (kept across restarts; up to 1,024 of each kind listed):\n"
     "equivocating voters (each signed +1 votes for two transactions spending\n"
-    "one head; with the two transactions) and peers whose signed mapping\n"
-    "claims contradict (two heads on one previous head of a token; with the\n"
-    "token). PORT is the node's status port (status.listen; 'ec devnet status\n"
-    "--json' lists them), not its UDP port. The tables show the first 16 hex\n"
-    "digits of each id; --json prints the node's page: {\"evidence\":\n"
-    "[{\"voter\", \"tx_a\", \"tx_b\", \"key\", \"bytes\"}, ...], \"count\",\n"
-    "\"truncated\", \"claims\": [{\"signer\", \"token\", \"key\", \"bytes\"},\n"
-    "...], \"claims_count\", \"claims_truncated\"}, where bytes is the whole\n"
-    "evidence (docs/SECURITY.md), which anyone can check alone.\n"
+    "one head; with the two transactions), peers whose signed mapping claims\n"
+    "contradict (two heads on one previous head of a token; with the token)\n"
+    "and peers whose commit chain forked (two blocks signed at one height;\n"
+    "with the height). PORT is the node's status port (status.listen; 'ec\n"
+    "devnet status --json' lists them), not its UDP port. The tables show the\n"
+    "first 16 hex digits of each id; --json prints the node's page:\n"
+    "{\"evidence\": [{\"voter\", \"tx_a\", \"tx_b\", \"key\", \"bytes\"}, ...],\n"
+    "\"count\", \"truncated\", \"claims\": [{\"signer\", \"token\", \"key\",\n"
+    "\"bytes\"}, ...], \"claims_count\", \"claims_truncated\", \"chains\":\n"
+    "[{\"signer\", \"height\", \"key\", \"bytes\"}, ...], \"chains_count\",\n"
+    "\"chains_truncated\"}, where bytes is the whole evidence\n"
+    "(docs/SECURITY.md), which anyone can check alone.\n"
     "\n"
     "  --node HOST:PORT   the node's status page address\n"
     "  --json             the node's JSON page on stdout\n"
@@ -61,8 +65,8 @@ static bool print_table(const char *page)
     const char *count = strstr(page, "\"count\": ");
     if (list == NULL || count == NULL) return false;
     long n = strtol(count + 9, NULL, 10);
-    const char *cc = strstr(page, "\"claims_count\": ");
-    if (n == 0 && (cc == NULL || strtol(cc + 16, NULL, 10) == 0)) {
+    const char *cc = strstr(page, "\"claims_count\": "), *hc = strstr(page, "\"chains_count\": ");
+    if (n == 0 && (cc == NULL || strtol(cc + 16, NULL, 10) == 0) && (hc == NULL || strtol(hc + 16, NULL, 10) == 0)) {
         printf("no evidence: the node has convicted no peer\n");
         return true;
     }
@@ -101,6 +105,32 @@ static bool print_claims(const char *page)
             !json_str(p, end, "token", token, sizeof token))
             return false;
         printf("%-16s  %-16s\n", signer, token);
+        shown++;
+        p = end;
+    }
+    return shown == n;
+}
+
+/* The third table: forked commit chains (absent on older nodes). */
+static bool print_chains(const char *page)
+{
+    const char *list = strstr(page, "\"chains\": [");
+    const char *count = strstr(page, "\"chains_count\": ");
+    if (list == NULL || count == NULL) return list == NULL && count == NULL;
+    long n = strtol(count + 16, NULL, 10);
+    if (n == 0) return true;
+    printf("%-16s  %-16s  (two blocks signed at one height of its commit chain)\n", "signer", "height");
+    long shown = 0;
+    for (const char *p = strchr(list, '{'); p && p < count; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        char signer[17];
+        const char *h = end ? strstr(p, "\"height\": ") : NULL;
+        if (end == NULL || !json_str(p, end, "signer", signer, sizeof signer) || h == NULL || h >= end)
+            return false;
+        char *after = NULL;
+        unsigned long long height = strtoull(h + 10, &after, 10);
+        if (after == h + 10) return false;
+        printf("%-16s  %llu\n", signer, height);
         shown++;
         p = end;
     }
@@ -151,7 +181,7 @@ static int evidence_list(const char *prog, int argc, char **argv)
         ok = strstr(page, "\"evidence\": [") != NULL;
         if (ok) fputs(page, stdout);
     } else {
-        ok = print_table(page) && print_claims(page);
+        ok = print_table(page) && print_claims(page) && print_chains(page);
     }
     free(page);
     return ok ? CLI_EXIT_OK : cli_fail(prog, "%s: the answer is not an evidence list", node);

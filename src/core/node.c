@@ -182,6 +182,7 @@ ec_err ec_node_add_peer(ec_node *n, const ec_id *peer, const ec_endpoint *ep)
 const ec_id *ec_node_addr(const ec_node *n) { return &n->addr; }
 const ec_node_stats *ec_node_stats_get(const ec_node *n) { return &n->stats; }
 size_t ec_node_pending(const ec_node *n) { return g_hash_table_size(n->pending); }
+const ec_peers *ec_node_peer_table(const ec_node *n) { return n->peers; }
 
 bool ec_node_responsible(const ec_node *n, const ec_id *target)
 {

@@ -41,6 +41,7 @@
 #include "core/chain_evidence.h"
 #include "core/claims.h"
 #include "core/evidence.h"
+#include "core/peers.h"
 #include "core/rtt.h"
 #include "crypto/id.h"
 #include "ledger/block.h"
@@ -453,6 +454,8 @@ const ec_id *ec_node_addr(const ec_node *n);
 const ec_node_stats *ec_node_stats_get(const ec_node *n);
 /* Is this node responsible for target (among the w nearest in its view)? */
 bool ec_node_responsible(const ec_node *n, const ec_id *target);
+/* The node's peer table, read-only (valid until the node's next call). */
+const ec_peers *ec_node_peer_table(const ec_node *n);
 size_t ec_node_pending(const ec_node *n);
 /* Checks every limit of the node's state (pending, outbox bytes, votes
  * and members per transaction, catch-ups, lookups, peer buckets): EC_OK,

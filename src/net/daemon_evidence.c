@@ -1,11 +1,14 @@
-/* GET /evidence: the evidence this node keeps (ec_node_evidence_each and
- * ec_node_claims_evidence_each), as JSON:
+/* GET /evidence: the evidence this node keeps (ec_node_evidence_each,
+ * ec_node_claims_evidence_each and ec_node_chain_evidence_each), as JSON:
  *   {"evidence": [{"voter": hex, "tx_a": hex, "tx_b": hex, "key": hex,
  *                  "bytes": hex}, ...], "count": N, "truncated": false,
  *    "claims": [{"signer": hex, "token": hex, "key": hex, "bytes": hex},
- *               ...], "claims_count": M, "claims_truncated": false}
+ *               ...], "claims_count": M, "claims_truncated": false,
+ *    "chains": [{"signer": hex, "height": H, "key": hex, "bytes": hex},
+ *               ...], "chains_count": C, "chains_truncated": false}
  * (claims: two signed mapping claims of one token on one previous head,
- * core/claims.h).
+ * core/claims.h; chains: two block headers one key signed at one height
+ * of its commit chain, core/chain_evidence.h; height a number).
  * tx_a and tx_b are the two transactions' ids, key the voter's signing key,
  * bytes the whole evidence as core/evidence.h encodes it (anyone can check
  * it alone). At most DMN_EVIDENCE_MAX entries, in voter order ("truncated"
@@ -27,8 +30,11 @@ typedef struct page {
     char hex[2 * EC_EVIDENCE_MAX + 1];
     uint8_t bytes[EC_EVIDENCE_MAX];
 } page;
+_Static_assert(EC_CLAIMS_EVIDENCE_MAX <= EC_EVIDENCE_MAX && EC_CHAIN_EVIDENCE_MAX <= EC_EVIDENCE_MAX,
+               "every kind fits the page's buffer");
 
 static bool add_claims(void *arg, const ec_id *signer, const ec_claims_evidence *e);
+static bool add_chain(void *arg, const ec_id *signer, const ec_chain_evidence *e);
 
 static void put_hex(page *p, const char *name, const uint8_t *b, size_t n, bool last)
 {
@@ -75,7 +81,14 @@ void dmn_evidence_refresh(ec_daemon *d)
     err = ec_node_claims_evidence_each(d->node, add_claims, p);
     if (err != EC_OK) dmn_log(d, 1, "event=evidence_page msg=\"the store could not list claims evidence: %s\"",
                               ec_err_str(err));
-    g_string_append_printf(p->s, "%s],\n  \"claims_count\": %zu,\n  \"claims_truncated\": %s\n}\n",
+    g_string_append_printf(p->s, "%s],\n  \"claims_count\": %zu,\n  \"claims_truncated\": %s,\n  \"chains\": [",
+                           p->count ? "\n  " : "", p->count, p->truncated ? "true" : "false");
+    p->count = 0;
+    p->truncated = false;
+    err = ec_node_chain_evidence_each(d->node, add_chain, p);
+    if (err != EC_OK) dmn_log(d, 1, "event=evidence_page msg=\"the store could not list chain evidence: %s\"",
+                              ec_err_str(err));
+    g_string_append_printf(p->s, "%s],\n  \"chains_count\": %zu,\n  \"chains_truncated\": %s\n}\n",
                            p->count ? "\n  " : "", p->count, p->truncated ? "true" : "false");
     char *body = g_string_free(p->s, FALSE);
     free(p);
@@ -86,7 +99,8 @@ void dmn_evidence_refresh(ec_daemon *d)
     free(d->snap_evidence);
     d->snap_evidence = copy;
     pthread_mutex_unlock(&d->snap_mu);
-    d->snap_ev_mark = ec_node_stats_get(d->node)->equivocations + ec_node_stats_get(d->node)->claims_convicted;
+    const ec_node_stats *ns = ec_node_stats_get(d->node);
+    d->snap_ev_mark = ns->equivocations + ns->claims_convicted + ns->chain_convicted;
 }
 
 static bool add_claims(void *arg, const ec_id *signer, const ec_claims_evidence *e)
@@ -104,6 +118,25 @@ static bool add_claims(void *arg, const ec_id *signer, const ec_claims_evidence 
     put_hex(p, "signer", signer->b, EC_ID_LEN, false);
     put_hex(p, "token", token.b, EC_ID_LEN, false);
     put_hex(p, "key", e->a.key.b, EC_PUBKEY_LEN, false);
+    put_hex(p, "bytes", p->bytes, len, true);
+    g_string_append_c(p->s, '}');
+    p->count++;
+    return true;
+}
+
+static bool add_chain(void *arg, const ec_id *signer, const ec_chain_evidence *e)
+{
+    page *p = arg;
+    if (p->count == DMN_EVIDENCE_MAX) {
+        p->truncated = true;
+        return false;
+    }
+    size_t len;
+    if (ec_chain_evidence_encode(e, p->bytes, sizeof p->bytes, &len) != EC_OK) return true; /* decoded, so never */
+    g_string_append(p->s, p->count ? ",\n    {" : "\n    {");
+    put_hex(p, "signer", signer->b, EC_ID_LEN, false);
+    g_string_append_printf(p->s, "\"height\": %llu, ", (unsigned long long)e->a.height);
+    put_hex(p, "key", e->key.b, EC_PUBKEY_LEN, false);
     put_hex(p, "bytes", p->bytes, len, true);
     g_string_append_c(p->s, '}');
     p->count++;

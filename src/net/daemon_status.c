@@ -125,6 +125,10 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
     sb_printf(b, "# HELP ec_peers_evicted_total Peers dropped from a full table after 10 min of silence.\n"
                  "# TYPE ec_peers_evicted_total counter\nec_peers_evicted_total %llu\n",
               (unsigned long long)d->peers_evicted);
+    sb_printf(b, "# HELP ec_peers_excluded_total Peers whose session was closed or refused because this node "
+                 "convicted them (their sessions, records and messages are refused; ec_drops_total{reason=\"convicted\"}).\n"
+                 "# TYPE ec_peers_excluded_total counter\nec_peers_excluded_total %llu\n",
+              (unsigned long long)d->peers_excluded);
     sb_printf(b, "# HELP ec_queries_total Sessionless queries: answered here, forwarded to a nearer peer, "
                  "not forwarded while shedding load, answered too large for their 3x budget.\n"
                  "# TYPE ec_queries_total counter\n"
@@ -156,6 +160,12 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
     sb_printf(b, "# HELP ec_equivocations_total Voters convicted here by two signed +1 votes on one head "
                  "(evidence kept).\n# TYPE ec_equivocations_total counter\nec_equivocations_total %llu\n",
               (unsigned long long)ns->equivocations);
+    sb_printf(b, "# HELP ec_claims_convicted_total Nodes convicted here by two signed mapping claims that "
+                 "contradict (evidence kept).\n# TYPE ec_claims_convicted_total counter\n"
+                 "ec_claims_convicted_total %llu\n", (unsigned long long)ns->claims_convicted);
+    sb_printf(b, "# HELP ec_chain_convicted_total Nodes convicted here by two blocks they signed at one height "
+                 "of their commit chain (evidence kept).\n# TYPE ec_chain_convicted_total counter\n"
+                 "ec_chain_convicted_total %llu\n", (unsigned long long)ns->chain_convicted);
     sb_printf(b, "# HELP ec_sessions Sessions.\n# TYPE ec_sessions gauge\nec_sessions %u\n", ss->sessions);
     sb_printf(b, "# HELP ec_pending Transactions in flight.\n# TYPE ec_pending gauge\nec_pending %zu\n",
               ec_node_pending(d->node));
@@ -205,8 +215,10 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
               (unsigned long long)ns->sync_forks, (unsigned long long)ns->sync_sources_dropped,
               (unsigned long long)ns->sync_unconfirmed, (unsigned long long)ns->sync_reports,
               (unsigned long long)ns->sync_missing);
-    sb_printf(b, "  \"evidence\": {\"equivocators_convicted\": %llu, \"not_kept_full\": %llu, \"corrupt\": %llu},\n",
-              (unsigned long long)ns->equivocations, (unsigned long long)ns->convicted_full,
+    sb_printf(b, "  \"evidence\": {\"equivocators_convicted\": %llu, \"claims_convicted\": %llu, "
+                 "\"chain_convicted\": %llu, \"not_kept_full\": %llu, \"corrupt\": %llu},\n",
+              (unsigned long long)ns->equivocations, (unsigned long long)ns->claims_convicted,
+              (unsigned long long)ns->chain_convicted, (unsigned long long)ns->convicted_full,
               (unsigned long long)ns->evidence_corrupt);
     sb_printf(b, "  \"queries\": {\"answered\": %llu, \"forwarded\": %llu, \"shed\": %llu, \"too_large\": %llu},\n",
               (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
@@ -274,7 +286,8 @@ void dmn_status_refresh(ec_daemon *d)
     sbuf st = {0}, me = {0};
     build_status(d, &st, &ss, ns, &sc);
     build_metrics(d, &me, &ss, ns, &sc);
-    if (d->snap_evidence == NULL || ns->equivocations + ns->claims_convicted != d->snap_ev_mark) dmn_evidence_refresh(d);
+    if (d->snap_evidence == NULL || ns->equivocations + ns->claims_convicted + ns->chain_convicted != d->snap_ev_mark)
+        dmn_evidence_refresh(d);
     pthread_mutex_lock(&d->snap_mu);
     free(d->snap_status);
     free(d->snap_metrics);

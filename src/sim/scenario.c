@@ -199,6 +199,8 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"sync_sources", 1, 16, &c->node.sync_sources, NULL}, {"sync_agree", 1, 16, &c->node.sync_agree, NULL},
         {"sync_window", 1, 1000000, &c->node.sync_window, NULL},
         {"preload", 0, 10000000, &c->preload, NULL},
+        {"newcomers", 0, 100000, &c->newcomers, NULL},
+        {"bootstrap", 1, 64, &c->bootstrap, NULL},
     };
     uint64_t x;
     if (!strcmp(k, "vote_threshold")) { /* the one signed key */
@@ -222,13 +224,14 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
 
 static key_result real_key(sim_config *c, const char *k, const char *v, char *msg)
 {
-    double drain_s, lie_from_s;
+    double drain_s, lie_from_s, join_at_s;
     const struct { const char *k; double lo, hi; double *d; } keys[] = {
         {"rate", 1e-6, 1e9, &c->rate}, {"new_fraction", 0, 1, &c->new_fraction},
         {"double_spend", 0, 1, &c->double_spend}, {"loss", 0, 0.99, &c->loss},
         {"dup", 0, 1, &c->dup}, {"drain_s", 0, 1e6, &drain_s},
         {"byzantine", 0, 0.9, &c->byzantine}, {"target_share", 0, 1, &c->target_share},
         {"liars", 0, 0.9, &c->liars}, {"lie_from_s", 0, 1e6, &lie_from_s}, {"withhold", 0, 1, &c->withhold},
+        {"eclipse", 0, 0.9, &c->eclipse}, {"join_at_s", 0, 1e6, &join_at_s},
     };
     double d;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -239,6 +242,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
         *keys[i].d = d;
         if (keys[i].d == &drain_s) c->drain_ms = (uint64_t)(d * 1000);
         if (keys[i].d == &lie_from_s) c->lie_from_ms = (uint64_t)(d * 1000);
+        if (keys[i].d == &join_at_s) c->join_at_ms = (uint64_t)(d * 1000);
         return KEY_SET;
     }
     return KEY_OTHER;

@@ -193,6 +193,7 @@ static void flush(sim *s, uint32_t i)
         uint32_t j = sim_node_of(s, &to);
         if (j == UINT32_MAX) continue;
         sim_liar_rewrite(s, i, buf, &len);
+        sim_eclipse_rewrite(s, i, buf, &len);
         if (sim_byz_rewrite(s, i, j, buf, &len)) sim_send(s, i, j, buf, len);
     }
     /* What the submitter learns: the first outcome per transaction. */
@@ -365,6 +366,7 @@ static void fill_peers(sim *s, uint32_t i)
 {
     /* Ideal XOR buckets: bucket j holds up to bucket_size random nodes among
      * those sharing exactly j bits with node i (two ranges of the sorted list). */
+    if (sim_eclipse_bootstrap(s, i)) return; /* a newcomer finds its peers itself */
     const ec_id *self = &s->addrs[i];
     unsigned k = s->cfg.node.bucket_size;
     for (unsigned j = 0; j < 64; j++) {
@@ -378,6 +380,7 @@ static void fill_peers(sim *s, uint32_t i)
             size_t r = cand <= k ? tries : ec_rng_below(&s->rng, cand);
             if (r >= cand) break;
             size_t idx = lo + r < lo2 ? lo + r : hi2 + (r - (lo2 - lo));
+            if (s->nodes[idx].newcomer) continue; /* nobody knows a newcomer */
             added += ec_node_add_peer(s->nodes[i].node, &s->addrs[idx], NULL) == EC_OK;
         }
     }
@@ -423,8 +426,9 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     }
     sim_liars_setup(&s);
     sim_byz_setup(&s);
+    sim_eclipse_setup(&s);
     for (unsigned i = 0; i < c->nodes; i++)
-        if (start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
+        if (!s.nodes[i].newcomer && start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
     s.tx_by_id = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, NULL);
     s.decided = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, free, free);
@@ -454,7 +458,8 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
                 s.dropped_partition++;
             } else {
                 s.delivered++;
-                if (!sim_liar_answer(&s, e.node, e.from, e.data, e.len)) {
+                if (!sim_liar_answer(&s, e.node, e.from, e.data, e.len) &&
+                    !sim_eclipse_answer(&s, e.node, e.from, e.data, e.len)) {
                     ec_node_recv(s.nodes[e.node].node, now_ms, &s.addrs[e.from], NULL, e.data, e.len);
                     flush(&s, e.node);
                 }
@@ -470,7 +475,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
             s.nodes[e.node].node = NULL;
             break;
         case EV_RESTART:
-            if (!s.nodes[e.node].down) break;
+            if (!s.nodes[e.node].down || (s.nodes[e.node].newcomer && now_ms < c->join_at_ms)) break;
             s.nodes[e.node].down = false;
             if (e.from) { /* wipe: a node joining afresh at the same address */
                 ec_store_close(s.nodes[e.node].store);
@@ -480,6 +485,10 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
             }
             if (start_node(&s, e.node, now_ms) != EC_OK) return EC_ERR_NOMEM;
             if (c->sync) s.nodes[e.node].restarted_us = s.now_us ? s.now_us : 1;
+            break;
+        case EV_JOIN: /* a newcomer: its bootstrap peers and join questions (fill_peers) */
+            s.nodes[e.node].down = false;
+            if (start_node(&s, e.node, now_ms) != EC_OK) return EC_ERR_NOMEM;
             break;
         case EV_TICK:
             if (s.nodes[e.node].down || s.nodes[e.node].tick_at_us != e.t_us) break;
@@ -509,6 +518,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     for (size_t i = 0; i < s.nheap; i++) free(s.heap[i].data);
     sim_liars_free(&s);
     sim_byz_free(&s);
+    sim_eclipse_free(&s);
     free(s.heap);
     free(s.nodes);
     free(s.addrs);

@@ -80,6 +80,15 @@ typedef struct sim_config {
                                 answer ("I committed it"), which alone is not evidence */
     bool byz_together;
     double target_share;
+    /* Eclipse (sim_eclipse.c; docs/SECURITY.md, "Eclipse"): this share of
+     * the nodes answers every peer question with the adversaries nearest
+     * its target (they know each other), and `newcomers` honest nodes,
+     * unknown to everyone, start at join_at_ms from `bootstrap` random
+     * peers and find their neighborhood as the daemon does (a lookup of
+     * their own address: up to 32 peers asked, each named one admitted). */
+    double eclipse;
+    unsigned newcomers, bootstrap;
+    uint64_t join_at_ms;
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */
 } sim_config;

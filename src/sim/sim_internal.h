@@ -10,7 +10,7 @@
 #include "sim/sim.h"
 #include <stdio.h>
 
-typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART } ev_kind;
+typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_JOIN } ev_kind;
 
 typedef struct ev {
     uint64_t t_us;
@@ -32,10 +32,13 @@ typedef struct sim_node {
     bool joined;           /* restarted with an empty store: a joiner (its counters apart) */
     uint32_t liar;         /* a lying sync source: its index in sim.liars + 1 (0: honest) */
     uint32_t byz;          /* a Byzantine voter: its index in sim.byz + 1 (0: honest) */
+    uint32_t adv;          /* an eclipsing adversary: its index + 1 (sim_eclipse.c) */
+    uint32_t newcomer;     /* a newcomer: its index + 1 (unknown to all, joins at join_at_ms) */
 } sim_node;
 
 typedef struct sim_liars sim_liars;
 typedef struct sim_byz sim_byz;
+typedef struct sim_eclipse sim_eclipse;
 #define SIM_REPORT_KINDS 6 /* EC_SYNC_REPORT_FAULT .. _MISSING */
 
 /* A transaction of the workload, and what became of it. */
@@ -88,6 +91,7 @@ typedef struct sim {
     /* Lying sync sources (sim_liar.c) and the reports raised about nodes. */
     sim_liars *liars;
     sim_byz *byz;
+    sim_eclipse *eclipse;
     uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
     uint64_t liar_answers, mapping_lies;
@@ -134,6 +138,16 @@ void sim_byz_convicted(sim *s, uint32_t by, uint32_t who);
 /* The "exclusion" summary line: from each liar's first lie to its first
  * conviction and to conviction by 2/3 of its neighborhood. */
 void sim_byz_timing(const sim *s, FILE *out);
+/* sim_eclipse.c: eclipsing adversaries and newcomers. rewrite: node i's
+ * outgoing PEERS as an adversary makes it; bootstrap: a newcomer's first
+ * peers and join questions in place of the oracle's table (false: not a
+ * newcomer); answer: a newcomer's join answer (true: consumed). */
+void sim_eclipse_setup(sim *s);
+void sim_eclipse_free(sim *s);
+void sim_eclipse_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len);
+bool sim_eclipse_bootstrap(sim *s, uint32_t i);
+bool sim_eclipse_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, size_t len);
+void sim_eclipse_summary(const sim *s, FILE *out);
 /* sim_workload.c */
 void sim_workload_schedule(sim *s);
 void sim_workload_submit(sim *s, const ev *e);

@@ -364,6 +364,7 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)acc.sync_history);
     }
     sim_liar_summary(s, out);
+    sim_eclipse_summary(s, out);
     if (s->byz) {
         byz_summary(s, out);
         sim_byz_timing(s, out);
