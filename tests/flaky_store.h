@@ -38,11 +38,12 @@ static ec_err fl_put_rec(void *i, const uint8_t *k, size_t kl, const uint8_t *v,
 static ec_err fl_del_rec(void *i, const uint8_t *k, size_t kl) { return ec_store_del_rec(((flaky *)i)->inner, k, kl); }
 static ec_err fl_each_rec(void *i, const uint8_t *p, size_t pl, ec_store_rec_fn fn, void *a) { return ec_store_each_rec(((flaky *)i)->inner, p, pl, fn, a); }
 static ec_err fl_iterate(void *i, const ec_id *f, ec_store_iter_fn fn, void *a) { return ec_store_iterate(((flaky *)i)->inner, f, fn, a); }
+static ec_err fl_iterate_down(void *i, const ec_id *f, ec_store_iter_fn fn, void *a) { return ec_store_iterate_down(((flaky *)i)->inner, f, fn, a); }
 static ec_err fl_counts(void *i, ec_store_counts *o) { return ec_store_counts_get(((flaky *)i)->inner, o); }
 static void fl_close(void *i) { (void)i; }
 
 static const ec_store_vtable fl_vt = {fl_begin, fl_commit, fl_abort, fl_get_head, fl_put_head,
                                       fl_get_tx, fl_put_tx, fl_get_vote, fl_put_vote, fl_del_vote,
-                                      fl_get_rec, fl_put_rec, fl_del_rec, fl_each_rec, fl_iterate, fl_counts, fl_close};
+                                      fl_get_rec, fl_put_rec, fl_del_rec, fl_each_rec, fl_iterate, fl_iterate_down, fl_counts, fl_close};
 
 #endif

@@ -1,12 +1,17 @@
 /* Sessionless queries (net/query.h, net/qclient.h) without a network: the
  * codec (round trips, every truncation, each refused field), the 3x
  * padding rule, tickets (current and previous secret, not older, bound to
- * op and id), and the asker refusing forged, stale, mismatched answers. */
+ * op and id), and the asker refusing forged, stale, mismatched answers;
+ * the signed MAPPING op (round trip with 0, 1 and 4 claims, bodies that
+ * are not a MAPPING for the token refused, every truncation, the padding
+ * that pays for 4 claims, the asker checking the claims' signature). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
 
+#include "core/claims.h"
 #include "crypto/blake3.h"
 #include "net/packet.h"
 #include "net/qclient.h"
@@ -49,7 +54,7 @@ static void test_query_round_trip_and_truncation(void)
         {2, EC_QPKT_ANSWER, EC_ERR_VERSION}, /* type */
         {3, 1, EC_ERR_MALFORMED},           /* reserved */
         {20, 0, EC_ERR_MALFORMED},          /* op 0 */
-        {20, 3, EC_ERR_MALFORMED},          /* op 3 */
+        {20, 4, EC_ERR_MALFORMED},          /* op 4 */
         {21, EC_QUERY_HOPS_MAX + 1, EC_ERR_MALFORMED},
         {199, 1, EC_ERR_MALFORMED},         /* padding not zero */
     };
@@ -240,6 +245,276 @@ static void test_asker_takes_only_its_answers(void)
     free(r);
 }
 
+/* ---- the signed MAPPING op ---- */
+
+/* A MAPPING message for token as a node answers it: found or not, with
+ * nclaims claims signed by kp as signer's (0: unsigned). */
+static void make_mapping(ec_msg *m, const ec_id *token, bool found, int nclaims, const ec_keypair *kp,
+                         const ec_id *signer)
+{
+    memset(m, 0, sizeof *m);
+    m->type = EC_MSG_MAPPING;
+    m->u.mapping.token = *token;
+    m->u.mapping.chain_height = 9;
+    m->u.mapping.chain_hash = some_id(0x33);
+    if (found) {
+        m->u.mapping.found = 1;
+        m->u.mapping.tx_id = some_id(0x44);
+        m->u.mapping.timestamp_ms = 1700000000123ull;
+        m->u.mapping.owner = some_id(0x55);
+        m->u.mapping.block_height = 7;
+    }
+    ec_msg_claims *c = &m->u.mapping.claims;
+    for (int i = 0; i < nclaims; i++) {
+        ec_msg_claim *x = &c->c[i];
+        if (i == 0 && found) { /* the answer's own mapping comes first */
+            x->token = *token;
+            x->head = m->u.mapping.tx_id;
+            x->timestamp_ms = m->u.mapping.timestamp_ms;
+            x->block_height = m->u.mapping.block_height;
+        } else {
+            x->token = some_id((uint8_t)(0x60 + i));
+            x->head = some_id((uint8_t)(0x70 + i));
+            x->timestamp_ms = 1700000000000ull + (uint64_t)i;
+            x->block_height = (uint64_t)i;
+        }
+        x->prev = some_id((uint8_t)(0x80 + i));
+    }
+    c->n = (uint8_t)nclaims;
+    if (nclaims) ec_claims_sign(c, kp, signer);
+}
+
+/* An ANSWER datagram written by hand (no encoder rules): its length. */
+static size_t raw_answer(uint8_t op, uint8_t status, const uint8_t *body, size_t blen, uint8_t *out)
+{
+    memset(out, 0, EC_ANSWER_HEAD);
+    out[0] = 1;
+    out[2] = EC_QPKT_ANSWER;
+    out[20] = op;
+    memset(out + 21, 0xaa, EC_ID_LEN);
+    out[53] = status;
+    if (blen) memcpy(out + EC_ANSWER_HEAD, body, blen);
+    return EC_ANSWER_HEAD + blen;
+}
+
+static void test_mapping_answer_codec(void)
+{
+    ec_keypair kp;
+    uint8_t seed[EC_SEED_LEN] = {3};
+    ec_sign_keypair(&kp, seed);
+    ec_id token = some_id(0x11), other = some_id(0x12), answerer = some_id(0xaa);
+    ec_msg *m = malloc(sizeof *m), *got = malloc(sizeof *got);
+    uint8_t *body = malloc(EC_PKT_MTU), *buf = malloc(EC_PKT_MTU + 1), *bad = malloc(EC_PKT_MTU + 1);
+    if (m == NULL || got == NULL || body == NULL || buf == NULL || bad == NULL) goto out;
+    CHECK_EQ_INT(EC_ANSWER_MAPPING_MIN, 155);
+    CHECK_EQ_INT(EC_ANSWER_MAPPING_MAX, 699);
+    /* Round trips with 0, 1 and 4 claims: the body is the core's message. */
+    static const int ns[] = {0, 1, 4};
+    static const size_t want[] = {155, 363, 699};
+    ec_answer a, r;
+    size_t blen = 0, len = 0;
+    for (int k = 0; k < 3; k++) {
+        make_mapping(m, &token, true, ns[k], &kp, &answerer);
+        CHECK(ec_msg_encode(m, body, EC_PKT_MTU, &blen) == EC_OK);
+        CHECK_EQ_INT(blen, want[k]);
+        CHECK_EQ_INT(body[0], EC_MSG_MAPPING);
+        memset(&a, 0, sizeof a);
+        a.op = EC_QOP_MAPPING;
+        a.answerer = answerer;
+        a.status = EC_QST_FOUND;
+        a.body = body;
+        a.body_len = blen;
+        CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_OK);
+        CHECK_EQ_INT(len, EC_ANSWER_HEAD + want[k]);
+        CHECK(ec_answer_decode(&r, buf, len) == EC_OK);
+        CHECK(r.op == EC_QOP_MAPPING && r.status == EC_QST_FOUND && r.body_len == blen &&
+              memcmp(r.body, body, blen) == 0);
+        CHECK(ec_answer_mapping(&r, &token, got) == EC_OK);
+        CHECK(got->u.mapping.found == 1 && ec_id_cmp(&got->u.mapping.tx_id, &m->u.mapping.tx_id) == 0);
+        CHECK_EQ_INT(got->u.mapping.claims.n, ns[k]);
+        if (ns[k]) {
+            CHECK(ec_claims_verify(&got->u.mapping.claims, &answerer) == EC_OK);
+            CHECK(ec_claims_verify(&got->u.mapping.claims, &other) == EC_ERR_SIGNATURE);
+        }
+        printf("  mapping answer with %d claim(s): body %zu, datagram %zu bytes (3x a question of %zu)\n", ns[k],
+               blen, len, ec_query_pad_for(blen));
+        /* The same message for another token is not this question's. */
+        CHECK(ec_answer_mapping(&r, &other, got) == EC_ERR_MALFORMED);
+    }
+    /* Every truncation of the 4-claim answer, and one byte more. */
+    for (size_t n = 0; n < EC_ANSWER_HEAD; n++) CHECK(ec_answer_decode(&r, buf, n) == EC_ERR_TRUNCATED);
+    for (size_t n = EC_ANSWER_HEAD; n < len; n++) CHECK(ec_answer_decode(&r, buf, n) == EC_ERR_MALFORMED);
+    buf[len] = 0;
+    CHECK(ec_answer_decode(&r, buf, len + 1) == EC_ERR_MALFORMED);
+    /* One bit flipped in each byte of the body: refused, or (a byte the
+     * codec does not constrain: an id, a signature) decoded to an answer
+     * that re-encodes to exactly those bytes. */
+    for (size_t i = EC_ANSWER_HEAD; i < len; i++) {
+        memcpy(bad, buf, len);
+        bad[i] ^= 0x01;
+        ec_err e = ec_answer_decode(&r, bad, len);
+        CHECK(e == EC_OK || e == EC_ERR_MALFORMED);
+        size_t n2 = 0;
+        if (e == EC_OK)
+            CHECK(ec_answer_encode(&r, body, EC_PKT_MTU, &n2) == EC_OK && n2 == len && memcmp(body, bad, len) == 0);
+    }
+    /* Not found: still a body (the chain position, recent claims), whose
+     * found flag must be the status's. */
+    make_mapping(m, &token, false, 3, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, EC_PKT_MTU, &blen) == EC_OK);
+    a.status = EC_QST_NOTFOUND;
+    a.body_len = blen;
+    CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_OK);
+    CHECK(ec_answer_decode(&r, buf, len) == EC_OK && r.status == EC_QST_NOTFOUND);
+    CHECK(ec_answer_mapping(&r, &token, got) == EC_OK && got->u.mapping.found == 0 && got->u.mapping.claims.n == 3);
+    a.status = EC_QST_FOUND; /* found, says the status; unknown, says the body */
+    CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_ERR_ARG);
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_MAPPING, EC_QST_FOUND, body, blen, buf)) == EC_ERR_MALFORMED);
+    make_mapping(m, &token, true, 1, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, EC_PKT_MTU, &blen) == EC_OK);
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_MAPPING, EC_QST_NOTFOUND, body, blen, buf)) ==
+          EC_ERR_MALFORMED);
+    /* Found and not found need the body; too large has none. */
+    a.body_len = 0;
+    a.status = EC_QST_FOUND;
+    CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_ERR_ARG);
+    a.status = EC_QST_NOTFOUND;
+    CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_ERR_ARG);
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_MAPPING, EC_QST_NOTFOUND, NULL, 0, buf)) == EC_ERR_MALFORMED);
+    a.status = EC_QST_TOO_LARGE;
+    CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_OK && len == EC_ANSWER_HEAD);
+    CHECK(ec_answer_decode(&r, buf, len) == EC_OK && r.status == EC_QST_TOO_LARGE && r.body == NULL);
+    CHECK(ec_answer_mapping(&r, &token, got) == EC_ERR_ARG);
+    a.body_len = blen;
+    CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_ERR_ARG);
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_MAPPING, EC_QST_TOO_LARGE, body, blen, buf)) ==
+          EC_ERR_MALFORMED);
+    /* Bodies that are not a MAPPING message: a HEAD's 72 bytes, another
+     * message (a GET_MAPPING), a MAPPING's bytes under another type byte,
+     * a MAPPING with a byte of garbage after it. */
+    uint8_t head[EC_ANSWER_HEAD_BODY] = {EC_MSG_MAPPING, 1, 2, 3};
+    ec_msg gm;
+    memset(&gm, 0, sizeof gm);
+    gm.type = EC_MSG_GET_MAPPING;
+    gm.u.get_mapping.token = token;
+    uint8_t gmb[64];
+    size_t gml = 0;
+    CHECK(ec_msg_encode(&gm, gmb, sizeof gmb, &gml) == EC_OK);
+    memcpy(bad, body, blen);
+    bad[0] = EC_MSG_GET_MAPPING;
+    struct { const uint8_t *b; size_t n; } nots[] = {{head, sizeof head}, {gmb, gml}, {bad, blen}, {body, blen + 1}};
+    body[blen] = 0;
+    for (size_t i = 0; i < sizeof nots / sizeof nots[0]; i++) {
+        a.status = EC_QST_FOUND;
+        a.body = nots[i].b;
+        a.body_len = nots[i].n;
+        CHECK(ec_answer_encode(&a, buf, EC_PKT_MTU, &len) == EC_ERR_ARG);
+        CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_MAPPING, EC_QST_FOUND, nots[i].b, nots[i].n, buf)) ==
+              EC_ERR_MALFORMED);
+    }
+    /* A MAPPING body is not a HEAD's or a transaction's either: the op
+     * says what the body is (a HEAD answer's body is its 72 bytes). */
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_HEAD, EC_QST_FOUND, body, blen, buf)) == EC_ERR_MALFORMED);
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_HEAD, EC_QST_NOTFOUND, body, blen, buf)) == EC_ERR_MALFORMED);
+    CHECK(ec_answer_decode(&r, buf, raw_answer(EC_QOP_HEAD, EC_QST_FOUND, head, sizeof head, buf)) == EC_OK);
+out:
+    free(m);
+    free(got);
+    free(body);
+    free(buf);
+    free(bad);
+}
+
+/* The asker pads once for the largest signed answer; unpadded, even an
+ * unsigned answer would exceed 3x the question. */
+static void test_mapping_padding(void)
+{
+    size_t q = ec_query_pad_for(EC_ANSWER_MAPPING_MAX);
+    CHECK_EQ_INT(q, 251);
+    CHECK(EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MAX <= EC_QUERY_AMPLIFY * q); /* 753 <= 753 */
+    CHECK(EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MIN > EC_QUERY_AMPLIFY * EC_QUERY_MIN); /* 209 > 162: too large */
+    uint8_t s[32] = {4}, buf[EC_PKT_MTU];
+    ec_id token = some_id(0x11);
+    ec_asker a;
+    ec_asker_init(&a, EC_QOP_MAPPING, &token, 2, 400, 0, s);
+    size_t len = 0;
+    CHECK(ec_asker_question(&a, buf, sizeof buf, &len) == EC_OK);
+    CHECK_EQ_INT(len, 251);
+    ec_query d;
+    CHECK(ec_query_decode(&d, buf, len) == EC_OK && d.op == EC_QOP_MAPPING && d.len == 251);
+}
+
+static void test_asker_checks_the_claims(void)
+{
+    ec_keypair kp;
+    uint8_t seed[EC_SEED_LEN] = {5};
+    ec_sign_keypair(&kp, seed);
+    ec_id token = some_id(0x11), other = some_id(0x12), answerer = some_id(0xaa), someone = some_id(0xbb);
+    uint8_t s[32], q[EC_PKT_MTU], pkt[EC_PKT_MTU], body[EC_PKT_MTU];
+    fresh(s, 11);
+    ec_asker k;
+    ec_asker_init(&k, EC_QOP_MAPPING, &token, 2, 400, 0, s);
+    size_t qlen = 0, blen = 0, n;
+    CHECK(ec_asker_question(&k, q, sizeof q, &qlen) == EC_OK);
+    ec_ask_result *r = calloc(1, sizeof *r);
+    ec_msg *m = malloc(sizeof *m);
+    if (r == NULL || m == NULL) goto out;
+    /* Signed as the answerer (answer_to's 0xaa), 4 claims: taken, verified. */
+    make_mapping(m, &token, true, 4, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_FOUND, body, blen, pkt);
+    CHECK(n == EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MAX && n <= EC_QUERY_AMPLIFY * qlen);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_OK);
+    CHECK(r->status == EC_QST_FOUND && r->signed_ok && r->claims.n == 4 && r->body_len == blen);
+    CHECK(ec_claims_verify(&r->claims, &r->answerer) == EC_OK);
+    CHECK_EQ_INT(k.refused, 0);
+    /* One bit of the signature flipped: decodes, does not verify. */
+    m->u.mapping.claims.sig.b[5] ^= 0x10;
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_FOUND, body, blen, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_ERR_MISMATCH);
+    /* Signed, but as another address than the answerer's. */
+    make_mapping(m, &token, true, 2, &kp, &someone);
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_FOUND, body, blen, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_ERR_MISMATCH);
+    /* Well signed, but for another token. */
+    make_mapping(m, &other, true, 2, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_FOUND, body, blen, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_ERR_MISMATCH);
+    CHECK_EQ_INT(k.refused, 3);
+    /* Unsigned (a node without a key): taken, reported unsigned. */
+    make_mapping(m, &token, true, 0, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_FOUND, body, blen, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_OK && !r->signed_ok && r->claims.n == 0);
+    /* Not found, with recent claims: taken, verified. */
+    make_mapping(m, &token, false, 3, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_NOTFOUND, body, blen, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_OK);
+    CHECK(r->status == EC_QST_NOTFOUND && r->signed_ok && r->claims.n == 3);
+    /* Too large: taken (the asker learns to open a session), no claims. */
+    n = answer_to(q, EC_QST_TOO_LARGE, NULL, 0, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_OK && r->status == EC_QST_TOO_LARGE && !r->signed_ok);
+    /* A HEAD asker does not take a MAPPING answer, nor the reverse. */
+    ec_asker h;
+    ec_asker_init(&h, EC_QOP_HEAD, &token, 2, 400, 0, s);
+    make_mapping(m, &token, true, 1, &kp, &answerer);
+    CHECK(ec_msg_encode(m, body, sizeof body, &blen) == EC_OK);
+    n = answer_to(q, EC_QST_FOUND, body, blen, pkt);
+    CHECK(ec_asker_on_datagram(&h, pkt, n, r) == EC_ERR_MISMATCH);
+    CHECK(ec_asker_question(&h, q, sizeof q, &qlen) == EC_OK && qlen == EC_QUERY_MIN);
+    uint8_t hb[EC_ANSWER_HEAD_BODY] = {1};
+    n = answer_to(q, EC_QST_FOUND, hb, sizeof hb, pkt);
+    CHECK(ec_asker_on_datagram(&k, pkt, n, r) == EC_ERR_MISMATCH);
+    CHECK(ec_asker_on_datagram(&h, pkt, n, r) == EC_OK && !r->signed_ok);
+out:
+    free(m);
+    free(r);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -248,5 +523,8 @@ int main(void)
     RUN(test_padding_pays_for_the_answer);
     RUN(test_ticket_rotation_window);
     RUN(test_asker_takes_only_its_answers);
+    RUN(test_mapping_answer_codec);
+    RUN(test_mapping_padding);
+    RUN(test_asker_checks_the_claims);
     return TEST_REPORT("query");
 }

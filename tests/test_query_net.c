@@ -4,8 +4,13 @@
  *   - asked directly, B answers a head within 3x the question, refuses a
  *     transaction an unpadded question did not pay for (too_large), and
  *     drops a malformed question and an ANSWER nobody asked for;
+ *   - the signed MAPPING op: B answers an unpadded question too_large and
+ *     a padded one with its MAPPING message, whose claims verify under
+ *     B's address (the asked token's claim first: B's head);
  *   - asked through A, the question is forwarded to B (nearer the id) and
- *     B's answer reaches the asker directly; with 0 hops A answers itself;
+ *     B's answer reaches the asker directly, for HEAD, TX and MAPPING
+ *     (signed by B); with 0 hops A answers itself (MAPPING: not found,
+ *     with A's chain position, unsigned: A committed nothing);
  *   - a FORWARD frame from a client's session (no identity) is dropped;
  *   - a flood of questions from one address is rate-limited.
  * Counters are read after both loops stopped. */
@@ -15,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/claims.h"
 #include "crypto/blake3.h"
 #include "daemon_util.h"
 #include "net/client.h"
@@ -121,6 +127,52 @@ static void test_direct_answers_within_3x(void)
     CHECK(raw_ask(&B.ep, unasked, sizeof unasked, ans, sizeof ans) == 0);
 }
 
+/* The signed variant: B's MAPPING message for the token, claims signed
+ * as B; an unpadded question is refused (too large), padded it fits 3x. */
+static void test_signed_mapping_direct(void)
+{
+    ec_ticket t;
+    uint8_t s[32] = {2}, q[EC_PKT_MTU], ans[2048];
+    ec_ticket_init(&t, 400, 0, s);
+    ec_query qu;
+    memset(&qu, 0, sizeof qu);
+    qu.op = EC_QOP_MAPPING;
+    qu.id = B.addr;
+    qu.len = EC_QUERY_MIN;
+    ec_ticket_make(&t, qu.op, &qu.id, qu.ticket);
+    CHECK(ec_query_encode(&qu, q, sizeof q) == EC_OK);
+    size_t n = raw_ask(&B.ep, q, qu.len, ans, sizeof ans);
+    ec_answer a;
+    CHECK(n == EC_ANSWER_HEAD && ec_answer_decode(&a, ans, n) == EC_OK && a.status == EC_QST_TOO_LARGE);
+    CHECK(a.op == EC_QOP_MAPPING && ec_ticket_check(&t, EC_QOP_MAPPING, &B.addr, a.ticket));
+    /* Padded as the asker pads: for 4 claims. */
+    qu.len = ec_query_pad_for(EC_ANSWER_MAPPING_MAX);
+    CHECK(ec_query_encode(&qu, q, sizeof q) == EC_OK);
+    n = raw_ask(&B.ep, q, qu.len, ans, sizeof ans);
+    CHECK(n > EC_ANSWER_HEAD && n <= EC_QUERY_AMPLIFY * qu.len);
+    CHECK(ec_answer_decode(&a, ans, n) == EC_OK && a.status == EC_QST_FOUND);
+    CHECK(ec_id_cmp(&a.answerer, &B.addr) == 0);
+    ec_msg *m = malloc(sizeof *m);
+    if (m == NULL) return;
+    CHECK(ec_answer_mapping(&a, &B.addr, m) == EC_OK);
+    CHECK(m->u.mapping.found == 1 && ec_id_cmp(&m->u.mapping.tx_id, &txid) == 0);
+    const ec_msg_claims *c = &m->u.mapping.claims;
+    CHECK(c->n >= 1 && ec_id_cmp(&c->c[0].token, &B.addr) == 0 && ec_id_cmp(&c->c[0].head, &txid) == 0);
+    CHECK(ec_claims_verify(c, &B.addr) == EC_OK);
+    CHECK(ec_claims_verify(c, &A.addr) == EC_ERR_SIGNATURE);
+    CHECK(memcmp(c->key.b, B.kp.pub.b, EC_PUBKEY_LEN) == 0); /* B's identity key */
+    printf("  B's signed mapping answer: %zu bytes, %d claim(s), to a question of %zu\n", n, c->n, qu.len);
+    free(m);
+    /* The blocking asker, direct: taken, verified. */
+    ec_ask_result *r = calloc(1, sizeof *r);
+    if (r == NULL) return;
+    CHECK(ec_ask(&B.ep, EC_QOP_MAPPING, &B.addr, 0, 3000, r) == EC_OK);
+    CHECK(r->status == EC_QST_FOUND && r->signed_ok && r->claims.n >= 1);
+    CHECK(ec_id_cmp(&r->answerer, &B.addr) == 0 && ec_claims_verify(&r->claims, &B.addr) == EC_OK);
+    CHECK_EQ_INT(r->refused, 0);
+    free(r);
+}
+
 /* Through A, which holds nothing: forwarded to B, answered by B. */
 static void test_forwarded_to_the_holder(void)
 {
@@ -140,9 +192,22 @@ static void test_forwarded_to_the_holder(void)
     CHECK(ec_ask(&A.ep, EC_QOP_TX, &txid, 4, 3000, r) == EC_OK);
     CHECK(r->status == EC_QST_FOUND && r->body_len == txlen && memcmp(r->body, txbytes, txlen) == 0);
     CHECK(ec_id_cmp(&r->answerer, &B.addr) == 0);
+    /* The signed mapping, forwarded like a head: B answers, B signed. */
+    CHECK(ec_ask(&A.ep, EC_QOP_MAPPING, &B.addr, 4, 3000, r) == EC_OK);
+    CHECK(r->status == EC_QST_FOUND && ec_id_cmp(&r->answerer, &B.addr) == 0);
+    CHECK(r->signed_ok && r->claims.n >= 1 && ec_claims_verify(&r->claims, &B.addr) == EC_OK);
+    CHECK(ec_id_cmp(&r->claims.c[0].head, &txid) == 0);
     /* No hops: A answers what it knows, which is nothing. */
     CHECK(ec_ask(&A.ep, EC_QOP_HEAD, &B.addr, 0, 3000, r) == EC_OK);
     CHECK(r->status == EC_QST_NOTFOUND && ec_id_cmp(&r->answerer, &A.addr) == 0);
+    CHECK_EQ_INT(r->refused, 0);
+    /* MAPPING, no hops: A's own answer, not found, still a MAPPING body
+     * (A's chain position); A committed nothing, so no claims. */
+    CHECK(ec_ask(&A.ep, EC_QOP_MAPPING, &B.addr, 0, 3000, r) == EC_OK);
+    CHECK(r->status == EC_QST_NOTFOUND && ec_id_cmp(&r->answerer, &A.addr) == 0);
+    CHECK(r->body_len >= EC_ANSWER_MAPPING_MIN && r->body[0] == EC_MSG_MAPPING && !r->signed_ok);
+    printf("  A's not-found mapping answer: body %zu bytes (datagram %zu), %d claim(s)\n", r->body_len,
+           EC_ANSWER_HEAD + r->body_len, r->claims.n);
     CHECK_EQ_INT(r->refused, 0);
     free(r);
 }
@@ -195,6 +260,7 @@ int main(void)
     if (!start(&B, NULL) || !start(&A, &B.ep)) return TEST_REPORT("query_net");
     CHECK(ec_id_cmp(&B.addr, ec_daemon_addr(B.d)) == 0);
     RUN(test_direct_answers_within_3x);
+    RUN(test_signed_mapping_direct);
     RUN(test_forwarded_to_the_holder);
     RUN(test_forward_frame_needs_a_peer);
     flood(&A.ep, 300);
@@ -210,10 +276,10 @@ int main(void)
            (unsigned long long)ec_daemon_drops(B.d, "answer_unasked"),
            (unsigned long long)ec_daemon_drops(A.d, "unverified"),
            (unsigned long long)ec_daemon_drops(A.d, "rate_request"));
-    CHECK(A.d->queries_forwarded >= 2);
+    CHECK(A.d->queries_forwarded >= 3);
     CHECK(A.d->queries_answered >= 1);
-    CHECK_EQ_INT(B.d->answers_too_large, 1);
-    CHECK(B.d->queries_answered >= 5);
+    CHECK_EQ_INT(B.d->answers_too_large, 2);
+    CHECK(B.d->queries_answered >= 8);
     CHECK_EQ_INT(ec_daemon_drops(B.d, "query_malformed"), 1);
     CHECK(ec_daemon_drops(B.d, "answer_unasked") >= 1);
     CHECK_EQ_INT(ec_daemon_drops(A.d, "unverified"), 1);

@@ -49,8 +49,13 @@ static const char get_help[] =
     "9.3-9.4): a node that does not hold the answer passes it on toward the\n"
     "id (up to --hops times), and whichever node holds it answers this\n"
     "command directly. That answer is one node's word, bound to the\n"
-    "question by a ticket but not authenticated (a transaction is checked\n"
-    "against its id); the output names the node that gave it.\n"
+    "question by a ticket (a transaction is checked against its id); the\n"
+    "output names the node that gave it. A token's answer carries up to 4\n"
+    "of that node's recent mapping claims (its head for the token first),\n"
+    "signed once: the signature is checked against the key it names, over\n"
+    "the answering node's address, and a bad one is refused (that the key\n"
+    "is the address's identity key is not checked here). A node without a\n"
+    "key answers unsigned, and the output says so.\n"
     "\n"
     "  --node HOST:PORT   the node's UDP address\n"
     "  --sessionless      ask without a session (see above)\n"
@@ -174,18 +179,58 @@ static void token_id(ec_id *token, const char *what)
     if (strlen(what) != 64 || ec_id_from_hex(token, what) != EC_OK) cli_token_from_name(token, what);
 }
 
+/* A sessionless MAPPING answer's claims: JSON members (after the others),
+ * or text lines. */
+static void print_claims_json(const ec_ask_result *sig)
+{
+    printf(", \"signed\": %s, \"claims\": [", sig->signed_ok ? "true" : "false");
+    for (int i = 0; i < sig->claims.n && i < EC_MSG_CLAIMS_MAX; i++) {
+        const ec_msg_claim *c = &sig->claims.c[i];
+        char t[65], h[65], p[65];
+        ec_id_to_hex(&c->token, t);
+        ec_id_to_hex(&c->head, h);
+        ec_id_to_hex(&c->prev, p);
+        printf("%s{\"token\": \"%s\", \"head\": \"%s\", \"prev\": \"%s\", \"timestamp_ms\": %" PRIu64
+               ", \"block_height\": %" PRIu64 "}",
+               i ? ", " : "", t, h, p, c->timestamp_ms, c->block_height);
+    }
+    printf("]");
+}
+
+static void print_claims_text(FILE *f, const ec_ask_result *sig, const char *by)
+{
+    if (!sig->signed_ok) {
+        fprintf(f, "  unsigned (the node has no signing key)\n");
+        return;
+    }
+    fprintf(f, "  claims %d, signed by %.16s, verified\n", sig->claims.n, by);
+    for (int i = 0; i < sig->claims.n && i < EC_MSG_CLAIMS_MAX; i++) {
+        char t[65], h[65];
+        ec_id_to_hex(&sig->claims.c[i].token, t);
+        ec_id_to_hex(&sig->claims.c[i].head, h);
+        fprintf(f, "    token %.16s head %.16s block %" PRIu64 "\n", t, h, sig->claims.c[i].block_height);
+    }
+}
+
 /* A head (tx id 32, timestamp u64 LE, owner 32), or none; who said so if
- * it was one node's sessionless answer. */
-static int print_head(const char *prog, const ec_id *token, const uint8_t *h, const ec_id *answerer, bool json)
+ * it was one node's sessionless answer, and its signed claims (sig). */
+static int print_head(const char *prog, const ec_id *token, const uint8_t *h, const ec_id *answerer,
+                      const ec_ask_result *sig, bool json)
 {
     char thex[65], tx[65], owner[65], by[65] = "";
     ec_id_to_hex(token, thex);
     if (answerer) ec_id_to_hex(answerer, by);
     if (h == NULL) {
-        if (json) printf("{\"token\": \"%s\", \"found\": false%s%s%s}\n", thex, answerer ? ", \"answerer\": \"" : "",
-                         by, answerer ? "\"" : "");
-        else fprintf(stderr, "%s: token %s: no such token%s%s\n", prog, thex, answerer ? " (says " : "",
-                     answerer ? by : "");
+        if (json) {
+            printf("{\"token\": \"%s\", \"found\": false%s%s%s", thex, answerer ? ", \"answerer\": \"" : "", by,
+                   answerer ? "\"" : "");
+            if (sig) print_claims_json(sig);
+            printf("}\n");
+        } else {
+            fprintf(stderr, "%s: token %s: no such token%s%s%s\n", prog, thex, answerer ? " (says " : "",
+                    answerer ? by : "", answerer ? ")" : "");
+            if (sig) print_claims_text(stderr, sig, by);
+        }
         return CLI_EXIT_FAIL;
     }
     ec_hex_encode(tx, h, 32);
@@ -194,15 +239,18 @@ static int print_head(const char *prog, const ec_id *token, const uint8_t *h, co
     for (int i = 7; i >= 0; i--) ts = ts << 8 | h[32 + i];
     bool destroyed = true;
     for (int i = 0; i < 32; i++) destroyed &= h[40 + i] == 0;
-    if (json)
+    if (json) {
         printf("{\"token\": \"%s\", \"found\": true, \"tx\": \"%s\", \"timestamp_ms\": %" PRIu64
-               ", \"owner\": \"%s\", \"destroyed\": %s%s%s%s}\n",
+               ", \"owner\": \"%s\", \"destroyed\": %s%s%s%s",
                thex, tx, ts, owner, destroyed ? "true" : "false", answerer ? ", \"answerer\": \"" : "", by,
                answerer ? "\"" : "");
-    else {
+        if (sig) print_claims_json(sig);
+        printf("}\n");
+    } else {
         printf("token %s\n  head  %s\n  time  %" PRIu64 " ms\n  owner %s\n", thex, tx, ts,
                destroyed ? "(destroyed)" : owner);
         if (answerer) printf("  said by %s (one node, sessionless)\n", by);
+        if (sig) print_claims_text(stdout, sig, by);
     }
     return CLI_EXIT_OK;
 }
@@ -239,7 +287,7 @@ static int get_token(const char *prog, ec_client *cl, const char *what, uint64_t
     if (code == EC_ERR_MISMATCH)
         return cli_fail(prog, "the token's neighborhood did not agree on its head (or did not answer) in time");
     if (code != EC_OK) return cli_fail(prog, "the node failed: %s", ec_err_str(code));
-    return print_head(prog, &token, n < 73 || r[0] == 0 ? NULL : r + 1, NULL, json);
+    return print_head(prog, &token, n < 73 || r[0] == 0 ? NULL : r + 1, NULL, NULL, json);
 }
 
 static int get_tx(const char *prog, ec_client *cl, const char *what, uint64_t timeout, bool json)
@@ -256,6 +304,25 @@ static int get_tx(const char *prog, ec_client *cl, const char *what, uint64_t ti
     return print_tx(prog, what, r, n, NULL, json);
 }
 
+/* A sessionless MAPPING answer (its body checked by the asker): the head
+ * it names, and its claims. */
+static int print_mapping(const char *prog, const ec_id *token, const ec_ask_result *r, bool json)
+{
+    ec_msg *m = malloc(sizeof *m);
+    if (m == NULL) return cli_fail(prog, "out of memory");
+    if (ec_msg_decode(m, r->body, r->body_len) != EC_OK || m->type != EC_MSG_MAPPING) {
+        free(m);
+        return cli_fail(prog, "the answer is not a mapping"); /* the asker took only mappings */
+    }
+    uint8_t h[EC_ANSWER_HEAD_BODY];
+    memcpy(h, m->u.mapping.tx_id.b, EC_ID_LEN);
+    for (int i = 0; i < 8; i++) h[EC_ID_LEN + i] = (uint8_t)(m->u.mapping.timestamp_ms >> (8 * i));
+    memcpy(h + EC_ID_LEN + 8, m->u.mapping.owner.b, EC_ID_LEN);
+    bool found = m->u.mapping.found;
+    free(m);
+    return print_head(prog, token, found ? h : NULL, &r->answerer, r, json);
+}
+
 /* One datagram, no session (net/qclient.h). */
 static int get_sessionless(const char *prog, const char *node, bool tok, const char *what, unsigned hops,
                            uint64_t timeout, bool json)
@@ -269,12 +336,13 @@ static int get_sessionless(const char *prog, const char *node, bool tok, const c
     if (err) return cli_usage(prog, "--node takes HOST:PORT, not '%s'", node);
     ec_ask_result *r = malloc(sizeof *r);
     if (r == NULL) return cli_fail(prog, "out of memory");
-    err = ec_ask(&ep, tok ? EC_QOP_HEAD : EC_QOP_TX, &id, (uint8_t)hops, timeout * 1000, r);
+    /* A token: the signed mapping (its claims checked by the asker). */
+    err = ec_ask(&ep, tok ? EC_QOP_MAPPING : EC_QOP_TX, &id, (uint8_t)hops, timeout * 1000, r);
     int rc;
     if (err == EC_ERR_NOTFOUND) rc = cli_fail(prog, "no answer within %" PRIu64 " s (%" PRIu64 " refused)", timeout, r->refused);
     else if (err != EC_OK) rc = cli_fail(prog, "cannot ask: %s", ec_err_str(err));
     else if (r->status == EC_QST_TOO_LARGE) rc = cli_fail(prog, "the answer is larger than the node may send without a session; ask without --sessionless");
-    else if (tok) rc = print_head(prog, &id, r->status == EC_QST_FOUND ? r->body : NULL, &r->answerer, json);
+    else if (tok) rc = print_mapping(prog, &id, r, json);
     else rc = print_tx(prog, what, r->status == EC_QST_FOUND ? r->body : NULL, r->body_len, &r->answerer, json);
     free(r);
     return rc;

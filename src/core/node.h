@@ -454,6 +454,13 @@ const ec_id *ec_node_addr(const ec_node *n);
 const ec_node_stats *ec_node_stats_get(const ec_node *n);
 /* Is this node responsible for target (among the w nearest in its view)? */
 bool ec_node_responsible(const ec_node *n, const ec_id *target);
+/* The MAPPING message this node answers a GET_MAPPING of token with: its
+ * head (found or not), its chain's tip and the block holding the head,
+ * and up to 4 claims signed once (the head and heads it committed last;
+ * none without a key): for a driver that answers mapping questions
+ * outside the core (the daemon's sessionless queries). Uses the node's
+ * rng (which recent heads). EC_ERR_ARG on NULL. */
+ec_err ec_node_mapping_answer(ec_node *n, const ec_id *token, ec_msg *out);
 /* The node's peer table, read-only (valid until the node's next call). */
 const ec_peers *ec_node_peer_table(const ec_node *n);
 size_t ec_node_pending(const ec_node *n);

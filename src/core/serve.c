@@ -110,19 +110,20 @@ static void attach_claims(ec_node *n, ec_msg *r)
     if (c->n) ec_claims_sign(c, &n->key, &n->addr);
 }
 
-void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
+/* The MAPPING answer for token: head, chain position and signed claims. */
+static void mapping_answer(ec_node *n, const ec_id *token, ec_msg *out)
 {
     ec_msg r;
     ec_head h;
     memset(&r, 0, sizeof r);
     r.type = EC_MSG_MAPPING;
-    r.u.mapping.token = m->u.get_mapping.token;
+    r.u.mapping.token = *token;
     ec_block_header tip;
     if (node_chain_tip(n->store, &tip) == EC_OK) {
         r.u.mapping.chain_height = tip.height;
         ec_block_hash(&tip, &r.u.mapping.chain_hash);
     }
-    if (ec_store_get_head(n->store, &m->u.get_mapping.token, &h) == EC_OK) {
+    if (ec_store_get_head(n->store, token, &h) == EC_OK) {
         r.u.mapping.found = 1;
         r.u.mapping.tx_id = h.tx_id;
         r.u.mapping.timestamp_ms = h.timestamp_ms;
@@ -131,7 +132,21 @@ void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
         if (at <= r.u.mapping.chain_height) r.u.mapping.block_height = at;
     }
     attach_claims(n, &r);
+    *out = r;
+}
+
+void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m)
+{
+    ec_msg r;
+    mapping_answer(n, &m->u.get_mapping.token, &r);
     node_send(n, from, &r);
+}
+
+ec_err ec_node_mapping_answer(ec_node *n, const ec_id *token, ec_msg *out)
+{
+    if (n == NULL || token == NULL || out == NULL) return EC_ERR_ARG;
+    mapping_answer(n, token, out);
+    return EC_OK;
 }
 
 /* Headers of our own commit chain, from `height` (0: the tip) down, with

@@ -83,6 +83,12 @@ ec_err ec_store_each_rec(ec_store *s, const uint8_t *prefix, size_t plen, ec_sto
     return s->vt->each_rec(s->impl, prefix, plen, fn, arg);
 }
 
+ec_err ec_store_iterate_down(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg)
+{
+    if (s == NULL || fn == NULL) return EC_ERR_ARG;
+    return s->vt->iterate_down(s->impl, from, fn, arg);
+}
+
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
     return s->vt->iterate(s->impl, from, fn, arg);

@@ -58,6 +58,7 @@ typedef struct ec_store_vtable {
     ec_err (*del_rec)(void *impl, const uint8_t *key, size_t klen);
     ec_err (*each_rec)(void *impl, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg);
     ec_err (*iterate)(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg);
+    ec_err (*iterate_down)(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg);
     ec_err (*counts)(void *impl, ec_store_counts *out);
     void (*close)(void *impl);
 } ec_store_vtable;
@@ -120,6 +121,9 @@ ec_err ec_store_del_rec(ec_store *s, const uint8_t *key, size_t klen);
 ec_err ec_store_each_rec(ec_store *s, const uint8_t *prefix, size_t plen, ec_store_rec_fn fn, void *arg);
 /* Tokens with id >= from (all if from is NULL), ascending. */
 ec_err ec_store_iterate(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg);
+/* Tokens with id <= from (all if from is NULL), descending (the proof of
+ * storage walks both ways: core/pos.h). */
+ec_err ec_store_iterate_down(ec_store *s, const ec_id *from, ec_store_iter_fn fn, void *arg);
 ec_err ec_store_counts_get(ec_store *s, ec_store_counts *out);
 
 #endif

@@ -280,6 +280,46 @@ static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, voi
     return err;
 }
 
+static ec_err lm_iterate_down(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
+{
+    lm *l = impl;
+    MDB_txn *txn;
+    MDB_cursor *cur;
+    MDB_val k = {0, NULL}, v;
+    int rc = read_txn(l, &txn);
+    if (rc) return map_err(rc);
+    if ((rc = mdb_cursor_open(txn, l->heads, &cur)) != 0) {
+        read_done(l, txn);
+        return map_err(rc);
+    }
+    /* The first key >= from; if it is not from itself, the one before it
+     * (or the last key when none is >= from). */
+    if (from == NULL) {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    } else {
+        k = (MDB_val){EC_ID_LEN, (void *)from->b};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        else if (rc == 0 && (k.mv_size != EC_ID_LEN || memcmp(k.mv_data, from->b, EC_ID_LEN) != 0))
+            rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    }
+    ec_err err = EC_OK;
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+        ec_id token;
+        ec_head h;
+        if (k.mv_size != EC_ID_LEN || head_unpack(&h, &v)) {
+            err = EC_ERR_CORRUPT;
+            break;
+        }
+        memcpy(token.b, k.mv_data, EC_ID_LEN);
+        if (!fn(arg, &token, &h)) break;
+    }
+    if (!err && rc && rc != MDB_NOTFOUND) err = map_err(rc);
+    mdb_cursor_close(cur);
+    read_done(l, txn);
+    return err;
+}
+
 static ec_err lm_counts(void *impl, ec_store_counts *out)
 {
     lm *l = impl;
@@ -307,7 +347,7 @@ static void lm_close(void *impl)
 static const ec_store_vtable lm_vt = {
     lm_begin, lm_commit, lm_abort, lm_get_head, lm_put_head,
     lm_get_tx, lm_put_tx, lm_get_vote, lm_put_vote, lm_del_vote,
-    lm_get_rec, lm_put_rec, lm_del_rec, lm_each_rec, lm_iterate, lm_counts, lm_close,
+    lm_get_rec, lm_put_rec, lm_del_rec, lm_each_rec, lm_iterate, lm_iterate_down, lm_counts, lm_close,
 };
 
 ec_err ec_store_lmdb_open(ec_store **out, const char *dir, size_t map_size_bytes)

@@ -352,6 +352,24 @@ static ec_err mem_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, vo
     return EC_OK;
 }
 
+static ec_err mem_iterate_down(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
+{
+    mem *m = impl;
+    GTreeNode *n;
+    if (from == NULL) {
+        n = g_tree_node_last(m->heads);
+    } else {
+        /* The last id <= from: before the first one > from (or the last). */
+        n = g_tree_upper_bound(m->heads, from);
+        n = n ? g_tree_node_previous(n) : g_tree_node_last(m->heads);
+    }
+    for (; n; n = g_tree_node_previous(n)) {
+        head_entry *e = g_tree_node_value(n);
+        if (!fn(arg, &e->token, &e->head)) break;
+    }
+    return EC_OK;
+}
+
 static ec_err mem_counts(void *impl, ec_store_counts *out)
 {
     mem *m = impl;
@@ -376,7 +394,7 @@ static void mem_close(void *impl)
 static const ec_store_vtable mem_vt = {
     mem_begin, mem_commit, mem_abort, mem_get_head, mem_put_head,
     mem_get_tx, mem_put_tx, mem_get_vote, mem_put_vote, mem_del_vote,
-    mem_get_rec, mem_put_rec, mem_del_rec, mem_each_rec, mem_iterate, mem_counts, mem_close,
+    mem_get_rec, mem_put_rec, mem_del_rec, mem_each_rec, mem_iterate, mem_iterate_down, mem_counts, mem_close,
 };
 
 ec_err ec_store_mem_open(ec_store **out)

@@ -8,6 +8,9 @@
  * address, never more than 3x the bytes of the datagram that brought the
  * question (a forwarder copies the padding, so the rule holds at every
  * hop and nobody can make a node send more than 3x what it sent).
+ * A MAPPING question is answered with the core's signed MAPPING message
+ * (ec_node_mapping_answer), found or not; it is forwarded, like HEAD,
+ * when this node does not hold the token.
  *
  * FORWARD frame: [3][endpoint length u8 (6 or 18)][endpoint][the QUERY
  * datagram, hops already decremented]. */
@@ -59,10 +62,11 @@ static void serve(ec_daemon *d, const ec_endpoint *asker, size_t budget, const e
     uint8_t body[EC_TX_MAX_LEN];
     size_t blen = 0;
     ec_err err;
-    if (q->op == EC_QOP_HEAD) {
+    bool too_large = false;
+    if (q->op != EC_QOP_TX) { /* HEAD, MAPPING: is the token ours? */
         ec_head h;
         err = ec_store_get_head(d->store, &q->id, &h);
-        if (err == EC_OK) {
+        if (err == EC_OK && q->op == EC_QOP_HEAD) {
             memcpy(body, h.tx_id.b, EC_ID_LEN);
             put_u64(body + EC_ID_LEN, h.timestamp_ms);
             memcpy(body + EC_ID_LEN + 8, h.owner.b, EC_ID_LEN);
@@ -76,6 +80,22 @@ static void serve(ec_daemon *d, const ec_endpoint *asker, size_t budget, const e
         return;
     }
     if (err == EC_ERR_NOTFOUND && forward(d, asker, q, qpkt)) return;
+    if (q->op == EC_QOP_MAPPING) {
+        /* Signed, found or not. A question too short for the smallest
+         * answer costs no signature. */
+        if (EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MIN > budget) {
+            too_large = true;
+        } else {
+            ec_msg m;
+            if (ec_node_mapping_answer(d->node, &q->id, &m) != EC_OK ||
+                ec_msg_encode(&m, body, sizeof body, &blen) != EC_OK) {
+                d->drops[DROP_QUERY_STORE]++;
+                return;
+            }
+            err = m.u.mapping.found ? EC_OK : EC_ERR_NOTFOUND;
+            too_large = EC_ANSWER_HEAD + blen > budget;
+        }
+    }
     ec_answer a;
     memcpy(a.ticket, q->ticket, EC_QUERY_TICKET_LEN);
     a.op = q->op;
@@ -83,7 +103,7 @@ static void serve(ec_daemon *d, const ec_endpoint *asker, size_t budget, const e
     a.status = err == EC_OK ? EC_QST_FOUND : EC_QST_NOTFOUND;
     a.body = body;
     a.body_len = blen;
-    if (a.status == EC_QST_FOUND && EC_ANSWER_HEAD + blen > budget) {
+    if (too_large || (a.status == EC_QST_FOUND && EC_ANSWER_HEAD + blen > budget)) {
         a.status = EC_QST_TOO_LARGE; /* what we would send exceeds 3x the question */
         a.body_len = 0;
         d->answers_too_large++;

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "core/claims.h"
 #include "crypto/blake3.h"
 #include "net/sysclock.h"
 #include "net/udp.h"
@@ -21,7 +22,9 @@ void ec_asker_init(ec_asker *a, uint8_t op, const ec_id *id, uint8_t hops, uint6
     a->hops = hops > EC_QUERY_HOPS_MAX ? EC_QUERY_HOPS_MAX : hops;
     /* Pay for the largest answer the op can have: the node refuses to
      * send more than 3x the question to an address it cannot check. */
-    a->qlen = ec_query_pad_for(op == EC_QOP_TX ? EC_TX_MAX_LEN : EC_ANSWER_HEAD_BODY);
+    a->qlen = ec_query_pad_for(op == EC_QOP_TX        ? EC_TX_MAX_LEN
+                               : op == EC_QOP_MAPPING ? EC_ANSWER_MAPPING_MAX
+                                                      : EC_ANSWER_HEAD_BODY);
 }
 
 bool ec_asker_due(const ec_asker *a, uint64_t now_ms)
@@ -56,6 +59,12 @@ ec_err ec_asker_on_datagram(ec_asker *a, const uint8_t *pkt, size_t len, ec_ask_
         ec_blake3_hash(ans.body, ans.body_len, h.b);
         ok = ec_id_cmp(&h, &a->id) == 0;
     }
+    ec_msg m; /* MAPPING: for our token, and its claims the answerer's */
+    memset(&m, 0, sizeof m);
+    if (ok && a->op == EC_QOP_MAPPING && ans.status != EC_QST_TOO_LARGE) {
+        ok = ec_answer_mapping(&ans, &a->id, &m) == EC_OK &&
+             (m.u.mapping.claims.n == 0 || ec_claims_verify(&m.u.mapping.claims, &ans.answerer) == EC_OK);
+    }
     if (!ok) {
         a->refused++;
         return EC_ERR_MISMATCH;
@@ -64,6 +73,8 @@ ec_err ec_asker_on_datagram(ec_asker *a, const uint8_t *pkt, size_t len, ec_ask_
     out->answerer = ans.answerer;
     memcpy(out->body, ans.body ? ans.body : out->body, ans.body_len);
     out->body_len = ans.body_len;
+    out->claims = m.u.mapping.claims; /* zero unless a MAPPING answer */
+    out->signed_ok = m.u.mapping.claims.n > 0;
     out->refused = a->refused;
     return EC_OK;
 }

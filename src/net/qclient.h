@@ -4,8 +4,13 @@
  *
  * An answer is taken only if it echoes a ticket of ours (current or
  * previous secret) for the question asked, is for the same op, and, for a
- * transaction, hashes to the id asked for. Anything else is counted in
- * `refused` and ignored: a forged or stale answer cannot end the wait. */
+ * transaction, hashes to the id asked for; a MAPPING answer (FOUND or
+ * NOTFOUND) must carry a MAPPING message for the token asked whose claims,
+ * when it has any, verify as the answerer's (ec_claims_verify: signed by
+ * the key they name, over the answerer's address). An answer without
+ * claims (a node without a key) is taken and reported unsigned. Anything
+ * else is counted in `refused` and ignored: a forged or stale answer
+ * cannot end the wait. */
 #ifndef EC_NET_QCLIENT_H
 #define EC_NET_QCLIENT_H
 
@@ -15,6 +20,7 @@
 
 #include "base/err.h"
 #include "ledger/tx.h"
+#include "wire/msg.h"
 #include "net/endpoint.h"
 #include "net/query.h"
 
@@ -27,6 +33,10 @@ typedef struct ec_ask_result {
     uint8_t body[EC_TX_MAX_LEN];
     size_t body_len;
     uint64_t refused;    /* answers ignored: bad ticket, op or content */
+    /* EC_QOP_MAPPING (FOUND or NOTFOUND): the answer's claims; signed
+     * true when it had some (n > 0) and they verified, false for n = 0. */
+    ec_msg_claims claims;
+    bool signed_ok;
 } ec_ask_result;
 
 typedef struct ec_asker {

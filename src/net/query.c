@@ -31,7 +31,7 @@ static void put_header(uint8_t *p, uint8_t type)
 
 static bool op_ok(uint8_t op)
 {
-    return op == EC_QOP_HEAD || op == EC_QOP_TX;
+    return op == EC_QOP_HEAD || op == EC_QOP_TX || op == EC_QOP_MAPPING;
 }
 
 ec_err ec_query_encode(const ec_query *q, uint8_t *buf, size_t cap)
@@ -65,9 +65,24 @@ ec_err ec_query_decode(ec_query *q, const uint8_t *buf, size_t len)
     return EC_OK;
 }
 
-static bool body_ok(uint8_t op, uint8_t status, size_t body_len)
+/* A MAPPING answer's body: exactly one MAPPING message (ec_msg_decode is
+ * strict: one encoding per message) whose found flag is the status's. */
+static bool mapping_body_ok(uint8_t status, const uint8_t *body, size_t body_len, ec_msg *m)
+{
+    if (body == NULL || body_len < EC_ANSWER_MAPPING_MIN || body_len > EC_ANSWER_MAPPING_MAX ||
+        body[0] != EC_MSG_MAPPING)
+        return false;
+    if (ec_msg_decode(m, body, body_len) != EC_OK || m->type != EC_MSG_MAPPING) return false;
+    return m->u.mapping.found == (status == EC_QST_FOUND);
+}
+
+static bool body_ok(uint8_t op, uint8_t status, const uint8_t *body, size_t body_len)
 {
     if (!op_ok(op) || status > EC_QST_TOO_LARGE) return false;
+    if (op == EC_QOP_MAPPING && status != EC_QST_TOO_LARGE) {
+        ec_msg m;
+        return mapping_body_ok(status, body, body_len, &m);
+    }
     if (status != EC_QST_FOUND) return body_len == 0;
     if (op == EC_QOP_HEAD) return body_len == EC_ANSWER_HEAD_BODY;
     return body_len > 0 && body_len <= EC_TX_MAX_LEN;
@@ -75,7 +90,7 @@ static bool body_ok(uint8_t op, uint8_t status, size_t body_len)
 
 ec_err ec_answer_encode(const ec_answer *a, uint8_t *buf, size_t cap, size_t *len)
 {
-    if (!body_ok(a->op, a->status, a->body_len) || (a->body_len && a->body == NULL)) return EC_ERR_ARG;
+    if ((a->body_len && a->body == NULL) || !body_ok(a->op, a->status, a->body, a->body_len)) return EC_ERR_ARG;
     size_t n = EC_ANSWER_HEAD + a->body_len;
     if (n > cap) return EC_ERR_RANGE;
     put_header(buf, EC_QPKT_ANSWER);
@@ -94,13 +109,23 @@ ec_err ec_answer_decode(ec_answer *a, const uint8_t *buf, size_t len)
     if (len < EC_ANSWER_HEAD) return EC_ERR_TRUNCATED;
     if (len > EC_PKT_MTU) return EC_ERR_RANGE;
     if (!header_ok(buf, EC_QPKT_ANSWER, &err)) return err;
-    if (!body_ok(buf[20], buf[53], len - EC_ANSWER_HEAD)) return EC_ERR_MALFORMED;
+    if (!body_ok(buf[20], buf[53], buf + EC_ANSWER_HEAD, len - EC_ANSWER_HEAD)) return EC_ERR_MALFORMED;
     memcpy(a->ticket, buf + 4, EC_QUERY_TICKET_LEN);
     a->op = buf[20];
     memcpy(a->answerer.b, buf + 21, EC_ID_LEN);
     a->status = buf[53];
     a->body_len = len - EC_ANSWER_HEAD;
     a->body = a->body_len ? buf + EC_ANSWER_HEAD : NULL;
+    return EC_OK;
+}
+
+ec_err ec_answer_mapping(const ec_answer *a, const ec_id *token, ec_msg *m)
+{
+    if (a == NULL || token == NULL || m == NULL || a->op != EC_QOP_MAPPING || a->status == EC_QST_TOO_LARGE ||
+        a->body_len == 0)
+        return EC_ERR_ARG;
+    if (!mapping_body_ok(a->status, a->body, a->body_len, m) || ec_id_cmp(&m->u.mapping.token, token) != 0)
+        return EC_ERR_MALFORMED;
     return EC_OK;
 }
 

@@ -87,6 +87,8 @@ typedef struct sim_config {
      * peers and find their neighborhood as the daemon does (a lookup of
      * their own address: up to 32 peers asked, each named one admitted). */
     double eclipse;
+    bool eclipse_flood; /* and once one of them hears a newcomer, every adversary
+                           contacts it (to take the room in its buckets first) */
     unsigned newcomers, bootstrap;
     uint64_t join_at_ms;
     bool progress;           /* progress line on stderr */

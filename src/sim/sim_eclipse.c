@@ -31,6 +31,7 @@
 
 #define JOIN_ASK_MAX 32 /* as the daemon's */
 #define JOIN_WANT 16
+#define SETTLE_US 3000000 /* a join takes a few round trips: submissions counted from 3 s after it */
 
 typedef struct join {
     ec_id asked[JOIN_ASK_MAX];
@@ -44,7 +45,8 @@ struct sim_eclipse {
     uint32_t *newc; /* newcomers' node indices */
     join *joins;    /* per newcomer */
     size_t nnew;
-    uint64_t rewritten, answers, admitted;
+    uint64_t rewritten, answers, admitted, flooded;
+    bool *seen; /* per newcomer: the adversaries have flooded it */
 };
 
 static bool taken(const sim_node *sn) { return sn->liar || sn->byz || sn->adv || sn->newcomer; }
@@ -58,6 +60,7 @@ void sim_eclipse_setup(sim *s)
     E->adv = calloc(ka ? ka : 1, sizeof *E->adv);
     E->newc = calloc(kn ? kn : 1, sizeof *E->newc);
     E->joins = calloc(kn ? kn : 1, sizeof *E->joins);
+    E->seen = calloc(kn ? kn : 1, sizeof *E->seen);
     ec_rng r;
     ec_rng_seed(&r, c->seed ^ 0x65636c6970ull); /* apart from the network's */
     unsigned free_nodes = 0;
@@ -88,6 +91,7 @@ void sim_eclipse_free(sim *s)
     free(E->adv);
     free(E->newc);
     free(E->joins);
+    free(E->seen);
     free(E);
     s->eclipse = NULL;
 }
@@ -162,8 +166,34 @@ bool sim_eclipse_bootstrap(sim *s, uint32_t i)
     return true;
 }
 
+/* eclipse_flood: a newcomer spoke to an adversary, so they all know it
+ * now: each sends it a question (it hears them all, and takes each into
+ * its table where a bucket has room: a bucket never drops a live peer). */
+static void flood(sim *s, uint32_t newcomer)
+{
+    sim_eclipse *E = s->eclipse;
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_FIND_PEERS;
+    m.u.find_peers.target = s->addrs[newcomer];
+    m.u.find_peers.want = 1;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    if (ec_msg_encode(&m, buf, sizeof buf, &len) != EC_OK) return;
+    for (size_t a = 0; a < E->nadv; a++) {
+        if (s->nodes[E->adv[a]].down) continue;
+        sim_send(s, E->adv[a], newcomer, buf, len);
+        E->flooded++;
+    }
+}
+
 bool sim_eclipse_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, size_t len)
 {
+    if (s->eclipse && s->cfg.eclipse_flood && s->nodes[to].adv && s->nodes[from].newcomer &&
+        !s->eclipse->seen[s->nodes[from].newcomer - 1]) {
+        s->eclipse->seen[s->nodes[from].newcomer - 1] = true;
+        flood(s, from);
+    }
     if (s->eclipse == NULL || !s->nodes[to].newcomer || len == 0 || data[0] != EC_MSG_PEERS) return false;
     join *J = &s->eclipse->joins[s->nodes[to].newcomer - 1];
     size_t k = 0;
@@ -239,7 +269,7 @@ static void put_view(FILE *out, const char *name, const view_stats *v)
             name, v->nodes, v->table / n, v->view / n, v->truth / n, v->seen / n, v->eclipsed, v->beyond);
 }
 
-void sim_eclipse_summary(const sim *s, FILE *out)
+void sim_eclipse_summary(const sim *s, FILE *fp)
 {
     const sim_eclipse *E = s->eclipse;
     if (E == NULL) return;
@@ -249,19 +279,32 @@ void sim_eclipse_summary(const sim *s, FILE *out)
     /* Settled honest nodes, for comparison (the first 200 in address order). */
     for (unsigned i = 0; i < s->cfg.nodes && sv.nodes < 200; i++)
         if (s->nodes[i].node && !taken(&s->nodes[i])) measure(s, i, &sv);
-    uint64_t sub = 0, committed = 0;
+    /* Transactions submitted from SETTLE_US after the join, at newcomers [0] and at the
+     * other honest nodes [1]: the submitter's outcome, and whether a
+     * majority of their true members committed them (live). */
+    uint64_t sub[2] = {0}, out[2][4] = {{0}}, live[2] = {0};
     for (size_t t = 0; t < s->ntxs; t++) {
-        if (!s->nodes[s->txs[t].at_node].newcomer) continue;
-        sub++;
-        committed += s->txs[t].outcome == EC_NODE_EV_COMMITTED;
+        const sim_tx *x = &s->txs[t];
+        const sim_node *at = &s->nodes[x->at_node];
+        if (x->submit_us < s->cfg.join_at_ms * 1000 + SETTLE_US || at->adv || at->liar || at->byz) continue;
+        int k = at->newcomer ? 0 : 1;
+        sub[k]++;
+        out[k][x->outcome < 4 ? x->outcome : 0]++;
+        live[k] += x->live;
     }
-    fprintf(out, "  \"eclipse\": {\"adversaries\": %zu, \"newcomers\": %zu, \"bootstrap\": %u, \"answers_rewritten\": %llu, "
-            "\"join_answers\": %llu, \"join_admitted\": %llu, ",
+    fprintf(fp, "  \"eclipse\": {\"adversaries\": %zu, \"newcomers\": %zu, \"bootstrap\": %u, \"answers_rewritten\": %llu, "
+            "\"join_answers\": %llu, \"join_admitted\": %llu, \"flood_messages\": %llu, ",
             E->nadv, E->nnew, s->cfg.bootstrap ? s->cfg.bootstrap : 4, (unsigned long long)E->rewritten,
-            (unsigned long long)E->answers, (unsigned long long)E->admitted);
-    put_view(out, "newcomers_view", &nv);
-    fputs(", ", out);
-    put_view(out, "settled_view", &sv);
-    fprintf(out, ", \"newcomer_submissions\": %llu, \"newcomer_committed\": %llu},\n", (unsigned long long)sub,
-            (unsigned long long)committed);
+            (unsigned long long)E->answers, (unsigned long long)E->admitted, (unsigned long long)E->flooded);
+    put_view(fp, "newcomers_view", &nv);
+    fputs(", ", fp);
+    put_view(fp, "settled_view", &sv);
+    static const char *const who[2] = {"newcomers", "settled"};
+    for (int k = 0; k < 2; k++)
+        fprintf(fp, ", \"%s_submissions\": {\"n\": %llu, \"committed\": %llu, \"refused\": %llu, \"timed_out\": %llu, "
+                "\"no_outcome\": %llu, \"live\": %llu}", who[k], (unsigned long long)sub[k],
+                (unsigned long long)out[k][EC_NODE_EV_COMMITTED], (unsigned long long)out[k][EC_NODE_EV_REFUSED],
+                (unsigned long long)out[k][EC_NODE_EV_TIMED_OUT], (unsigned long long)out[k][0],
+                (unsigned long long)live[k]);
+    fputs("},\n", fp);
 }

@@ -1,0 +1,109 @@
+/* Proof of aligned storage (seed §6; issue 12; docs/LIFECYCLE.md).
+ *
+ * A requester R asks a peer P about a token T that P holds. Both derive
+ * the challenge from what only that pair and that token's state give:
+ *   S = BLAKE3(R's id | T | P's head of T), 100 bits in ten 10-bit chunks
+ *   (chunk i: bits 10i..10i+9 of S read little-endian, as the reference
+ *   node's 256-bit helper does).
+ * P walks its stored tokens from T: upward (ids above T, ascending,
+ * wrapping past the top to the bottom) for chunks 0-4, then downward (ids
+ * below T, descending, wrapping) for chunks 5-9; each search resumes
+ * after the previous match, a token whose last 10 bits equal the chunk
+ * is taken, and no token twice. It answers the ten tokens with its heads
+ * of them, or says it cannot (fewer than ten within one turn each way).
+ *
+ * R checks the answer alone (each token's suffix, the walk order, no
+ * duplicates, T's head), then against its own store: answer tokens it
+ * holds must carry its heads, and it runs the same walk on its own store
+ * and counts the tokens both walks picked. A peer that stores little of
+ * the neighborhood's tokens cannot make its walk agree with a full
+ * store's: it must name tokens that exist with the right suffix in the
+ * right order, and every stored token it lacks desynchronises its walk
+ * (the authors' bound: agreement is at most the smaller storage density).
+ *
+ * Pure functions over an ec_store: no clock, no randomness, no I/O. */
+#ifndef EC_CORE_POS_H
+#define EC_CORE_POS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "crypto/id.h"
+#include "ledger/store.h"
+
+#define EC_POS_CHUNKS 10
+#define EC_POS_UP 5          /* chunks 0..4 walk upward, 5..9 downward */
+#define EC_POS_CHUNK_BITS 10
+#define EC_POS_CHUNK_MASK 0x3ffu
+
+/* The ten chunks of BLAKE3(requester | token | head). */
+void ec_pos_chunks(const ec_id *requester, const ec_id *token, const ec_id *head, uint16_t chunks[EC_POS_CHUNKS]);
+/* A token's last 10 bits (the id read big-endian, as ids are ordered). */
+uint16_t ec_pos_suffix(const ec_id *t);
+
+typedef struct ec_pos_answer {
+    ec_id token;                 /* the challenge token */
+    ec_id head;                  /* the responder's head of it (the chunks' input) */
+    ec_id t[EC_POS_CHUNKS];      /* the walk's tokens, in walk order */
+    ec_id h[EC_POS_CHUNKS];      /* the responder's head of each */
+} ec_pos_answer;
+
+/* What a walk cost: stored tokens examined, and the span of the id space
+ * it covered each way (the distance from the token to the last one taken
+ * upward, and downward), as the top 64 bits of a 256-bit distance. */
+typedef struct ec_pos_walk_stats {
+    uint64_t examined;
+    unsigned found; /* tokens taken (10 when complete) */
+    uint64_t span_up, span_down;
+} ec_pos_walk_stats;
+
+/* The walk over store s from token with chunks: out (10 tokens and their
+ * heads) on EC_OK; EC_ERR_NOTFOUND if fewer than ten match within one
+ * turn each way; EC_ERR_RANGE if more than max_examined stored tokens
+ * would be examined (0: no limit); the store's error. stats may be NULL. */
+ec_err ec_pos_walk(ec_store *s, const ec_id *token, const uint16_t chunks[EC_POS_CHUNKS], ec_id out[EC_POS_CHUNKS],
+                   ec_id heads[EC_POS_CHUNKS], uint64_t max_examined, ec_pos_walk_stats *stats);
+
+/* The responder's side: its answer to requester about token (the head
+ * it holds, the chunks, the walk). EC_ERR_NOTFOUND if it does not hold
+ * the token or its walk falls short; otherwise as ec_pos_walk. */
+ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, uint64_t max_examined,
+                          ec_pos_answer *out, ec_pos_walk_stats *stats);
+
+/* Why an answer is refused on its face (ec_pos_check_form). */
+typedef enum ec_pos_fault {
+    EC_POS_OK = 0,
+    EC_POS_SUFFIX,    /* a token whose last 10 bits are not its chunk */
+    EC_POS_ORDER,     /* not in walk order (upward ascending from the token, downward descending, each wrapping once) */
+    EC_POS_DUPLICATE, /* a token twice, or the challenge token itself */
+} ec_pos_fault;
+const char *ec_pos_fault_name(ec_pos_fault f);
+
+/* The answer checked alone, with the chunks the requester derives from
+ * (requester, a->token, a->head). */
+ec_pos_fault ec_pos_check_form(const ec_id *requester, const ec_pos_answer *a);
+
+/* The answer checked against the requester's own store s. */
+typedef struct ec_pos_check {
+    ec_pos_fault form;
+    bool head_known;     /* s holds a->token */
+    bool head_differs;   /* ... with another head than the answer's */
+    unsigned held;       /* answer tokens s holds */
+    unsigned contradicted; /* of those, with another head than the answer's */
+    bool own_complete;   /* s's own walk found ten */
+    unsigned agree;      /* answer tokens s's own walk picked too (any position) */
+    ec_pos_walk_stats own;
+} ec_pos_check;
+
+/* EC_OK (r filled) or the store's error (EC_ERR_RANGE: the own walk ran
+ * past max_examined; r->own_complete false then). */
+ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, uint64_t max_examined,
+                           ec_pos_check *r);
+
+/* The acceptance rule for one answer: well formed, nothing it says
+ * contradicts our store, and at least min_agree of its tokens are the
+ * ones our own walk picks (the reference: 8 of 10). */
+bool ec_pos_accept(const ec_pos_check *r, unsigned min_agree);
+
+#endif
