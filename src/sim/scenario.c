@@ -142,6 +142,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"unsafe_quorum", &c->node.unsafe_quorum}, {"volatile_votes", &c->node.volatile_votes},
         {"ignore_evidence", &c->node.ignore_evidence}, {"commit_echo", &c->node.commit_echo},
         {"byzantine_disguise", &c->byz_disguise}, {"eclipse_flood", &c->eclipse_flood},
+        {"bootstrap_adversarial", &c->bootstrap_adversarial},
         {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync}, {"sync_polling", &c->node.sync_polling},
         {"sync_check_single", &c->node.sync_check_single},
     };

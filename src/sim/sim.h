@@ -90,6 +90,7 @@ typedef struct sim_config {
     bool eclipse_flood; /* and once one of them hears a newcomer, every adversary
                            contacts it (to take the room in its buckets first) */
     unsigned newcomers, bootstrap;
+    bool bootstrap_adversarial; /* the worst case: every bootstrap peer an adversary */
     uint64_t join_at_ms;
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */

@@ -153,8 +153,10 @@ bool sim_eclipse_bootstrap(sim *s, uint32_t i)
     unsigned want = s->cfg.bootstrap ? s->cfg.bootstrap : 4;
     uint32_t *picked = calloc(want, sizeof *picked);
     unsigned got = 0;
+    const sim_eclipse *E = s->eclipse;
+    bool adv_only = s->cfg.bootstrap_adversarial && E->nadv > 0;
     for (unsigned tries = 0; got < want && tries < 64 * want; tries++) {
-        uint32_t j = (uint32_t)ec_rng_below(&s->rng, s->cfg.nodes);
+        uint32_t j = adv_only ? E->adv[ec_rng_below(&s->rng, E->nadv)] : (uint32_t)ec_rng_below(&s->rng, s->cfg.nodes);
         bool dup = j == i || s->nodes[j].newcomer;
         for (unsigned k = 0; k < got && !dup; k++) dup = picked[k] == j;
         if (dup) continue;
