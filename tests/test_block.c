@@ -215,11 +215,55 @@ static void test_chain_jumps_and_faults(void)
     ec_sign_wipe(&other);
 }
 
+/* Every leaf of every block size: its path leads to ec_block_root's root
+ * (an odd last node carried up has no sibling at that level), and any
+ * change (another id, position, size, a sibling flipped, one missing or
+ * one too many) does not. */
+static void test_merkle_paths(void)
+{
+    ec_id ids[EC_BLOCK_TXS_MAX];
+    for (unsigned i = 0; i < EC_BLOCK_TXS_MAX; i++) {
+        uint8_t b = (uint8_t)i;
+        ec_blake3_hash(&b, 1, ids[i].b);
+    }
+    unsigned checked = 0;
+    for (size_t n = 1; n <= EC_BLOCK_TXS_MAX; n++) {
+        ec_id root;
+        ec_block_root(ids, n, &root);
+        for (size_t k = 0; k < n; k++) {
+            ec_id path[EC_BLOCK_PATH_MAX + 1];
+            size_t len = ec_block_path(ids, n, k, path);
+            CHECK(len <= EC_BLOCK_PATH_MAX);
+            CHECK(n == 1 ? len == 0 : len >= 1);
+            CHECK(ec_block_path_check(&ids[k], k, n, path, len, &root));
+            CHECK(!ec_block_path_check(&ids[(k + 1) % EC_BLOCK_TXS_MAX], k, n, path, len, &root));
+            if (n > 1) CHECK(!ec_block_path_check(&ids[k], (k + 1) % n, n, path, len, &root));
+            if (len) {
+                CHECK(!ec_block_path_check(&ids[k], k, n, path, len - 1, &root));
+                path[len] = path[0];
+                CHECK(!ec_block_path_check(&ids[k], k, n, path, len + 1, &root));
+                path[len - 1].b[5] ^= 1;
+                CHECK(!ec_block_path_check(&ids[k], k, n, path, len, &root));
+            }
+            checked++;
+        }
+    }
+    /* Out of range: no path, no check. */
+    ec_id path[EC_BLOCK_PATH_MAX], root;
+    ec_block_root(ids, 4, &root);
+    CHECK_EQ_INT(ec_block_path(ids, 4, 4, path), 0);
+    CHECK_EQ_INT(ec_block_path(ids, 0, 0, path), 0);
+    CHECK_EQ_INT(ec_block_path(ids, EC_BLOCK_TXS_MAX + 1, 0, path), 0);
+    CHECK(!ec_block_path_check(&ids[0], 4, 4, path, 2, &root));
+    printf("  %u (size, position) paths checked\n", checked);
+}
+
 int main(void)
 {
     if (ec_crypto_init() != EC_OK) return 1;
     RUN(test_header_round_trip_and_refusals);
     RUN(test_body_and_root);
     RUN(test_chain_jumps_and_faults);
+    RUN(test_merkle_paths);
     return TEST_REPORT("block");
 }

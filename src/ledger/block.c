@@ -143,6 +143,59 @@ void ec_block_root(const ec_id *ids, size_t n, ec_id *out)
     else memset(out, 0, sizeof *out);
 }
 
+static void leaf_hash(const ec_id *id, ec_id *out)
+{
+    uint8_t in[1 + EC_ID_LEN];
+    in[0] = 0;
+    memcpy(in + 1, id->b, EC_ID_LEN);
+    ec_blake3_hash(in, sizeof in, out->b);
+}
+
+static void node_hash(const ec_id *l, const ec_id *r, ec_id *out)
+{
+    uint8_t in[1 + 2 * EC_ID_LEN];
+    in[0] = 1;
+    memcpy(in + 1, l->b, EC_ID_LEN);
+    memcpy(in + 1 + EC_ID_LEN, r->b, EC_ID_LEN);
+    ec_blake3_hash(in, sizeof in, out->b);
+}
+
+size_t ec_block_path(const ec_id *ids, size_t n, size_t k, ec_id path[EC_BLOCK_PATH_MAX])
+{
+    if (ids == NULL || path == NULL || n == 0 || n > EC_BLOCK_TXS_MAX || k >= n) return 0;
+    ec_id level[EC_BLOCK_TXS_MAX];
+    for (size_t i = 0; i < n; i++) leaf_hash(&ids[i], &level[i]);
+    size_t len = 0;
+    while (n > 1) {
+        if (!(k == n - 1 && (n & 1))) path[len++] = level[k ^ 1]; /* else: carried up, no sibling */
+        size_t m = 0;
+        for (size_t i = 0; i + 1 < n; i += 2) node_hash(&level[i], &level[i + 1], &level[m++]);
+        if (n & 1) level[m++] = level[n - 1];
+        n = m;
+        k /= 2;
+    }
+    return len;
+}
+
+bool ec_block_path_check(const ec_id *id, size_t k, size_t n, const ec_id *path, size_t len, const ec_id *root)
+{
+    if (id == NULL || root == NULL || (len && path == NULL) || n == 0 || n > EC_BLOCK_TXS_MAX || k >= n) return false;
+    ec_id cur;
+    leaf_hash(id, &cur);
+    size_t used = 0;
+    while (n > 1) {
+        if (!(k == n - 1 && (n & 1))) {
+            if (used == len) return false;
+            if (k & 1) node_hash(&path[used], &cur, &cur);
+            else node_hash(&cur, &path[used], &cur);
+            used++;
+        }
+        n = (n + 1) / 2;
+        k /= 2;
+    }
+    return used == len && ec_id_cmp(&cur, root) == 0;
+}
+
 void ec_block_sign(ec_block_header *h, const ec_keypair *key)
 {
     ec_id hash;

@@ -81,6 +81,16 @@ ec_err ec_block_body_decode(ec_block_body *b, const uint8_t *buf, size_t len);
 void ec_block_hash(const ec_block_header *h, ec_id *out);
 /* The Merkle root of n ids (n >= 1). */
 void ec_block_root(const ec_id *ids, size_t n, ec_id *out);
+/* Merkle paths (a claim's position in its block, core/claims.h): the
+ * siblings of leaf k of n ids from the leaf up, skipping the levels where
+ * its node is an odd last one (carried up as it is): their count, at most
+ * EC_BLOCK_PATH_MAX. k < n <= EC_BLOCK_TXS_MAX, else 0. */
+#define EC_BLOCK_PATH_MAX 5
+size_t ec_block_path(const ec_id *ids, size_t n, size_t k, ec_id path[EC_BLOCK_PATH_MAX]);
+/* True if id at position k of n leads by path (len siblings) to root: the
+ * path's length must be the one the shape (k, n) gives. */
+bool ec_block_path_check(const ec_id *id, size_t k, size_t n, const ec_id *path, size_t len, const ec_id *root);
+
 /* Signs the header (its sig field) with the node's key. */
 void ec_block_sign(ec_block_header *h, const ec_keypair *key);
 
