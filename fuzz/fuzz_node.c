@@ -10,6 +10,14 @@
  *   0  the bytes as a message from the sender (malformed input survives);
  *      a first byte 0xF0: a near sender's mapping answer with signed
  *      claims, 0xF1: an evidence message of two of its claim sets;
+ *      0xF2: GET_PROOF from the sender about one of 256 storage-proof
+ *      tokens (or a near token), 1-4 times at once (the rate limit), with
+ *      0-10 of the tokens its walk seeks put in the store first (a walk
+ *      over random tokens needs about 10,000: too slow per input); 0xF3:
+ *      the node challenges a near sender the same way
+ *      (ec_node_pos_challenge), which answers nothing (a timeout),
+ *      "cannot", the node's own walk (a full peer's answer: it passes),
+ *      or that walk with a byte changed, maybe twice;
  *   1  a transaction built from the bytes (1-3 mappings on 8 tokens near
  *      the node's address or a given id; prev zero, a remembered tx id, the
  *      token's head or a given id; owner one of 4 client keys; signed by
@@ -30,12 +38,14 @@
  *     the same prev); a head never vanishes; and when the node commits a
  *     second transaction on a (token, prev) it committed before, the store's
  *     head for that token is not the second one. */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/claims.h"
 #include "core/node.h"
+#include "core/pos.h"
 #include "core/vote_sig.h"
 #include "crypto/blake3.h"
 
@@ -424,6 +434,18 @@ static void drain(run *st)
                 __builtin_trap();
             continue;
         }
+        if (e.type == EC_NODE_EV_POS_RESULT) { /* a verdict in range; an agreement only with an answer */
+            bool judged = e.pos_verdict == EC_NODE_POS_PASSED || e.pos_verdict == EC_NODE_POS_REFUSED;
+            if (e.pos_verdict < EC_NODE_POS_PASSED || e.pos_verdict > EC_NODE_POS_ERROR) __builtin_trap();
+            if (judged ? e.mapping < 0 || e.mapping > EC_POS_CHUNKS : e.mapping != -1) __builtin_trap();
+            if (e.pos_verdict == EC_NODE_POS_PASSED && e.mapping < 8) __builtin_trap();
+            ec_node_pos_record rec;
+            if (e.pos_verdict != EC_NODE_POS_ERROR &&
+                (ec_node_pos_peer(st->n, &e.from, &rec) != EC_OK || rec.passed + rec.failed < 1 ||
+                 rec.timed_out > rec.failed))
+                __builtin_trap();
+            continue;
+        }
         if (e.type == EC_NODE_EV_SYNC_REPORT) { /* a source named, with a reason in range */
             if (e.mapping < EC_SYNC_REPORT_FAULT || e.mapping > EC_SYNC_REPORT_MISSING) __builtin_trap();
             continue;
@@ -451,6 +473,7 @@ static void build_claims(run *st, reader *r, uint8_t sender, const ec_id *token,
         if (ps & 1) ring_pick(st, ps >> 1, &x->prev, NULL);
         x->timestamp_ms = st->now - rd_u16(r);
         x->block_height = rd_u8(r) % 4;
+        x->block_index = x->block_height ? (uint8_t)(rd_u8(r) % 33) % 32 : EC_MSG_CLAIM_NO_INDEX;
     }
     ec_claims_sign(c, &near_kp[sender], &near_id[sender]);
 }
@@ -487,6 +510,116 @@ static void send_signed(run *st, reader *r, uint8_t sender, uint8_t what)
     if (ec_msg_encode(&m, buf, sizeof buf, &len) != EC_OK) return;
     ec_endpoint ep = endpoint_of(&near_id[sender]);
     (void)ec_node_recv(st->n, st->now, &near_id[sender], &ep, buf, len);
+}
+
+/* ---- storage proofs ---- */
+
+/* The i-th storage-proof token (uniform ids, splitmix64), held by the
+ * node with a head of its bytes reversed (no transaction behind it). */
+static void pos_token(unsigned i, ec_id *t)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull * (i + 1);
+    for (int w = 0; w < 4; w++) {
+        uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        for (int b = 0; b < 8; b++) t->b[8 * w + b] = (uint8_t)(z >> (8 * b));
+    }
+}
+
+/* Stores token with its made-up head unless the store holds it. */
+static void pos_put(run *st, const ec_id *t)
+{
+    ec_head h;
+    if (ec_store_get_head(st->s, t, &h) == EC_OK) return;
+    memset(&h, 0, sizeof h);
+    for (int b = 0; b < EC_ID_LEN; b++) h.tx_id.b[b] = t->b[EC_ID_LEN - 1 - b];
+    h.timestamp_ms = 1;
+    if (ec_store_put_head(st->s, t, &h) != EC_OK) __builtin_trap();
+}
+
+/* A walk would need about 10,000 random stored tokens (a 10-bit suffix
+ * each of ten times): too slow to load per input. Instead, `count` of the
+ * ten tokens that the walk from token for `requester` looks for are put in
+ * place (chunk k's suffix, k+1 steps of 2^184 above the token for the
+ * upward five, below for the downward five); with all ten it completes,
+ * unless other stored tokens come first. Nothing when token is not held. */
+static void pos_plant(run *st, const ec_id *token, const ec_id *requester, unsigned count)
+{
+    ec_head h;
+    if (ec_store_get_head(st->s, token, &h) != EC_OK) return;
+    uint16_t c[EC_POS_CHUNKS];
+    ec_pos_chunks(requester, token, &h.tx_id, c);
+    if (ec_store_begin(st->s) != EC_OK) __builtin_trap();
+    for (unsigned k = 0; k < count && k < EC_POS_CHUNKS; k++) {
+        bool up = k < EC_POS_UP;
+        unsigned carry = up ? k + 1 : k - EC_POS_UP + 1; /* added at byte 8, or taken away */
+        ec_id t = *token;
+        for (int b = 8; b >= 0 && carry; b--) {
+            int v = up ? t.b[b] + (int)carry : t.b[b] - (int)carry;
+            t.b[b] = (uint8_t)v;
+            carry = up ? (unsigned)(v >> 8) : (v < 0 ? 1u : 0u);
+        }
+        t.b[EC_ID_LEN - 2] = (uint8_t)((t.b[EC_ID_LEN - 2] & 0xfc) | (c[k] >> 8));
+        t.b[EC_ID_LEN - 1] = (uint8_t)c[k];
+        pos_put(st, &t);
+    }
+    if (ec_store_commit(st->s) != EC_OK) __builtin_trap();
+}
+
+/* Kind 0 with a first byte 0xF2 / 0xF3 (see the top). */
+static void send_pos(run *st, reader *r, uint8_t sender, const ec_id *from, uint8_t what)
+{
+    ec_id token;
+    uint8_t sel = rd_u8(r), idx = rd_u8(r), plant = rd_u8(r);
+    unsigned count = plant & 0x80 ? (plant & 0x0f) % (EC_POS_CHUNKS + 1) : EC_POS_CHUNKS;
+    if (sel & 1) {
+        token = near_tok[(sel >> 1) & 7]; /* held if committed: its real head */
+    } else {
+        pos_token(idx, &token);
+        if (ec_store_begin(st->s) != EC_OK) __builtin_trap();
+        pos_put(st, &token);
+        if (ec_store_commit(st->s) != EC_OK) __builtin_trap();
+    }
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    if (what == 0xF2) {
+        pos_plant(st, &token, from, count);
+        m.type = EC_MSG_GET_PROOF;
+        m.u.get_proof.token = token;
+        for (unsigned k = 0, times = 1 + (sel >> 4) % 4; k < times; k++) deliver(st, from, &m);
+        return;
+    }
+    if (sender >= NEAR) return;
+    pos_plant(st, &token, &self_id, count);
+    (void)ec_node_pos_challenge(st->n, st->now, from, &token);
+    uint8_t how = rd_u8(r);
+    if ((how & 3) == 0) return; /* no answer: it times out */
+    m.type = EC_MSG_PROOF;
+    m.u.proof.token = token;
+    if ((how & 3) >= 2) {
+        ec_pos_answer a;
+        /* A full peer's answer: the node's own walk, bound to the node. */
+        if (ec_pos_answer_make(st->s, &self_id, &token, 0, &a, NULL) == EC_OK) {
+            m.u.proof.status = 1;
+            m.u.proof.head = a.head;
+            memcpy(m.u.proof.t, a.t, sizeof m.u.proof.t);
+            memcpy(m.u.proof.h, a.h, sizeof m.u.proof.h);
+            if ((how & 3) == 3) { /* a byte changed */
+                _Static_assert(offsetof(ec_msg, u.proof.t) == offsetof(ec_msg, u.proof.head) + EC_ID_LEN &&
+                                   offsetof(ec_msg, u.proof.h) ==
+                                       offsetof(ec_msg, u.proof.t) + EC_MSG_PROOF_TOKENS * EC_ID_LEN,
+                               "head, t and h are one run of ids");
+                uint8_t *b = (uint8_t *)&m.u.proof.head;
+                size_t span = (size_t)(1 + 2 * EC_MSG_PROOF_TOKENS) * EC_ID_LEN;
+                uint16_t at = rd_u16(r);
+                b[at % span] ^= (uint8_t)(rd_u8(r) | 1);
+            }
+        }
+    }
+    deliver(st, from, &m);
+    if (how & 4) deliver(st, from, &m); /* a copy: unasked now */
 }
 
 static void check(run *st)
@@ -587,6 +720,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (r.n > 0 && (r.p[0] == 0xF0 || r.p[0] == 0xF1)) {
                 uint8_t what = rd_u8(&r);
                 send_signed(&st, &r, sender, what);
+                break;
+            }
+            if (r.n > 0 && (r.p[0] == 0xF2 || r.p[0] == 0xF3)) {
+                uint8_t what = rd_u8(&r);
+                send_pos(&st, &r, sender, &from, what);
                 break;
             }
             ec_endpoint ep = endpoint_of(&from);

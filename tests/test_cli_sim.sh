@@ -121,5 +121,64 @@ has "quorum error says why" "quorum must be a majority of w" "$T/err"
 printf 'nodes = 30\ntxs = 10\nquorum = 4\nunsafe_quorum = true\nvolatile_votes = true\n' >"$T/q2.conf"
 expect "unsafe_quorum allows it, for measuring" 0 "$EC" sim run "$T/q2.conf" --no-wall
 has "summary names the quorum" '"quorum": 4' "$T/out"
+
+# ec sim pos: the proof of aligned storage measured (docs/LIFECYCLE.md).
+expect "sim pos --help" 0 "$EC" sim pos --help
+has "pos help shows usage" "usage: ec sim pos" "$T/out"
+has "pos help states the exit codes" "Exit: 0 measured, 1" "$T/out"
+expect "pos: --universe below the minimum exits 2" 2 "$EC" sim pos --universe 10
+expect "pos: density 0 exits 2" 2 "$EC" sim pos --densities 0,0.5
+expect "pos: a density above 1 exits 2" 2 "$EC" sim pos --densities 1.5
+expect "pos: an empty density exits 2" 2 "$EC" sim pos --densities 0.5,,0.6
+expect "pos: a nan density exits 2" 2 "$EC" sim pos --densities nan
+expect "pos: a trailing comma exits 2" 2 "$EC" sim pos --densities 0.5,
+expect "pos: --trials 0 exits 2" 2 "$EC" sim pos --trials 0
+expect "pos: an unknown --store exits 2" 2 "$EC" sim pos --store disk
+expect "pos: an argument exits 2" 2 "$EC" sim pos extra
+expect "pos: --seed given twice exits 2" 2 "$EC" sim pos --seed 1 --seed 2
+has "pos: twice names the option" "option --seed given twice" "$T/err"
+pos=(--universe 5000 --trials 50 --densities 1,0.5 --json)
+expect "sim pos runs" 0 "$EC" sim pos "${pos[@]}" --no-progress
+cp "$T/out" "$T/pos1"
+[ -s "$T/err" ] && bad "pos: --no-progress writes nothing on stderr" || ok "pos: --no-progress writes nothing on stderr"
+"$EC" sim pos "${pos[@]}" --no-progress >"$T/pos2" 2>/dev/null
+cmp -s "$T/pos1" "$T/pos2" && ok "pos: same seed, same bytes" || bad "pos: same seed, same bytes"
+"$EC" sim pos "${pos[@]}" --progress >"$T/pos2" 2>"$T/err"
+cmp -s "$T/pos1" "$T/pos2" && ok "pos: the progress bar leaves stdout alone" || bad "pos: the progress bar leaves stdout alone"
+has "pos: --progress draws on stderr" "100%" "$T/err"
+# The sorted-array store (the default) answers what the library's memory
+# store answers, byte for byte.
+"$EC" sim pos "${pos[@]}" --no-progress --store mem >"$T/pos3" 2>/dev/null
+cmp -s "$T/pos1" "$T/pos3" && ok "pos: array store = memory store" || bad "pos: array store = memory store"
+"$EC" sim pos "${pos[@]}" --no-progress --seed 2 >"$T/pos4" 2>/dev/null
+cmp -s "$T/pos1" "$T/pos4" && bad "pos: another seed, other bytes" || ok "pos: another seed, other bytes"
+# A density's figures do not depend on the others listed.
+"$EC" sim pos --universe 5000 --trials 50 --densities 0.5 --json --no-progress >"$T/pos5" 2>/dev/null
+python3 - "$T/pos1" "$T/pos5" <<'PY' && ok "pos: JSON figures" || bad "pos: JSON figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["universe"] == 5000 and d["trials"] == 50 and d["min_agree"] == 8, d
+full, half = d["densities"]
+assert full["density"] == 1 and half["density"] == 0.5
+assert full["stored"] == 5000 and 2000 < half["stored"] < 3000
+s = full["selection"]
+assert s["same_ten"] == 1.0 and s["accepted"] == 1.0 and s["shared_mean"] == 1.0 and s["elected"] == 1.0, s
+assert half["selection"]["accepted"] < 0.5, half["selection"]
+for r in d["densities"]:
+    assert r["fabricated"]["accepted"] == 0 and r["fabricated"]["agree_hist"][0] == 50, r["fabricated"]
+    assert r["ids_without_heads"]["accepted"] == 0 and r["ids_without_heads"]["contradicted_mean"] == 10
+    assert sum(r["agree_hist"]) == 50 and len(r["agree_hist"]) == 11
+    assert [y["k"] for y in r["sybil"]] == [2, 4] and [y["k"] for y in r["copies"]] == [2, 4]
+for k in ("examined", "tokens_passed"):  # density 1 answers every challenge
+    x = full["search"][k]
+    assert 0 < x["p50"] <= x["p95"], x
+alone = json.load(open(sys.argv[2]))["densities"][0]
+assert alone == half, (alone, half)
+PY
+expect "sim pos prints tables" 0 "$EC" sim pos --universe 5000 --trials 20 --densities 0.9 --no-progress
+has "pos: search distance table" "a. Search distance" "$T/out"
+has "pos: selection table" "b. Selection rate" "$T/out"
+has "pos: attackers table" "d. Attackers" "$T/out"
+has "pos: bound table" "e. Agreement" "$T/out"
 echo "cli-sim: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,7 +12,7 @@ static ec_id idv(uint8_t v)
 static int samples(ec_msg *out)
 {
     int n = 0;
-    memset(out, 0, 20 * sizeof *out);
+    memset(out, 0, 24 * sizeof *out);
     out[n].type = EC_MSG_GET_TX; out[n++].u.get_tx.tx_id = idv(1);
     out[n].type = EC_MSG_TX; out[n].u.tx.hops = 5; out[n].u.tx.len = EC_MSG_TX_MAX;
     out[n].u.tx.route = EC_MSG_ROUTE_WITNESS; out[n].u.tx.origin = idv(0x77);
@@ -72,12 +72,21 @@ static int samples(ec_msg *out)
     out[n].type = EC_MSG_EVIDENCE; out[n].u.evidence.len = EC_MSG_EVIDENCE_MAX;
     memset(out[n].u.evidence.bytes, 0x5e, EC_MSG_EVIDENCE_MAX);
     n++;
+    out[n].type = EC_MSG_GET_PROOF; out[n++].u.get_proof.token = idv(16);
+    /* A storage proof with its answer (status 1): ten (token, head) pairs. */
+    out[n].type = EC_MSG_PROOF; out[n].u.proof.token = idv(17); out[n].u.proof.status = 1;
+    out[n].u.proof.head = idv(18);
+    for (int i = 0; i < EC_MSG_PROOF_TOKENS; i++) {
+        out[n].u.proof.t[i] = idv((uint8_t)(0x40 + i));
+        out[n].u.proof.h[i] = idv((uint8_t)(0xc0 + i));
+    }
+    n++;
     return n;
 }
 
 static void test_every_type_roundtrips_within_one_udp_payload(void)
 {
-    ec_msg m[20], back;
+    ec_msg m[24], back;
     uint8_t buf[EC_MSG_MAX], buf2[EC_MSG_MAX];
     size_t len, len2;
     int n = samples(m);
@@ -113,7 +122,7 @@ static void test_every_type_roundtrips_within_one_udp_payload(void)
 
 static void test_malformed_messages_are_refused(void)
 {
-    ec_msg m[20], back;
+    ec_msg m[24], back;
     uint8_t buf[EC_MSG_MAX + 1];
     size_t len;
     samples(m);
@@ -217,6 +226,76 @@ static void test_malformed_messages_are_refused(void)
     CHECK_EQ_INT(ec_msg_encode(&m[1], buf, 100, &len), EC_ERR_RANGE);
 }
 
+/* PROOF (docs/PROTOCOL.md): token 32 | status u8 | if 1: head 32 and ten
+ * (token 32, head 32): 706 bytes with an answer, 34 without. */
+static void test_proof_layouts_and_refusals(void)
+{
+    ec_msg m, back;
+    uint8_t buf[EC_MSG_MAX + 1];
+    size_t len;
+    /* GET_PROOF: type and token, nothing else. */
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_PROOF;
+    m.u.get_proof.token = idv(3);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(len, 1 + 32);
+    CHECK_EQ_INT(buf[0], 19);
+    CHECK(strcmp(ec_msg_type_name(EC_MSG_GET_PROOF), "get_proof") == 0);
+    CHECK(strcmp(ec_msg_type_name(EC_MSG_PROOF), "proof") == 0);
+    /* "Cannot" (status 0): 34 bytes, round trip, every truncation and a
+     * trailing byte refused. */
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_PROOF;
+    m.u.proof.token = idv(4);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(len, 1 + 32 + 1);
+    CHECK_EQ_INT(buf[0], 20);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK(memcmp(&back, &m, sizeof m) == 0);
+    for (size_t k = 0; k < len; k++) CHECK_EQ_INT(ec_msg_decode(&back, buf, k), EC_ERR_TRUNCATED);
+    buf[len] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1), EC_ERR_TRAILING);
+    /* A status other than 0 or 1, on the wire and from the encoder. */
+    for (unsigned st = 2; st < 256; st += 51) {
+        buf[33] = (uint8_t)st;
+        CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    }
+    m.u.proof.status = 2;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    /* "Cannot" with a head or a token attached: refused (one encoding);
+     * status 0 followed by an answer's bytes: trailing. */
+    m.u.proof.status = 0;
+    m.u.proof.head = idv(5);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.proof.head = idv(0);
+    m.u.proof.h[9] = idv(6);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.proof.h[9] = idv(0);
+    m.u.proof.t[0] = idv(7);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.proof.t[0] = idv(0);
+    m.u.proof.status = 1;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK); /* zero ids are ids */
+    CHECK_EQ_INT(len, 1 + 32 + 1 + 32 + 10 * 64);
+    buf[33] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_TRAILING);
+    /* Status 1 cut anywhere past the status byte: truncated, never a
+     * shorter valid message; one byte more: trailing. */
+    m.u.proof.head = idv(8);
+    for (int i = 0; i < EC_MSG_PROOF_TOKENS; i++) m.u.proof.t[i] = idv((uint8_t)(0x10 + i));
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    for (size_t k = 0; k < len; k++) CHECK_EQ_INT(ec_msg_decode(&back, buf, k), EC_ERR_TRUNCATED);
+    buf[len] = 0xff;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len + 1), EC_ERR_TRAILING);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK(memcmp(&back, &m, sizeof m) == 0);
+    /* GET_PROOF with a byte more. */
+    buf[0] = EC_MSG_GET_PROOF;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 34), EC_ERR_TRAILING);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 33), EC_OK);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 32), EC_ERR_TRUNCATED);
+}
+
 static void test_tx_carries_the_member_list_when_it_fits(void)
 {
     ec_msg m, back;
@@ -309,5 +388,6 @@ int main(void)
     RUN(test_every_type_roundtrips_within_one_udp_payload);
     RUN(test_malformed_messages_are_refused);
     RUN(test_peers_carry_endpoints_within_one_payload);
+    RUN(test_proof_layouts_and_refusals);
     return TEST_REPORT("msg");
 }

@@ -195,6 +195,14 @@ static bool nth(void *arg, const ec_id *t, const ec_head *h)
     return false;
 }
 
+typedef struct copy { ec_store *to; const ec_id *skip; } copy;
+static bool copy_but(void *arg, const ec_id *t, const ec_head *h)
+{
+    copy *c = arg;
+    if (ec_id_cmp(t, c->skip) != 0) ec_store_put_head(c->to, t, h);
+    return true;
+}
+
 static void test_checks_refuse(void)
 {
     ec_store *full = NULL, *peer = NULL;
@@ -243,6 +251,18 @@ static void test_checks_refuse(void)
     b.head.b[0] ^= 1;
     CHECK(ec_pos_check_answer(full, &me, &b, 0, &r) == EC_OK);
     CHECK(r.head_differs && !ec_pos_accept(&r, 8));
+    /* A token we do not hold: the responder could pick its head, and so
+     * its chunks; refused however well it agrees. */
+    ec_store *lacking = NULL;
+    CHECK(ec_store_mem_open(&lacking) == EC_OK);
+    copy cp = {lacking, &p.t};
+    CHECK(ec_store_begin(lacking) == EC_OK);
+    ec_store_iterate(full, NULL, copy_but, &cp);
+    CHECK(ec_store_commit(lacking) == EC_OK);
+    CHECK(ec_pos_answer_make(peer, &me, &p.t, 0, &a, NULL) == EC_OK);
+    CHECK(ec_pos_check_answer(lacking, &me, &a, 0, &r) == EC_OK);
+    CHECK(!r.head_known && r.agree >= 8 && !ec_pos_accept(&r, 8));
+    ec_store_close(lacking);
     /* A responder that does not hold the token cannot answer. */
     ec_id absent = tid(1, 1);
     CHECK(ec_pos_answer_make(peer, &me, &absent, 0, &a, NULL) == EC_ERR_NOTFOUND);

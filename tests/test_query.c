@@ -277,6 +277,7 @@ static void make_mapping(ec_msg *m, const ec_id *token, bool found, int nclaims,
             x->head = some_id((uint8_t)(0x70 + i));
             x->timestamp_ms = 1700000000000ull + (uint64_t)i;
             x->block_height = (uint64_t)i;
+            x->block_index = i ? (uint8_t)i : EC_MSG_CLAIM_NO_INDEX;
         }
         x->prev = some_id((uint8_t)(0x80 + i));
     }
@@ -307,10 +308,10 @@ static void test_mapping_answer_codec(void)
     uint8_t *body = malloc(EC_PKT_MTU), *buf = malloc(EC_PKT_MTU + 1), *bad = malloc(EC_PKT_MTU + 1);
     if (m == NULL || got == NULL || body == NULL || buf == NULL || bad == NULL) goto out;
     CHECK_EQ_INT(EC_ANSWER_MAPPING_MIN, 155);
-    CHECK_EQ_INT(EC_ANSWER_MAPPING_MAX, 699);
+    CHECK_EQ_INT(EC_ANSWER_MAPPING_MAX, 703);
     /* Round trips with 0, 1 and 4 claims: the body is the core's message. */
     static const int ns[] = {0, 1, 4};
-    static const size_t want[] = {155, 363, 699};
+    static const size_t want[] = {155, 364, 703};
     ec_answer a, r;
     size_t blen = 0, len = 0;
     for (int k = 0; k < 3; k++) {
@@ -430,8 +431,8 @@ out:
 static void test_mapping_padding(void)
 {
     size_t q = ec_query_pad_for(EC_ANSWER_MAPPING_MAX);
-    CHECK_EQ_INT(q, 251);
-    CHECK(EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MAX <= EC_QUERY_AMPLIFY * q); /* 753 <= 753 */
+    CHECK_EQ_INT(q, 253);
+    CHECK(EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MAX <= EC_QUERY_AMPLIFY * q); /* 757 <= 759 */
     CHECK(EC_ANSWER_HEAD + EC_ANSWER_MAPPING_MIN > EC_QUERY_AMPLIFY * EC_QUERY_MIN); /* 209 > 162: too large */
     uint8_t s[32] = {4}, buf[EC_PKT_MTU];
     ec_id token = some_id(0x11);
@@ -439,9 +440,9 @@ static void test_mapping_padding(void)
     ec_asker_init(&a, EC_QOP_MAPPING, &token, 2, 400, 0, s);
     size_t len = 0;
     CHECK(ec_asker_question(&a, buf, sizeof buf, &len) == EC_OK);
-    CHECK_EQ_INT(len, 251);
+    CHECK_EQ_INT(len, 253);
     ec_query d;
-    CHECK(ec_query_decode(&d, buf, len) == EC_OK && d.op == EC_QOP_MAPPING && d.len == 251);
+    CHECK(ec_query_decode(&d, buf, len) == EC_OK && d.op == EC_QOP_MAPPING && d.len == 253);
 }
 
 static void test_asker_checks_the_claims(void)

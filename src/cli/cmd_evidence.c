@@ -96,7 +96,7 @@ static bool print_claims(const char *page)
     if (list == NULL || count == NULL) return list == NULL && count == NULL;
     long n = strtol(count + 16, NULL, 10);
     if (n == 0) return true;
-    printf("%-16s  %-16s  (contradicting mapping claims)\n", "signer", "token");
+    printf("%-16s  %-16s  (mapping claims contradicting each other or their signer's chain)\n", "signer", "token");
     long shown = 0;
     for (const char *p = strchr(list, '{'); p && p < count; p = strchr(p + 1, '{')) {
         const char *end = strchr(p, '}');

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/sim_pos.h"
 #include "sim/sim.h"
 
 static const char run_help[] =
@@ -99,6 +100,7 @@ int cmd_sim(const char *prog, int argc, char **argv)
 {
     static const cli_cmd cmds[] = {
         {"run", sim_run_cmd, "run a scenario and print a JSON summary"},
+        {"pos", sim_pos_cmd, "measure the proof of aligned storage against density"},
         {NULL, NULL, NULL},
     };
     return cli_dispatch(prog, cmds, argc, argv);

@@ -75,14 +75,24 @@ ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_b
 
 uint64_t node_chain_height_of(ec_store *s, const ec_id *tx_id)
 {
-    uint8_t ik[2 + EC_ID_LEN], iv[8];
+    uint8_t index;
+    return node_chain_position_of(s, tx_id, &index);
+}
+
+/* A "ci" record: the block's height (u64), then the id's position in it
+ * (u8; records written before it was kept have 8 bytes: position unknown). */
+uint64_t node_chain_position_of(ec_store *s, const ec_id *tx_id, uint8_t *index)
+{
+    uint8_t ik[2 + EC_ID_LEN], iv[9];
     size_t len = 0;
     ik[0] = 'c';
     ik[1] = 'i';
     memcpy(ik + 2, tx_id->b, EC_ID_LEN);
-    if (ec_store_get_rec(s, ik, sizeof ik, iv, sizeof iv, &len) != EC_OK || len != 8) return 0;
+    *index = EC_MSG_CLAIM_NO_INDEX;
+    if (ec_store_get_rec(s, ik, sizeof ik, iv, sizeof iv, &len) != EC_OK || (len != 8 && len != 9)) return 0;
     uint64_t h = 0;
     for (int j = 7; j >= 0; j--) h = h << 8 | iv[j];
+    if (len == 9 && iv[8] < EC_BLOCK_TXS_MAX) *index = iv[8];
     return h;
 }
 
@@ -121,11 +131,12 @@ static ec_err cut(ec_node *n, uint64_t now, const ec_id *ids, unsigned count)
     buf[1] = (uint8_t)(hl >> 8);
     /* Where each id is: mapping answers name the block (node_chain_height_of). */
     for (unsigned i = 0; i < count && !err; i++) {
-        uint8_t ik[2 + EC_ID_LEN], iv[8];
+        uint8_t ik[2 + EC_ID_LEN], iv[9];
         ik[0] = 'c';
         ik[1] = 'i';
         memcpy(ik + 2, ids[i].b, EC_ID_LEN);
         for (int j = 0; j < 8; j++) iv[j] = (uint8_t)(h.height >> (8 * j));
+        iv[8] = (uint8_t)i; /* its position: claims name it (docs/SECURITY.md) */
         err = ec_store_put_rec(n->store, ik, sizeof ik, iv, sizeof iv);
     }
     if (err) return err;

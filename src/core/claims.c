@@ -8,7 +8,7 @@
 
 #define CLAIMS_DOMAIN "ec claims v1"
 #define CLAIMS_DOMAIN_LEN 12
-#define CLAIMS_SIGNED_MAX (CLAIMS_DOMAIN_LEN + EC_ID_LEN + EC_PUBKEY_LEN + 1 + EC_MSG_CLAIMS_MAX * (3 * EC_ID_LEN + 16))
+#define CLAIMS_SIGNED_MAX (CLAIMS_DOMAIN_LEN + EC_ID_LEN + EC_PUBKEY_LEN + 1 + EC_MSG_CLAIMS_MAX * (3 * EC_ID_LEN + 17))
 
 static size_t signed_bytes(uint8_t *buf, const ec_msg_claims *c, const ec_id *signer)
 {
@@ -24,6 +24,7 @@ static size_t signed_bytes(uint8_t *buf, const ec_msg_claims *c, const ec_id *si
         ec_wire_put_bytes(&w, c->c[i].prev.b, EC_ID_LEN);
         ec_wire_put_u64(&w, c->c[i].timestamp_ms);
         ec_wire_put_u64(&w, c->c[i].block_height);
+        ec_wire_put_u8(&w, c->c[i].block_index);
     }
     return w.len;
 }

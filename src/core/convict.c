@@ -114,14 +114,16 @@ static bool convict(ec_node *n, const ec_id *who, char tag, const uint8_t *ev, s
 {
     if (set_aside(n, who) != EC_OK) return false;
     if (tag == 'q') n->stats.equivocations++;
-    else if (tag == 'f') n->stats.claims_convicted++;
+    else if (tag == 'f' || tag == 'k') n->stats.claims_convicted++;
     else n->stats.chain_convicted++;
     if (from) n->stats.evidence_received++;
     uint8_t key[2 + EC_ID_LEN];
     evidence_key(key, who);
-    if (tag == 'f') key[0] = 'm'; /* "mf" + who; "ch" + who; "eq" + who for votes */
-    key[1] = tag == 'c' ? 'h' : (uint8_t)tag;
-    if (tag == 'c') key[0] = 'c';
+    /* "eq" + who for votes, "mf" for claims, "ch" for a chain, "mc" for a
+     * claim against its chain. */
+    static const char *const prefix[] = {['q'] = "eq", ['f'] = "mf", ['c'] = "ch", ['k'] = "mc"};
+    key[0] = (uint8_t)prefix[(unsigned char)tag][0];
+    key[1] = (uint8_t)prefix[(unsigned char)tag][1];
     ec_err err = node_write_begin(n, n->store);
     if (!err) err = ec_store_put_rec(n->store, key, sizeof key, ev, evlen);
     if (node_write_end(n, n->store, err, NULL) != EC_OK) n->stats.store_errors++;
@@ -135,6 +137,7 @@ static bool convict(ec_node *n, const ec_id *who, char tag, const uint8_t *ev, s
     node_log(n, 1, "%s%s (its votes set aside)", from ? "evidence received: " : "",
              tag == 'q'   ? "a voter signed +1 for two transactions on one head"
              : tag == 'f' ? "a node signed two heads on one previous head for a token"
+             : tag == 'k' ? "a node claimed a head its own signed block does not hold"
                           : "a node signed two blocks at one height of its commit chain");
     spread(n, who, ev, evlen, p, from);
     return true;
@@ -187,6 +190,17 @@ void node_convict_chain(ec_node *n, uint64_t now, const ec_chain_evidence *e)
         convict(n, &e->signer, 'c', buf, len, NULL, NULL, NULL);
 }
 
+void node_convict_claim_chain(ec_node *n, uint64_t now, const ec_claim_chain_evidence *e)
+{
+    if (n->cfg.ignore_evidence || node_convicted(n, &e->signer) || ec_id_cmp(&e->signer, &n->addr) == 0) return;
+    uint8_t buf[EC_CLAIM_CHAIN_EVIDENCE_MAX];
+    size_t len;
+    if (ec_claim_chain_evidence_verify(e) == EC_OK &&
+        node_identity(n, now, &e->signer, &e->signer, &e->claims.key) == EC_NODE_ID_YES &&
+        ec_claim_chain_evidence_encode(e, buf, sizeof buf, &len) == EC_OK)
+        convict(n, &e->signer, 'k', buf, len, NULL, NULL, NULL);
+}
+
 /* An EVIDENCE message: the first byte says which kind. Decoded first;
  * evidence against a voter convicted here already (the gossip's echoes)
  * or against us is "known" before any signature is checked; the rest
@@ -206,6 +220,18 @@ static ev_verdict received(const ec_node *n, const ec_msg *m, ec_id *who, ec_pub
             *tag = 'f';
             if (node_convicted(n, who) || ec_id_cmp(who, &n->addr) == 0) v = EV_KNOWN;
             else if (ec_claims_evidence_verify(e, NULL) == EC_OK) v = EV_PROVES;
+        }
+        free(e);
+        return v;
+    }
+    if (b[0] == EC_CLAIM_CHAIN_EVIDENCE_VERSION) {
+        ec_claim_chain_evidence *e = malloc(sizeof *e);
+        if (e && ec_claim_chain_evidence_decode(e, b, len) == EC_OK) {
+            *who = e->signer;
+            *key = e->claims.key;
+            *tag = 'k';
+            if (node_convicted(n, who) || ec_id_cmp(who, &n->addr) == 0) v = EV_KNOWN;
+            else if (ec_claim_chain_evidence_verify(e) == EC_OK) v = EV_PROVES;
         }
         free(e);
         return v;
@@ -361,6 +387,23 @@ static bool load_chain(void *arg, const uint8_t *key, size_t klen, const uint8_t
     return set_aside(n, &e.signer) != EC_ERR_NOMEM;
 }
 
+/* An "mc" record (a claim against its own chain): checked again. */
+static bool load_claim_chain(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    ec_node *n = arg;
+    ec_claim_chain_evidence *e = malloc(sizeof *e);
+    if (e == NULL) return false;
+    bool ok = klen == 2 + EC_ID_LEN && ec_claim_chain_evidence_decode(e, val, vlen) == EC_OK &&
+              ec_claim_chain_evidence_verify(e) == EC_OK && memcmp(key + 2, e->signer.b, EC_ID_LEN) == 0;
+    ec_id who = e->signer;
+    free(e);
+    if (!ok) {
+        n->stats.evidence_corrupt++;
+        return true;
+    }
+    return set_aside(n, &who) != EC_ERR_NOMEM;
+}
+
 void node_convict_load(ec_node *n)
 {
     each_ctx c = {n, malloc(sizeof(ec_vote_evidence)), NULL, NULL};
@@ -369,6 +412,7 @@ void node_convict_load(ec_node *n)
     free(c.e);
     if (ec_store_each_rec(n->store, (const uint8_t *)"mf", 2, load_claims, n) != EC_OK) n->stats.store_errors++;
     if (ec_store_each_rec(n->store, (const uint8_t *)"ch", 2, load_chain, n) != EC_OK) n->stats.store_errors++;
+    if (ec_store_each_rec(n->store, (const uint8_t *)"mc", 2, load_claim_chain, n) != EC_OK) n->stats.store_errors++;
     if (g_hash_table_size(n->convicted) > 0)
         node_log(n, 2, "%u convicted voters loaded from the store", g_hash_table_size(n->convicted));
 }
@@ -426,4 +470,34 @@ ec_err ec_node_chain_evidence_each(const ec_node *n,
     if (n == NULL || fn == NULL) return EC_ERR_ARG;
     chain_ctx c = {(ec_node *)n, fn, arg}; /* a count through the const */
     return ec_store_each_rec(n->store, (const uint8_t *)"ch", 2, chain_one, &c);
+}
+
+typedef struct claim_chain_ctx {
+    ec_node *n;
+    ec_claim_chain_evidence *e;
+    bool (*fn)(void *arg, const ec_id *signer, const ec_claim_chain_evidence *e);
+    void *arg;
+} claim_chain_ctx;
+
+static bool claim_chain_one(void *arg, const uint8_t *key, size_t klen, const uint8_t *val, size_t vlen)
+{
+    claim_chain_ctx *c = arg;
+    if (klen != 2 + EC_ID_LEN || ec_claim_chain_evidence_decode(c->e, val, vlen) != EC_OK ||
+        memcmp(key + 2, c->e->signer.b, EC_ID_LEN) != 0) {
+        c->n->stats.evidence_corrupt++;
+        return true;
+    }
+    return c->fn(c->arg, &c->e->signer, c->e);
+}
+
+ec_err ec_node_claim_chain_evidence_each(const ec_node *n,
+                                         bool (*fn)(void *arg, const ec_id *signer, const ec_claim_chain_evidence *e),
+                                         void *arg)
+{
+    if (n == NULL || fn == NULL) return EC_ERR_ARG;
+    claim_chain_ctx c = {(ec_node *)n, malloc(sizeof(ec_claim_chain_evidence)), fn, arg}; /* a count through the const */
+    if (c.e == NULL) return EC_ERR_NOMEM;
+    ec_err err = ec_store_each_rec(n->store, (const uint8_t *)"mc", 2, claim_chain_one, &c);
+    free(c.e);
+    return err;
 }

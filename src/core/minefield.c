@@ -18,6 +18,7 @@
 
 typedef struct claim_entry {
     ec_id key;            /* BLAKE3(signer || token) */
+    ec_id signer;
     uint64_t ts;          /* the claim's time for that token (the newest kept) */
     ec_msg_claims set;    /* the whole signed set: the half of any evidence */
 } claim_entry;
@@ -58,6 +59,7 @@ static void keep(ec_node *n, const ec_id *signer, const ec_msg_claims *c, int i)
     e = malloc(sizeof *e);
     if (e == NULL) return;
     e->key = k;
+    e->signer = *signer;
     e->ts = c->c[i].timestamp_ms;
     e->set = *c;
     g_hash_table_insert(n->claims, &e->key, e);
@@ -89,4 +91,28 @@ void node_claims_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const e
         return;
     }
     for (int i = 0; i < c->n; i++) keep(n, from, c, i);
+}
+
+void node_claims_on_block(ec_node *n, uint64_t now, const ec_id *signer, const ec_block_header *hdr,
+                          const ec_block_body *body)
+{
+    if (n->claims == NULL || n->cfg.ignore_evidence || node_convicted(n, signer)) return;
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, n->claims);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const claim_entry *e = v;
+        if (ec_id_cmp(&e->signer, signer) != 0) continue;
+        for (uint8_t i = 0; i < e->set.n && i < EC_MSG_CLAIMS_MAX; i++) {
+            const ec_msg_claim *c = &e->set.c[i];
+            if (c->block_height != hdr->height || c->block_index == EC_MSG_CLAIM_NO_INDEX) continue;
+            n->stats.claims_checked_block++;
+            ec_claim_chain_evidence *ev = malloc(sizeof *ev);
+            if (ev == NULL) return;
+            bool lie = ec_claim_chain_evidence_make(ev, signer, &e->set, i, hdr, body->ids, body->count);
+            if (lie) node_convict_claim_chain(n, now, ev); /* the table may not change under us: */
+            free(ev);
+            if (lie) return;                                  /* one conviction ends it */
+        }
+    }
 }

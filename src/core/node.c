@@ -84,6 +84,7 @@ void ec_node_free(ec_node *n)
     g_hash_table_destroy(n->convicted);
     node_claims_free(n);
     node_sync_free(n);
+    node_pos_free(n);
     g_queue_free_full(n->outbox, free);
     g_queue_free_full(n->settled, free);
     ec_peers_free(n->peers);
@@ -362,10 +363,17 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
         if (node_sync_on_chain(n, now, from, m, &fork)) node_convict_chain(n, now, &fork);
         break;
     }
-    case EC_MSG_BODY: node_sync_on_body(n, now, from, m); break;
+    case EC_MSG_BODY: { /* a source's block: the claims it made about it are checked */
+        ec_block_header bh;
+        ec_block_body bb;
+        if (node_sync_on_body(n, now, from, m, &bh, &bb)) node_claims_on_block(n, now, from, &bh, &bb);
+        break;
+    }
     case EC_MSG_GET_RANGE: node_on_get_range(n, from, m); break;
     case EC_MSG_RANGE: node_sync_on_range(n, now, from, m); break;
     case EC_MSG_EVIDENCE: node_convict_on_evidence(n, now, from, m); break;
+    case EC_MSG_GET_PROOF: node_on_get_proof(n, now, from, m); break;
+    case EC_MSG_PROOF: node_pos_on_proof(n, now, from, m); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }
@@ -379,6 +387,8 @@ static ec_err tick(ec_node *n, uint64_t now)
     if (chain < next) next = chain;
     uint64_t sync = node_sync_tick(n, now);
     if (sync < next) next = sync;
+    uint64_t pos = node_pos_tick(n, now); /* storage-proof challenges unanswered */
+    if (pos < next) next = pos;
     GHashTableIter it;
     gpointer key, val;
     g_hash_table_iter_init(&it, n->pending);
@@ -430,6 +440,14 @@ ec_err ec_node_sync_token(ec_node *n, uint64_t now, const ec_id *token)
 {
     if (n == NULL || token == NULL) return EC_ERR_ARG;
     ec_err err = node_catchup_start(n, now, token);
+    invariants(n);
+    return err;
+}
+
+ec_err ec_node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token)
+{
+    if (n == NULL || peer == NULL || token == NULL) return EC_ERR_ARG;
+    ec_err err = node_pos_challenge(n, now, peer, token);
     invariants(n);
     return err;
 }

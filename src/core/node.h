@@ -39,6 +39,7 @@
 #include "base/err.h"
 #include "base/rng.h"
 #include "core/chain_evidence.h"
+#include "core/claim_chain.h"
 #include "core/claims.h"
 #include "core/evidence.h"
 #include "core/peers.h"
@@ -138,6 +139,17 @@ typedef struct ec_node_config {
     uint64_t block_interval_ms; /* the commit chain's open block is cut this long
                                  after its first commit, or at 32 (300000: the
                                  seed's 5 minutes; docs/CHAIN.md) */
+    /* Proof of aligned storage (core/pos.h; docs/PROTOCOL.md, "Storage
+     * proofs"): GET_PROOF answered, challenges sent (ec_node_pos_challenge). */
+    uint64_t pos_examined_max; /* stored tokens one walk may examine, answering or
+                                 checking (200000) */
+    unsigned pos_answers_per_s; /* GET_PROOF answered per second, node-wide (20,
+                                 burst the same); the rest dropped, counted */
+    unsigned pos_outstanding_max; /* challenges of ours waiting for a PROOF (64) */
+    unsigned pos_peers_max;   /* peers whose challenge record is kept (1024; the least
+                                 recently updated goes) */
+    unsigned pos_min_agree;   /* tokens of 10 our own walk must share with an answer
+                                 for it to pass (8; 1..10) */
 } ec_node_config;
 
 /* Fills the defaults above (every field; what is not named is off / 0). */
@@ -210,6 +222,7 @@ typedef struct ec_node_stats {
                                      (counted at start and by each ec_node_evidence_each) */
     uint64_t claims_convicted;    /* nodes convicted here by two signed mapping claims that contradict */
     uint64_t chain_convicted;     /* nodes convicted here by two blocks they signed at one height */
+    uint64_t claims_checked_block; /* kept claims checked against the block they name (fetched by sync) */
     uint64_t claims_bad;          /* mapping answers whose claims' signature or key failed */
     uint64_t claims_kept;         /* signed claims kept (per signer and token) to compare later ones with */
     uint64_t claims_evicted;      /* kept claims pushed out by newer ones (claims_max) */
@@ -234,6 +247,17 @@ typedef struct ec_node_stats {
                                     token's neighborhood decides, not the one chain) */
     uint64_t sync_ranges;         /* polling: RANGE answers taken */
     uint64_t sync_polled_behind;  /* polling: tokens of ours whose head differed (caught up) */
+    /* Proof of aligned storage: answering (serve.c) and asking (prove.c). */
+    uint64_t pos_answered;        /* PROOF answers sent (status 1) */
+    uint64_t pos_cannot;          /* PROOF "cannot" sent (status 0: token not held, walk short
+                                     or past pos_examined_max) */
+    uint64_t pos_dropped_rate;    /* GET_PROOF not answered: over pos_answers_per_s */
+    uint64_t pos_challenges;      /* GET_PROOF sent (ec_node_pos_challenge) */
+    uint64_t pos_passed;          /* answers accepted */
+    uint64_t pos_failed;          /* challenges not passed (refused answers, "cannot", timeouts) */
+    uint64_t pos_timed_out;       /* of those, unanswered within the request timeout */
+    uint64_t pos_outstanding_full; /* challenges refused: pos_outstanding_max waiting */
+    uint64_t pos_peers_evicted;   /* peer records dropped for newer ones (pos_peers_max) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -256,7 +280,21 @@ typedef enum ec_node_event_type {
      * evidence is kept (ec_node_evidence) and its votes no longer count
      * here (docs/SECURITY.md). tx_id: one of the two. */
     EC_NODE_EV_EVIDENCE = 6,
+    /* A storage-proof challenge of ours (ec_node_pos_challenge) ended:
+     * from = the peer, tx_id = the token, mapping = tokens shared with our
+     * own walk (-1: no answer to judge: "cannot", timed out, or our store
+     * failed), pos_verdict = an ec_node_pos_verdict. */
+    EC_NODE_EV_POS_RESULT = 7,
 } ec_node_event_type;
+
+/* How a storage-proof challenge ended (EC_NODE_EV_POS_RESULT). */
+typedef enum ec_node_pos_verdict {
+    EC_NODE_POS_PASSED = 1,    /* ec_pos_accept: well formed, no contradiction, pos_min_agree shared */
+    EC_NODE_POS_REFUSED = 2,   /* an answer that failed the rule */
+    EC_NODE_POS_CANNOT = 3,    /* the peer answered that it cannot (status 0) */
+    EC_NODE_POS_TIMED_OUT = 4, /* no answer within the request timeout */
+    EC_NODE_POS_ERROR = 5,     /* our store failed checking it: the peer is not judged */
+} ec_node_pos_verdict;
 
 /* Why chain sync reported a source (EC_NODE_EV_SYNC_REPORT). FAULT,
  * EQUIVOCATION and INVALID are proof against the source; FORK, STALLED
@@ -279,6 +317,7 @@ typedef struct ec_node_event {
     int mapping;              /* refused: the token's mapping index; else -1 */
     ec_id from;               /* verify_identity: who sent the record */
     uint8_t record[EC_MSG_IDENTITY_LEN]; /* verify_identity: the record's bytes */
+    uint8_t pos_verdict;      /* pos_result: an ec_node_pos_verdict; else 0 */
 } ec_node_event;
 
 /* Called when this node commits a transaction (optional). */
@@ -423,6 +462,11 @@ ec_err ec_node_evidence_each(const ec_node *n, bool (*fn)(void *arg, const ec_id
  * records; core/claims.h), in signer id order. */
 ec_err ec_node_claims_evidence_each(const ec_node *n,
                                     bool (*fn)(void *arg, const ec_id *signer, const ec_claims_evidence *e), void *arg);
+/* And for claims their signer's own block contradicts (the "mc" records;
+ * core/claim_chain.h). */
+ec_err ec_node_claim_chain_evidence_each(const ec_node *n,
+                                         bool (*fn)(void *arg, const ec_id *signer, const ec_claim_chain_evidence *e),
+                                         void *arg);
 /* And for forked commit chains (the "ch" records; core/chain_evidence.h). */
 ec_err ec_node_chain_evidence_each(const ec_node *n,
                                    bool (*fn)(void *arg, const ec_id *signer, const ec_chain_evidence *e), void *arg);
@@ -468,5 +512,24 @@ size_t ec_node_pending(const ec_node *n);
  * and members per transaction, catch-ups, lookups, peer buckets): EC_OK,
  * or EC_ERR_CORRUPT with *why (when not NULL) naming the broken one. */
 ec_err ec_node_check(const ec_node *n, const char **why);
+
+/* Proof of aligned storage (core/pos.h; docs/PROTOCOL.md, "Storage
+ * proofs"). Challenges `peer` on `token`: sends GET_PROOF and waits for its
+ * PROOF until the request timeout (its PTO); the result comes as an
+ * EC_NODE_EV_POS_RESULT event and goes into the peer's record. EC_OK sent,
+ * EC_ERR_EXISTS one on (peer, token) is outstanding already, EC_ERR_RANGE
+ * pos_outstanding_max are outstanding (counted), EC_ERR_ARG NULL or peer
+ * is this node, EC_ERR_NOMEM. */
+ec_err ec_node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token);
+/* What this node's challenges found of one peer (failed counts every
+ * challenge not passed; timed_out, those of them unanswered). */
+typedef struct ec_node_pos_record {
+    uint32_t passed, failed, timed_out;
+    int last_agree;     /* of the last challenge judged; -1: none to judge (cannot, timeout) */
+    uint8_t last_verdict; /* an ec_node_pos_verdict */
+    uint64_t last_at;   /* when (the node's clock) */
+} ec_node_pos_record;
+/* EC_OK (*out filled), EC_ERR_NOTFOUND no record kept, EC_ERR_ARG NULL. */
+ec_err ec_node_pos_peer(const ec_node *n, const ec_id *peer, ec_node_pos_record *out);
 
 #endif

@@ -50,6 +50,14 @@ ec_err ec_node_check(const ec_node *n, const char **why)
     else if (!bad && g_queue_get_length(n->claims_order) != g_hash_table_size(n->claims))
         bad = "the kept claims' order and table disagree";
     else if (!bad && g_hash_table_size(n->convicted) > NODE_CONVICTED_MAX) bad = "more convicted than NODE_CONVICTED_MAX";
+    else if (!bad && n->pos_out && g_hash_table_size(n->pos_out) > n->cfg.pos_outstanding_max)
+        bad = "more storage-proof challenges outstanding than pos_outstanding_max";
+    else if (!bad && n->pos_peers && g_hash_table_size(n->pos_peers) > n->cfg.pos_peers_max)
+        bad = "more storage-proof peer records than pos_peers_max";
+    else if (!bad && n->pos_peers && g_queue_get_length(n->pos_order) != g_hash_table_size(n->pos_peers))
+        bad = "the storage-proof records' order and table disagree";
+    else if (!bad && n->pos_bucket > 1000 * (uint64_t)n->cfg.pos_answers_per_s)
+        bad = "the storage-proof answer bucket holds more than pos_answers_per_s";
     for (unsigned j = 0; !bad && j < EC_ID_BITS; j++) {
         const ec_id *ids;
         if (ec_peers_bucket(n->peers, j, &ids) > n->cfg.bucket_size) bad = "a peer bucket holds more than bucket_size";

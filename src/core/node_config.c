@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/node_internal.h"
+#include "core/pos.h"
 
 void ec_node_config_default(ec_node_config *c)
 {
@@ -41,6 +42,11 @@ void ec_node_config_default(ec_node_config *c)
     c->rtt_initial_ms = 333;
     c->rtt_granularity_ms = 25;
     c->rtt_max_ms = 60000;
+    c->pos_examined_max = 200000;
+    c->pos_answers_per_s = 20;
+    c->pos_outstanding_max = 64;
+    c->pos_peers_max = 1024;
+    c->pos_min_agree = 8;
 }
 
 ec_err ec_node_config_check(const ec_node_config *c, const char **why)
@@ -79,6 +85,12 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
         bad = "rtt_initial_ms must be 1..rtt_max_ms";
     else if (c->rtt_granularity_ms < 1 || c->rtt_granularity_ms > c->rtt_max_ms)
         bad = "rtt_granularity_ms must be 1..rtt_max_ms";
+    else if (c->pos_examined_max < 1) bad = "pos_examined_max must not be 0";
+    else if (c->pos_answers_per_s < 1 || c->pos_answers_per_s > 1000000)
+        bad = "pos_answers_per_s must be 1..1000000";
+    else if (c->pos_outstanding_max < 1) bad = "pos_outstanding_max must not be 0";
+    else if (c->pos_peers_max < 1) bad = "pos_peers_max must not be 0";
+    else if (c->pos_min_agree < 1 || c->pos_min_agree > EC_POS_CHUNKS) bad = "pos_min_agree must be 1..10";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }

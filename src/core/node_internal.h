@@ -6,6 +6,7 @@
 #include <glib.h>
 
 #include "core/chain_evidence.h"
+#include "core/claim_chain.h"
 #include "core/claims.h"
 #include "core/node.h"
 #include "core/peers.h"
@@ -157,6 +158,9 @@ typedef struct sync_src {
     ec_id *roots;          /* root per height in the window (roots[h - done_h - 1]) */
     uint8_t *counts;
     uint64_t *times;       /* and timestamp */
+    ec_block_header *hdrs; /* the signed headers of the window's top NODE_SYNC_HDRS_KEPT
+                              heights (hdrs[top - h]): a claim naming one of those blocks
+                              is checked against its body (minefield.c) */
     ec_id top_hash;        /* the window's top block: the locator once done */
     ec_block_header top_hdr;  /* its header (signed): kept with the locator */
     ec_block_header done_hdr; /* the locator's header, when kept (evidence of a fork) */
@@ -173,6 +177,7 @@ typedef struct sync_src {
 
 /* A transaction id some sources' chains hold, not in our store yet. */
 typedef enum { OFFER_SEEN, OFFER_FETCHING, OFFER_GAP } offer_state;
+#define NODE_SYNC_HDRS_KEPT 16  /* signed headers kept per walk (the newest blocks) */
 #define NODE_SYNC_OFFER_ROUNDS 10 /* rounds an unconfirmed offer waits for a second chain */
 #define NODE_SYNC_SINGLE_ROUNDS 2 /* after these, it is fetched and its tokens caught up */
 typedef struct sync_offer {
@@ -260,6 +265,15 @@ struct ec_node {
     void *on_commit_arg;
     ec_node_log_fn log;
     void *log_arg;
+    /* Proof of aligned storage. Answering (serve.c): a token bucket of
+     * pos_answers_per_s answers a second, in thousandths of an answer. */
+    uint64_t pos_bucket;   /* up to 1000 * pos_answers_per_s */
+    uint64_t pos_bucket_at; /* the `now` it was last filled at */
+    bool pos_bucket_set;    /* filled once (it starts full) */
+    /* Asking (prove.c): both allocated at the first challenge. */
+    GHashTable *pos_out;   /* (peer, token) -> pos_challenge* (owned), at most pos_outstanding_max */
+    GHashTable *pos_peers; /* peer id -> pos_peer* (owned), at most pos_peers_max */
+    GQueue *pos_order;     /* the pos_peer entries, least recently updated first (not owned) */
 };
 
 /* ---- Module map, lowest first: a module calls only those above it in this
@@ -270,7 +284,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < minefield.c < relay.c < member.c < coordinator.c
+ *   roles      prove.c < catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < minefield.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -329,6 +343,11 @@ bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
  * same signer claimed before (claims.h); a contradiction convicts it. */
 void node_claims_on_mapping(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 void node_claims_free(ec_node *n);
+/* A block of `signer`'s chain that sync fetched and checked (its signed
+ * header, its body): the claims kept from signer that name it must name
+ * its ids at their positions, or the claim and the block convict it. */
+void node_claims_on_block(ec_node *n, uint64_t now, const ec_id *signer, const ec_block_header *hdr,
+                          const ec_block_body *body);
 
 /* convict.c: vote equivocation (docs/SECURITY.md). rivals: p and q spend
  * one head (our sticky vote chose one): check every voter of both; vote:
@@ -346,6 +365,9 @@ void node_convict_claims(ec_node *n, uint64_t now, const ec_claims_evidence *e);
 /* A fork of a source's commit chain found by sync (two headers its key
  * signed at one height): the same. */
 void node_convict_chain(ec_node *n, uint64_t now, const ec_chain_evidence *e);
+/* A claim its signer's own block contradicts (minefield.c finds it when
+ * sync fetches the block): the same. */
+void node_convict_claim_chain(ec_node *n, uint64_t now, const ec_claim_chain_evidence *e);
 bool node_convicted(const ec_node *n, const ec_id *voter); /* in tally.c (state) */
 /* At creation: the convicted set refilled from the stored "eq", "mf" and "ch" records
  * (each decoded and verified again, NODE_CONVICTED_MAX at most: the rest
@@ -420,6 +442,9 @@ ec_err node_chain_tip(ec_store *s, ec_block_header *tip);
 ec_err node_chain_block(ec_store *s, uint64_t height, ec_block_header *hdr, ec_block_body *body);
 /* The height of our block that holds tx_id (0: none, or still open). */
 uint64_t node_chain_height_of(ec_store *s, const ec_id *tx_id);
+/* The same, and the id's position in that block (EC_MSG_CLAIM_NO_INDEX if
+ * unknown). */
+uint64_t node_chain_position_of(ec_store *s, const ec_id *tx_id, uint8_t *index);
 
 /* sync_src.c: one source of a sync round. The locator (load, save, and
  * reset: a fork, counted), equivocation evidence kept, the requests, the
@@ -465,7 +490,10 @@ void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src, ui
  * signed two headers at our locator's height: node.c passes it on to
  * convict.c. */
 bool node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_chain_evidence *fork);
-void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+/* on_body: true (and *hdr, *body filled) when the body checked is one of
+ * the newest blocks whose signed header the walk kept. */
+bool node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_block_header *hdr,
+                       ec_block_body *body);
 void node_sync_on_range(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len);
 void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t height);
@@ -514,6 +542,9 @@ void node_on_get_mapping(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_chain(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_body(ec_node *n, const ec_id *from, const ec_msg *m);
 void node_on_get_range(ec_node *n, const ec_id *from, const ec_msg *m);
+/* A storage-proof challenge (core/pos.h): our walk's answer, or "cannot";
+ * over the node-wide rate (pos_answers_per_s at `now`): dropped, counted. */
+void node_on_get_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 
 /* ident.c: whether a relayed vote's key is its voter's (asks for the
  * record when the driver does not know). */
@@ -533,6 +564,16 @@ void node_outcome_timeout(ec_node *n, ptx *p);
 void node_outcome_poll(ec_node *n, ptx *p);
 
 /* ---- roles ---------------------------------------------------------- */
+
+/* prove.c: storage-proof challenges of ours (core/pos.h). challenge:
+ * sends GET_PROOF and remembers it (ec_node_pos_challenge's errors);
+ * on_proof: a PROOF judged against our store if it answers one (else
+ * dropped, counted); tick: times out the unanswered, returns the earliest
+ * time it needs a tick again; free: at ec_node_free. */
+ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token);
+void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
+uint64_t node_pos_tick(ec_node *n, uint64_t now);
+void node_pos_free(ec_node *n);
 
 /* catchup.c: history catch-up. The two inputs return true when a token's
  * catch-up is over (its head adopted, or nothing to adopt): *synced is the

@@ -202,5 +202,7 @@ ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_ans
 
 bool ec_pos_accept(const ec_pos_check *r, unsigned min_agree)
 {
-    return r->form == EC_POS_OK && !r->head_differs && r->contradicted == 0 && r->agree >= min_agree;
+    /* The challenge token must be ours: its head is the chunks' input, and
+     * a head we cannot check would let the responder pick its chunks. */
+    return r->form == EC_POS_OK && r->head_known && !r->head_differs && r->contradicted == 0 && r->agree >= min_agree;
 }

@@ -101,9 +101,11 @@ typedef struct ec_pos_check {
 ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, uint64_t max_examined,
                            ec_pos_check *r);
 
-/* The acceptance rule for one answer: well formed, nothing it says
- * contradicts our store, and at least min_agree of its tokens are the
- * ones our own walk picks (the reference: 8 of 10). */
+/* The acceptance rule for one answer: well formed, about a token we hold
+ * with the head we hold (else the responder could choose the head, and
+ * so the chunks), nothing it says contradicts our store, and at least
+ * min_agree of its tokens are the ones our own walk picks (the
+ * reference: 8 of 10). */
 bool ec_pos_accept(const ec_pos_check *r, unsigned min_agree);
 
 #endif

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "core/node_internal.h"
+#include "core/pos.h"
+
+_Static_assert(EC_MSG_PROOF_TOKENS == EC_POS_CHUNKS, "a PROOF carries one walk");
 
 void node_on_find_peers(ec_node *n, const ec_id *from, const ec_msg *m)
 {
@@ -75,8 +78,13 @@ static bool claim_of(ec_node *n, const ec_id *token, uint64_t tip, ec_msg_claim 
         out->head = h.tx_id;
         out->prev = tx.mappings[i].prev;
         out->timestamp_ms = h.timestamp_ms;
-        uint64_t at = node_chain_height_of(n->store, &h.tx_id);
-        if (at <= tip) out->block_height = at;
+        out->block_index = EC_MSG_CLAIM_NO_INDEX;
+        uint8_t index;
+        uint64_t at = node_chain_position_of(n->store, &h.tx_id, &index);
+        if (at && at <= tip) {
+            out->block_height = at;
+            out->block_index = index;
+        }
         return true;
     }
     return false;
@@ -96,7 +104,7 @@ static void attach_claims(ec_node *n, ec_msg *r)
             memset(c, 0, sizeof *c);
             return;
         }
-        c->c[0].block_height = r->u.mapping.block_height;
+        /* claim_of found the block the answer names (the same record, the same tip). */
         c->n = 1;
     }
     unsigned start = n->nrecent ? (unsigned)ec_rng_below(n->rng, n->nrecent) : 0;
@@ -241,6 +249,60 @@ void node_on_get_range(ec_node *n, const ec_id *from, const ec_msg *m)
     r.type = EC_MSG_RANGE;
     range_ctx c = {&r, m->u.get_range.count};
     if (ec_store_iterate(n->store, &m->u.get_range.from, range_take, &c) != EC_OK) {
+        n->stats.store_errors++;
+        return;
+    }
+    node_send(n, from, &r);
+}
+
+/* Proof of aligned storage (core/pos.h; docs/PROTOCOL.md, "Storage
+ * proofs"): a walk examines up to pos_examined_max stored tokens (about
+ * 10,000 for a full answer), so answers are rationed node-wide by a token
+ * bucket of pos_answers_per_s a second, burst the same, kept in
+ * thousandths of an answer so that every millisecond refills exactly. It
+ * starts full; `now` is the node's clock (never read here). */
+static bool pos_take(ec_node *n, uint64_t now)
+{
+    uint64_t rate = n->cfg.pos_answers_per_s, cap = 1000 * rate;
+    if (!n->pos_bucket_set) {
+        n->pos_bucket = cap;
+        n->pos_bucket_at = now;
+        n->pos_bucket_set = true;
+    } else if (now > n->pos_bucket_at) {
+        uint64_t dt = now - n->pos_bucket_at;
+        uint64_t add = dt >= 1000 ? cap : dt * rate;
+        n->pos_bucket = cap - n->pos_bucket <= add ? cap : n->pos_bucket + add;
+        n->pos_bucket_at = now;
+    }
+    if (n->pos_bucket < 1000) return false;
+    n->pos_bucket -= 1000;
+    return true;
+}
+
+/* Our walk from the token for `from` (the chunks are bound to the asker),
+ * or "cannot": the token not held here, fewer than ten matches within a
+ * turn each way, or more than pos_examined_max tokens to examine. */
+void node_on_get_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    if (!pos_take(n, now)) {
+        n->stats.pos_dropped_rate++;
+        return;
+    }
+    ec_pos_answer a;
+    ec_msg r;
+    memset(&r, 0, sizeof r);
+    r.type = EC_MSG_PROOF;
+    r.u.proof.token = m->u.get_proof.token;
+    ec_err err = ec_pos_answer_make(n->store, from, &m->u.get_proof.token, n->cfg.pos_examined_max, &a, NULL);
+    if (err == EC_OK) {
+        r.u.proof.status = 1;
+        r.u.proof.head = a.head;
+        memcpy(r.u.proof.t, a.t, sizeof r.u.proof.t);
+        memcpy(r.u.proof.h, a.h, sizeof r.u.proof.h);
+        n->stats.pos_answered++;
+    } else if (err == EC_ERR_NOTFOUND || err == EC_ERR_RANGE) {
+        n->stats.pos_cannot++;
+    } else {
         n->stats.store_errors++;
         return;
     }

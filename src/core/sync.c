@@ -141,6 +141,7 @@ static void take_headers(ec_node *n, uint64_t now, sync_src *s, unsigned si, con
         s->roots[h.height - s->done_h - 1] = h.root;
         s->counts[h.height - s->done_h - 1] = h.count;
         s->times[h.height - s->done_h - 1] = h.timestamp_ms;
+        if (s->top - h.height < NODE_SYNC_HDRS_KEPT) s->hdrs[s->top - h.height] = h;
         s->expect = h.prev;
         s->down = h.height;
         if (s->down == s->done_h + 1) {
@@ -247,7 +248,8 @@ bool node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
         s->roots = calloc(w, sizeof *s->roots);
         s->counts = calloc(w, 1);
         s->times = calloc(w, sizeof *s->times);
-        if (s->roots == NULL || s->counts == NULL || s->times == NULL) {
+        s->hdrs = calloc(w < NODE_SYNC_HDRS_KEPT ? w : NODE_SYNC_HDRS_KEPT, sizeof *s->hdrs);
+        if (s->roots == NULL || s->counts == NULL || s->times == NULL || s->hdrs == NULL) {
             node_sync_src_drop(n, s, 0, "out of memory");
             return false;
         }
@@ -258,13 +260,14 @@ bool node_sync_on_chain(ec_node *n, uint64_t now, const ec_id *from, const ec_ms
     return false;
 }
 
-void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+bool node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m, ec_block_header *hdr,
+                       ec_block_body *body)
 {
     int si = node_sync_src_index(n, from);
     sync_src *s = si >= 0 ? &n->sync_src[si] : NULL;
     if (s == NULL || s->phase != SRC_BODIES || m->u.body.height != s->body) {
         n->stats.dropped_unexpected++;
-        return;
+        return false;
     }
     ec_block_body b;
     ec_block_header h;
@@ -277,15 +280,22 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
          * the start next time. */
         node_sync_locator_reset(n, s);
         node_sync_src_drop(n, s, 0, "a block it no longer has");
-        return;
+        return false;
     }
     if (ec_block_body_decode(&b, m->u.body.bytes, m->u.body.len) != EC_OK || ec_block_check_body(&h, &b) != EC_BLOCK_OK) {
         s->phase = SRC_RECHECK; /* forged, or its chain changed: its header there says which */
         s->tries = 0;
         node_sync_ask_chain(n, now, s, s->body);
-        return;
+        return false;
     }
     n->stats.sync_bodies++;
+    /* A block whose signed header we kept: for node.c to pass on to
+     * minefield.c (claims that name it are checked against it). */
+    bool kept = s->top - s->body < NODE_SYNC_HDRS_KEPT && s->hdrs[s->top - s->body].height == s->body;
+    if (kept) {
+        *hdr = s->hdrs[s->top - s->body];
+        *body = b;
+    }
     for (unsigned i = 0; i < b.count; i++) {
         if (!(m->u.body.near >> i & 1)) { /* no token of it near us, says the source */
             n->stats.sync_skipped++;
@@ -303,10 +313,11 @@ void node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
         s->has_done_hdr = true;
         node_sync_locator_save(n, s);
         node_sync_src_finished(n, now, s);
-        return;
+        return kept;
     }
     s->body++;
     node_sync_ask_body(n, now, s);
+    return kept;
 }
 
 /* ---- polling (the baseline) ---- */

@@ -105,6 +105,8 @@ void node_sync_src_clear(sync_src *s)
     free(s->roots);
     free(s->counts);
     free(s->times);
+    free(s->hdrs);
+    s->hdrs = NULL;
     s->roots = NULL;
     s->counts = NULL;
     s->times = NULL;

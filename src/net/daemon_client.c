@@ -273,6 +273,13 @@ void dmn_on_event(ec_daemon *d, const ec_node_event *ev)
         dmn_exclude_addr(d, &ev->from);
         return;
     }
+    if (ev->type == EC_NODE_EV_POS_RESULT) { /* a storage proof we asked for (issue 12): logged, not an outcome */
+        char peer[65];
+        ec_id_to_hex(&ev->from, peer);
+        dmn_log(d, 3, "event=storage_proof peer=%.16s token=%.16s verdict=%u agree=%d", peer, hex,
+                (unsigned)ev->pos_verdict, ev->mapping);
+        return;
+    }
     if (ev->type == EC_NODE_EV_SYNC_REPORT) { /* counted in /metrics (ec_sync_total{what="reports"}) */
         char src[65];
         ec_id_to_hex(&ev->from, src);

@@ -7,7 +7,8 @@
  *    "chains": [{"signer": hex, "height": H, "key": hex, "bytes": hex},
  *               ...], "chains_count": C, "chains_truncated": false}
  * (claims: two signed mapping claims of one token on one previous head,
- * core/claims.h; chains: two block headers one key signed at one height
+ * core/claims.h, or a claim its signer's own block contradicts,
+ * core/claim_chain.h: the bytes' version byte, 2 or 4, says which; chains: two block headers one key signed at one height
  * of its commit chain, core/chain_evidence.h; height a number).
  * tx_a and tx_b are the two transactions' ids, key the voter's signing key,
  * bytes the whole evidence as core/evidence.h encodes it (anyone can check
@@ -30,11 +31,13 @@ typedef struct page {
     char hex[2 * EC_EVIDENCE_MAX + 1];
     uint8_t bytes[EC_EVIDENCE_MAX];
 } page;
-_Static_assert(EC_CLAIMS_EVIDENCE_MAX <= EC_EVIDENCE_MAX && EC_CHAIN_EVIDENCE_MAX <= EC_EVIDENCE_MAX,
+_Static_assert(EC_CLAIMS_EVIDENCE_MAX <= EC_EVIDENCE_MAX && EC_CHAIN_EVIDENCE_MAX <= EC_EVIDENCE_MAX &&
+                   EC_CLAIM_CHAIN_EVIDENCE_MAX <= EC_EVIDENCE_MAX,
                "every kind fits the page's buffer");
 
 static bool add_claims(void *arg, const ec_id *signer, const ec_claims_evidence *e);
 static bool add_chain(void *arg, const ec_id *signer, const ec_chain_evidence *e);
+static bool add_claim_chain(void *arg, const ec_id *signer, const ec_claim_chain_evidence *e);
 
 static void put_hex(page *p, const char *name, const uint8_t *b, size_t n, bool last)
 {
@@ -79,6 +82,7 @@ void dmn_evidence_refresh(ec_daemon *d)
     p->count = 0;
     p->truncated = false;
     err = ec_node_claims_evidence_each(d->node, add_claims, p);
+    if (err == EC_OK) err = ec_node_claim_chain_evidence_each(d->node, add_claim_chain, p);
     if (err != EC_OK) dmn_log(d, 1, "event=evidence_page msg=\"the store could not list claims evidence: %s\"",
                               ec_err_str(err));
     g_string_append_printf(p->s, "%s],\n  \"claims_count\": %zu,\n  \"claims_truncated\": %s,\n  \"chains\": [",
@@ -137,6 +141,27 @@ static bool add_chain(void *arg, const ec_id *signer, const ec_chain_evidence *e
     put_hex(p, "signer", signer->b, EC_ID_LEN, false);
     g_string_append_printf(p->s, "\"height\": %llu, ", (unsigned long long)e->a.height);
     put_hex(p, "key", e->key.b, EC_PUBKEY_LEN, false);
+    put_hex(p, "bytes", p->bytes, len, true);
+    g_string_append_c(p->s, '}');
+    p->count++;
+    return true;
+}
+
+/* A claim its signer's own block contradicts (kind 4): listed with the
+ * claims (the bytes' first byte, 4, tells the kinds apart). */
+static bool add_claim_chain(void *arg, const ec_id *signer, const ec_claim_chain_evidence *e)
+{
+    page *p = arg;
+    if (p->count == DMN_EVIDENCE_MAX) {
+        p->truncated = true;
+        return false;
+    }
+    size_t len;
+    if (ec_claim_chain_evidence_encode(e, p->bytes, sizeof p->bytes, &len) != EC_OK) return true; /* decoded, so never */
+    g_string_append(p->s, p->count ? ",\n    {" : "\n    {");
+    put_hex(p, "signer", signer->b, EC_ID_LEN, false);
+    put_hex(p, "token", e->claims.c[e->which].token.b, EC_ID_LEN, false);
+    put_hex(p, "key", e->claims.key.b, EC_PUBKEY_LEN, false);
     put_hex(p, "bytes", p->bytes, len, true);
     g_string_append_c(p->s, '}');
     p->count++;

@@ -17,8 +17,8 @@
  * ec_msg_encode writes it (type byte EC_MSG_MAPPING first), the answerer's
  * head for the token (found or not), its chain position and up to 4 of
  * its claims signed once (Minefield, docs/SECURITY.md "Signed mappings");
- * 155..699 bytes, so the question must be padded (ec_query_pad_for(
- * EC_ANSWER_MAPPING_MAX): 251 bytes).
+ * 155..703 bytes, so the question must be padded (ec_query_pad_for(
+ * EC_ANSWER_MAPPING_MAX): 253 bytes).
  * Header as every packet: version u16 = 1, type u8, reserved u8 = 0.
  *
  * Anti-amplification (QUIC's rule, RFC 9000 §8): an answer to an address
@@ -60,7 +60,7 @@
  * (1 byte unsigned, up to EC_MSG_CLAIMS_LEN_MAX = 545 with 4). */
 #define EC_ANSWER_MAPPING_FIXED (1 + 4 * EC_ID_LEN + 1 + 3 * 8)
 #define EC_ANSWER_MAPPING_MIN (EC_ANSWER_MAPPING_FIXED + 1)                      /* 155 */
-#define EC_ANSWER_MAPPING_MAX (EC_ANSWER_MAPPING_FIXED + EC_MSG_CLAIMS_LEN_MAX) /* 699 */
+#define EC_ANSWER_MAPPING_MAX (EC_ANSWER_MAPPING_FIXED + EC_MSG_CLAIMS_LEN_MAX) /* 703 */
 
 enum { EC_QOP_HEAD = 1, EC_QOP_TX = 2, EC_QOP_MAPPING = 3 };
 enum { EC_QST_NOTFOUND = 0, EC_QST_FOUND = 1, EC_QST_TOO_LARGE = 2 };

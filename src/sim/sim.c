@@ -334,6 +334,7 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->claims_bad += st->claims_bad;
     acc->claims_convicted += st->claims_convicted;
     acc->chain_convicted += st->chain_convicted;
+    acc->claims_checked_block += st->claims_checked_block;
     acc->claims_evicted += st->claims_evicted;
     acc->holds_broken += st->holds_broken;
     acc->echoes_sent += st->echoes_sent;

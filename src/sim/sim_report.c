@@ -376,13 +376,13 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)acc.echoes_sent);
     fprintf(out, "  \"evidence\": {\"sent\": %llu, \"received\": %llu, \"known\": %llu, \"bad\": %llu, "
             "\"unverified\": %llu, \"unsent\": %llu, \"claims_kept\": %llu, \"claims_bad\": %llu, "
-            "\"claims_convicted\": %llu, \"claims_evicted\": %llu, \"chain_convicted\": %llu},\n",
+            "\"claims_convicted\": %llu, \"claims_evicted\": %llu, \"chain_convicted\": %llu, \"claims_checked_against_blocks\": %llu},\n",
             (unsigned long long)acc.evidence_sent, (unsigned long long)acc.evidence_received,
             (unsigned long long)acc.evidence_known, (unsigned long long)acc.evidence_bad,
             (unsigned long long)acc.evidence_unverified, (unsigned long long)acc.evidence_unsent,
             (unsigned long long)acc.claims_kept, (unsigned long long)acc.claims_bad,
             (unsigned long long)acc.claims_convicted, (unsigned long long)acc.claims_evicted,
-            (unsigned long long)acc.chain_convicted);
+            (unsigned long long)acc.chain_convicted, (unsigned long long)acc.claims_checked_block);
     fprintf(out, "  \"convictions\": {\"of_byzantine\": %llu, \"of_liars\": %llu, \"of_honest\": %llu, \"byzantine_convicted_somewhere\": %llu},\n",
             (unsigned long long)s->convictions_byz, (unsigned long long)s->convictions_liar, (unsigned long long)s->convictions_honest,
             (unsigned long long)byz_convicted(s));

@@ -15,6 +15,7 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_CHAIN] = "chain",             [EC_MSG_GET_BODY] = "get_body",
     [EC_MSG_BODY] = "body",               [EC_MSG_GET_RANGE] = "get_range",
     [EC_MSG_RANGE] = "range",             [EC_MSG_EVIDENCE] = "evidence",
+    [EC_MSG_GET_PROOF] = "get_proof",     [EC_MSG_PROOF] = "proof",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
@@ -141,6 +142,15 @@ static ec_err check(const ec_msg *m)
             if (i > 0 && ec_id_cmp(&m->u.range.token[i - 1], &m->u.range.token[i]) >= 0) return EC_ERR_MALFORMED;
         }
         return EC_OK;
+    case EC_MSG_PROOF:
+        if (m->u.proof.status > 1) return EC_ERR_MALFORMED;
+        if (m->u.proof.status == 0) { /* "cannot": one encoding, the rest zero */
+            if (!ec_id_is_zero(&m->u.proof.head)) return EC_ERR_MALFORMED;
+            for (int i = 0; i < EC_MSG_PROOF_TOKENS; i++)
+                if (!ec_id_is_zero(&m->u.proof.t[i]) || !ec_id_is_zero(&m->u.proof.h[i])) return EC_ERR_MALFORMED;
+        }
+        return EC_OK;
+    case EC_MSG_GET_PROOF:
     case EC_MSG_GET_BODY:
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
@@ -267,6 +277,18 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
         break;
     case EC_MSG_EVIDENCE:
         ec_wire_put_bytes(&w, m->u.evidence.bytes, m->u.evidence.len); /* length = rest of message */
+        break;
+    case EC_MSG_GET_PROOF: put_id(&w, &m->u.get_proof.token); break;
+    case EC_MSG_PROOF:
+        put_id(&w, &m->u.proof.token);
+        ec_wire_put_u8(&w, m->u.proof.status);
+        if (m->u.proof.status == 1) {
+            put_id(&w, &m->u.proof.head);
+            for (int i = 0; i < EC_MSG_PROOF_TOKENS; i++) {
+                put_id(&w, &m->u.proof.t[i]);
+                put_id(&w, &m->u.proof.h[i]);
+            }
+        }
         break;
     default: return EC_ERR_MALFORMED;
     }
@@ -414,6 +436,22 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         if (n > EC_MSG_EVIDENCE_MAX) return EC_ERR_MALFORMED;
         m->u.evidence.len = (uint16_t)n;
         ec_wire_get_bytes(&r, m->u.evidence.bytes, n);
+        break;
+    }
+    case EC_MSG_GET_PROOF: get_id(&r, &m->u.get_proof.token); break;
+    case EC_MSG_PROOF: {
+        get_id(&r, &m->u.proof.token);
+        uint8_t status = ec_wire_get_u8(&r);
+        if (r.err) return r.err;
+        if (status > 1) return EC_ERR_MALFORMED;
+        m->u.proof.status = status;
+        if (status == 1) {
+            get_id(&r, &m->u.proof.head);
+            for (int i = 0; i < EC_MSG_PROOF_TOKENS; i++) {
+                get_id(&r, &m->u.proof.t[i]);
+                get_id(&r, &m->u.proof.h[i]);
+            }
+        }
         break;
     }
     default: return EC_ERR_VERSION;

@@ -35,6 +35,7 @@
 #define EC_MSG_CHAIN_HEADERS 3    /* headers in one CHAIN answer, at most */
 #define EC_MSG_RANGE_MAX 16       /* (token, head) pairs in one RANGE answer */
 #define EC_MSG_EVIDENCE_MAX (EC_MSG_MAX - 1) /* an EVIDENCE message's bytes (opaque here) */
+#define EC_MSG_PROOF_TOKENS 10    /* (token, head) pairs in a PROOF (EC_POS_CHUNKS) */
 #define EC_MSG_TX_HEAD 4          /* a tx message's bytes besides members and tx
                                      (type, hops, route, count; routed: + origin) */
 
@@ -57,6 +58,8 @@ typedef enum ec_msg_type {
     EC_MSG_GET_RANGE = 16,  /* asks for the heads of tokens >= a token (polling) */
     EC_MSG_RANGE = 17,      /* the answer: up to 16 (token, head) pairs, ascending */
     EC_MSG_EVIDENCE = 18,   /* evidence against a peer (core/evidence.h), spread */
+    EC_MSG_GET_PROOF = 19,  /* a storage-proof challenge on a token (core/pos.h) */
+    EC_MSG_PROOF = 20,      /* the answer: ten (token, head) pairs of the walk, or "cannot" */
     EC_MSG_TYPE_END
 } ec_msg_type;
 
@@ -97,14 +100,17 @@ typedef struct ec_msg_claim {
     ec_id token, head, prev;  /* prev: the head's transaction's previous head for token */
     uint64_t timestamp_ms;    /* the head's transaction's time */
     uint64_t block_height;    /* the block of the answerer's chain that holds it (0: not yet) */
+    uint8_t block_index;      /* its position in that block (0..31), EC_MSG_CLAIM_NO_INDEX when
+                                 there is no block yet or the answerer does not know it */
 } ec_msg_claim;
+#define EC_MSG_CLAIM_NO_INDEX 0xff
 typedef struct ec_msg_claims {
     uint8_t n;                /* 0: unsigned (key and sig zero) */
     ec_pubkey key;            /* the answerer's signing key (its identity's) */
     ec_sig sig;               /* over "ec claims v1", the answerer's address and the claims */
     ec_msg_claim c[EC_MSG_CLAIMS_MAX];
 } ec_msg_claims;
-#define EC_MSG_CLAIMS_LEN_MAX (1 + EC_PUBKEY_LEN + EC_SIG_LEN + EC_MSG_CLAIMS_MAX * (3 * EC_ID_LEN + 16))
+#define EC_MSG_CLAIMS_LEN_MAX (1 + EC_PUBKEY_LEN + EC_SIG_LEN + EC_MSG_CLAIMS_MAX * (3 * EC_ID_LEN + 17))
 
 typedef struct ec_msg {
     ec_msg_type type;
@@ -190,6 +196,14 @@ typedef struct ec_msg {
             uint16_t len;    /* 1..EC_MSG_EVIDENCE_MAX: the encoded evidence */
             uint8_t bytes[EC_MSG_EVIDENCE_MAX];
         } evidence;
+        struct { ec_id token; } get_proof;
+        struct {
+            ec_id token;
+            uint8_t status;  /* 1: an answer; 0: cannot (the rest is zero) */
+            ec_id head;      /* the answerer's head of token (the challenge's input) */
+            ec_id t[EC_MSG_PROOF_TOKENS]; /* the walk's tokens, in walk order */
+            ec_id h[EC_MSG_PROOF_TOKENS]; /* the answerer's head of each */
+        } proof;
         struct {
             ec_id target;
             uint8_t n;
@@ -206,7 +220,8 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len);
  * EC_ERR_MALFORMED (counts out of range, a tx message whose member list and
  * transaction together exceed EC_MSG_MAX, vote value not -1/0/1/2, a vote
  * with no value other than 2, a voter twice in one bundle, mapping
- * "unknown" with non-zero fields), EC_ERR_RANGE (longer than EC_MSG_MAX). */
+ * "unknown" with non-zero fields, a proof status other than 0 or 1, a
+ * proof "cannot" with non-zero fields), EC_ERR_RANGE (longer than EC_MSG_MAX). */
 ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len);
 const char *ec_msg_type_name(ec_msg_type t);
 

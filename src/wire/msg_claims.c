@@ -3,9 +3,10 @@
  * prev, commit time, block height) of the answerer, one signature over all
  * of them. The signature itself is core/claims.c's; here only the bytes:
  *   n u8 (0..4) | if n > 0: key 32 | sig 64 | n x (token 32 | head 32 |
- *   prev 32 | timestamp_ms u64 | block_height u64)
+ *   prev 32 | timestamp_ms u64 | block_height u64 | block_index u8)
  * Strict: unused claims and (for n = 0) key and signature are zero; heads
- * are not zero; tokens are distinct. */
+ * are not zero; tokens are distinct; block_index is below 32, or 0xff
+ * (none), and 0xff when block_height is 0. */
 #include <string.h>
 
 #include "wire/msg.h"
@@ -29,6 +30,8 @@ ec_err ec_msg_claims_check(const ec_msg_claims *c)
             continue;
         }
         if (ec_id_is_zero(&x->head)) return EC_ERR_MALFORMED;
+        if (x->block_index != EC_MSG_CLAIM_NO_INDEX && (x->block_index >= 32 || x->block_height == 0))
+            return EC_ERR_MALFORMED;
         for (int j = 0; j < i; j++)
             if (ec_id_cmp(&c->c[j].token, &x->token) == 0) return EC_ERR_MALFORMED;
     }
@@ -48,6 +51,7 @@ void ec_msg_claims_put(ec_wire_writer *w, const ec_msg_claims *c)
         ec_wire_put_bytes(w, x->prev.b, EC_ID_LEN);
         ec_wire_put_u64(w, x->timestamp_ms);
         ec_wire_put_u64(w, x->block_height);
+        ec_wire_put_u8(w, x->block_index);
     }
 }
 
@@ -71,6 +75,7 @@ void ec_msg_claims_get(ec_wire_reader *r, ec_msg_claims *c)
         ec_wire_get_bytes(r, x->prev.b, EC_ID_LEN);
         x->timestamp_ms = ec_wire_get_u64(r);
         x->block_height = ec_wire_get_u64(r);
+        x->block_index = ec_wire_get_u8(r);
     }
 }
 

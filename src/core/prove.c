@@ -1,0 +1,213 @@
+/* Proof of aligned storage, the asking side (core/pos.h; docs/PROTOCOL.md,
+ * "Storage proofs"). ec_node_pos_challenge sends GET_PROOF to a peer about
+ * a token and remembers it, at most pos_outstanding_max at once and one per
+ * (peer, token). The peer's PROOF is judged against our own store:
+ * ec_pos_check_answer (the answer's form, its heads against ours, our own
+ * walk on the same chunks) and ec_pos_accept with pos_min_agree. "Cannot"
+ * (status 0) and no answer within the request timeout fail the challenge.
+ * A PROOF that answers no challenge of ours (unasked, or a second copy) is
+ * dropped and counted: nobody makes us walk our store unasked.
+ *
+ * Each ending goes into the peer's record (passed, failed, timed out, the
+ * last one's agreement, verdict and time), kept for at most pos_peers_max
+ * peers, the least recently updated out first (counted), and is raised as
+ * an EC_NODE_EV_POS_RESULT event. Both tables are allocated at the first
+ * challenge: a node that never asks (most of a simulation's) holds none. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node_internal.h"
+#include "core/pos.h"
+#include "ledger/idhash.h"
+
+typedef struct pos_key {
+    ec_id peer, token;
+} pos_key;
+
+typedef struct pos_challenge {
+    pos_key k;          /* the table's key */
+    uint64_t sent_at;   /* GET_PROOF went out */
+    uint64_t due;       /* unanswered by then: timed out */
+} pos_challenge;
+
+typedef struct pos_peer {
+    ec_id id;           /* the table's key */
+    ec_node_pos_record r;
+    GList *link;        /* its place in pos_order */
+} pos_peer;
+
+static guint key_hash(gconstpointer a)
+{
+    const pos_key *k = a;
+    guint h = 0;
+    for (int i = 0; i < 4; i++) h = h << 8 | (guint)(k->peer.b[i] ^ k->token.b[i]);
+    return h;
+}
+
+static gboolean key_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, sizeof(pos_key)) == 0;
+}
+
+static void tables(ec_node *n)
+{
+    if (n->pos_out) return;
+    n->pos_out = g_hash_table_new_full(key_hash, key_equal, NULL, free);
+    n->pos_peers = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
+    n->pos_order = g_queue_new();
+}
+
+void node_pos_free(ec_node *n)
+{
+    if (n->pos_order) g_queue_free(n->pos_order); /* its links; the entries are the table's */
+    if (n->pos_peers) g_hash_table_destroy(n->pos_peers);
+    if (n->pos_out) g_hash_table_destroy(n->pos_out);
+    n->pos_order = NULL;
+    n->pos_peers = NULL;
+    n->pos_out = NULL;
+}
+
+ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token)
+{
+    if (ec_id_cmp(peer, &n->addr) == 0) return EC_ERR_ARG;
+    tables(n);
+    pos_key k;
+    k.peer = *peer;
+    k.token = *token;
+    if (g_hash_table_contains(n->pos_out, &k)) return EC_ERR_EXISTS;
+    if (g_hash_table_size(n->pos_out) >= n->cfg.pos_outstanding_max) {
+        n->stats.pos_outstanding_full++;
+        return EC_ERR_RANGE;
+    }
+    pos_challenge *c = malloc(sizeof *c);
+    if (c == NULL) return EC_ERR_NOMEM;
+    c->k = k;
+    c->sent_at = now;
+    /* The usual request timeout (the peer's PTO, or resend_ms): the
+     * answer's walk is a few milliseconds of the peer's time. */
+    c->due = now + node_timeout(n, peer, 0);
+    g_hash_table_insert(n->pos_out, &c->k, c);
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_PROOF;
+    m.u.get_proof.token = *token;
+    node_send(n, peer, &m);
+    n->stats.pos_challenges++;
+    if (c->due < n->next_due) n->next_due = c->due;
+    return EC_OK;
+}
+
+/* The peer's record, made (the least recently updated one out when the
+ * table is full) and moved to the end of the order; NULL out of memory. */
+static pos_peer *record_of(ec_node *n, const ec_id *peer)
+{
+    pos_peer *p = g_hash_table_lookup(n->pos_peers, peer);
+    if (p) {
+        g_queue_unlink(n->pos_order, p->link);
+        g_queue_push_tail_link(n->pos_order, p->link);
+        return p;
+    }
+    if (g_hash_table_size(n->pos_peers) >= n->cfg.pos_peers_max) {
+        pos_peer *old = g_queue_pop_head(n->pos_order);
+        if (old) {
+            g_hash_table_remove(n->pos_peers, &old->id); /* frees it */
+            n->stats.pos_peers_evicted++;
+        }
+    }
+    p = calloc(1, sizeof *p);
+    if (p == NULL) return NULL;
+    p->id = *peer;
+    p->r.last_agree = -1;
+    g_queue_push_tail(n->pos_order, p);
+    p->link = g_queue_peek_tail_link(n->pos_order);
+    g_hash_table_insert(n->pos_peers, &p->id, p);
+    return p;
+}
+
+/* A challenge ended: the peer's record (unless our own store failed), the
+ * counters and the event. agree: -1 when there was no answer to judge. */
+static void ended(ec_node *n, uint64_t now, const pos_key *k, ec_node_pos_verdict v, int agree)
+{
+    if (v != EC_NODE_POS_ERROR) {
+        pos_peer *p = record_of(n, &k->peer);
+        if (p) {
+            if (v == EC_NODE_POS_PASSED) p->r.passed++;
+            else p->r.failed++;
+            if (v == EC_NODE_POS_TIMED_OUT) p->r.timed_out++;
+            p->r.last_agree = agree;
+            p->r.last_verdict = (uint8_t)v;
+            p->r.last_at = now;
+        }
+        if (v == EC_NODE_POS_PASSED) n->stats.pos_passed++;
+        else n->stats.pos_failed++;
+        if (v == EC_NODE_POS_TIMED_OUT) n->stats.pos_timed_out++;
+    }
+    ec_node_event e;
+    memset(&e, 0, sizeof e);
+    e.type = EC_NODE_EV_POS_RESULT;
+    e.from = k->peer;
+    e.tx_id = k->token;
+    e.mapping = agree;
+    e.pos_verdict = (uint8_t)v;
+    node_event_push(n, &e);
+}
+
+void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
+{
+    pos_key k;
+    k.peer = *from;
+    k.token = m->u.proof.token;
+    if (n->pos_out == NULL || !g_hash_table_remove(n->pos_out, &k)) {
+        n->stats.dropped_unexpected++; /* unasked, or a copy of one judged already */
+        return;
+    }
+    if (m->u.proof.status == 0) {
+        ended(n, now, &k, EC_NODE_POS_CANNOT, -1);
+        return;
+    }
+    ec_pos_answer a;
+    a.token = m->u.proof.token;
+    a.head = m->u.proof.head;
+    memcpy(a.t, m->u.proof.t, sizeof a.t);
+    memcpy(a.h, m->u.proof.h, sizeof a.h);
+    ec_pos_check r;
+    /* EC_ERR_RANGE: our own walk passed pos_examined_max; what it found
+     * still counts (an answer agreeing with less of it fails the rule). */
+    ec_err err = ec_pos_check_answer(n->store, &n->addr, &a, n->cfg.pos_examined_max, &r);
+    if (err != EC_OK && err != EC_ERR_RANGE) {
+        n->stats.store_errors++;
+        ended(n, now, &k, EC_NODE_POS_ERROR, -1);
+        return;
+    }
+    bool ok = ec_pos_accept(&r, n->cfg.pos_min_agree);
+    ended(n, now, &k, ok ? EC_NODE_POS_PASSED : EC_NODE_POS_REFUSED, (int)r.agree);
+}
+
+uint64_t node_pos_tick(ec_node *n, uint64_t now)
+{
+    uint64_t next = UINT64_MAX;
+    if (n->pos_out == NULL) return next;
+    GHashTableIter it;
+    gpointer key, val;
+    g_hash_table_iter_init(&it, n->pos_out);
+    while (g_hash_table_iter_next(&it, &key, &val)) {
+        pos_challenge *c = val;
+        if (now < c->due) {
+            if (c->due < next) next = c->due;
+            continue;
+        }
+        pos_key k = c->k;
+        g_hash_table_iter_remove(&it); /* frees c */
+        ended(n, now, &k, EC_NODE_POS_TIMED_OUT, -1);
+    }
+    return next;
+}
+
+ec_err ec_node_pos_peer(const ec_node *n, const ec_id *peer, ec_node_pos_record *out)
+{
+    if (n == NULL || peer == NULL || out == NULL) return EC_ERR_ARG;
+    const pos_peer *p = n->pos_peers ? g_hash_table_lookup(n->pos_peers, peer) : NULL;
+    if (p == NULL) return EC_ERR_NOTFOUND;
+    *out = p->r;
+    return EC_OK;
+}

@@ -1,0 +1,486 @@
+/* Storage-proof challenges carried by the core (core/prove.c asks,
+ * core/serve.c answers; docs/PROTOCOL.md "Storage proofs"): two nodes
+ * holding the same 20,000 tokens pass (agreement 10, an event, the peer's
+ * record); a responder holding half fails the 8-of-10 rule; one that does
+ * not hold the token answers "cannot" and fails; an unasked PROOF and a
+ * second copy are dropped; an unanswered challenge times out at the
+ * request timeout on tick; the outstanding table refuses when full and
+ * the peer records drop the least recently updated; GET_PROOF beyond the
+ * node-wide rate is dropped and counted. ec_node_check holds throughout. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/node.h"
+#include "crypto/blake3.h"
+#include "node_env.h"
+#include "test.h"
+
+#define UNIVERSE 20000
+
+typedef struct pnode {
+    ec_store *s;
+    ec_rng rng;
+    ec_node *n;
+    ec_id addr;
+} pnode;
+
+static ec_id head_of(const ec_id *t)
+{
+    ec_id h;
+    ec_blake3_hash(t->b, EC_ID_LEN, h.b);
+    return h;
+}
+
+/* The universe's tokens (seed 7); a store keeps each with probability p
+ * (keep_seed decides which), always keeping `must` when not NULL. */
+static void fill(ec_store *s, double p, uint64_t keep_seed, const ec_id *must)
+{
+    ec_rng u, k;
+    ec_rng_seed(&u, 7);
+    ec_rng_seed(&k, keep_seed);
+    CHECK_EQ_INT(ec_store_begin(s), EC_OK);
+    for (unsigned i = 0; i < UNIVERSE; i++) {
+        ec_id t;
+        ec_rng_bytes(&u, t.b, EC_ID_LEN);
+        bool keep = p >= 1 || (double)ec_rng_below(&k, 1000000) / 1e6 < p;
+        if (!keep && !(must && ec_id_cmp(&t, must) == 0)) continue;
+        ec_head h;
+        memset(&h, 0, sizeof h);
+        h.tx_id = head_of(&t);
+        h.timestamp_ms = 1;
+        CHECK_EQ_INT(ec_store_put_head(s, &t, &h), EC_OK);
+    }
+    CHECK_EQ_INT(ec_store_commit(s), EC_OK);
+}
+
+/* The universe's i-th token. */
+static ec_id token_no(unsigned i)
+{
+    ec_rng u;
+    ec_rng_seed(&u, 7);
+    ec_id t;
+    for (unsigned k = 0; k <= i; k++) ec_rng_bytes(&u, t.b, EC_ID_LEN);
+    return t;
+}
+
+static void pn_open(pnode *p, uint8_t tag, const ec_node_config *cfg)
+{
+    ec_node_config def;
+    if (cfg == NULL) {
+        ec_node_config_default(&def);
+        cfg = &def;
+    }
+    memset(p, 0, sizeof *p);
+    ec_rng_seed(&p->rng, tag);
+    ec_blake3_hash(&tag, 1, p->addr.b);
+    CHECK_EQ_INT(ec_store_mem_open(&p->s), EC_OK);
+    CHECK_EQ_INT(tn_new(&p->n, cfg, &p->addr, p->s, &p->rng), EC_OK);
+}
+
+static void pn_close(pnode *p)
+{
+    ec_node_free(p->n);
+    ec_store_close(p->s);
+}
+
+static void check_node(const pnode *p)
+{
+    const char *why = NULL;
+    CHECK_EQ_INT(ec_node_check(p->n, &why), EC_OK);
+    CHECK(why == NULL);
+}
+
+/* Takes everything out of from's outbox; those addressed to `to` (if not
+ * NULL) are delivered to it. Returns how many of `type` there were (to
+ * anyone); the last one's bytes in raw (EC_MSG_MAX) when not NULL. */
+static int hop(pnode *from, pnode *to, uint64_t now, ec_msg_type type, uint8_t *raw, size_t *rawlen)
+{
+    ec_id dest;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    int cnt = 0;
+    while (ec_node_next_out(from->n, &dest, NULL, buf, sizeof buf, &len) == EC_OK) {
+        if (len > 0 && buf[0] == type) {
+            cnt++;
+            if (raw) {
+                memcpy(raw, buf, len);
+                *rawlen = len;
+            }
+        }
+        if (to && ec_id_cmp(&dest, &to->addr) == 0)
+            CHECK_EQ_INT(ec_node_recv(to->n, now, &from->addr, NULL, buf, len), EC_OK);
+    }
+    check_node(from);
+    if (to) check_node(to);
+    return cnt;
+}
+
+/* POS_RESULT events waiting (others skipped); the last in *last. */
+static int pos_events(pnode *p, ec_node_event *last)
+{
+    ec_node_event e;
+    int cnt = 0;
+    while (ec_node_next_event(p->n, &e) == EC_OK) {
+        if (e.type != EC_NODE_EV_POS_RESULT) continue;
+        cnt++;
+        if (last) *last = e;
+    }
+    return cnt;
+}
+
+/* A challenges B on token T at `now`, B answers, A judges. */
+static void challenge(pnode *a, pnode *b, uint64_t now, const ec_id *t, uint8_t *raw, size_t *rawlen)
+{
+    CHECK_EQ_INT(ec_node_pos_challenge(a->n, now, &b->addr, t), EC_OK);
+    check_node(a);
+    CHECK_EQ_INT(hop(a, b, now, EC_MSG_GET_PROOF, NULL, NULL), 1);
+    CHECK_EQ_INT(hop(b, a, now + 5, EC_MSG_PROOF, raw, rawlen), 1);
+}
+
+static void test_full_store_passes_and_a_copy_is_dropped(void)
+{
+    pnode a, b;
+    pn_open(&a, 1, NULL);
+    pn_open(&b, 2, NULL);
+    fill(a.s, 1, 0, NULL);
+    fill(b.s, 1, 0, NULL);
+    ec_id t = token_no(1234);
+    uint8_t raw[EC_MSG_MAX];
+    size_t rawlen = 0;
+    uint64_t now = 1000;
+    challenge(&a, &b, now, &t, raw, &rawlen);
+    CHECK_EQ_INT(rawlen, 1 + 32 + 1 + 32 + 10 * 64); /* status 1: an answer */
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_answered, 1);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_cannot, 0);
+    ec_node_event e;
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.type, EC_NODE_EV_POS_RESULT);
+    CHECK(ec_id_cmp(&e.from, &b.addr) == 0 && ec_id_cmp(&e.tx_id, &t) == 0);
+    CHECK_EQ_INT(e.mapping, 10);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_PASSED);
+    ec_node_pos_record r;
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.passed, 1);
+    CHECK_EQ_INT(r.failed, 0);
+    CHECK_EQ_INT(r.timed_out, 0);
+    CHECK_EQ_INT(r.last_agree, 10);
+    CHECK_EQ_INT(r.last_verdict, EC_NODE_POS_PASSED);
+    CHECK_EQ_INT(r.last_at, now + 5);
+    const ec_node_stats *st = ec_node_stats_get(a.n);
+    CHECK_EQ_INT(st->pos_challenges, 1);
+    CHECK_EQ_INT(st->pos_passed, 1);
+    CHECK_EQ_INT(st->pos_failed, 0);
+    /* Nothing waits any more: the deadline (a lower bound) passes without
+     * a timeout, and then no timer is left. */
+    CHECK_EQ_INT(ec_node_tick(a.n, ec_node_next_deadline(a.n)), EC_OK);
+    CHECK_EQ_INT(pos_events(&a, NULL), 0);
+    CHECK(ec_node_next_deadline(a.n) == UINT64_MAX);
+    CHECK_EQ_INT(st->pos_timed_out, 0);
+    CHECK_EQ_INT(ec_node_pos_peer(b.n, &a.addr, &r), EC_ERR_NOTFOUND); /* B asked nothing */
+    /* The same PROOF again (a copy): dropped, nothing judged twice. */
+    uint64_t unexpected = st->dropped_unexpected;
+    CHECK_EQ_INT(ec_node_recv(a.n, now + 6, &b.addr, NULL, raw, rawlen), EC_OK);
+    CHECK_EQ_INT(st->dropped_unexpected, unexpected + 1);
+    CHECK_EQ_INT(pos_events(&a, NULL), 0);
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.passed, 1);
+    CHECK_EQ_INT(st->pos_passed, 1);
+    /* The same answer from another peer (never challenged): dropped too. */
+    ec_id stranger = token_no(5);
+    CHECK_EQ_INT(ec_node_recv(a.n, now + 7, &stranger, NULL, raw, rawlen), EC_OK);
+    CHECK_EQ_INT(st->dropped_unexpected, unexpected + 2);
+    CHECK_EQ_INT(pos_events(&a, NULL), 0);
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &stranger, &r), EC_ERR_NOTFOUND);
+    check_node(&a);
+    /* A second challenge of the same pair on the same token is a new one. */
+    challenge(&a, &b, now + 100, &t, NULL, NULL);
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_PASSED);
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.passed, 2);
+    pn_close(&a);
+    pn_close(&b);
+}
+
+/* B holds about half of A's tokens (the challenge token among them): its
+ * walk is its own, honest but short of A's; the agreement stays under 8. */
+static void test_half_store_fails(void)
+{
+    pnode a, b;
+    pn_open(&a, 1, NULL);
+    pn_open(&b, 2, NULL);
+    ec_id t = token_no(777);
+    fill(a.s, 1, 0, NULL);
+    fill(b.s, 0.5, 99, &t);
+    challenge(&a, &b, 1000, &t, NULL, NULL);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_answered, 1);
+    ec_node_event e;
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_REFUSED);
+    CHECK(e.mapping >= 0 && e.mapping < 8);
+    ec_node_pos_record r;
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.passed, 0);
+    CHECK_EQ_INT(r.failed, 1);
+    CHECK_EQ_INT(r.timed_out, 0);
+    CHECK_EQ_INT(r.last_agree, e.mapping);
+    CHECK_EQ_INT(r.last_verdict, EC_NODE_POS_REFUSED);
+    printf("  half store: agreement %d of 10\n", e.mapping);
+    CHECK_EQ_INT(ec_node_stats_get(a.n)->pos_failed, 1);
+    pn_close(&a);
+    pn_close(&b);
+}
+
+/* B does not hold the token: "cannot" (status 0), a failure to A. */
+static void test_cannot_answer_fails(void)
+{
+    pnode a, b;
+    pn_open(&a, 1, NULL);
+    pn_open(&b, 2, NULL);
+    fill(a.s, 1, 0, NULL);
+    fill(b.s, 1, 0, NULL);
+    ec_id absent;
+    memset(&absent, 0x42, sizeof absent);
+    uint8_t raw[EC_MSG_MAX];
+    size_t rawlen = 0;
+    challenge(&a, &b, 1000, &absent, raw, &rawlen);
+    CHECK_EQ_INT(rawlen, 1 + 32 + 1);
+    CHECK_EQ_INT(raw[33], 0);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_cannot, 1);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_answered, 0);
+    ec_node_event e;
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_CANNOT);
+    CHECK_EQ_INT(e.mapping, -1);
+    ec_node_pos_record r;
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.failed, 1);
+    CHECK_EQ_INT(r.passed, 0);
+    CHECK_EQ_INT(r.last_agree, -1);
+    CHECK_EQ_INT(r.last_verdict, EC_NODE_POS_CANNOT);
+    /* B's store holds tokens, but a walk past pos_examined_max is "cannot"
+     * too (the cost bound). */
+    pn_close(&b);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.pos_examined_max = 100;
+    pn_open(&b, 2, &cfg);
+    fill(b.s, 1, 0, NULL);
+    ec_id t = token_no(3);
+    challenge(&a, &b, 2000, &t, raw, &rawlen);
+    CHECK_EQ_INT(rawlen, 1 + 32 + 1);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_cannot, 1);
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_CANNOT);
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.failed, 2);
+    pn_close(&a);
+    pn_close(&b);
+}
+
+/* Never answered: timed out at the request timeout (the peer's PTO), on
+ * the tick the node asks for; a late answer is then unasked. */
+static void test_unanswered_times_out_on_tick(void)
+{
+    pnode a, b;
+    pn_open(&a, 1, NULL);
+    pn_open(&b, 2, NULL);
+    fill(a.s, 1, 0, NULL);
+    fill(b.s, 1, 0, NULL);
+    ec_id t = token_no(42);
+    uint64_t now = 5000;
+    CHECK(ec_node_next_deadline(a.n) == UINT64_MAX);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, now, &b.addr, &t), EC_OK);
+    uint64_t due = now + ec_node_pto(a.n, &b.addr);
+    CHECK(ec_node_pto(a.n, &b.addr) > 0);
+    CHECK_EQ_INT(ec_node_next_deadline(a.n), due);
+    uint8_t get[EC_MSG_MAX];
+    size_t getlen = 0;
+    CHECK_EQ_INT(hop(&a, NULL, now, EC_MSG_GET_PROOF, get, &getlen), 1); /* lost */
+    CHECK_EQ_INT(ec_node_tick(a.n, due - 1), EC_OK);
+    CHECK_EQ_INT(pos_events(&a, NULL), 0);
+    CHECK_EQ_INT(ec_node_tick(a.n, due), EC_OK);
+    check_node(&a);
+    ec_node_event e;
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_TIMED_OUT);
+    CHECK_EQ_INT(e.mapping, -1);
+    CHECK(ec_id_cmp(&e.from, &b.addr) == 0 && ec_id_cmp(&e.tx_id, &t) == 0);
+    ec_node_pos_record r;
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &b.addr, &r), EC_OK);
+    CHECK_EQ_INT(r.timed_out, 1);
+    CHECK_EQ_INT(r.failed, 1);
+    CHECK_EQ_INT(r.passed, 0);
+    CHECK_EQ_INT(r.last_at, due);
+    CHECK_EQ_INT(r.last_verdict, EC_NODE_POS_TIMED_OUT);
+    CHECK_EQ_INT(ec_node_stats_get(a.n)->pos_timed_out, 1);
+    CHECK(ec_node_next_deadline(a.n) == UINT64_MAX);
+    /* The answer comes late: unasked now, dropped. */
+    CHECK_EQ_INT(ec_node_recv(b.n, due + 1, &a.addr, NULL, get, getlen), EC_OK);
+    uint64_t unexpected = ec_node_stats_get(a.n)->dropped_unexpected;
+    CHECK_EQ_INT(hop(&b, &a, due + 2, EC_MSG_PROOF, NULL, NULL), 1);
+    CHECK_EQ_INT(ec_node_stats_get(a.n)->dropped_unexpected, unexpected + 1);
+    CHECK_EQ_INT(pos_events(&a, NULL), 0);
+    pn_close(&a);
+    pn_close(&b);
+}
+
+/* One outstanding per (peer, token); pos_outstanding_max at once (the
+ * default 64); ourselves never. */
+static void test_outstanding_table_is_bounded(void)
+{
+    pnode a;
+    pn_open(&a, 1, NULL);
+    ec_id peer, t;
+    memset(&peer, 0x11, sizeof peer);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 10, &a.addr, &peer), EC_ERR_ARG);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 10, NULL, &peer), EC_ERR_ARG);
+    for (unsigned i = 0; i < 64; i++) {
+        t = token_no(i);
+        CHECK_EQ_INT(ec_node_pos_challenge(a.n, 10, &peer, &t), EC_OK);
+    }
+    t = token_no(0);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 10, &peer, &t), EC_ERR_EXISTS);
+    t = token_no(64);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 10, &peer, &t), EC_ERR_RANGE);
+    ec_id other;
+    memset(&other, 0x12, sizeof other);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 10, &other, &t), EC_ERR_RANGE);
+    CHECK_EQ_INT(ec_node_stats_get(a.n)->pos_outstanding_full, 2);
+    CHECK_EQ_INT(ec_node_stats_get(a.n)->pos_challenges, 64);
+    CHECK_EQ_INT(hop(&a, NULL, 10, EC_MSG_GET_PROOF, NULL, NULL), 64);
+    check_node(&a);
+    /* All time out at once; the table has room again. */
+    CHECK_EQ_INT(ec_node_tick(a.n, ec_node_next_deadline(a.n)), EC_OK);
+    CHECK_EQ_INT(pos_events(&a, NULL), 64);
+    ec_node_pos_record r;
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &peer, &r), EC_OK);
+    CHECK_EQ_INT(r.timed_out, 64);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 5000, &peer, &t), EC_OK);
+    check_node(&a);
+    pn_close(&a);
+}
+
+/* pos_peers_max records: the least recently updated goes (counted). */
+static void test_peer_records_keep_the_recent(void)
+{
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.pos_peers_max = 2;
+    pnode a;
+    pn_open(&a, 1, &cfg);
+    ec_id p[3], t = token_no(9);
+    for (int i = 0; i < 3; i++) memset(&p[i], 0x20 + i, sizeof p[i]);
+    uint64_t now = 100;
+    /* p0, p1, then p0 again: p1 is the least recently updated. */
+    const int order[] = {0, 1, 0, 2};
+    for (int k = 0; k < 4; k++) {
+        CHECK_EQ_INT(ec_node_pos_challenge(a.n, now, &p[order[k]], &t), EC_OK);
+        now = ec_node_next_deadline(a.n);
+        CHECK_EQ_INT(ec_node_tick(a.n, now), EC_OK);
+        check_node(&a);
+    }
+    CHECK_EQ_INT(pos_events(&a, NULL), 4);
+    ec_node_pos_record r;
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &p[0], &r), EC_OK);
+    CHECK_EQ_INT(r.timed_out, 2);
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &p[1], &r), EC_ERR_NOTFOUND);
+    CHECK_EQ_INT(ec_node_pos_peer(a.n, &p[2], &r), EC_OK);
+    CHECK_EQ_INT(ec_node_stats_get(a.n)->pos_peers_evicted, 1);
+    CHECK_EQ_INT(ec_node_pos_peer(NULL, &p[2], &r), EC_ERR_ARG);
+    pn_close(&a);
+}
+
+/* GET_PROOF beyond pos_answers_per_s (20 a second, burst 20), node-wide:
+ * a flood from several peers gets 20 answers at once, one more per 50 ms,
+ * 20 more after a second; the rest is dropped and counted. */
+static void test_get_proof_flood_is_rate_limited(void)
+{
+    pnode b;
+    pn_open(&b, 2, NULL);
+    fill(b.s, 1, 0, NULL);
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_PROOF;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    uint64_t now = 1000000;
+    /* 100 questions at one instant from 4 peers; every 10th about a token
+     * B holds (a full walk), the others not (answered "cannot"). */
+    for (unsigned i = 0; i < 100; i++) {
+        ec_id from;
+        memset(&from, 0x30 + (int)(i % 4), sizeof from);
+        if (i % 10 == 0) m.u.get_proof.token = token_no(i);
+        else memset(&m.u.get_proof.token, (int)i, sizeof m.u.get_proof.token);
+        CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+        CHECK_EQ_INT(ec_node_recv(b.n, now, &from, NULL, buf, len), EC_OK);
+    }
+    check_node(&b);
+    const ec_node_stats *st = ec_node_stats_get(b.n);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 20);
+    CHECK_EQ_INT(st->pos_answered + st->pos_cannot, 20);
+    CHECK_EQ_INT(st->pos_answered, 2); /* questions 0 and 10 */
+    CHECK_EQ_INT(st->pos_dropped_rate, 80);
+    CHECK_EQ_INT(st->recv[EC_MSG_GET_PROOF], 100);
+    /* 49 ms later: still empty; at 50 ms: one answer. */
+    memset(&m.u.get_proof.token, 0x99, sizeof m.u.get_proof.token);
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    ec_id from;
+    memset(&from, 0x30, sizeof from);
+    CHECK_EQ_INT(ec_node_recv(b.n, now + 49, &from, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 0);
+    CHECK_EQ_INT(ec_node_recv(b.n, now + 50, &from, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(ec_node_recv(b.n, now + 50, &from, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 1);
+    CHECK_EQ_INT(st->pos_dropped_rate, 82);
+    /* Long after: a full bucket again (20), never more. */
+    for (unsigned i = 0; i < 30; i++) CHECK_EQ_INT(ec_node_recv(b.n, now + 60000, &from, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 20);
+    CHECK_EQ_INT(st->pos_dropped_rate, 92);
+    CHECK_EQ_INT(st->pos_answered + st->pos_cannot, 41);
+    check_node(&b);
+    pn_close(&b);
+}
+
+static void test_config_defaults_and_checks(void)
+{
+    ec_node_config c;
+    const char *why = NULL;
+    ec_node_config_default(&c);
+    CHECK_EQ_INT(c.pos_examined_max, 200000);
+    CHECK_EQ_INT(c.pos_answers_per_s, 20);
+    CHECK_EQ_INT(c.pos_outstanding_max, 64);
+    CHECK_EQ_INT(c.pos_peers_max, 1024);
+    CHECK_EQ_INT(c.pos_min_agree, 8);
+    CHECK_EQ_INT(ec_node_config_check(&c, &why), EC_OK);
+    c.pos_min_agree = 0;
+    CHECK_EQ_INT(ec_node_config_check(&c, &why), EC_ERR_ARG);
+    CHECK(why && strstr(why, "pos_min_agree"));
+    c.pos_min_agree = 11;
+    CHECK_EQ_INT(ec_node_config_check(&c, &why), EC_ERR_ARG);
+    c.pos_min_agree = 10;
+    CHECK_EQ_INT(ec_node_config_check(&c, &why), EC_OK);
+    const char *const fields[] = {"pos_examined_max", "pos_answers_per_s", "pos_outstanding_max", "pos_peers_max"};
+    for (unsigned i = 0; i < 4; i++) {
+        ec_node_config_default(&c);
+        if (i == 0) c.pos_examined_max = 0;
+        if (i == 1) c.pos_answers_per_s = 0;
+        if (i == 2) c.pos_outstanding_max = 0;
+        if (i == 3) c.pos_peers_max = 0;
+        CHECK_EQ_INT(ec_node_config_check(&c, &why), EC_ERR_ARG);
+        CHECK(why && strstr(why, fields[i]));
+    }
+}
+
+int main(void)
+{
+    RUN(test_full_store_passes_and_a_copy_is_dropped);
+    RUN(test_half_store_fails);
+    RUN(test_cannot_answer_fails);
+    RUN(test_unanswered_times_out_on_tick);
+    RUN(test_outstanding_table_is_bounded);
+    RUN(test_peer_records_keep_the_recent);
+    RUN(test_get_proof_flood_is_rate_limited);
+    RUN(test_config_defaults_and_checks);
+    return TEST_REPORT("prove");
+}
