@@ -13,15 +13,13 @@ static void put_header(ec_wire_writer *w, const ec_block_header *h)
         if (!w->err) w->err = err;
         return;
     }
-    ec_wire_put_u8(w, (uint8_t)len);
-    ec_wire_put_u8(w, (uint8_t)(len >> 8));
+    ec_wire_put_u16(w, (uint16_t)len);
     ec_wire_put_bytes(w, b, len);
 }
 
 static void get_header(ec_wire_reader *r, ec_block_header *h)
 {
-    size_t len = ec_wire_get_u8(r);
-    len |= (size_t)ec_wire_get_u8(r) << 8;
+    size_t len = ec_wire_get_u16(r);
     if (r->err) return;
     if (len > EC_BLOCK_HEADER_MAX) {
         r->err = EC_ERR_MALFORMED;

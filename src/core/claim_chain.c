@@ -6,18 +6,6 @@
 #include "core/claims.h"
 #include "wire/codec.h"
 
-static void put_u16(ec_wire_writer *w, size_t v)
-{
-    ec_wire_put_u8(w, (uint8_t)v);
-    ec_wire_put_u8(w, (uint8_t)(v >> 8));
-}
-
-static size_t get_u16(ec_wire_reader *r)
-{
-    size_t lo = ec_wire_get_u8(r);
-    return lo | (size_t)ec_wire_get_u8(r) << 8;
-}
-
 ec_err ec_claim_chain_evidence_encode(const ec_claim_chain_evidence *e, uint8_t *buf, size_t cap, size_t *len)
 {
     if (e == NULL || buf == NULL || e->plen > EC_BLOCK_PATH_MAX) return EC_ERR_ARG;
@@ -30,10 +18,10 @@ ec_err ec_claim_chain_evidence_encode(const ec_claim_chain_evidence *e, uint8_t 
     ec_wire_writer_init(&w, buf, cap);
     ec_wire_put_u8(&w, EC_CLAIM_CHAIN_EVIDENCE_VERSION);
     ec_wire_put_bytes(&w, e->signer.b, EC_ID_LEN);
-    put_u16(&w, cl);
+    ec_wire_put_u16(&w, (uint16_t)cl);
     ec_wire_put_bytes(&w, cb, cl);
     ec_wire_put_u8(&w, e->which);
-    put_u16(&w, hl);
+    ec_wire_put_u16(&w, (uint16_t)hl);
     ec_wire_put_bytes(&w, hb, hl);
     ec_wire_put_bytes(&w, e->leaf.b, EC_ID_LEN);
     ec_wire_put_u8(&w, e->plen);
@@ -53,14 +41,14 @@ ec_err ec_claim_chain_evidence_decode(ec_claim_chain_evidence *e, const uint8_t 
     if (r.err) return r.err;
     if (v != EC_CLAIM_CHAIN_EVIDENCE_VERSION) return EC_ERR_VERSION;
     ec_wire_get_bytes(&r, e->signer.b, EC_ID_LEN);
-    size_t cl = get_u16(&r);
+    size_t cl = ec_wire_get_u16(&r);
     if (r.err) return r.err;
     if (cl > EC_MSG_CLAIMS_LEN_MAX) return EC_ERR_MALFORMED;
     if (r.len - r.pos < cl) return EC_ERR_TRUNCATED;
     if (ec_msg_claims_decode(&e->claims, r.buf + r.pos, cl) != EC_OK || e->claims.n == 0) return EC_ERR_MALFORMED;
     r.pos += cl;
     e->which = ec_wire_get_u8(&r);
-    size_t hl = get_u16(&r);
+    size_t hl = ec_wire_get_u16(&r);
     if (r.err) return r.err;
     if (e->which >= e->claims.n || hl > EC_BLOCK_HEADER_MAX) return EC_ERR_MALFORMED;
     if (r.len - r.pos < hl) return EC_ERR_TRUNCATED;

@@ -59,18 +59,6 @@ bool ec_claims_contradict(const ec_msg_claims *a, const ec_msg_claims *b, ec_id 
     return false;
 }
 
-static void put_u16(ec_wire_writer *w, uint16_t v)
-{
-    ec_wire_put_u8(w, (uint8_t)v);
-    ec_wire_put_u8(w, (uint8_t)(v >> 8));
-}
-
-static uint16_t get_u16(ec_wire_reader *r)
-{
-    uint16_t lo = ec_wire_get_u8(r);
-    return (uint16_t)(lo | (uint16_t)ec_wire_get_u8(r) << 8);
-}
-
 static void put_claims(ec_wire_writer *w, const ec_msg_claims *c)
 {
     uint8_t buf[EC_MSG_CLAIMS_LEN_MAX];
@@ -79,13 +67,13 @@ static void put_claims(ec_wire_writer *w, const ec_msg_claims *c)
         w->err = EC_ERR_MALFORMED;
         return;
     }
-    put_u16(w, (uint16_t)len);
+    ec_wire_put_u16(w, (uint16_t)len);
     ec_wire_put_bytes(w, buf, len);
 }
 
 static void get_claims(ec_wire_reader *r, ec_msg_claims *c)
 {
-    uint16_t len = get_u16(r);
+    uint16_t len = ec_wire_get_u16(r);
     if (r->err) return;
     if (len > EC_MSG_CLAIMS_LEN_MAX || len > r->len - r->pos) {
         r->err = len > EC_MSG_CLAIMS_LEN_MAX ? EC_ERR_MALFORMED : EC_ERR_TRUNCATED;

@@ -248,23 +248,33 @@ static ec_err lm_each_rec(void *impl, const uint8_t *prefix, size_t plen, ec_sto
     return err;
 }
 
-static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
+/* Heads from `from` on (NULL: from the first, or the last going down),
+ * ascending or (down) descending. */
+static ec_err lm_walk(lm *l, const ec_id *from, bool down, ec_store_iter_fn fn, void *arg)
 {
-    lm *l = impl;
     MDB_txn *txn;
     MDB_cursor *cur;
-    ec_id zero = {{0}};
-    MDB_val k = {EC_ID_LEN, (void *)(from ? from : &zero)->b}, v;
+    MDB_val k = {0, NULL}, v;
     int rc = read_txn(l, &txn);
     if (rc) return map_err(rc);
     if ((rc = mdb_cursor_open(txn, l->heads, &cur)) != 0) {
         read_done(l, txn);
         return map_err(rc);
     }
+    /* Keys are 32 bytes compared with memcmp: LMDB's order is id order.
+     * Up: the first key >= from. Down: from itself, else the one before
+     * the first key > from (the last when none is). */
+    if (from == NULL) {
+        rc = mdb_cursor_get(cur, &k, &v, down ? MDB_LAST : MDB_FIRST);
+    } else {
+        k = (MDB_val){EC_ID_LEN, (void *)from->b};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (down && rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+        else if (down && rc == 0 && (k.mv_size != EC_ID_LEN || memcmp(k.mv_data, from->b, EC_ID_LEN) != 0))
+            rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    }
     ec_err err = EC_OK;
-    /* Keys are 32 bytes compared with memcmp: LMDB's order is id order. */
-    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, down ? MDB_PREV : MDB_NEXT)) {
         ec_id token;
         ec_head h;
         if (k.mv_size != EC_ID_LEN || head_unpack(&h, &v)) {
@@ -280,44 +290,14 @@ static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, voi
     return err;
 }
 
+static ec_err lm_iterate(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
+{
+    return lm_walk(impl, from, false, fn, arg);
+}
+
 static ec_err lm_iterate_down(void *impl, const ec_id *from, ec_store_iter_fn fn, void *arg)
 {
-    lm *l = impl;
-    MDB_txn *txn;
-    MDB_cursor *cur;
-    MDB_val k = {0, NULL}, v;
-    int rc = read_txn(l, &txn);
-    if (rc) return map_err(rc);
-    if ((rc = mdb_cursor_open(txn, l->heads, &cur)) != 0) {
-        read_done(l, txn);
-        return map_err(rc);
-    }
-    /* The first key >= from; if it is not from itself, the one before it
-     * (or the last key when none is >= from). */
-    if (from == NULL) {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-    } else {
-        k = (MDB_val){EC_ID_LEN, (void *)from->b};
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == MDB_NOTFOUND) rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
-        else if (rc == 0 && (k.mv_size != EC_ID_LEN || memcmp(k.mv_data, from->b, EC_ID_LEN) != 0))
-            rc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
-    }
-    ec_err err = EC_OK;
-    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-        ec_id token;
-        ec_head h;
-        if (k.mv_size != EC_ID_LEN || head_unpack(&h, &v)) {
-            err = EC_ERR_CORRUPT;
-            break;
-        }
-        memcpy(token.b, k.mv_data, EC_ID_LEN);
-        if (!fn(arg, &token, &h)) break;
-    }
-    if (!err && rc && rc != MDB_NOTFOUND) err = map_err(rc);
-    mdb_cursor_close(cur);
-    read_done(l, txn);
-    return err;
+    return lm_walk(impl, from, true, fn, arg);
 }
 
 static ec_err lm_counts(void *impl, ec_store_counts *out)

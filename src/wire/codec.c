@@ -28,6 +28,12 @@ void ec_wire_put_u8(ec_wire_writer *w, uint8_t v)
     if (p) p[0] = v;
 }
 
+void ec_wire_put_u16(ec_wire_writer *w, uint16_t v)
+{
+    uint8_t *p = reserve(w, 2);
+    if (p) p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
+
 void ec_wire_put_u32(ec_wire_writer *w, uint32_t v)
 {
     uint8_t *p = reserve(w, 4);
@@ -72,6 +78,12 @@ uint8_t ec_wire_get_u8(ec_wire_reader *r)
 {
     const uint8_t *p = take(r, 1);
     return p ? p[0] : 0;
+}
+
+uint16_t ec_wire_get_u16(ec_wire_reader *r)
+{
+    const uint8_t *p = take(r, 2);
+    return p ? (uint16_t)(p[0] | p[1] << 8) : 0;
 }
 
 uint32_t ec_wire_get_u32(ec_wire_reader *r)

@@ -28,6 +28,7 @@ typedef struct ec_wire_reader {
 
 void ec_wire_writer_init(ec_wire_writer *w, uint8_t *buf, size_t cap);
 void ec_wire_put_u8(ec_wire_writer *w, uint8_t v);
+void ec_wire_put_u16(ec_wire_writer *w, uint16_t v);
 void ec_wire_put_u32(ec_wire_writer *w, uint32_t v);
 void ec_wire_put_u64(ec_wire_writer *w, uint64_t v);
 void ec_wire_put_bytes(ec_wire_writer *w, const void *p, size_t n);
@@ -35,6 +36,7 @@ void ec_wire_put_bytes(ec_wire_writer *w, const void *p, size_t n);
 void ec_wire_reader_init(ec_wire_reader *r, const uint8_t *buf, size_t len);
 /* On error these return 0 / leave `out` zeroed and set r->err. */
 uint8_t ec_wire_get_u8(ec_wire_reader *r);
+uint16_t ec_wire_get_u16(ec_wire_reader *r);
 uint32_t ec_wire_get_u32(ec_wire_reader *r);
 uint64_t ec_wire_get_u64(ec_wire_reader *r);
 void ec_wire_get_bytes(ec_wire_reader *r, void *out, size_t n);
