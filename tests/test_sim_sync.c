@@ -54,6 +54,10 @@ static void test_a_small_join_completes_with_sync_and_not_without(void)
     CHECK_EQ_INT(su_field_in(on, "sync", "invalid"), 0);
     CHECK_EQ_INT(su_field_in(on, "chain", "errors"), 0);
     CHECK_EQ_INT(su_field_in(on, NULL, "conflicting_commits"), 0);
+    /* Wiped nodes sign a new chain with the same key: sync resets its
+     * locator on the shorter chain, never convicts (docs/SECURITY.md, "A
+     * lost store"); claims are checked against the blocks fetched. */
+    CHECK_EQ_INT(su_field_in(on, "convictions", "of_honest"), 0);
     /* Without sync the wiped nodes stay behind: what the test guards. */
     CHECK(su_field_in(off, "state", "held") < su_field_in(off, "state", "pairs"));
     CHECK(su_field_in(off, "held", "not_held_by_all") > 100);
@@ -96,6 +100,14 @@ static void test_lying_sources_are_reported_and_joiners_still_complete(void)
     CHECK_EQ_INT(su_field_in(out, "joiners", "held"), su_field_in(out, "joiners", "pairs"));
     CHECK_EQ_INT(su_field_in(out, "state", "held"), su_field_in(out, "state", "pairs"));
     CHECK_EQ_INT(su_field_in(out, NULL, "conflicting_commits"), 0);
+    /* The forked chains convict their signers (evidence kind 3), and
+     * nobody else. */
+    long long liars_convicted = su_field_in(out, "convictions", "of_liars");
+    printf("  convictions of liars %lld, of honest nodes %lld, chain forks convicted %lld\n", liars_convicted,
+           su_field_in(out, "convictions", "of_honest"), su_field_in(out, "evidence", "chain_convicted"));
+    CHECK(liars_convicted > 0);
+    CHECK(su_field_in(out, "evidence", "chain_convicted") > 0);
+    CHECK_EQ_INT(su_field_in(out, "convictions", "of_honest"), 0);
     free(out);
 }
 
