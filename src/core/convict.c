@@ -395,7 +395,8 @@ static bool load_claim_chain(void *arg, const uint8_t *key, size_t klen, const u
     if (e == NULL) return false;
     bool ok = klen == 2 + EC_ID_LEN && ec_claim_chain_evidence_decode(e, val, vlen) == EC_OK &&
               ec_claim_chain_evidence_verify(e) == EC_OK && memcmp(key + 2, e->signer.b, EC_ID_LEN) == 0;
-    ec_id who = e->signer;
+    ec_id who = {{0}};
+    if (ok) memcpy(who.b, key + 2, EC_ID_LEN); /* the signer's (checked equal above) */
     free(e);
     if (!ok) {
         n->stats.evidence_corrupt++;
