@@ -107,7 +107,7 @@ typedef struct ec_msg_claim {
 typedef struct ec_msg_claims {
     uint8_t n;                /* 0: unsigned (key and sig zero) */
     ec_pubkey key;            /* the answerer's signing key (its identity's) */
-    ec_sig sig;               /* over "ec claims v1", the answerer's address and the claims */
+    ec_sig sig;               /* over "ec claims v1", the answerer's address, its key and the claims */
     ec_msg_claim c[EC_MSG_CLAIMS_MAX];
 } ec_msg_claims;
 #define EC_MSG_CLAIMS_LEN_MAX (1 + EC_PUBKEY_LEN + EC_SIG_LEN + EC_MSG_CLAIMS_MAX * (3 * EC_ID_LEN + 17))
