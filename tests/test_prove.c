@@ -68,6 +68,7 @@ static void pn_open(pnode *p, uint8_t tag, const ec_node_config *cfg)
     ec_node_config def;
     if (cfg == NULL) {
         ec_node_config_default(&def);
+        def.pos_peer_interval_ms = 0; /* the per-asker share has its own test */
         cfg = &def;
     }
     memset(p, 0, sizeof *p);
@@ -264,6 +265,7 @@ static void test_cannot_answer_fails(void)
     ec_node_config cfg;
     ec_node_config_default(&cfg);
     cfg.pos_examined_max = 100;
+    cfg.pos_peer_interval_ms = 0;
     pn_open(&b, 2, &cfg);
     fill(b.s, 1, 0, NULL);
     ec_id t = token_no(3);
@@ -367,6 +369,7 @@ static void test_peer_records_keep_the_recent(void)
     ec_node_config cfg;
     ec_node_config_default(&cfg);
     cfg.pos_peers_max = 2;
+    cfg.pos_peer_interval_ms = 0;
     pnode a;
     pn_open(&a, 1, &cfg);
     ec_id p[3], t = token_no(9);
@@ -389,6 +392,43 @@ static void test_peer_records_keep_the_recent(void)
     CHECK_EQ_INT(ec_node_stats_get(a.n)->pos_peers_evicted, 1);
     CHECK_EQ_INT(ec_node_pos_peer(NULL, &p[2], &r), EC_ERR_ARG);
     pn_close(&a);
+}
+
+/* Each asker's share (pos_peer_interval_ms, 1,000 by default): one
+ * answer a second per asker, so one peer's flood cannot spend the
+ * node-wide budget; the last 64 askers are remembered. */
+static void test_each_asker_gets_one_answer_a_second(void)
+{
+    pnode b;
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    CHECK_EQ_INT(cfg.pos_peer_interval_ms, 1000);
+    pn_open(&b, 2, &cfg);
+    fill(b.s, 1, 0, NULL);
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_PROOF;
+    m.u.get_proof.token = token_no(0);
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    uint64_t now = 1000000;
+    ec_id p, q;
+    memset(&p, 0x41, sizeof p);
+    memset(&q, 0x42, sizeof q);
+    const ec_node_stats *st = ec_node_stats_get(b.n);
+    for (int i = 0; i < 5; i++) CHECK_EQ_INT(ec_node_recv(b.n, now, &p, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(ec_node_recv(b.n, now, &q, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 2); /* one for p, one for q */
+    CHECK_EQ_INT(st->pos_dropped_peer, 4);
+    CHECK_EQ_INT(ec_node_recv(b.n, now + 999, &p, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 0);
+    CHECK_EQ_INT(ec_node_recv(b.n, now + 1000, &p, NULL, buf, len), EC_OK);
+    CHECK_EQ_INT(hop(&b, NULL, now, EC_MSG_PROOF, NULL, NULL), 1);
+    CHECK_EQ_INT(st->pos_dropped_peer, 5);
+    CHECK_EQ_INT(st->pos_dropped_rate, 0);
+    check_node(&b);
+    pn_close(&b);
 }
 
 /* GET_PROOF beyond pos_answers_per_s (20 a second, burst 20), node-wide:
@@ -481,6 +521,7 @@ int main(void)
     RUN(test_outstanding_table_is_bounded);
     RUN(test_peer_records_keep_the_recent);
     RUN(test_get_proof_flood_is_rate_limited);
+    RUN(test_each_asker_gets_one_answer_a_second);
     RUN(test_config_defaults_and_checks);
     return TEST_REPORT("prove");
 }

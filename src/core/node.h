@@ -145,6 +145,8 @@ typedef struct ec_node_config {
                                  checking (200000) */
     unsigned pos_answers_per_s; /* GET_PROOF answered per second, node-wide (20,
                                  burst the same); the rest dropped, counted */
+    uint64_t pos_peer_interval_ms; /* and at most one per asker this often (1000;
+                                 0: no per-asker limit) */
     unsigned pos_outstanding_max; /* challenges of ours waiting for a PROOF (64) */
     unsigned pos_peers_max;   /* peers whose challenge record is kept (1024; the least
                                  recently updated goes) */
@@ -252,6 +254,8 @@ typedef struct ec_node_stats {
     uint64_t pos_cannot;          /* PROOF "cannot" sent (status 0: token not held, walk short
                                      or past pos_examined_max) */
     uint64_t pos_dropped_rate;    /* GET_PROOF not answered: over pos_answers_per_s */
+    uint64_t pos_dropped_peer;    /* GET_PROOF not answered: its asker was answered less than
+                                     pos_peer_interval_ms ago */
     uint64_t pos_challenges;      /* GET_PROOF sent (ec_node_pos_challenge) */
     uint64_t pos_passed;          /* answers accepted */
     uint64_t pos_failed;          /* challenges not passed (refused answers, "cannot", timeouts) */

@@ -44,6 +44,7 @@ void ec_node_config_default(ec_node_config *c)
     c->rtt_max_ms = 60000;
     c->pos_examined_max = 200000;
     c->pos_answers_per_s = 20;
+    c->pos_peer_interval_ms = 1000;
     c->pos_outstanding_max = 64;
     c->pos_peers_max = 1024;
     c->pos_min_agree = 8;

@@ -177,6 +177,7 @@ typedef struct sync_src {
 
 /* A transaction id some sources' chains hold, not in our store yet. */
 typedef enum { OFFER_SEEN, OFFER_FETCHING, OFFER_GAP } offer_state;
+#define NODE_POS_ASKERS 64      /* askers whose last storage-proof answer is remembered */
 #define NODE_SYNC_HDRS_KEPT 16  /* signed headers kept per walk (the newest blocks) */
 #define NODE_SYNC_OFFER_ROUNDS 10 /* rounds an unconfirmed offer waits for a second chain */
 #define NODE_SYNC_SINGLE_ROUNDS 2 /* after these, it is fetched and its tokens caught up */
@@ -270,6 +271,10 @@ struct ec_node {
     uint64_t pos_bucket;   /* up to 1000 * pos_answers_per_s */
     uint64_t pos_bucket_at; /* the `now` it was last filled at */
     bool pos_bucket_set;    /* filled once (it starts full) */
+    /* And each peer's share: when each of the last NODE_POS_ASKERS askers
+     * was last answered (one answer per pos_peer_interval_ms each), so one
+     * peer's flood cannot spend the node-wide budget alone. */
+    struct pos_asker { ec_id peer; uint64_t at; bool used; } pos_askers[NODE_POS_ASKERS];
     /* Asking (prove.c): both allocated at the first challenge. */
     GHashTable *pos_out;   /* (peer, token) -> pos_challenge* (owned), at most pos_outstanding_max */
     GHashTable *pos_peers; /* peer id -> pos_peer* (owned), at most pos_peers_max */

@@ -282,8 +282,30 @@ static bool pos_take(ec_node *n, uint64_t now)
 /* Our walk from the token for `from` (the chunks are bound to the asker),
  * or "cannot": the token not held here, fewer than ten matches within a
  * turn each way, or more than pos_examined_max tokens to examine. */
+/* The asker's share: false if it was answered less than
+ * pos_peer_interval_ms ago; else its time is now (its slot, or the one
+ * answered longest ago). */
+static bool asker_take(ec_node *n, uint64_t now, const ec_id *from)
+{
+    if (n->cfg.pos_peer_interval_ms == 0) return true;
+    struct pos_asker *slot = NULL, *oldest = &n->pos_askers[0];
+    for (unsigned i = 0; i < NODE_POS_ASKERS && slot == NULL; i++) {
+        struct pos_asker *a = &n->pos_askers[i];
+        if (a->used && ec_id_cmp(&a->peer, from) == 0) slot = a;
+        else if (!a->used || (oldest->used && a->at < oldest->at)) oldest = a;
+    }
+    if (slot && now - slot->at < n->cfg.pos_peer_interval_ms) return false;
+    if (slot == NULL) slot = oldest;
+    *slot = (struct pos_asker){*from, now, true};
+    return true;
+}
+
 void node_on_get_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m)
 {
+    if (!asker_take(n, now, from)) {
+        n->stats.pos_dropped_peer++;
+        return;
+    }
     if (!pos_take(n, now)) {
         n->stats.pos_dropped_rate++;
         return;
