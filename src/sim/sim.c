@@ -335,6 +335,14 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->claims_convicted += st->claims_convicted;
     acc->chain_convicted += st->chain_convicted;
     acc->claims_checked_block += st->claims_checked_block;
+    acc->pos_answered += st->pos_answered;
+    acc->pos_cannot += st->pos_cannot;
+    acc->pos_dropped_rate += st->pos_dropped_rate;
+    acc->pos_dropped_peer += st->pos_dropped_peer;
+    acc->pos_challenges += st->pos_challenges;
+    acc->pos_passed += st->pos_passed;
+    acc->pos_failed += st->pos_failed;
+    acc->pos_timed_out += st->pos_timed_out;
     acc->claims_evicted += st->claims_evicted;
     acc->holds_broken += st->holds_broken;
     acc->echoes_sent += st->echoes_sent;
