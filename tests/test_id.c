@@ -85,6 +85,33 @@ static void test_hex_roundtrip_and_rejects(void)
     CHECK_EQ_INT(ec_id_from_hex(&b, hex), EC_ERR_HEX);
 }
 
+/* a - b mod 2^256, big-endian: a borrow across bytes, a wrap below zero,
+ * and (a - b) + b == a on the bytes. */
+static void test_sub_wraps_mod_2_256(void)
+{
+    ec_id a, b, d;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    a.b[30] = 1; /* 256 */
+    b.b[31] = 1; /* 1 */
+    ec_id_sub(&a, &b, &d);
+    CHECK(d.b[31] == 0xff && d.b[30] == 0 && d.b[0] == 0); /* 255 */
+    ec_id_sub(&b, &a, &d); /* 1 - 256 = 2^256 - 255 */
+    CHECK(d.b[0] == 0xff && d.b[30] == 0xff && d.b[31] == 0x01);
+    ec_id_sub(&a, &a, &d);
+    CHECK(ec_id_is_zero(&d));
+    /* d + b == a, checked by adding back byte by byte. */
+    memset(&a, 0x5a, sizeof a);
+    memset(&b, 0xa5, sizeof b);
+    ec_id_sub(&a, &b, &d);
+    int carry = 0;
+    for (int i = EC_ID_LEN - 1; i >= 0; i--) {
+        int x = d.b[i] + b.b[i] + carry;
+        CHECK_EQ_INT(x & 0xff, a.b[i]);
+        carry = x >> 8;
+    }
+}
+
 int main(void)
 {
     RUN(test_xor_distance_is_symmetric_and_zero_on_self);
@@ -93,5 +120,6 @@ int main(void)
     RUN(test_trailing_zero_bits);
     RUN(test_distance_order_and_prefix);
     RUN(test_hex_roundtrip_and_rejects);
+    RUN(test_sub_wraps_mod_2_256);
     return TEST_REPORT("id");
 }

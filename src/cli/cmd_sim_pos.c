@@ -339,16 +339,6 @@ static ec_err challenge(run *R, const holder *h, const ec_id *req, ec_rng *rng, 
     return EC_ERR_NOTFOUND;
 }
 
-/* d = a - b mod 2^256 (ids big-endian). */
-static void sub256(const ec_id *a, const ec_id *b, ec_id *d)
-{
-    int borrow = 0;
-    for (int i = EC_ID_LEN - 1; i >= 0; i--) {
-        int x = (int)a->b[i] - (int)b->b[i] - borrow;
-        borrow = x < 0;
-        d->b[i] = (uint8_t)(x + (borrow ? 256 : 0));
-    }
-}
 
 /* The answer of a responder with no storage that knows the challenge (the
  * requester, the token and its head): ten random ids with the chunks'
@@ -364,8 +354,8 @@ static void fabricate(const ec_id *req, const ec_pos_answer *truth, ec_rng *rng,
     for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
         ec_rng_bytes(rng, out->t[i].b, EC_ID_LEN);
         ec_rng_bytes(rng, out->h[i].b, EC_ID_LEN);
-        if (i < EC_POS_UP) sub256(&out->t[i], &out->token, &dist[i]);
-        else sub256(&out->token, &out->t[i], &dist[i]);
+        if (i < EC_POS_UP) ec_id_sub(&out->t[i], &out->token, &dist[i]);
+        else ec_id_sub(&out->token, &out->t[i], &dist[i]);
     }
     /* Walk order: each half by its distance from the token; the suffixes
      * go on after sorting (they move a distance by less than 2^10, which

@@ -23,16 +23,6 @@ uint16_t ec_pos_suffix(const ec_id *t)
     return (uint16_t)(((unsigned)t->b[EC_ID_LEN - 2] << 8 | t->b[EC_ID_LEN - 1]) & EC_POS_CHUNK_MASK);
 }
 
-/* d = a - b mod 2^256 (big-endian). */
-static void sub256(const ec_id *a, const ec_id *b, ec_id *d)
-{
-    int borrow = 0;
-    for (int i = EC_ID_LEN - 1; i >= 0; i--) {
-        int x = (int)a->b[i] - (int)b->b[i] - borrow;
-        borrow = x < 0;
-        d->b[i] = (uint8_t)(x + (borrow ? 256 : 0));
-    }
-}
 
 static uint64_t top64(const ec_id *d)
 {
@@ -106,11 +96,11 @@ ec_err ec_pos_walk(ec_store *s, const ec_id *token, const uint16_t chunks[EC_POS
         stats->found = w.next;
         stats->span_up = stats->span_down = 0;
         if (w.next >= 1) {
-            sub256(&out[w.next < EC_POS_UP ? w.next - 1 : EC_POS_UP - 1], token, &d);
+            ec_id_sub(&out[w.next < EC_POS_UP ? w.next - 1 : EC_POS_UP - 1], token, &d);
             stats->span_up = top64(&d);
         }
         if (w.next > EC_POS_UP) {
-            sub256(token, &out[w.next - 1], &d);
+            ec_id_sub(token, &out[w.next - 1], &d);
             stats->span_down = top64(&d);
         }
     }
@@ -155,8 +145,8 @@ ec_pos_fault ec_pos_check_form(const ec_id *requester, const ec_pos_answer *a)
         /* Walk order: the distance from the token (upward: t - token;
          * downward: token - t, both mod 2^256) grows along each half. */
         ec_id d;
-        if (i < EC_POS_UP) sub256(&a->t[i], &a->token, &d);
-        else sub256(&a->token, &a->t[i], &d);
+        if (i < EC_POS_UP) ec_id_sub(&a->t[i], &a->token, &d);
+        else ec_id_sub(&a->token, &a->t[i], &d);
         if (i != 0 && i != EC_POS_UP && ec_id_cmp(&d, &prev) <= 0) return EC_POS_ORDER;
         prev = d;
     }

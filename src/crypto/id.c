@@ -84,3 +84,13 @@ ec_err ec_id_from_hex(ec_id *a, const char *hex)
 {
     return ec_hex_decode(a->b, EC_ID_LEN, hex);
 }
+
+void ec_id_sub(const ec_id *a, const ec_id *b, ec_id *d)
+{
+    int borrow = 0;
+    for (int i = EC_ID_LEN - 1; i >= 0; i--) {
+        int x = (int)a->b[i] - (int)b->b[i] - borrow;
+        borrow = x < 0;
+        d->b[i] = (uint8_t)(x + (borrow ? 256 : 0));
+    }
+}

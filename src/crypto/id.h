@@ -31,6 +31,9 @@ unsigned ec_id_clz(const ec_id *a);
 unsigned ec_id_ctz(const ec_id *a);
 /* Compares distances: <0 if a is nearer to target than b, 0 if equal. */
 int ec_id_cmp_distance(const ec_id *target, const ec_id *a, const ec_id *b);
+/* d = a - b mod 2^256, the ids read as big-endian numbers (how far up
+ * from b, wrapping, a is: the storage walk's order, core/pos.h). */
+void ec_id_sub(const ec_id *a, const ec_id *b, ec_id *d);
 /* True if the first `bits` bits of a and b are equal (bits <= 256). */
 bool ec_id_prefix_eq(const ec_id *a, const ec_id *b, unsigned bits);
 /* The top 64 bits as an integer: a cheap, order-preserving summary. */
