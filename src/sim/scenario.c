@@ -142,7 +142,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"unsafe_quorum", &c->node.unsafe_quorum}, {"volatile_votes", &c->node.volatile_votes},
         {"ignore_evidence", &c->node.ignore_evidence}, {"commit_echo", &c->node.commit_echo},
         {"byzantine_disguise", &c->byz_disguise}, {"eclipse_flood", &c->eclipse_flood},
-        {"bootstrap_adversarial", &c->bootstrap_adversarial},
+        {"bootstrap_adversarial", &c->bootstrap_adversarial}, {"pos_nearest", &c->pos_nearest},
         {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync}, {"sync_polling", &c->node.sync_polling},
         {"sync_check_single", &c->node.sync_check_single},
     };
@@ -202,6 +202,7 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"preload", 0, 10000000, &c->preload, NULL},
         {"newcomers", 0, 100000, &c->newcomers, NULL},
         {"bootstrap", 1, 64, &c->bootstrap, NULL},
+        {"pos_interval_ms", 0, 86400000, NULL, &c->pos_interval_ms},
     };
     uint64_t x;
     if (!strcmp(k, "vote_threshold")) { /* the one signed key */
@@ -233,6 +234,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
         {"byzantine", 0, 0.9, &c->byzantine}, {"target_share", 0, 1, &c->target_share},
         {"liars", 0, 0.9, &c->liars}, {"lie_from_s", 0, 1e6, &lie_from_s}, {"withhold", 0, 1, &c->withhold},
         {"eclipse", 0, 0.9, &c->eclipse}, {"join_at_s", 0, 1e6, &join_at_s},
+        {"lazy", 0, 0.9, &c->lazy}, {"lazy_density", 0, 1, &c->lazy_density},
     };
     double d;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

@@ -24,6 +24,7 @@ void sim_config_default(sim_config *c)
     c->drain_ms = 60000;
     c->lie = SIM_LIE_MIXED;
     c->withhold = 0.25;
+    c->lazy_density = 0.5;
     ec_node_config_default(&c->node);
 }
 
@@ -201,6 +202,10 @@ static void flush(sim *s, uint32_t i)
     while (ec_node_next_event(s->nodes[i].node, &ev) == EC_OK) {
         if (ev.type == EC_NODE_EV_SYNC_REPORT) {
             sim_liar_report(s, i, &ev);
+            continue;
+        }
+        if (ev.type == EC_NODE_EV_POS_RESULT) {
+            sim_pos_result(s, i, &ev);
             continue;
         }
         if (ev.type == EC_NODE_EV_EVIDENCE) {
@@ -436,6 +441,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     sim_liars_setup(&s);
     sim_byz_setup(&s);
     sim_eclipse_setup(&s);
+    sim_pos_setup(&s);
     for (unsigned i = 0; i < c->nodes; i++)
         if (!s.nodes[i].newcomer && start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
@@ -489,11 +495,15 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
             if (e.from) { /* wipe: a node joining afresh at the same address */
                 ec_store_close(s.nodes[e.node].store);
                 if (ec_store_mem_open(&s.nodes[e.node].store) != EC_OK) return EC_ERR_NOMEM;
+                sim_pos_wrap(&s, e.node); /* a lazy node stays lazy */
                 s.wiped++;
                 s.nodes[e.node].joined = true;
             }
             if (start_node(&s, e.node, now_ms) != EC_OK) return EC_ERR_NOMEM;
             if (c->sync) s.nodes[e.node].restarted_us = s.now_us ? s.now_us : 1;
+            break;
+        case EV_POS:
+            sim_pos_challenge(&s, e.node, now_ms);
             break;
         case EV_JOIN: /* a newcomer: its bootstrap peers and join questions (fill_peers) */
             s.nodes[e.node].down = false;

@@ -91,6 +91,12 @@ typedef struct sim_config {
                            contacts it (to take the room in its buckets first) */
     unsigned newcomers, bootstrap;
     bool bootstrap_adversarial; /* the worst case: every bootstrap peer an adversary */
+    /* Storage proofs (sim_pos.c): every node challenges a neighbor every
+     * pos_interval_ms (0: never); a share `lazy` of the nodes keeps only
+     * `lazy_density` of the tokens it is given. */
+    uint64_t pos_interval_ms;
+    bool pos_nearest;   /* challenge only the nearest neighbor (else any of the w nearest) */
+    double lazy, lazy_density;
     uint64_t join_at_ms;
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */

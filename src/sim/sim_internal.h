@@ -10,7 +10,7 @@
 #include "sim/sim.h"
 #include <stdio.h>
 
-typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_JOIN } ev_kind;
+typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_JOIN, EV_POS } ev_kind;
 
 typedef struct ev {
     uint64_t t_us;
@@ -34,6 +34,7 @@ typedef struct sim_node {
     uint32_t byz;          /* a Byzantine voter: its index in sim.byz + 1 (0: honest) */
     uint32_t adv;          /* an eclipsing adversary: its index + 1 (sim_eclipse.c) */
     uint32_t newcomer;     /* a newcomer: its index + 1 (unknown to all, joins at join_at_ms) */
+    bool lazy;             /* keeps only lazy_density of the tokens (sim_pos.c) */
 } sim_node;
 
 typedef struct sim_liars sim_liars;
@@ -92,6 +93,8 @@ typedef struct sim {
     sim_liars *liars;
     sim_byz *byz;
     sim_eclipse *eclipse;
+#define SIM_POS_VERDICTS 6 /* ec_node_pos_verdict 1..5 */
+    uint64_t pos_asked, pos_verdicts[2][SIM_POS_VERDICTS]; /* [on honest, on lazy][verdict] */
     uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
     uint64_t liar_answers, mapping_lies;
@@ -148,6 +151,13 @@ void sim_eclipse_rewrite(sim *s, uint32_t i, uint8_t *buf, size_t *len);
 bool sim_eclipse_bootstrap(sim *s, uint32_t i);
 bool sim_eclipse_answer(sim *s, uint32_t to, uint32_t from, const uint8_t *data, size_t len);
 void sim_eclipse_summary(const sim *s, FILE *out);
+/* sim_pos.c: storage proofs in the running network, and lazy stores.
+ * wrap: node i's store replaced by its lazy view (if it is lazy). */
+void sim_pos_setup(sim *s);
+void sim_pos_wrap(sim *s, uint32_t i);
+void sim_pos_challenge(sim *s, uint32_t i, uint64_t now_ms);
+void sim_pos_result(sim *s, uint32_t by, const ec_node_event *ev);
+void sim_pos_summary(const sim *s, const ec_node_stats *acc, FILE *out);
 /* sim_workload.c */
 void sim_workload_schedule(sim *s);
 void sim_workload_submit(sim *s, const ev *e);
