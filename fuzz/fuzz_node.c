@@ -550,7 +550,7 @@ static void pos_plant(run *st, const ec_id *token, const ec_id *requester, unsig
     ec_head h;
     if (ec_store_get_head(st->s, token, &h) != EC_OK) return;
     uint16_t c[EC_POS_CHUNKS];
-    ec_pos_chunks(requester, token, &h.tx_id, c);
+    ec_pos_chunks(requester, token, &h.tx_id, EC_POS_BITS, c); /* the node asks with 10 (cfg.pos_bits) */
     if (ec_store_begin(st->s) != EC_OK) __builtin_trap();
     for (unsigned k = 0; k < count && k < EC_POS_CHUNKS; k++) {
         bool up = k < EC_POS_UP;
@@ -588,6 +588,7 @@ static void send_pos(run *st, reader *r, uint8_t sender, const ec_id *from, uint
         pos_plant(st, &token, from, count);
         m.type = EC_MSG_GET_PROOF;
         m.u.get_proof.token = token;
+        m.u.get_proof.bits = EC_POS_BITS;
         for (unsigned k = 0, times = 1 + (sel >> 4) % 4; k < times; k++) deliver(st, from, &m);
         return;
     }
@@ -601,7 +602,7 @@ static void send_pos(run *st, reader *r, uint8_t sender, const ec_id *from, uint
     if ((how & 3) >= 2) {
         ec_pos_answer a;
         /* A full peer's answer: the node's own walk, bound to the node. */
-        if (ec_pos_answer_make(st->s, &self_id, &token, 0, &a, NULL) == EC_OK) {
+        if (ec_pos_answer_make(st->s, &self_id, &token, EC_POS_BITS, NULL, NULL, 0, &a, NULL) == EC_OK) {
             m.u.proof.status = 1;
             m.u.proof.head = a.head;
             memcpy(m.u.proof.t, a.t, sizeof m.u.proof.t);
@@ -685,6 +686,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.block_interval_ms = 2000; /* commits make blocks the chain answers serve */
     cfg.sync_sources = 4;
     cfg.sync_window = 16;
+    cfg.pos_bits = EC_POS_BITS; /* what pos_plant plants for */
+    cfg.pos_shared = false;     /* and the whole store walked, as the harness walks it */
     cfg.sync_offers_max = 64;
     cfg.sync_fetch_max = 8;
     ec_rng rng;

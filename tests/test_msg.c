@@ -72,7 +72,7 @@ static int samples(ec_msg *out)
     out[n].type = EC_MSG_EVIDENCE; out[n].u.evidence.len = EC_MSG_EVIDENCE_MAX;
     memset(out[n].u.evidence.bytes, 0x5e, EC_MSG_EVIDENCE_MAX);
     n++;
-    out[n].type = EC_MSG_GET_PROOF; out[n++].u.get_proof.token = idv(16);
+    out[n].type = EC_MSG_GET_PROOF; out[n].u.get_proof.token = idv(16); out[n++].u.get_proof.bits = 10;
     /* A storage proof with its answer (status 1): ten (token, head) pairs. */
     out[n].type = EC_MSG_PROOF; out[n].u.proof.token = idv(17); out[n].u.proof.status = 1;
     out[n].u.proof.head = idv(18);
@@ -237,8 +237,18 @@ static void test_proof_layouts_and_refusals(void)
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_PROOF;
     m.u.get_proof.token = idv(3);
+    m.u.get_proof.bits = 3; /* the chunk width: 4..16 */
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.get_proof.bits = 17;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.get_proof.bits = 16;
     CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
-    CHECK_EQ_INT(len, 1 + 32);
+    CHECK_EQ_INT(len, 1 + 32 + 1);
+    buf[33] = 0; /* a width of 0 on the wire: refused */
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    buf[33] = 4;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK_EQ_INT(back.u.get_proof.bits, 4);
     CHECK_EQ_INT(buf[0], 19);
     CHECK(strcmp(ec_msg_type_name(EC_MSG_GET_PROOF), "get_proof") == 0);
     CHECK(strcmp(ec_msg_type_name(EC_MSG_PROOF), "proof") == 0);
@@ -291,9 +301,10 @@ static void test_proof_layouts_and_refusals(void)
     CHECK(memcmp(&back, &m, sizeof m) == 0);
     /* GET_PROOF with a byte more. */
     buf[0] = EC_MSG_GET_PROOF;
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 34), EC_ERR_TRAILING);
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 33), EC_OK);
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 32), EC_ERR_TRUNCATED);
+    buf[33] = 10;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 35), EC_ERR_TRAILING);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 34), EC_OK);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 33), EC_ERR_TRUNCATED);
 }
 
 static void test_tx_carries_the_member_list_when_it_fits(void)

@@ -49,25 +49,35 @@ static void test_chunks_hand_computed(void)
     memcpy(in + 64, h.b, 32);
     ec_blake3_hash(in, sizeof in, s);
     uint16_t got[EC_POS_CHUNKS];
-    ec_pos_chunks(&r, &t, &h, got);
-    for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
-        unsigned want = 0;
-        for (unsigned j = 0; j < 10; j++) {
-            unsigned bit = 10 * i + j;
-            want |= (unsigned)((s[bit / 8] >> (bit % 8)) & 1) << j;
+    for (unsigned bits = EC_POS_BITS_MIN; bits <= EC_POS_BITS_MAX; bits++) {
+        ec_pos_chunks(&r, &t, &h, bits, got);
+        for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
+            unsigned want = 0;
+            for (unsigned j = 0; j < bits; j++) {
+                unsigned bit = bits * i + j;
+                want |= (unsigned)((s[bit / 8] >> (bit % 8)) & 1) << j;
+            }
+            CHECK_EQ_INT(got[i], want);
         }
-        CHECK_EQ_INT(got[i], want);
     }
+    /* Out of range: the seed's 10. */
+    uint16_t ten[EC_POS_CHUNKS];
+    ec_pos_chunks(&r, &t, &h, 10, ten);
+    ec_pos_chunks(&r, &t, &h, 99, got);
+    CHECK(memcmp(got, ten, sizeof got) == 0);
+    ec_pos_chunks(&r, &t, &h, 10, got);
     /* Requester-bound: another requester, other chunks. */
     ec_id r2 = tid(1, 3);
     uint16_t other[EC_POS_CHUNKS];
-    ec_pos_chunks(&r2, &t, &h, other);
+    ec_pos_chunks(&r2, &t, &h, 10, other);
     CHECK(memcmp(got, other, sizeof got) != 0);
     /* The suffix: the id's last 10 bits. */
     ec_id x = tid(9, 0);
     x.b[30] = 0xab;
     x.b[31] = 0xcd;
-    CHECK_EQ_INT(ec_pos_suffix(&x), 0x3cd);
+    CHECK_EQ_INT(ec_pos_suffix(&x, 10), 0x3cd);
+    CHECK_EQ_INT(ec_pos_suffix(&x, 4), 0xd);
+    CHECK_EQ_INT(ec_pos_suffix(&x, 16), 0xabcd);
 }
 
 /* Up from T (k = 50): 60/1, 61/2, 62/1, 63/3, 64/7, 65/9; down: 40/4,
@@ -86,7 +96,7 @@ static void walk_up_down(ec_store *s)
     uint16_t ch[EC_POS_CHUNKS] = {1, 1, 3, 7, 9, 4, 4, 5, 6, 8};
     ec_id out[EC_POS_CHUNKS], heads[EC_POS_CHUNKS];
     ec_pos_walk_stats st;
-    CHECK(ec_pos_walk(s, &T, ch, out, heads, 0, &st) == EC_OK);
+    CHECK(ec_pos_walk(s, &T, 10, ch, NULL, NULL, out, heads, 0, &st) == EC_OK);
     const uint8_t want[] = {60, 62, 63, 64, 65, 40, 39, 38, 37, 36};
     for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
         CHECK_EQ_INT(out[i].b[0], want[i]);
@@ -116,7 +126,7 @@ static void walk_wraps(ec_store *s)
     uint16_t ch[EC_POS_CHUNKS] = {1, 2, 3, 4, 5, 6, 7, 5, 4, 3};
     ec_id out[EC_POS_CHUNKS], heads[EC_POS_CHUNKS];
     ec_pos_walk_stats st;
-    CHECK(ec_pos_walk(s, &T, ch, out, heads, 0, &st) == EC_ERR_NOTFOUND); /* 5, 4, 3 again: all taken */
+    CHECK(ec_pos_walk(s, &T, 10, ch, NULL, NULL, out, heads, 0, &st) == EC_ERR_NOTFOUND); /* 5, 4, 3 again: all taken */
     CHECK_EQ_INT(st.found, 7);
     const uint8_t want[] = {210, 10, 20, 30, 40, 190, 180};
     for (unsigned i = 0; i < 7; i++) CHECK_EQ_INT(out[i].b[0], want[i]);
@@ -124,7 +134,7 @@ static void walk_wraps(ec_store *s)
     CHECK_EQ_INT(st.examined, 5 + 7);
     /* A cap below the need: EC_ERR_RANGE. */
     uint16_t ok[EC_POS_CHUNKS] = {1, 2, 3, 4, 5, 6, 7, 7, 7, 7};
-    CHECK(ec_pos_walk(s, &T, ok, out, heads, 3, &st) == EC_ERR_RANGE);
+    CHECK(ec_pos_walk(s, &T, 10, ok, NULL, NULL, out, heads, 3, &st) == EC_ERR_RANGE);
     CHECK_EQ_INT(st.examined, 3);
     /* An empty direction: nothing above or below but T. */
     ec_id lone = tid(250, 0);
@@ -213,9 +223,9 @@ static void test_checks_refuse(void)
     pick p = {{{0}}, 0, 1234};
     ec_store_iterate(full, NULL, nth, &p);
     ec_pos_answer a;
-    CHECK(ec_pos_answer_make(peer, &me, &p.t, 0, &a, NULL) == EC_OK);
+    CHECK(ec_pos_answer_make(peer, &me, &p.t, 10, NULL, NULL, 0, &a, NULL) == EC_OK);
     ec_pos_check r;
-    CHECK(ec_pos_check_answer(full, &me, &a, 0, &r) == EC_OK);
+    CHECK(ec_pos_check_answer(full, &me, &a, NULL, NULL, 0, &r) == EC_OK);
     CHECK(r.form == EC_POS_OK && r.own_complete && r.held == 10 && r.agree == 10 && ec_pos_accept(&r, 8));
     /* Bound to the requester: the same answer checked as another's fails. */
     ec_id other = tid(78, 78);
@@ -229,7 +239,7 @@ static void test_checks_refuse(void)
     b.t[1] = a.t[2];
     b.t[2] = a.t[1];
     uint16_t ch[EC_POS_CHUNKS];
-    ec_pos_chunks(&me, &a.token, &a.head, ch);
+    ec_pos_chunks(&me, &a.token, &a.head, a.bits, ch);
     if (ch[1] == ch[2]) CHECK(ec_pos_check_form(&me, &b) == EC_POS_ORDER);
     /* Order without the suffix problem: the walk's own tokens, reversed
      * within the downward half, fail on order or suffix, never pass. */
@@ -244,12 +254,12 @@ static void test_checks_refuse(void)
     /* A contradicting head for a token we hold. */
     b = a;
     b.h[6].b[0] ^= 0xff;
-    CHECK(ec_pos_check_answer(full, &me, &b, 0, &r) == EC_OK);
+    CHECK(ec_pos_check_answer(full, &me, &b, NULL, NULL, 0, &r) == EC_OK);
     CHECK(r.form == EC_POS_OK && r.contradicted == 1 && !ec_pos_accept(&r, 8));
     /* The challenge token's head is not ours: chunks differ, refused. */
     b = a;
     b.head.b[0] ^= 1;
-    CHECK(ec_pos_check_answer(full, &me, &b, 0, &r) == EC_OK);
+    CHECK(ec_pos_check_answer(full, &me, &b, NULL, NULL, 0, &r) == EC_OK);
     CHECK(r.head_differs && !ec_pos_accept(&r, 8));
     /* A token we do not hold: the responder could pick its head, and so
      * its chunks; refused however well it agrees. */
@@ -259,13 +269,13 @@ static void test_checks_refuse(void)
     CHECK(ec_store_begin(lacking) == EC_OK);
     ec_store_iterate(full, NULL, copy_but, &cp);
     CHECK(ec_store_commit(lacking) == EC_OK);
-    CHECK(ec_pos_answer_make(peer, &me, &p.t, 0, &a, NULL) == EC_OK);
-    CHECK(ec_pos_check_answer(lacking, &me, &a, 0, &r) == EC_OK);
+    CHECK(ec_pos_answer_make(peer, &me, &p.t, 10, NULL, NULL, 0, &a, NULL) == EC_OK);
+    CHECK(ec_pos_check_answer(lacking, &me, &a, NULL, NULL, 0, &r) == EC_OK);
     CHECK(!r.head_known && r.agree >= 8 && !ec_pos_accept(&r, 8));
     ec_store_close(lacking);
     /* A responder that does not hold the token cannot answer. */
     ec_id absent = tid(1, 1);
-    CHECK(ec_pos_answer_make(peer, &me, &absent, 0, &a, NULL) == EC_ERR_NOTFOUND);
+    CHECK(ec_pos_answer_make(peer, &me, &absent, 10, NULL, NULL, 0, &a, NULL) == EC_ERR_NOTFOUND);
     ec_store_close(full);
     ec_store_close(peer);
 }
@@ -293,16 +303,16 @@ static void test_acceptance_rates(void)
             pick p = {{{0}}, 0, (unsigned)ec_rng_below(&r, n / 2)};
             ec_store_iterate(peer, NULL, nth, &p);
             ec_pos_answer a;
-            if (ec_pos_answer_make(peer, &me, &p.t, 0, &a, NULL) != EC_OK) continue;
+            if (ec_pos_answer_make(peer, &me, &p.t, 10, NULL, NULL, 0, &a, NULL) != EC_OK) continue;
             ec_pos_check c;
-            CHECK(ec_pos_check_answer(full, &me, &a, 0, &c) == EC_OK);
+            CHECK(ec_pos_check_answer(full, &me, &a, NULL, NULL, 0, &c) == EC_OK);
             acc[d] += ec_pos_accept(&c, 8);
             if (d == 0) {
                 /* The fabricator: the right suffix, walk order (ids made
                  * by stepping up and down from the token), random rest. */
                 ec_pos_answer f = a;
                 uint16_t ch[EC_POS_CHUNKS];
-                ec_pos_chunks(&me, &a.token, &a.head, ch);
+                ec_pos_chunks(&me, &a.token, &a.head, a.bits, ch);
                 for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
                     f.t[i] = a.token;
                     unsigned step = i < 5 ? i + 1 : i - 4;
@@ -312,7 +322,7 @@ static void test_acceptance_rates(void)
                     f.t[i].b[31] = (uint8_t)ch[i];
                     ec_rng_bytes(&r, f.h[i].b, EC_ID_LEN);
                 }
-                CHECK(ec_pos_check_answer(full, &me, &f, 0, &c) == EC_OK);
+                CHECK(ec_pos_check_answer(full, &me, &f, NULL, NULL, 0, &c) == EC_OK);
                 fab += ec_pos_accept(&c, 8);
                 fab_formed += c.form == EC_POS_OK; /* it passes the form: agreement refuses it */
             }
@@ -329,6 +339,48 @@ static void test_acceptance_rates(void)
     ec_store_close(full);
 }
 
+/* A filter (the node's: tokens both peers should hold) narrows the walk
+ * on both sides alike: with the same filter the answer agrees 10 of 10;
+ * a responder that walks its whole store while the checker walks the
+ * filtered one disagrees. */
+static bool even_first(void *arg, const ec_id *t)
+{
+    (void)arg;
+    return (t->b[0] & 1) == 0;
+}
+
+static void test_a_filter_narrows_both_walks(void)
+{
+    ec_store *a = NULL, *b = NULL;
+    CHECK(ec_store_mem_open(&a) == EC_OK && ec_store_mem_open(&b) == EC_OK);
+    fill(a, 9, 20000, 1, 0);
+    fill(b, 9, 20000, 1, 0);
+    ec_id me = tid(66, 66);
+    unsigned same = 0, mixed = 0, n = 0;
+    for (unsigned k = 0; k < 40; k++) {
+        pick p = {{{0}}, 0, 100 + k * 97};
+        ec_store_iterate(a, NULL, nth, &p);
+        ec_pos_answer ans;
+        if (ec_pos_answer_make(b, &me, &p.t, 10, even_first, NULL, 0, &ans, NULL) != EC_OK) continue;
+        for (unsigned i = 0; i < EC_POS_CHUNKS; i++) CHECK((ans.t[i].b[0] & 1) == 0);
+        ec_pos_check r;
+        CHECK(ec_pos_check_answer(a, &me, &ans, even_first, NULL, 0, &r) == EC_OK);
+        same += ec_pos_accept(&r, 10);
+        ec_pos_answer whole;
+        CHECK(ec_pos_answer_make(b, &me, &p.t, 10, NULL, NULL, 0, &whole, NULL) == EC_OK);
+        CHECK(ec_pos_check_answer(a, &me, &whole, even_first, NULL, 0, &r) == EC_OK);
+        mixed += ec_pos_accept(&r, 8);
+        n++;
+    }
+    printf("  filtered walks: %u of %u agree 10 of 10; an unfiltered answer to a filtered check: %u accepted\n", same,
+           n, mixed);
+    CHECK(n >= 30);
+    CHECK_EQ_INT(same, n);
+    CHECK(mixed <= n / 10);
+    ec_store_close(a);
+    ec_store_close(b);
+}
+
 int main(void)
 {
     RUN(test_chunks_hand_computed);
@@ -337,5 +389,6 @@ int main(void)
     RUN_BOTH(iterate_down_edges);
     RUN(test_checks_refuse);
     RUN(test_acceptance_rates);
+    RUN(test_a_filter_narrows_both_walks);
     return TEST_REPORT("pos");
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/node.h"
+#include "core/pos.h"
 #include "crypto/blake3.h"
 #include "node_env.h"
 #include "test.h"
@@ -408,6 +409,7 @@ static void test_each_asker_gets_one_answer_a_second(void)
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_PROOF;
+    m.u.get_proof.bits = EC_POS_BITS;
     m.u.get_proof.token = token_no(0);
     uint8_t buf[EC_MSG_MAX];
     size_t len;
@@ -442,6 +444,7 @@ static void test_get_proof_flood_is_rate_limited(void)
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_PROOF;
+    m.u.get_proof.bits = EC_POS_BITS;
     uint8_t buf[EC_MSG_MAX];
     size_t len;
     uint64_t now = 1000000;

@@ -2,8 +2,10 @@
  * LIFECYCLE.md, "In a running network"): 20 nodes holding 20,000
  * preloaded tokens (w = 8: about 8,000 each), every node challenging a
  * neighbor every second while transactions commit; 4 lazy nodes keep half
- * of what they are given. A lazy node never passes; honest ones do (not
- * always: neighbors do not hold the same tokens, the measured finding). */
+ * of what they are given. A lazy node never passes; honest ones mostly do
+ * now that walks take only the tokens both peers should hold (with the
+ * seed's walk over the whole store they passed about a third of the
+ * time: neighbors do not hold the same tokens). */
 #include <stdlib.h>
 
 #include "sim_util.h"
@@ -37,7 +39,7 @@ static void test_lazy_nodes_never_pass(void)
            "cannot %lld timed out %lld\n",
            asked, hp, hr, hc, ht, lp, lr, lc, lt);
     CHECK(asked > 50);
-    CHECK(hp > 0);
+    CHECK(hp * 10 >= (hp + hr + hc + ht) * 6); /* at least 60 % */
     CHECK_EQ_INT(lp, 0);
     CHECK(lr + lc > 0);
     /* Every challenge got one verdict (those still waiting at the end aside). */

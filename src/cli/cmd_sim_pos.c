@@ -318,18 +318,18 @@ static ec_err challenge(run *R, const holder *h, const ec_id *req, ec_rng *rng, 
         const ec_id *tok = &R->u->th[h->idx[ec_rng_below(rng, h->n)]].tok;
         /* The requester walks its own store first (it knows the head: it
          * is a full peer), and challenges only where it can judge. */
-        ec_err e = ec_pos_answer_make(R->full.s, req, tok, 0, full, full_walk);
+        ec_err e = ec_pos_answer_make(R->full.s, req, tok, EC_POS_BITS, NULL, NULL, 0, full, full_walk);
         if (e == EC_ERR_NOTFOUND) {
             R->voided++;
             continue;
         }
         if (e) return e;
         memset(&v->walk, 0, sizeof v->walk);
-        e = ec_pos_answer_make(h->s, req, tok, 0, a, &v->walk);
+        e = ec_pos_answer_make(h->s, req, tok, EC_POS_BITS, NULL, NULL, 0, a, &v->walk);
         if (e == EC_ERR_NOTFOUND) return EC_OK; /* the responder's walk fell short */
         if (e) return e;
         ec_pos_check c;
-        e = ec_pos_check_answer(R->full.s, req, a, 0, &c);
+        e = ec_pos_check_answer(R->full.s, req, a, NULL, NULL, 0, &c);
         if (e) return e;
         v->answered = true;
         v->agree = c.agree;
@@ -346,8 +346,9 @@ static ec_err challenge(run *R, const holder *h, const ec_id *req, ec_rng *rng, 
 static void fabricate(const ec_id *req, const ec_pos_answer *truth, ec_rng *rng, ec_pos_answer *out)
 {
     uint16_t chunks[EC_POS_CHUNKS];
-    ec_pos_chunks(req, &truth->token, &truth->head, chunks);
+    ec_pos_chunks(req, &truth->token, &truth->head, EC_POS_BITS, chunks);
     memset(out, 0, sizeof *out);
+    out->bits = EC_POS_BITS;
     out->token = truth->token;
     out->head = truth->head;
     ec_id dist[EC_POS_CHUNKS];
@@ -519,12 +520,12 @@ static ec_err measure(run *R, uint64_t seed, double rho, uint32_t trials, dens_r
         /* d1: a responder with no storage; the ids without the heads. */
         ec_pos_check c;
         fabricate(&req, &F, &rt, &X);
-        if ((e = ec_pos_check_answer(R->full.s, &req, &X, 0, &c))) break;
+        if ((e = ec_pos_check_answer(R->full.s, &req, &X, NULL, NULL, 0, &c))) break;
         d->fab_hist[c.agree]++;
         d->fab_accepted += ec_pos_accept(&c, POS_MIN_AGREE);
         X = F;
         for (unsigned i = 0; i < EC_POS_CHUNKS; i++) ec_rng_bytes(&rt, X.h[i].b, EC_ID_LEN);
-        if ((e = ec_pos_check_answer(R->full.s, &req, &X, 0, &c))) break;
+        if ((e = ec_pos_check_answer(R->full.s, &req, &X, NULL, NULL, 0, &c))) break;
         d->ids_accepted += ec_pos_accept(&c, POS_MIN_AGREE);
         d->ids_agree_sum += c.agree;
         d->ids_contradicted_sum += c.contradicted;

@@ -84,3 +84,31 @@ bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be)
         if (would_be ? node_admits(n, p, i, id) : node_eligible(n, p, i, id)) return true;
     return false;
 }
+
+/* Storage proofs (pos.h): the tokens a walk between us and `peer` may
+ * take are those we both should hold, in our view: we and the peer both
+ * among the token's w nearest. (cfg.pos_shared false: every token.) */
+typedef struct shared_arg {
+    ec_node *n;
+    const ec_id *peer;
+} shared_arg;
+
+static bool shared(void *arg, const ec_id *t)
+{
+    const shared_arg *a = arg;
+    return ec_peers_responsible(a->n->peers, t, a->n->cfg.w) && ec_peers_eligible(a->n->peers, t, a->n->cfg.w, a->peer);
+}
+
+ec_err node_pos_answer(ec_node *n, const ec_id *peer, const ec_id *token, unsigned bits, ec_pos_answer *out)
+{
+    shared_arg a = {n, peer};
+    return ec_pos_answer_make(n->store, peer, token, bits, n->cfg.pos_shared ? shared : NULL, &a,
+                              n->cfg.pos_examined_max, out, NULL);
+}
+
+ec_err node_pos_check(ec_node *n, const ec_id *peer, const ec_pos_answer *answer, ec_pos_check *r)
+{
+    shared_arg a = {n, peer};
+    return ec_pos_check_answer(n->store, &n->addr, answer, n->cfg.pos_shared ? shared : NULL, &a,
+                               n->cfg.pos_examined_max, r);
+}

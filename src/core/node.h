@@ -147,6 +147,10 @@ typedef struct ec_node_config {
                                  burst the same); the rest dropped, counted */
     uint64_t pos_peer_interval_ms; /* and at most one per asker this often (1000;
                                  0: no per-asker limit) */
+    unsigned pos_bits;        /* chunk width of our challenges, 4..16 (0: the widest whose
+                                 walk stays within an eighth of our store, at most 10) */
+    bool pos_shared;          /* walks take only the tokens both peers should hold (true;
+                                 false: every stored token, the seed's walk) */
     unsigned pos_outstanding_max; /* challenges of ours waiting for a PROOF (64) */
     unsigned pos_peers_max;   /* peers whose challenge record is kept (1024; the least
                                  recently updated goes) */

@@ -45,6 +45,8 @@ void ec_node_config_default(ec_node_config *c)
     c->pos_examined_max = 200000;
     c->pos_answers_per_s = 20;
     c->pos_peer_interval_ms = 1000;
+    c->pos_bits = 0;
+    c->pos_shared = true;
     c->pos_outstanding_max = 64;
     c->pos_peers_max = 1024;
     c->pos_min_agree = 8;
@@ -87,6 +89,8 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->rtt_granularity_ms < 1 || c->rtt_granularity_ms > c->rtt_max_ms)
         bad = "rtt_granularity_ms must be 1..rtt_max_ms";
     else if (c->pos_examined_max < 1) bad = "pos_examined_max must not be 0";
+    else if (c->pos_bits != 0 && (c->pos_bits < 4 || c->pos_bits > 16))
+        bad = "pos_bits must be 0 (from the store's size) or 4..16";
     else if (c->pos_answers_per_s < 1 || c->pos_answers_per_s > 1000000)
         bad = "pos_answers_per_s must be 1..1000000";
     else if (c->pos_outstanding_max < 1) bad = "pos_outstanding_max must not be 0";

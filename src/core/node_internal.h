@@ -10,6 +10,7 @@
 #include "core/claims.h"
 #include "core/node.h"
 #include "core/peers.h"
+#include "core/pos.h"
 
 #define NODE_W_MAX 16
 #define NODE_LOOKUPS_MAX (EC_TX_MAPPINGS_MAX + 1) /* tokens + witness */
@@ -343,6 +344,11 @@ bool node_eligible(ec_node *n, ptx *p, int i, const ec_id *id);
 bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
 /* Eligible (or admissible: would_be) for one of p's tokens. */
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
+/* Storage proofs over the tokens we and `peer` both should hold
+ * (cfg.pos_shared): our answer to its challenge (the walk for it), and our
+ * check of its answer to ours. */
+ec_err node_pos_answer(ec_node *n, const ec_id *peer, const ec_id *token, unsigned bits, ec_pos_answer *out);
+ec_err node_pos_check(ec_node *n, const ec_id *peer, const ec_pos_answer *answer, ec_pos_check *r);
 
 /* minefield.c: a mapping answer's signed claims, compared with what the
  * same signer claimed before (claims.h); a contradiction convicts it. */

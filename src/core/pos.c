@@ -4,23 +4,31 @@
 #include "core/pos.h"
 #include "crypto/blake3.h"
 
-void ec_pos_chunks(const ec_id *requester, const ec_id *token, const ec_id *head, uint16_t chunks[EC_POS_CHUNKS])
+static unsigned width(unsigned bits)
 {
+    return bits >= EC_POS_BITS_MIN && bits <= EC_POS_BITS_MAX ? bits : EC_POS_BITS;
+}
+
+void ec_pos_chunks(const ec_id *requester, const ec_id *token, const ec_id *head, unsigned bits,
+                   uint16_t chunks[EC_POS_CHUNKS])
+{
+    bits = width(bits);
     uint8_t in[3 * EC_ID_LEN], s[EC_ID_LEN];
     memcpy(in, requester->b, EC_ID_LEN);
     memcpy(in + EC_ID_LEN, token->b, EC_ID_LEN);
     memcpy(in + 2 * EC_ID_LEN, head->b, EC_ID_LEN);
     ec_blake3_hash(in, sizeof in, s);
     for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
-        unsigned bit = i * EC_POS_CHUNK_BITS, byte = bit / 8;
-        unsigned v = (unsigned)s[byte] | (unsigned)s[byte + 1] << 8;
-        chunks[i] = (uint16_t)((v >> (bit % 8)) & EC_POS_CHUNK_MASK);
+        unsigned bit = i * bits, byte = bit / 8; /* at most bit 159 + 3 bytes: within the 32 */
+        uint32_t v = (uint32_t)s[byte] | (uint32_t)s[byte + 1] << 8 | (uint32_t)s[byte + 2] << 16;
+        chunks[i] = (uint16_t)((v >> (bit % 8)) & ((1u << bits) - 1));
     }
 }
 
-uint16_t ec_pos_suffix(const ec_id *t)
+uint16_t ec_pos_suffix(const ec_id *t, unsigned bits)
 {
-    return (uint16_t)(((unsigned)t->b[EC_ID_LEN - 2] << 8 | t->b[EC_ID_LEN - 1]) & EC_POS_CHUNK_MASK);
+    bits = width(bits);
+    return (uint16_t)(((unsigned)t->b[EC_ID_LEN - 2] << 8 | t->b[EC_ID_LEN - 1]) & ((1u << bits) - 1));
 }
 
 
@@ -35,7 +43,10 @@ static uint64_t top64(const ec_id *d)
 
 typedef struct walk {
     const ec_id *token;
+    unsigned bits;
     const uint16_t *chunks;
+    ec_pos_filter_fn filter;
+    void *farg;
     unsigned next, end;  /* the chunk sought, and one past the last of this direction */
     bool up, wrapped;    /* direction; in the second part of the turn */
     ec_id *out, *heads;
@@ -62,7 +73,8 @@ static bool step(void *arg, const ec_id *t, const ec_head *h)
         return false;
     }
     w->examined++;
-    if (ec_pos_suffix(t) != w->chunks[w->next] || taken(w, t)) return true;
+    if (ec_pos_suffix(t, w->bits) != w->chunks[w->next] || taken(w, t)) return true;
+    if (w->filter && !w->filter(w->farg, t)) return true; /* not one both should hold */
     w->out[w->next] = *t;
     w->heads[w->next] = h->tx_id;
     return ++w->next < w->end;
@@ -79,11 +91,12 @@ static ec_err direction(ec_store *s, walk *w)
     return w->up ? ec_store_iterate(s, NULL, step, w) : ec_store_iterate_down(s, NULL, step, w);
 }
 
-ec_err ec_pos_walk(ec_store *s, const ec_id *token, const uint16_t chunks[EC_POS_CHUNKS], ec_id out[EC_POS_CHUNKS],
-                   ec_id heads[EC_POS_CHUNKS], uint64_t max_examined, ec_pos_walk_stats *stats)
+ec_err ec_pos_walk(ec_store *s, const ec_id *token, unsigned bits, const uint16_t chunks[EC_POS_CHUNKS],
+                   ec_pos_filter_fn filter, void *farg, ec_id out[EC_POS_CHUNKS], ec_id heads[EC_POS_CHUNKS],
+                   uint64_t max_examined, ec_pos_walk_stats *stats)
 {
     if (s == NULL || token == NULL || chunks == NULL || out == NULL || heads == NULL) return EC_ERR_ARG;
-    walk w = {token, chunks, 0, EC_POS_UP, true, false, out, heads, 0, max_examined, false};
+    walk w = {token, width(bits), chunks, filter, farg, 0, EC_POS_UP, true, false, out, heads, 0, max_examined, false};
     ec_err err = direction(s, &w);
     if (!err && !w.over && w.next == EC_POS_UP) {
         w.up = false;
@@ -109,19 +122,21 @@ ec_err ec_pos_walk(ec_store *s, const ec_id *token, const uint16_t chunks[EC_POS
     return w.next == EC_POS_CHUNKS ? EC_OK : EC_ERR_NOTFOUND;
 }
 
-ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, uint64_t max_examined,
-                          ec_pos_answer *out, ec_pos_walk_stats *stats)
+ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, unsigned bits,
+                          ec_pos_filter_fn filter, void *farg, uint64_t max_examined, ec_pos_answer *out,
+                          ec_pos_walk_stats *stats)
 {
     if (s == NULL || requester == NULL || token == NULL || out == NULL) return EC_ERR_ARG;
     memset(out, 0, sizeof *out);
     ec_head h;
     ec_err err = ec_store_get_head(s, token, &h);
     if (err) return err;
+    out->bits = (uint8_t)width(bits);
     out->token = *token;
     out->head = h.tx_id;
     uint16_t chunks[EC_POS_CHUNKS];
-    ec_pos_chunks(requester, token, &h.tx_id, chunks);
-    return ec_pos_walk(s, token, chunks, out->t, out->h, max_examined, stats);
+    ec_pos_chunks(requester, token, &h.tx_id, out->bits, chunks);
+    return ec_pos_walk(s, token, out->bits, chunks, filter, farg, out->t, out->h, max_examined, stats);
 }
 
 /* ---- the checks ---- */
@@ -135,10 +150,10 @@ const char *ec_pos_fault_name(ec_pos_fault f)
 ec_pos_fault ec_pos_check_form(const ec_id *requester, const ec_pos_answer *a)
 {
     uint16_t chunks[EC_POS_CHUNKS];
-    ec_pos_chunks(requester, &a->token, &a->head, chunks);
+    ec_pos_chunks(requester, &a->token, &a->head, a->bits, chunks);
     ec_id prev = {{0}};
     for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
-        if (ec_pos_suffix(&a->t[i]) != chunks[i]) return EC_POS_SUFFIX;
+        if (ec_pos_suffix(&a->t[i], a->bits) != chunks[i]) return EC_POS_SUFFIX;
         if (ec_id_cmp(&a->t[i], &a->token) == 0) return EC_POS_DUPLICATE;
         for (unsigned k = 0; k < i; k++)
             if (ec_id_cmp(&a->t[k], &a->t[i]) == 0) return EC_POS_DUPLICATE;
@@ -153,8 +168,8 @@ ec_pos_fault ec_pos_check_form(const ec_id *requester, const ec_pos_answer *a)
     return EC_POS_OK;
 }
 
-ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, uint64_t max_examined,
-                           ec_pos_check *r)
+ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, ec_pos_filter_fn filter,
+                           void *farg, uint64_t max_examined, ec_pos_check *r)
 {
     if (s == NULL || requester == NULL || a == NULL || r == NULL) return EC_ERR_ARG;
     memset(r, 0, sizeof *r);
@@ -175,8 +190,8 @@ ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_ans
      * head_differs says so and the rule refuses anyway). */
     uint16_t chunks[EC_POS_CHUNKS];
     ec_id own[EC_POS_CHUNKS], heads[EC_POS_CHUNKS];
-    ec_pos_chunks(requester, &a->token, &a->head, chunks);
-    err = ec_pos_walk(s, &a->token, chunks, own, heads, max_examined, &r->own);
+    ec_pos_chunks(requester, &a->token, &a->head, a->bits, chunks);
+    err = ec_pos_walk(s, &a->token, a->bits, chunks, filter, farg, own, heads, max_examined, &r->own);
     if (err && err != EC_ERR_NOTFOUND && err != EC_ERR_RANGE) return err;
     r->own_complete = err == EC_OK;
     /* Tokens both walks picked (a partial own walk counts what it found). */

@@ -2,13 +2,15 @@
  *
  * A requester R asks a peer P about a token T that P holds. Both derive
  * the challenge from what only that pair and that token's state give:
- *   S = BLAKE3(R's id | T | P's head of T), 100 bits in ten 10-bit chunks
- *   (chunk i: bits 10i..10i+9 of S read little-endian, as the reference
- *   node's 256-bit helper does).
+ *   S = BLAKE3(R's id | T | P's head of T), cut into ten b-bit chunks
+ *   (chunk i: bits b*i..b*i+b-1 of S read little-endian, as the reference
+ *   node's 256-bit helper does for b = 10). The asker picks b (4..16; the
+ *   seed's 10 by default): a walk passes about 10 x 2^b stored tokens, and
+ *   it must stay within the tokens both peers hold (docs/LIFECYCLE.md).
  * P walks its stored tokens from T: upward (ids above T, ascending,
  * wrapping past the top to the bottom) for chunks 0-4, then downward (ids
  * below T, descending, wrapping) for chunks 5-9; each search resumes
- * after the previous match, a token whose last 10 bits equal the chunk
+ * after the previous match, a token whose last b bits equal the chunk
  * is taken, and no token twice. It answers the ten tokens with its heads
  * of them, or says it cannot (fewer than ten within one turn each way).
  *
@@ -34,15 +36,19 @@
 
 #define EC_POS_CHUNKS 10
 #define EC_POS_UP 5          /* chunks 0..4 walk upward, 5..9 downward */
-#define EC_POS_CHUNK_BITS 10
-#define EC_POS_CHUNK_MASK 0x3ffu
+#define EC_POS_BITS 10      /* the seed's chunk width */
+#define EC_POS_BITS_MIN 4
+#define EC_POS_BITS_MAX 16
 
-/* The ten chunks of BLAKE3(requester | token | head). */
-void ec_pos_chunks(const ec_id *requester, const ec_id *token, const ec_id *head, uint16_t chunks[EC_POS_CHUNKS]);
-/* A token's last 10 bits (the id read big-endian, as ids are ordered). */
-uint16_t ec_pos_suffix(const ec_id *t);
+/* The ten b-bit chunks of BLAKE3(requester | token | head) (b in
+ * EC_POS_BITS_MIN..MAX, else EC_POS_BITS). */
+void ec_pos_chunks(const ec_id *requester, const ec_id *token, const ec_id *head, unsigned bits,
+                   uint16_t chunks[EC_POS_CHUNKS]);
+/* A token's last b bits (the id read big-endian, as ids are ordered). */
+uint16_t ec_pos_suffix(const ec_id *t, unsigned bits);
 
 typedef struct ec_pos_answer {
+    uint8_t bits;                /* the chunk width asked for */
     ec_id token;                 /* the challenge token */
     ec_id head;                  /* the responder's head of it (the chunks' input) */
     ec_id t[EC_POS_CHUNKS];      /* the walk's tokens, in walk order */
@@ -58,30 +64,38 @@ typedef struct ec_pos_walk_stats {
     uint64_t span_up, span_down;
 } ec_pos_walk_stats;
 
+/* Which stored tokens a walk may take (NULL: every one). Both sides of a
+ * challenge must use the same rule: the node's is "the tokens both peers
+ * should hold" (both among their w nearest), since neighbors' stores
+ * differ outside that (docs/LIFECYCLE.md, "In a running network"). */
+typedef bool (*ec_pos_filter_fn)(void *arg, const ec_id *token);
+
 /* The walk over store s from token with chunks: out (10 tokens and their
  * heads) on EC_OK; EC_ERR_NOTFOUND if fewer than ten match within one
  * turn each way; EC_ERR_RANGE if more than max_examined stored tokens
  * would be examined (0: no limit); the store's error. stats may be NULL. */
-ec_err ec_pos_walk(ec_store *s, const ec_id *token, const uint16_t chunks[EC_POS_CHUNKS], ec_id out[EC_POS_CHUNKS],
-                   ec_id heads[EC_POS_CHUNKS], uint64_t max_examined, ec_pos_walk_stats *stats);
+ec_err ec_pos_walk(ec_store *s, const ec_id *token, unsigned bits, const uint16_t chunks[EC_POS_CHUNKS],
+                   ec_pos_filter_fn filter, void *farg, ec_id out[EC_POS_CHUNKS], ec_id heads[EC_POS_CHUNKS],
+                   uint64_t max_examined, ec_pos_walk_stats *stats);
 
 /* The responder's side: its answer to requester about token (the head
  * it holds, the chunks, the walk). EC_ERR_NOTFOUND if it does not hold
  * the token or its walk falls short; otherwise as ec_pos_walk. */
-ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, uint64_t max_examined,
-                          ec_pos_answer *out, ec_pos_walk_stats *stats);
+ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, unsigned bits,
+                          ec_pos_filter_fn filter, void *farg, uint64_t max_examined, ec_pos_answer *out,
+                          ec_pos_walk_stats *stats);
 
 /* Why an answer is refused on its face (ec_pos_check_form). */
 typedef enum ec_pos_fault {
     EC_POS_OK = 0,
-    EC_POS_SUFFIX,    /* a token whose last 10 bits are not its chunk */
+    EC_POS_SUFFIX,    /* a token whose last b bits are not its chunk */
     EC_POS_ORDER,     /* not in walk order (upward ascending from the token, downward descending, each wrapping once) */
     EC_POS_DUPLICATE, /* a token twice, or the challenge token itself */
 } ec_pos_fault;
 const char *ec_pos_fault_name(ec_pos_fault f);
 
 /* The answer checked alone, with the chunks the requester derives from
- * (requester, a->token, a->head). */
+ * (requester, a->token, a->head, a->bits). */
 ec_pos_fault ec_pos_check_form(const ec_id *requester, const ec_pos_answer *a);
 
 /* The answer checked against the requester's own store s. */
@@ -98,8 +112,8 @@ typedef struct ec_pos_check {
 
 /* EC_OK (r filled) or the store's error (EC_ERR_RANGE: the own walk ran
  * past max_examined; r->own_complete false then). */
-ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, uint64_t max_examined,
-                           ec_pos_check *r);
+ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, ec_pos_filter_fn filter,
+                           void *farg, uint64_t max_examined, ec_pos_check *r);
 
 /* The acceptance rule for one answer: well formed, about a token we hold
  * with the head we hold (else the responder could choose the head, and

@@ -28,6 +28,7 @@ typedef struct pos_challenge {
     pos_key k;          /* the table's key */
     uint64_t sent_at;   /* GET_PROOF went out */
     uint64_t due;       /* unanswered by then: timed out */
+    uint8_t bits;       /* the chunk width asked for */
 } pos_challenge;
 
 typedef struct pos_peer {
@@ -67,6 +68,20 @@ void node_pos_free(ec_node *n)
     n->pos_out = NULL;
 }
 
+/* The chunk width we ask for (cfg.pos_bits; 0: from our store's size):
+ * the widest whose walk, about 10 x 2^b stored tokens, stays within an
+ * eighth of what we hold, so it stays where a neighbor's store and ours
+ * overlap (docs/LIFECYCLE.md, "In a running network"); 4 to 10. */
+static unsigned pos_bits(ec_node *n)
+{
+    if (n->cfg.pos_bits) return n->cfg.pos_bits;
+    ec_store_counts c;
+    if (ec_store_counts_get(n->store, &c) != EC_OK) return EC_POS_BITS;
+    unsigned b = EC_POS_BITS_MIN;
+    while (b < EC_POS_BITS && 10ull << (b + 1) <= c.tokens / 8) b++;
+    return b;
+}
+
 ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token)
 {
     if (ec_id_cmp(peer, &n->addr) == 0) return EC_ERR_ARG;
@@ -86,11 +101,13 @@ ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_
     /* The usual request timeout (the peer's PTO, or resend_ms): the
      * answer's walk is a few milliseconds of the peer's time. */
     c->due = now + node_timeout(n, peer, 0);
+    c->bits = (uint8_t)pos_bits(n);
     g_hash_table_insert(n->pos_out, &c->k, c);
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_PROOF;
     m.u.get_proof.token = *token;
+    m.u.get_proof.bits = c->bits;
     node_send(n, peer, &m);
     n->stats.pos_challenges++;
     if (c->due < n->next_due) n->next_due = c->due;
@@ -157,15 +174,19 @@ void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     pos_key k;
     k.peer = *from;
     k.token = m->u.proof.token;
-    if (n->pos_out == NULL || !g_hash_table_remove(n->pos_out, &k)) {
+    pos_challenge *c = n->pos_out ? g_hash_table_lookup(n->pos_out, &k) : NULL;
+    if (c == NULL) {
         n->stats.dropped_unexpected++; /* unasked, or a copy of one judged already */
         return;
     }
+    uint8_t bits = c->bits;
+    g_hash_table_remove(n->pos_out, &k); /* frees c */
     if (m->u.proof.status == 0) {
         ended(n, now, &k, EC_NODE_POS_CANNOT, -1);
         return;
     }
     ec_pos_answer a;
+    a.bits = bits;
     a.token = m->u.proof.token;
     a.head = m->u.proof.head;
     memcpy(a.t, m->u.proof.t, sizeof a.t);
@@ -173,7 +194,7 @@ void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     ec_pos_check r;
     /* EC_ERR_RANGE: our own walk passed pos_examined_max; what it found
      * still counts (an answer agreeing with less of it fails the rule). */
-    ec_err err = ec_pos_check_answer(n->store, &n->addr, &a, n->cfg.pos_examined_max, &r);
+    ec_err err = node_pos_check(n, &k.peer, &a, &r);
     if (err != EC_OK && err != EC_ERR_RANGE) {
         n->stats.store_errors++;
         ended(n, now, &k, EC_NODE_POS_ERROR, -1);

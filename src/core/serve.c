@@ -315,7 +315,7 @@ void node_on_get_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     memset(&r, 0, sizeof r);
     r.type = EC_MSG_PROOF;
     r.u.proof.token = m->u.get_proof.token;
-    ec_err err = ec_pos_answer_make(n->store, from, &m->u.get_proof.token, n->cfg.pos_examined_max, &a, NULL);
+    ec_err err = node_pos_answer(n, from, &m->u.get_proof.token, m->u.get_proof.bits, &a);
     if (err == EC_OK) {
         r.u.proof.status = 1;
         r.u.proof.head = a.head;

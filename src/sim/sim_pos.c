@@ -118,21 +118,29 @@ void sim_pos_setup(sim *s)
 }
 
 typedef struct pick {
+    const ec_peers *table;
+    const ec_id *peer;
+    unsigned w, skip;
     ec_id t;
     bool found;
 } pick;
 
-static bool first(void *arg, const ec_id *t, const ec_head *h)
+/* The skip-th token from the start point on that the peer should hold
+ * too (among its w nearest in our view): a random one of those, not the
+ * first after a gap in what we hold (which sits at the edge of our
+ * share, where a neighbor's share differs). */
+static bool shared(void *arg, const ec_id *t, const ec_head *h)
 {
     (void)h;
     pick *p = arg;
+    if (!ec_peers_eligible(p->table, t, p->w, p->peer)) return true;
     p->t = *t;
     p->found = true;
-    return false;
+    return p->skip-- > 0;
 }
 
-/* Node i challenges one of its w nearest (in its own view) on the first
- * token it holds from a random point on. */
+/* Node i challenges one of its w nearest (in its own view) on a token
+ * both should hold, drawn at random. */
 void sim_pos_challenge(sim *s, uint32_t i, uint64_t now_ms)
 {
     ev e = {.t_us = s->now_us + s->cfg.pos_interval_ms * 1000, .kind = EV_POS, .node = i};
@@ -140,14 +148,15 @@ void sim_pos_challenge(sim *s, uint32_t i, uint64_t now_ms)
     sim_node *sn = &s->nodes[i];
     if (sn->down || sn->node == NULL) return;
     ec_id near[64];
-    size_t nn = ec_peers_nearest(ec_node_peer_table(sn->node), &s->addrs[i], s->cfg.node.w, false, near);
+    const ec_peers *table = ec_node_peer_table(sn->node);
+    size_t nn = ec_peers_nearest(table, &s->addrs[i], s->cfg.node.w, false, near);
     if (nn == 0) return;
     const ec_id *peer = &near[s->cfg.pos_nearest ? 0 : ec_rng_below(&s->rng, nn)];
     ec_id from;
     ec_rng_bytes(&s->rng, from.b, EC_ID_LEN);
-    pick p = {{{0}}, false};
-    ec_store_iterate(sn->store, &from, first, &p);
-    if (!p.found) ec_store_iterate(sn->store, NULL, first, &p);
+    pick p = {table, peer, s->cfg.node.w, (unsigned)ec_rng_below(&s->rng, 64), {{0}}, false};
+    ec_store_iterate(sn->store, &from, shared, &p);
+    if (p.skip > 0 && p.skip != (unsigned)-1) ec_store_iterate(sn->store, NULL, shared, &p); /* wrapped */
     if (!p.found) return;
     if (ec_node_pos_challenge(sn->node, now_ms, peer, &p.t) == EC_OK) s->pos_asked++;
     sim_after_node(s, i);

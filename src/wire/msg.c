@@ -151,6 +151,7 @@ static ec_err check(const ec_msg *m)
         }
         return EC_OK;
     case EC_MSG_GET_PROOF:
+        return m->u.get_proof.bits >= 4 && m->u.get_proof.bits <= 16 ? EC_OK : EC_ERR_MALFORMED;
     case EC_MSG_GET_BODY:
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
@@ -278,7 +279,10 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
     case EC_MSG_EVIDENCE:
         ec_wire_put_bytes(&w, m->u.evidence.bytes, m->u.evidence.len); /* length = rest of message */
         break;
-    case EC_MSG_GET_PROOF: put_id(&w, &m->u.get_proof.token); break;
+    case EC_MSG_GET_PROOF:
+        put_id(&w, &m->u.get_proof.token);
+        ec_wire_put_u8(&w, m->u.get_proof.bits);
+        break;
     case EC_MSG_PROOF:
         put_id(&w, &m->u.proof.token);
         ec_wire_put_u8(&w, m->u.proof.status);
@@ -438,7 +442,10 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         ec_wire_get_bytes(&r, m->u.evidence.bytes, n);
         break;
     }
-    case EC_MSG_GET_PROOF: get_id(&r, &m->u.get_proof.token); break;
+    case EC_MSG_GET_PROOF:
+        get_id(&r, &m->u.get_proof.token);
+        m->u.get_proof.bits = ec_wire_get_u8(&r);
+        break;
     case EC_MSG_PROOF: {
         get_id(&r, &m->u.proof.token);
         uint8_t status = ec_wire_get_u8(&r);
