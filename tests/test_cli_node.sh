@@ -81,6 +81,11 @@ NODEPID=$!
 for _ in $(seq 1 100); do [ -f "$T/n/node.json" ] && break; sleep 0.05; done
 [ -f "$T/n/node.json" ] && ok "the new bond holds: the next start is a plain one" || bad "restart after accept"
 kill -TERM $NODEPID; wait $NODEPID; NODEPID=""
+cp "$T/n/store.bond" "$T/bond.keep"
+printf 'not a bond\n' >"$T/n/store.bond"
+expect "a damaged store.bond is refused" 1 "is not a store bond" \
+  "$EC" node --data-dir "$T/n" --listen 127.0.0.1:0 --status 127.0.0.1:0
+cp "$T/bond.keep" "$T/n/store.bond"
 
 # IPv6: a one-node network (w = 1) on [::1] commits and reads back
 # (skipped where loopback has no IPv6).

@@ -279,6 +279,31 @@ static void test_cannot_answer_fails(void)
     CHECK_EQ_INT(r.failed, 2);
     pn_close(&a);
     pn_close(&b);
+    /* A width whose walk cannot end within the cap (10 x 2^16 tokens >
+     * 200,000): "cannot", even for a token it holds; 14 bits is walked. */
+    ec_node_config_default(&cfg);
+    cfg.pos_peer_interval_ms = 0;
+    pn_open(&b, 2, &cfg);
+    fill(b.s, 1, 0, NULL);
+    ec_msg m;
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_GET_PROOF;
+    m.u.get_proof.token = token_no(3);
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    ec_id asker;
+    memset(&asker, 0x51, sizeof asker);
+    for (unsigned bits = 14; bits <= 16; bits++) {
+        m.u.get_proof.bits = (uint8_t)bits;
+        CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+        CHECK_EQ_INT(ec_node_recv(b.n, 10000 + bits, &asker, NULL, buf, len), EC_OK);
+    }
+    /* 14: walked (the 20,000-token store is too small for 163,840: the
+     * walk falls short, "cannot" too); 15 and 16: refused unwalked. All
+     * three "cannot", none answered. */
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_cannot, 3);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_answered, 0);
+    pn_close(&b);
 }
 
 /* Never answered: timed out at the request timeout (the peer's PTO), on

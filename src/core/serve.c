@@ -315,7 +315,12 @@ void node_on_get_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     memset(&r, 0, sizeof r);
     r.type = EC_MSG_PROOF;
     r.u.proof.token = m->u.get_proof.token;
-    ec_err err = node_pos_answer(n, from, &m->u.get_proof.token, m->u.get_proof.bits, &a);
+    /* A width whose walk (about 10 x 2^bits stored tokens) could not end
+     * within pos_examined_max is answered "cannot" without walking: an
+     * asker cannot make us examine our cap's worth of tokens for nothing. */
+    ec_err err = 10ull << m->u.get_proof.bits > n->cfg.pos_examined_max
+                     ? EC_ERR_RANGE
+                     : node_pos_answer(n, from, &m->u.get_proof.token, m->u.get_proof.bits, &a);
     if (err == EC_OK) {
         r.u.proof.status = 1;
         r.u.proof.head = a.head;
