@@ -602,7 +602,7 @@ static void send_pos(run *st, reader *r, uint8_t sender, const ec_id *from, uint
     if ((how & 3) >= 2) {
         ec_pos_answer a;
         /* A full peer's answer: the node's own walk, bound to the node. */
-        if (ec_pos_answer_make(st->s, &self_id, &token, EC_POS_BITS, NULL, NULL, 0, &a, NULL) == EC_OK) {
+        if (ec_pos_answer_make(st->s, &self_id, &token, EC_POS_BITS, 0, NULL, NULL, 0, &a, NULL) == EC_OK) {
             m.u.proof.status = 1;
             m.u.proof.head = a.head;
             memcpy(m.u.proof.t, a.t, sizeof m.u.proof.t);
@@ -687,7 +687,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.sync_sources = 4;
     cfg.sync_window = 16;
     cfg.pos_bits = EC_POS_BITS; /* what pos_plant plants for */
-    cfg.pos_shared = false;     /* and the whole store walked, as the harness walks it */
+    cfg.pos_shared_every = 0;   /* and the whole store walked, as the harness walks it */
+    cfg.pos_region = false;
     cfg.sync_offers_max = 64;
     cfg.sync_fetch_max = 8;
     ec_rng rng;

@@ -233,7 +233,7 @@ static void test_proof_layouts_and_refusals(void)
     ec_msg m, back;
     uint8_t buf[EC_MSG_MAX + 1];
     size_t len;
-    /* GET_PROOF: type and token, nothing else. */
+    /* GET_PROOF: type, token, width, region, shared: 36 bytes. */
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_PROOF;
     m.u.get_proof.token = idv(3);
@@ -242,8 +242,18 @@ static void test_proof_layouts_and_refusals(void)
     m.u.get_proof.bits = 17;
     CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
     m.u.get_proof.bits = 16;
+    m.u.get_proof.shared = 2; /* 0 or 1 */
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_ERR_MALFORMED);
+    m.u.get_proof.shared = 1;
+    m.u.get_proof.plen = 255;
     CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
-    CHECK_EQ_INT(len, 1 + 32 + 1);
+    CHECK_EQ_INT(len, 1 + 32 + 1 + 1 + 1);
+    buf[35] = 2; /* shared 2 on the wire: refused */
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
+    buf[35] = 1;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_OK);
+    CHECK_EQ_INT(back.u.get_proof.plen, 255);
+    CHECK_EQ_INT(back.u.get_proof.shared, 1);
     buf[33] = 0; /* a width of 0 on the wire: refused */
     CHECK_EQ_INT(ec_msg_decode(&back, buf, len), EC_ERR_MALFORMED);
     buf[33] = 4;
@@ -302,9 +312,12 @@ static void test_proof_layouts_and_refusals(void)
     /* GET_PROOF with a byte more. */
     buf[0] = EC_MSG_GET_PROOF;
     buf[33] = 10;
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 35), EC_ERR_TRAILING);
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 34), EC_OK);
-    CHECK_EQ_INT(ec_msg_decode(&back, buf, 33), EC_ERR_TRUNCATED);
+    buf[34] = 7;
+    buf[35] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 37), EC_ERR_TRAILING);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 36), EC_OK);
+    CHECK_EQ_INT(back.u.get_proof.plen, 7);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 35), EC_ERR_TRUNCATED);
 }
 
 static void test_tx_carries_the_member_list_when_it_fits(void)

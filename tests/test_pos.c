@@ -96,7 +96,7 @@ static void walk_up_down(ec_store *s)
     uint16_t ch[EC_POS_CHUNKS] = {1, 1, 3, 7, 9, 4, 4, 5, 6, 8};
     ec_id out[EC_POS_CHUNKS], heads[EC_POS_CHUNKS];
     ec_pos_walk_stats st;
-    CHECK(ec_pos_walk(s, &T, 10, ch, NULL, NULL, out, heads, 0, &st) == EC_OK);
+    CHECK(ec_pos_walk(s, &T, 10, 0, ch, NULL, NULL, out, heads, 0, &st) == EC_OK);
     const uint8_t want[] = {60, 62, 63, 64, 65, 40, 39, 38, 37, 36};
     for (unsigned i = 0; i < EC_POS_CHUNKS; i++) {
         CHECK_EQ_INT(out[i].b[0], want[i]);
@@ -126,7 +126,7 @@ static void walk_wraps(ec_store *s)
     uint16_t ch[EC_POS_CHUNKS] = {1, 2, 3, 4, 5, 6, 7, 5, 4, 3};
     ec_id out[EC_POS_CHUNKS], heads[EC_POS_CHUNKS];
     ec_pos_walk_stats st;
-    CHECK(ec_pos_walk(s, &T, 10, ch, NULL, NULL, out, heads, 0, &st) == EC_ERR_NOTFOUND); /* 5, 4, 3 again: all taken */
+    CHECK(ec_pos_walk(s, &T, 10, 0, ch, NULL, NULL, out, heads, 0, &st) == EC_ERR_NOTFOUND); /* 5, 4, 3 again: all taken */
     CHECK_EQ_INT(st.found, 7);
     const uint8_t want[] = {210, 10, 20, 30, 40, 190, 180};
     for (unsigned i = 0; i < 7; i++) CHECK_EQ_INT(out[i].b[0], want[i]);
@@ -134,11 +134,72 @@ static void walk_wraps(ec_store *s)
     CHECK_EQ_INT(st.examined, 5 + 7);
     /* A cap below the need: EC_ERR_RANGE. */
     uint16_t ok[EC_POS_CHUNKS] = {1, 2, 3, 4, 5, 6, 7, 7, 7, 7};
-    CHECK(ec_pos_walk(s, &T, 10, ok, NULL, NULL, out, heads, 3, &st) == EC_ERR_RANGE);
+    CHECK(ec_pos_walk(s, &T, 10, 0, ok, NULL, NULL, out, heads, 3, &st) == EC_ERR_RANGE);
     CHECK_EQ_INT(st.examined, 3);
     /* An empty direction: nothing above or below but T. */
     ec_id lone = tid(250, 0);
     (void)lone;
+}
+
+/* A region (plen 4: ids whose top nibble is T's, 0x30..0x3f): the walk
+ * wraps at the region's edges, not the space's, and never takes the
+ * decoys just outside (0x40/5, 0x50/9 above, 0x2f/8 below), which the
+ * whole-space walk on the same chunks does take. */
+static void walk_in_region(ec_store *s)
+{
+    ec_id T = tid(0x35, 0);
+    const uint8_t ks[] = {0x38, 0x3a, 0x3c, 0x31, 0x33, 0x34, 0x32, 0x30, 0x3f, 0x3e, 0x40, 0x50, 0x2f};
+    const uint16_t sf[] = {1, 2, 5, 3, 4, 6, 7, 8, 9, 10, 5, 9, 8};
+    put(s, &T);
+    for (unsigned i = 0; i < sizeof ks; i++) {
+        ec_id t = tid(ks[i], sf[i]);
+        put(s, &t);
+    }
+    uint16_t ch[EC_POS_CHUNKS] = {1, 2, 5, 3, 4, 6, 7, 8, 9, 10};
+    ec_id out[EC_POS_CHUNKS], heads[EC_POS_CHUNKS];
+    ec_pos_walk_stats st;
+    CHECK(ec_pos_walk(s, &T, 10, 4, ch, NULL, NULL, out, heads, 0, &st) == EC_OK);
+    const uint8_t want[] = {0x38, 0x3a, 0x3c, 0x31, 0x33, 0x34, 0x32, 0x30, 0x3f, 0x3e};
+    for (unsigned i = 0; i < EC_POS_CHUNKS; i++) CHECK_EQ_INT(out[i].b[0], want[i]);
+    CHECK_EQ_INT(st.found, 10);
+    /* Only region tokens examined: up 0x38 0x3a 0x3c 0x3e 0x3f (the last
+     * two unmatched), wrap 0x30 0x31 0x32 0x33; down 0x34 0x33 0x32 0x31
+     * 0x30, wrap 0x3f 0x3e. */
+    CHECK_EQ_INT(st.examined, 5 + 4 + 5 + 2);
+    /* The whole space: up 0x38 0x3a 0x3c, then 0x40 passes, 0x50 passes,
+     * wrap 0x2f 0x30 0x31/3 0x33/4; down 0x34 0x32 0x30 (8, then 9 sought:
+     * 0x2f passes), wrap 0x50/9, 0x40, 0x3f, 0x3e/10. */
+    CHECK(ec_pos_walk(s, &T, 10, 0, ch, NULL, NULL, out, heads, 0, &st) == EC_OK);
+    CHECK_EQ_INT(out[8].b[0], 0x50);
+    /* plen 8: T alone with 0x35 as its first byte: nothing to walk. */
+    CHECK(ec_pos_walk(s, &T, 10, 8, ch, NULL, NULL, out, heads, 0, &st) == EC_ERR_NOTFOUND);
+    CHECK_EQ_INT(st.examined, 0);
+    CHECK(ec_pos_walk(s, &T, 10, 257, ch, NULL, NULL, out, heads, 0, &st) == EC_ERR_ARG);
+}
+
+/* The region's bounds, and membership at every length. */
+static void test_region_bounds(void)
+{
+    ec_id t, lo, hi;
+    for (unsigned i = 0; i < EC_ID_LEN; i++) t.b[i] = (uint8_t)(0xa5 ^ i);
+    ec_pos_region_bounds(&t, 0, &lo, &hi);
+    for (unsigned i = 0; i < EC_ID_LEN; i++) CHECK(lo.b[i] == 0 && hi.b[i] == 0xff);
+    ec_pos_region_bounds(&t, 12, &lo, &hi);
+    CHECK(lo.b[0] == t.b[0] && hi.b[0] == t.b[0]);
+    CHECK(lo.b[1] == (t.b[1] & 0xf0) && hi.b[1] == (t.b[1] | 0x0f));
+    CHECK(lo.b[2] == 0 && hi.b[2] == 0xff && lo.b[31] == 0 && hi.b[31] == 0xff);
+    ec_pos_region_bounds(&t, 256, &lo, &hi);
+    CHECK(ec_id_cmp(&lo, &t) == 0 && ec_id_cmp(&hi, &t) == 0);
+    for (unsigned plen = 0; plen <= 256; plen += 3) {
+        ec_pos_region_bounds(&t, plen, &lo, &hi);
+        CHECK(ec_pos_in_region(&t, &lo, plen) && ec_pos_in_region(&t, &hi, plen));
+        CHECK(ec_id_cmp(&lo, &t) <= 0 && ec_id_cmp(&t, &hi) <= 0);
+        if (plen > 0 && plen < 256) { /* one past hi is outside */
+            ec_id past = hi;
+            for (int i = EC_ID_LEN - 1; i >= 0 && ++past.b[i] == 0; i--) {}
+            CHECK(!ec_pos_in_region(&t, &past, plen) || ec_id_is_zero(&past));
+        }
+    }
 }
 
 /* Store iteration downward at its edges (the walk relies on it). */
@@ -213,6 +274,44 @@ static bool copy_but(void *arg, const ec_id *t, const ec_head *h)
     return true;
 }
 
+/* A region answer from a 20,000-token universe: in the region, well
+ * formed, agreeing 10 of 10 with the asker's own region walk; the same
+ * answer claimed for a narrower region, or a whole-space answer claimed
+ * for a region, is refused (EC_POS_REGION). */
+static void test_region_answers(void)
+{
+    ec_store *s = NULL;
+    CHECK(ec_store_mem_open(&s) == EC_OK);
+    if (s == NULL) return;
+    fill(s, 42, 20000, 1, 1);
+    ec_id me = tid(7, 7);
+    unsigned refused_narrow = 0, refused_whole = 0, tried = 0;
+    for (unsigned k = 0; k < 20; k++) {
+        pick p = {{{0}}, 0, 500 * k + 3};
+        ec_store_iterate(s, NULL, nth, &p);
+        ec_pos_answer a, whole;
+        if (ec_pos_answer_make(s, &me, &p.t, 6, 3, NULL, NULL, 0, &a, NULL) != EC_OK) continue;
+        tried++;
+        for (unsigned i = 0; i < EC_POS_CHUNKS; i++) CHECK(ec_pos_in_region(&p.t, &a.t[i], 3));
+        CHECK_EQ_INT(ec_pos_check_form(&me, &a), EC_POS_OK);
+        ec_pos_check r;
+        CHECK(ec_pos_check_answer(s, &me, &a, NULL, NULL, 0, &r) == EC_OK);
+        CHECK_EQ_INT(r.agree, 10);
+        CHECK(ec_pos_accept(&r, 8));
+        a.plen = 12;
+        refused_narrow += ec_pos_check_form(&me, &a) == EC_POS_REGION;
+        CHECK(ec_pos_answer_make(s, &me, &p.t, 10, 0, NULL, NULL, 0, &whole, NULL) == EC_OK);
+        whole.plen = 3;
+        refused_whole += ec_pos_check_form(&me, &whole) == EC_POS_REGION;
+    }
+    printf("  region answers: %u made, %u refused as narrower, %u whole-space ones refused as region\n", tried,
+           refused_narrow, refused_whole);
+    CHECK_EQ_INT(tried, 20);
+    CHECK_EQ_INT(refused_narrow, 20); /* 2^-9 of the space holds ~39 tokens: a walk of ~640 leaves it */
+    CHECK_EQ_INT(refused_whole, 20);  /* a walk of ~10,000 of 20,000 leaves an eighth */
+    ec_store_close(s);
+}
+
 static void test_checks_refuse(void)
 {
     ec_store *full = NULL, *peer = NULL;
@@ -223,7 +322,7 @@ static void test_checks_refuse(void)
     pick p = {{{0}}, 0, 1234};
     ec_store_iterate(full, NULL, nth, &p);
     ec_pos_answer a;
-    CHECK(ec_pos_answer_make(peer, &me, &p.t, 10, NULL, NULL, 0, &a, NULL) == EC_OK);
+    CHECK(ec_pos_answer_make(peer, &me, &p.t, 10, 0, NULL, NULL, 0, &a, NULL) == EC_OK);
     ec_pos_check r;
     CHECK(ec_pos_check_answer(full, &me, &a, NULL, NULL, 0, &r) == EC_OK);
     CHECK(r.form == EC_POS_OK && r.own_complete && r.held == 10 && r.agree == 10 && ec_pos_accept(&r, 8));
@@ -269,13 +368,13 @@ static void test_checks_refuse(void)
     CHECK(ec_store_begin(lacking) == EC_OK);
     ec_store_iterate(full, NULL, copy_but, &cp);
     CHECK(ec_store_commit(lacking) == EC_OK);
-    CHECK(ec_pos_answer_make(peer, &me, &p.t, 10, NULL, NULL, 0, &a, NULL) == EC_OK);
+    CHECK(ec_pos_answer_make(peer, &me, &p.t, 10, 0, NULL, NULL, 0, &a, NULL) == EC_OK);
     CHECK(ec_pos_check_answer(lacking, &me, &a, NULL, NULL, 0, &r) == EC_OK);
     CHECK(!r.head_known && r.agree >= 8 && !ec_pos_accept(&r, 8));
     ec_store_close(lacking);
     /* A responder that does not hold the token cannot answer. */
     ec_id absent = tid(1, 1);
-    CHECK(ec_pos_answer_make(peer, &me, &absent, 10, NULL, NULL, 0, &a, NULL) == EC_ERR_NOTFOUND);
+    CHECK(ec_pos_answer_make(peer, &me, &absent, 10, 0, NULL, NULL, 0, &a, NULL) == EC_ERR_NOTFOUND);
     ec_store_close(full);
     ec_store_close(peer);
 }
@@ -303,7 +402,7 @@ static void test_acceptance_rates(void)
             pick p = {{{0}}, 0, (unsigned)ec_rng_below(&r, n / 2)};
             ec_store_iterate(peer, NULL, nth, &p);
             ec_pos_answer a;
-            if (ec_pos_answer_make(peer, &me, &p.t, 10, NULL, NULL, 0, &a, NULL) != EC_OK) continue;
+            if (ec_pos_answer_make(peer, &me, &p.t, 10, 0, NULL, NULL, 0, &a, NULL) != EC_OK) continue;
             ec_pos_check c;
             CHECK(ec_pos_check_answer(full, &me, &a, NULL, NULL, 0, &c) == EC_OK);
             acc[d] += ec_pos_accept(&c, 8);
@@ -361,13 +460,13 @@ static void test_a_filter_narrows_both_walks(void)
         pick p = {{{0}}, 0, 100 + k * 97};
         ec_store_iterate(a, NULL, nth, &p);
         ec_pos_answer ans;
-        if (ec_pos_answer_make(b, &me, &p.t, 10, even_first, NULL, 0, &ans, NULL) != EC_OK) continue;
+        if (ec_pos_answer_make(b, &me, &p.t, 10, 0, even_first, NULL, 0, &ans, NULL) != EC_OK) continue;
         for (unsigned i = 0; i < EC_POS_CHUNKS; i++) CHECK((ans.t[i].b[0] & 1) == 0);
         ec_pos_check r;
         CHECK(ec_pos_check_answer(a, &me, &ans, even_first, NULL, 0, &r) == EC_OK);
         same += ec_pos_accept(&r, 10);
         ec_pos_answer whole;
-        CHECK(ec_pos_answer_make(b, &me, &p.t, 10, NULL, NULL, 0, &whole, NULL) == EC_OK);
+        CHECK(ec_pos_answer_make(b, &me, &p.t, 10, 0, NULL, NULL, 0, &whole, NULL) == EC_OK);
         CHECK(ec_pos_check_answer(a, &me, &whole, even_first, NULL, 0, &r) == EC_OK);
         mixed += ec_pos_accept(&r, 8);
         n++;
@@ -387,6 +486,9 @@ int main(void)
     RUN_BOTH(walk_up_down);
     RUN_BOTH(walk_wraps);
     RUN_BOTH(iterate_down_edges);
+    RUN_BOTH(walk_in_region);
+    RUN(test_region_bounds);
+    RUN(test_region_answers);
     RUN(test_checks_refuse);
     RUN(test_acceptance_rates);
     RUN(test_a_filter_narrows_both_walks);

@@ -306,6 +306,107 @@ static void test_cannot_answer_fails(void)
     pn_close(&b);
 }
 
+/* addr with bit k (0: the top) flipped. */
+static ec_id flip(const ec_id *addr, unsigned k)
+{
+    ec_id x = *addr;
+    x.b[k / 8] ^= (uint8_t)(0x80 >> (k % 8));
+    return x;
+}
+
+/* Regions: A knows B (sharing 30 bits with it) and seven peers sharing
+ * 26, 25, ..., 20 bits: its region is the 21-bit prefix (8 nodes, the
+ * 20-bit peer out). 400 tokens of both stores lie in it. A challenges B on
+ * one of them with a region walk (plen 21 on the wire) that passes; a
+ * peer outside the region on a region token is refused (EC_ERR_PREFIX: it
+ * should not hold it), as is any peer outside with shared walks off; B
+ * answers "cannot" to a region that does not hold its asker. */
+static void test_regions_bound_who_and_what(void)
+{
+    pnode a, b;
+    pn_open(&a, 1, NULL);
+    pn_open(&b, 2, NULL);
+    ec_node_free(b.n); /* B's address: 30 bits in common with A's */
+    b.addr = flip(&a.addr, 30);
+    ec_node_config cfg;
+    ec_node_config_default(&cfg);
+    cfg.pos_peer_interval_ms = 0;
+    CHECK_EQ_INT(tn_new(&b.n, &cfg, &b.addr, b.s, &b.rng), EC_OK);
+    CHECK_EQ_INT(ec_node_add_peer(a.n, &b.addr, NULL), EC_OK);
+    for (unsigned k = 20; k <= 26; k++) {
+        ec_id p = flip(&a.addr, k);
+        CHECK_EQ_INT(ec_node_add_peer(a.n, &p, NULL), EC_OK);
+    }
+    CHECK_EQ_INT(ec_node_pos_region(a.n), 21);
+    CHECK_EQ_INT(ec_node_pos_region(b.n), 0); /* knows no one: the whole space */
+    fill(a.s, 1, 0, NULL);
+    fill(b.s, 1, 0, NULL);
+    ec_rng r;
+    ec_rng_seed(&r, 3);
+    ec_id in[400];
+    CHECK_EQ_INT(ec_store_begin(a.s), EC_OK);
+    CHECK_EQ_INT(ec_store_begin(b.s), EC_OK);
+    for (unsigned i = 0; i < 400; i++) {
+        ec_rng_bytes(&r, in[i].b, EC_ID_LEN);
+        memcpy(in[i].b, a.addr.b, 2);
+        in[i].b[2] = (uint8_t)((a.addr.b[2] & 0xf8) | (in[i].b[2] & 0x07));
+        ec_head h;
+        memset(&h, 0, sizeof h);
+        h.tx_id = head_of(&in[i]);
+        h.timestamp_ms = 1;
+        CHECK_EQ_INT(ec_store_put_head(a.s, &in[i], &h), EC_OK);
+        CHECK_EQ_INT(ec_store_put_head(b.s, &in[i], &h), EC_OK);
+    }
+    CHECK_EQ_INT(ec_store_commit(a.s), EC_OK);
+    CHECK_EQ_INT(ec_store_commit(b.s), EC_OK);
+    /* Outside the region, on a region token: not one it must hold. */
+    ec_id far = flip(&a.addr, 20);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 100, &far, &in[0]), EC_ERR_PREFIX);
+    /* B on a region token: a region walk, plen 21, not shared. */
+    uint8_t raw[EC_MSG_MAX];
+    size_t rawlen = 0;
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 100, &b.addr, &in[7]), EC_OK);
+    CHECK_EQ_INT(hop(&a, &b, 100, EC_MSG_GET_PROOF, raw, &rawlen), 1);
+    CHECK_EQ_INT(rawlen, 36);
+    CHECK_EQ_INT(raw[34], 21);
+    CHECK_EQ_INT(raw[35], 0);
+    CHECK_EQ_INT(hop(&b, &a, 105, EC_MSG_PROOF, NULL, NULL), 1);
+    ec_node_event e;
+    CHECK_EQ_INT(pos_events(&a, &e), 1);
+    CHECK_EQ_INT(e.pos_verdict, EC_NODE_POS_PASSED);
+    CHECK_EQ_INT(e.mapping, 10);
+    /* The same GET_PROOF from an asker outside the 21-bit region: B
+     * answers "cannot" without walking. */
+    ec_id stranger = flip(&a.addr, 3);
+    uint64_t cannot = ec_node_stats_get(b.n)->pos_cannot;
+    CHECK_EQ_INT(ec_node_recv(b.n, 200, &stranger, NULL, raw, rawlen), EC_OK);
+    CHECK_EQ_INT(ec_node_stats_get(b.n)->pos_cannot, cannot + 1);
+    ec_id dest;
+    uint8_t buf[EC_MSG_MAX];
+    size_t len;
+    CHECK_EQ_INT(ec_node_next_out(b.n, &dest, NULL, buf, sizeof buf, &len), EC_OK);
+    CHECK(buf[0] == EC_MSG_PROOF && buf[33] == 0); /* status 0 */
+    /* With shared walks off, a peer outside the region is never challenged. */
+    pn_close(&a);
+    ec_node_config_default(&cfg);
+    cfg.pos_shared_every = 0;
+    pn_open(&a, 1, &cfg);
+    CHECK_EQ_INT(ec_node_add_peer(a.n, &b.addr, NULL), EC_OK);
+    for (unsigned k = 20; k <= 26; k++) {
+        ec_id p = flip(&a.addr, k);
+        CHECK_EQ_INT(ec_node_add_peer(a.n, &p, NULL), EC_OK);
+    }
+    fill(a.s, 1, 0, NULL);
+    CHECK_EQ_INT(ec_node_pos_challenge_any(a.n, 300, &far), EC_ERR_PREFIX);
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 300, &far, &in[0]), EC_ERR_PREFIX);
+    ec_id t = token_no(11); /* outside the region */
+    CHECK_EQ_INT(ec_node_pos_challenge(a.n, 300, &b.addr, &t), EC_ERR_PREFIX);
+    check_node(&a);
+    check_node(&b);
+    pn_close(&a);
+    pn_close(&b);
+}
+
 /* Never answered: timed out at the request timeout (the peer's PTO), on
  * the tick the node asks for; a late answer is then unasked. */
 static void test_unanswered_times_out_on_tick(void)
@@ -545,6 +646,7 @@ int main(void)
     RUN(test_full_store_passes_and_a_copy_is_dropped);
     RUN(test_half_store_fails);
     RUN(test_cannot_answer_fails);
+    RUN(test_regions_bound_who_and_what);
     RUN(test_unanswered_times_out_on_tick);
     RUN(test_outstanding_table_is_bounded);
     RUN(test_peer_records_keep_the_recent);

@@ -117,14 +117,14 @@ static ec_err challenge(run *R, const holder *h, const ec_id *req, ec_rng *rng, 
         const ec_id *tok = &R->u->th[h->idx[ec_rng_below(rng, h->n)]].tok;
         /* The requester walks its own store first (it knows the head: it
          * is a full peer), and challenges only where it can judge. */
-        ec_err e = ec_pos_answer_make(R->full.s, req, tok, EC_POS_BITS, NULL, NULL, 0, full, full_walk);
+        ec_err e = ec_pos_answer_make(R->full.s, req, tok, EC_POS_BITS, 0, NULL, NULL, 0, full, full_walk);
         if (e == EC_ERR_NOTFOUND) {
             R->voided++;
             continue;
         }
         if (e) return e;
         memset(&v->walk, 0, sizeof v->walk);
-        e = ec_pos_answer_make(h->s, req, tok, EC_POS_BITS, NULL, NULL, 0, a, &v->walk);
+        e = ec_pos_answer_make(h->s, req, tok, EC_POS_BITS, 0, NULL, NULL, 0, a, &v->walk);
         if (e == EC_ERR_NOTFOUND) return EC_OK; /* the responder's walk fell short */
         if (e) return e;
         ec_pos_check c;

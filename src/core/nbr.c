@@ -85,9 +85,10 @@ bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be)
     return false;
 }
 
-/* Storage proofs (pos.h): the tokens a walk between us and `peer` may
- * take are those we both should hold, in our view: we and the peer both
- * among the token's w nearest. (cfg.pos_shared false: every token.) */
+/* Storage proofs (pos.h): the tokens a shared walk between us and `peer`
+ * may take are those we both should hold in our view: we and the peer
+ * both among the token's w nearest. (Views of that differ near its
+ * edges; the region below's do not, but it reaches less.) */
 typedef struct shared_arg {
     ec_node *n;
     const ec_id *peer;
@@ -99,16 +100,39 @@ static bool shared(void *arg, const ec_id *t)
     return ec_peers_responsible(a->n->peers, t, a->n->cfg.w) && ec_peers_eligible(a->n->peers, t, a->n->cfg.w, a->peer);
 }
 
-ec_err node_pos_answer(ec_node *n, const ec_id *peer, const ec_id *token, unsigned bits, ec_pos_answer *out)
+/* The region of our challenges (cfg.pos_region): the largest subtree of
+ * the id space around us holding at most w nodes in our view, us
+ * included: one bit longer than the prefix we share with our w-th
+ * nearest peer. Every node in it must hold every token in it, whatever
+ * it knows of the rest (pos.h). Fewer than w peers known: the whole
+ * space (a network that small stores everything everywhere). */
+unsigned node_pos_region(const ec_node *n)
+{
+    if (!n->cfg.pos_region) return 0;
+    ec_id near[EC_PEERS_NEAREST_MAX], d;
+    size_t w = n->cfg.w, cnt = ec_peers_nearest(n->peers, &n->addr, w, false, near);
+    if (cnt < w) return 0;
+    ec_id_xor(&d, &n->addr, &near[w - 1]);
+    return ec_id_clz(&d) + 1;
+}
+
+bool node_pos_shared(ec_node *n, const ec_id *peer, const ec_id *token)
 {
     shared_arg a = {n, peer};
-    return ec_pos_answer_make(n->store, peer, token, bits, n->cfg.pos_shared ? shared : NULL, &a,
+    return shared(&a, token);
+}
+
+ec_err node_pos_answer(ec_node *n, const ec_id *peer, const ec_id *token, unsigned bits, unsigned plen,
+                       bool only_shared, ec_pos_answer *out)
+{
+    shared_arg a = {n, peer};
+    return ec_pos_answer_make(n->store, peer, token, bits, plen, only_shared ? shared : NULL, &a,
                               n->cfg.pos_examined_max, out, NULL);
 }
 
-ec_err node_pos_check(ec_node *n, const ec_id *peer, const ec_pos_answer *answer, ec_pos_check *r)
+ec_err node_pos_check(ec_node *n, const ec_id *peer, const ec_pos_answer *answer, bool only_shared, ec_pos_check *r)
 {
     shared_arg a = {n, peer};
-    return ec_pos_check_answer(n->store, &n->addr, answer, n->cfg.pos_shared ? shared : NULL, &a,
+    return ec_pos_check_answer(n->store, &n->addr, answer, only_shared ? shared : NULL, &a,
                                n->cfg.pos_examined_max, r);
 }

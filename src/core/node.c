@@ -452,6 +452,19 @@ ec_err ec_node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const 
     return err;
 }
 
+ec_err ec_node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer)
+{
+    if (n == NULL || peer == NULL) return EC_ERR_ARG;
+    ec_err err = node_pos_challenge_any(n, now, peer);
+    invariants(n);
+    return err;
+}
+
+unsigned ec_node_pos_region(const ec_node *n)
+{
+    return n ? node_pos_region(n) : 0;
+}
+
 ec_err ec_node_submit(ec_node *n, uint64_t now, const ec_tx *tx)
 {
     ec_err err = node_coord_submit(n, now, tx);

@@ -149,8 +149,13 @@ typedef struct ec_node_config {
                                  0: no per-asker limit) */
     unsigned pos_bits;        /* chunk width of our challenges, 4..16 (0: the widest whose
                                  walk stays within an eighth of our store, at most 10) */
-    bool pos_shared;          /* walks take only the tokens both peers should hold (true;
-                                 false: every stored token, the seed's walk) */
+    bool pos_region;          /* our challenges walk the largest subtree around us with at
+                                 most w nodes, which every node in it holds whole (true;
+                                 false: every stored token, the seed's walk; pos.h) */
+    unsigned pos_shared_every; /* every k-th challenge walks the whole space over the
+                                 tokens both peers should hold, each in its own view,
+                                 reaching what the region does not (1: each time
+                                 such a token is held; 0: never; docs/LIFECYCLE.md) */
     unsigned pos_outstanding_max; /* challenges of ours waiting for a PROOF (64) */
     unsigned pos_peers_max;   /* peers whose challenge record is kept (1024; the least
                                  recently updated goes) */
@@ -526,9 +531,23 @@ ec_err ec_node_check(const ec_node *n, const char **why);
  * PROOF until the request timeout (its PTO); the result comes as an
  * EC_NODE_EV_POS_RESULT event and goes into the peer's record. EC_OK sent,
  * EC_ERR_EXISTS one on (peer, token) is outstanding already, EC_ERR_RANGE
- * pos_outstanding_max are outstanding (counted), EC_ERR_ARG NULL or peer
- * is this node, EC_ERR_NOMEM. */
+ * pos_outstanding_max are outstanding (counted), EC_ERR_PREFIX the peer or
+ * the token is outside our region (ec_node_pos_region), EC_ERR_ARG NULL or
+ * peer is this node, EC_ERR_NOMEM. */
 ec_err ec_node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token);
+/* The region our challenges walk, as a prefix length around our address:
+ * the largest subtree holding at most w nodes in our view, which each of
+ * them must hold whole (core/pos.h); 0, the whole space, without
+ * cfg.pos_region or with fewer than w peers known. Peers and tokens we
+ * challenge must share that prefix with us. */
+unsigned ec_node_pos_region(const ec_node *n);
+/* Challenges `peer` on a token we pick with our randomness: in our region
+ * if the peer is (a region walk), except every pos_shared_every-th time
+ * and for a peer outside it, then one both should hold outside the region
+ * (a shared walk). As ec_node_pos_challenge, and EC_ERR_NOTFOUND no such
+ * token held, EC_ERR_PREFIX a peer outside the region with shared walks
+ * off. */
+ec_err ec_node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer);
 /* What this node's challenges found of one peer (failed counts every
  * challenge not passed; timed_out, those of them unanswered). */
 typedef struct ec_node_pos_record {

@@ -46,7 +46,8 @@ void ec_node_config_default(ec_node_config *c)
     c->pos_answers_per_s = 20;
     c->pos_peer_interval_ms = 1000;
     c->pos_bits = 0;
-    c->pos_shared = true;
+    c->pos_region = true;
+    c->pos_shared_every = 1;
     c->pos_outstanding_max = 64;
     c->pos_peers_max = 1024;
     c->pos_min_agree = 8;

@@ -277,6 +277,11 @@ struct ec_node {
      * peer's flood cannot spend the node-wide budget alone. */
     struct pos_asker { ec_id peer; uint64_t at; bool used; } pos_askers[NODE_POS_ASKERS];
     /* Asking (prove.c): both allocated at the first challenge. */
+    /* Stored tokens in our challenge region (prove.c, recounted a minute on). */
+    uint64_t pos_count, pos_count_at;
+    unsigned pos_count_plen;
+    bool pos_count_set;
+    uint64_t pos_seq;       /* challenges sent (every pos_shared_every-th a shared walk) */
     GHashTable *pos_out;   /* (peer, token) -> pos_challenge* (owned), at most pos_outstanding_max */
     GHashTable *pos_peers; /* peer id -> pos_peer* (owned), at most pos_peers_max */
     GQueue *pos_order;     /* the pos_peer entries, least recently updated first (not owned) */
@@ -344,11 +349,16 @@ bool node_eligible(ec_node *n, ptx *p, int i, const ec_id *id);
 bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
 /* Eligible (or admissible: would_be) for one of p's tokens. */
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
-/* Storage proofs over the tokens we and `peer` both should hold
- * (cfg.pos_shared): our answer to its challenge (the walk for it), and our
- * check of its answer to ours. */
-ec_err node_pos_answer(ec_node *n, const ec_id *peer, const ec_id *token, unsigned bits, ec_pos_answer *out);
-ec_err node_pos_check(ec_node *n, const ec_id *peer, const ec_pos_answer *answer, ec_pos_check *r);
+/* Storage proofs (pos.h): the region of our challenges (its prefix
+ * length: the largest subtree around us with at most w nodes in our
+ * view; 0 without cfg.pos_region), our answer to a peer's challenge in
+ * region plen, and our check of its answer to ours (only_shared: both
+ * walks keep to the tokens we and `peer` both should hold, our view). */
+unsigned node_pos_region(const ec_node *n);
+bool node_pos_shared(ec_node *n, const ec_id *peer, const ec_id *token);
+ec_err node_pos_answer(ec_node *n, const ec_id *peer, const ec_id *token, unsigned bits, unsigned plen,
+                       bool only_shared, ec_pos_answer *out);
+ec_err node_pos_check(ec_node *n, const ec_id *peer, const ec_pos_answer *answer, bool only_shared, ec_pos_check *r);
 
 /* minefield.c: a mapping answer's signed claims, compared with what the
  * same signer claimed before (claims.h); a contradiction convicts it. */
@@ -582,6 +592,7 @@ void node_outcome_poll(ec_node *n, ptx *p);
  * dropped, counted); tick: times out the unanswered, returns the earliest
  * time it needs a tick again; free: at ec_node_free. */
 ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token);
+ec_err node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer);
 void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 uint64_t node_pos_tick(ec_node *n, uint64_t now);
 void node_pos_free(ec_node *n);

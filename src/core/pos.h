@@ -49,6 +49,7 @@ uint16_t ec_pos_suffix(const ec_id *t, unsigned bits);
 
 typedef struct ec_pos_answer {
     uint8_t bits;                /* the chunk width asked for */
+    uint8_t plen;                /* the region asked for: ids sharing the top plen bits with token (0: all) */
     ec_id token;                 /* the challenge token */
     ec_id head;                  /* the responder's head of it (the chunks' input) */
     ec_id t[EC_POS_CHUNKS];      /* the walk's tokens, in walk order */
@@ -70,18 +71,29 @@ typedef struct ec_pos_walk_stats {
  * differ outside that (docs/LIFECYCLE.md, "In a running network"). */
 typedef bool (*ec_pos_filter_fn)(void *arg, const ec_id *token);
 
-/* The walk over store s from token with chunks: out (10 tokens and their
- * heads) on EC_OK; EC_ERR_NOTFOUND if fewer than ten match within one
- * turn each way; EC_ERR_RANGE if more than max_examined stored tokens
+/* The region of a walk: the ids whose top plen bits are token's (a
+ * subtree of the id space; plen 0: all of it). Upward the walk goes from
+ * the token to the region's top and wraps to its bottom; downward the
+ * other way. Two peers in one subtree that holds at most w nodes both
+ * hold every token in it whatever else they know: a node nearer such a
+ * token than one of them is in the subtree too (XOR distance), so fewer
+ * than w are. The asker picks that region (docs/LIFECYCLE.md). */
+bool ec_pos_in_region(const ec_id *token, const ec_id *t, unsigned plen);
+/* The region's lowest and highest ids (plen above 256: 256). */
+void ec_pos_region_bounds(const ec_id *token, unsigned plen, ec_id *lo, ec_id *hi);
+
+/* The walk over store s from token with chunks within the region plen:
+ * out (10 tokens and their heads) on EC_OK; EC_ERR_NOTFOUND if fewer than
+ * ten match within one turn each way; EC_ERR_RANGE if more than max_examined stored tokens
  * would be examined (0: no limit); the store's error. stats may be NULL. */
-ec_err ec_pos_walk(ec_store *s, const ec_id *token, unsigned bits, const uint16_t chunks[EC_POS_CHUNKS],
+ec_err ec_pos_walk(ec_store *s, const ec_id *token, unsigned bits, unsigned plen, const uint16_t chunks[EC_POS_CHUNKS],
                    ec_pos_filter_fn filter, void *farg, ec_id out[EC_POS_CHUNKS], ec_id heads[EC_POS_CHUNKS],
                    uint64_t max_examined, ec_pos_walk_stats *stats);
 
-/* The responder's side: its answer to requester about token (the head
- * it holds, the chunks, the walk). EC_ERR_NOTFOUND if it does not hold
+/* The responder's side: its answer to requester about token in region
+ * plen (the head it holds, the chunks, the walk). EC_ERR_NOTFOUND if it does not hold
  * the token or its walk falls short; otherwise as ec_pos_walk. */
-ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, unsigned bits,
+ec_err ec_pos_answer_make(ec_store *s, const ec_id *requester, const ec_id *token, unsigned bits, unsigned plen,
                           ec_pos_filter_fn filter, void *farg, uint64_t max_examined, ec_pos_answer *out,
                           ec_pos_walk_stats *stats);
 
@@ -91,11 +103,12 @@ typedef enum ec_pos_fault {
     EC_POS_SUFFIX,    /* a token whose last b bits are not its chunk */
     EC_POS_ORDER,     /* not in walk order (upward ascending from the token, downward descending, each wrapping once) */
     EC_POS_DUPLICATE, /* a token twice, or the challenge token itself */
+    EC_POS_REGION,    /* a token outside the region asked for */
 } ec_pos_fault;
 const char *ec_pos_fault_name(ec_pos_fault f);
 
 /* The answer checked alone, with the chunks the requester derives from
- * (requester, a->token, a->head, a->bits). */
+ * (requester, a->token, a->head, a->bits), within region a->plen. */
 ec_pos_fault ec_pos_check_form(const ec_id *requester, const ec_pos_answer *a);
 
 /* The answer checked against the requester's own store s. */
@@ -110,7 +123,7 @@ typedef struct ec_pos_check {
     ec_pos_walk_stats own;
 } ec_pos_check;
 
-/* EC_OK (r filled) or the store's error (EC_ERR_RANGE: the own walk ran
+/* Our own walk runs in region a->plen. EC_OK (r filled) or the store's error (EC_ERR_RANGE: the own walk ran
  * past max_examined; r->own_complete false then). */
 ec_err ec_pos_check_answer(ec_store *s, const ec_id *requester, const ec_pos_answer *a, ec_pos_filter_fn filter,
                            void *farg, uint64_t max_examined, ec_pos_check *r);

@@ -29,6 +29,8 @@ typedef struct pos_challenge {
     uint64_t sent_at;   /* GET_PROOF went out */
     uint64_t due;       /* unanswered by then: timed out */
     uint8_t bits;       /* the chunk width asked for */
+    uint8_t plen;       /* the region asked for */
+    bool shared;        /* a shared walk (cfg.pos_shared_every) */
 } pos_challenge;
 
 typedef struct pos_peer {
@@ -68,23 +70,71 @@ void node_pos_free(ec_node *n)
     n->pos_out = NULL;
 }
 
-/* The chunk width we ask for (cfg.pos_bits; 0: from our store's size):
- * the widest whose walk, about 10 x 2^b stored tokens, stays within an
- * eighth of what we hold, so it stays where a neighbor's store and ours
- * overlap (docs/LIFECYCLE.md, "In a running network"); 4 to 10. */
-static unsigned pos_bits(ec_node *n)
+/* The stored tokens in region plen around us, counted at most once a
+ * minute (and when the region changes), at most pos_examined_max. */
+typedef struct counter {
+    ec_id lo;
+    unsigned plen;
+    uint64_t n, max;
+} counter;
+
+static bool count_one(void *arg, const ec_id *t, const ec_head *h)
+{
+    (void)h;
+    counter *c = arg;
+    if (!ec_pos_in_region(&c->lo, t, c->plen)) return false;
+    return ++c->n < c->max;
+}
+
+static uint64_t region_tokens(ec_node *n, uint64_t now, unsigned plen)
+{
+    if (n->pos_count_set && n->pos_count_plen == plen && now - n->pos_count_at < 60000) return n->pos_count;
+    counter c = {{{0}}, plen, 0, n->cfg.pos_examined_max ? n->cfg.pos_examined_max : UINT64_MAX};
+    ec_id hi;
+    ec_pos_region_bounds(&n->addr, plen, &c.lo, &hi);
+    if (ec_store_iterate(n->store, &c.lo, count_one, &c) != EC_OK) return 0;
+    n->pos_count = c.n;
+    n->pos_count_plen = plen;
+    n->pos_count_at = now;
+    n->pos_count_set = true;
+    return c.n;
+}
+
+/* The chunk width we ask for (cfg.pos_bits; 0: from what the walk may
+ * take): the widest, 4 to 10, whose walk of about 10 x 2^b tokens
+ * covers at most half the region's (each way a quarter turn), or, with
+ * the whole store walked, an eighth of the store, so it stays where a
+ * neighbor's store and ours overlap (docs/LIFECYCLE.md). */
+static unsigned pos_bits(ec_node *n, uint64_t now, unsigned plen, bool shared)
 {
     if (n->cfg.pos_bits) return n->cfg.pos_bits;
-    ec_store_counts c;
-    if (ec_store_counts_get(n->store, &c) != EC_OK) return EC_POS_BITS;
+    uint64_t room;
+    if (n->cfg.pos_region && !shared) {
+        room = region_tokens(n, now, plen) / 2;
+    } else {
+        ec_store_counts c;
+        if (ec_store_counts_get(n->store, &c) != EC_OK) return EC_POS_BITS;
+        room = c.tokens / 16;
+    }
     unsigned b = EC_POS_BITS_MIN;
-    while (b < EC_POS_BITS && 10ull << (b + 1) <= c.tokens / 8) b++;
+    while (b < EC_POS_BITS && 10ull << (b + 1) <= room) b++;
     return b;
 }
 
 ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_id *token)
 {
     if (ec_id_cmp(peer, &n->addr) == 0) return EC_ERR_ARG;
+    /* A peer and a token in our region: a walk of the region, whose
+     * tokens it must hold whatever its view (pos.h). Else (with
+     * pos_shared_every) a token both should hold in our view: a shared
+     * walk of the whole space over such tokens, each side in its view,
+     * which reaches the part of its share outside the region. */
+    unsigned plen = node_pos_region(n);
+    bool shared = false;
+    if (!ec_pos_in_region(&n->addr, peer, plen) || !ec_pos_in_region(&n->addr, token, plen)) {
+        if (!n->cfg.pos_shared_every || !node_pos_shared(n, peer, token)) return EC_ERR_PREFIX;
+        shared = true;
+    }
     tables(n);
     pos_key k;
     k.peer = *peer;
@@ -101,17 +151,86 @@ ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_
     /* The usual request timeout (the peer's PTO, or resend_ms): the
      * answer's walk is a few milliseconds of the peer's time. */
     c->due = now + node_timeout(n, peer, 0);
-    c->bits = (uint8_t)pos_bits(n);
+    if (shared) plen = 0;
+    c->bits = (uint8_t)pos_bits(n, now, plen, shared);
+    c->plen = (uint8_t)plen;
+    c->shared = shared;
     g_hash_table_insert(n->pos_out, &c->k, c);
     ec_msg m;
     memset(&m, 0, sizeof m);
     m.type = EC_MSG_GET_PROOF;
     m.u.get_proof.token = *token;
     m.u.get_proof.bits = c->bits;
+    m.u.get_proof.plen = c->plen;
+    m.u.get_proof.shared = c->shared;
     node_send(n, peer, &m);
     n->stats.pos_challenges++;
     if (c->due < n->next_due) n->next_due = c->due;
     return EC_OK;
+}
+
+/* Picking a token: the skip-th one from a random point on (wrapping once)
+ * that is in our region (region walks) or, for a shared walk, outside it
+ * and one the peer should hold too in our view: a random one, not the
+ * first after a gap in what we hold. */
+typedef struct pick {
+    ec_node *n;
+    const ec_id *peer;
+    unsigned plen;
+    bool shared;
+    uint64_t skip, seen, max;
+    ec_id t;
+    bool found;
+} pick;
+
+static bool pick_one(void *arg, const ec_id *t, const ec_head *h)
+{
+    (void)h;
+    pick *p = arg;
+    if (p->seen++ >= p->max) return false; /* a bound on the search */
+    bool in = ec_pos_in_region(&p->n->addr, t, p->plen);
+    if (!p->shared && !in) return false; /* past the region's end: wrap */
+    if (p->shared && (in || !node_pos_shared(p->n, p->peer, t))) return true;
+    p->t = *t;
+    p->found = true;
+    return p->skip-- > 0;
+}
+
+/* One pick (pick_one) from a random point: in the whole space for a
+ * shared walk, in our region for a region walk. */
+static ec_err pick_token(ec_node *n, pick *p)
+{
+    ec_id from, lo, hi;
+    ec_rng_bytes(n->rng, from.b, EC_ID_LEN);
+    ec_pos_region_bounds(&n->addr, p->plen, &lo, &hi);
+    if (!p->shared)
+        for (unsigned b = 0; b < EC_ID_LEN; b++) from.b[b] = (uint8_t)(lo.b[b] | (from.b[b] & (lo.b[b] ^ hi.b[b])));
+    ec_err err = ec_store_iterate(n->store, &from, pick_one, p);
+    if (!err && p->skip != UINT64_MAX && p->seen < p->max)
+        err = ec_store_iterate(n->store, p->shared ? NULL : &lo, pick_one, p); /* wrapped */
+    if (err) n->stats.store_errors++;
+    return err;
+}
+
+ec_err node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer)
+{
+    if (ec_id_cmp(peer, &n->addr) == 0) return EC_ERR_ARG;
+    unsigned plen = node_pos_region(n), every = n->cfg.pos_shared_every;
+    bool in = ec_pos_in_region(&n->addr, peer, plen);
+    if (!in && !every) return EC_ERR_PREFIX;
+    uint64_t max = n->cfg.pos_examined_max ? n->cfg.pos_examined_max : UINT64_MAX;
+    pick p = {n, peer, plen, !in || (every && n->pos_seq % every == every - 1), ec_rng_below(n->rng, 64), 0, max,
+              {{0}}, false};
+    n->pos_seq++;
+    ec_err err = pick_token(n, &p);
+    if (!err && !p.found && p.shared && in) { /* nothing both hold outside the region: a region walk */
+        pick q = {n, peer, plen, false, ec_rng_below(n->rng, 64), 0, max, {{0}}, false};
+        p = q;
+        err = pick_token(n, &p);
+    }
+    if (err) return err;
+    if (!p.found) return EC_ERR_NOTFOUND;
+    return node_pos_challenge(n, now, peer, &p.t);
 }
 
 /* The peer's record, made (the least recently updated one out when the
@@ -179,7 +298,8 @@ void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
         n->stats.dropped_unexpected++; /* unasked, or a copy of one judged already */
         return;
     }
-    uint8_t bits = c->bits;
+    uint8_t bits = c->bits, plen = c->plen;
+    bool shared = c->shared;
     g_hash_table_remove(n->pos_out, &k); /* frees c */
     if (m->u.proof.status == 0) {
         ended(n, now, &k, EC_NODE_POS_CANNOT, -1);
@@ -187,6 +307,7 @@ void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     }
     ec_pos_answer a;
     a.bits = bits;
+    a.plen = plen;
     a.token = m->u.proof.token;
     a.head = m->u.proof.head;
     memcpy(a.t, m->u.proof.t, sizeof a.t);
@@ -194,7 +315,7 @@ void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     ec_pos_check r;
     /* EC_ERR_RANGE: our own walk passed pos_examined_max; what it found
      * still counts (an answer agreeing with less of it fails the rule). */
-    ec_err err = node_pos_check(n, &k.peer, &a, &r);
+    ec_err err = node_pos_check(n, &k.peer, &a, shared, &r);
     if (err != EC_OK && err != EC_ERR_RANGE) {
         n->stats.store_errors++;
         ended(n, now, &k, EC_NODE_POS_ERROR, -1);

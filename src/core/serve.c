@@ -318,9 +318,14 @@ void node_on_get_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
     /* A width whose walk (about 10 x 2^bits stored tokens) could not end
      * within pos_examined_max is answered "cannot" without walking: an
      * asker cannot make us examine our cap's worth of tokens for nothing. */
-    ec_err err = 10ull << m->u.get_proof.bits > n->cfg.pos_examined_max
+    /* A region that holds the token but not both of us is answered
+     * "cannot" too: it is not one we must hold whole. */
+    const ec_id *t = &m->u.get_proof.token;
+    unsigned plen = m->u.get_proof.plen;
+    ec_err err = 10ull << m->u.get_proof.bits > n->cfg.pos_examined_max || !ec_pos_in_region(t, &n->addr, plen) ||
+                         !ec_pos_in_region(t, from, plen)
                      ? EC_ERR_RANGE
-                     : node_pos_answer(n, from, &m->u.get_proof.token, m->u.get_proof.bits, &a);
+                     : node_pos_answer(n, from, t, m->u.get_proof.bits, plen, m->u.get_proof.shared, &a);
     if (err == EC_OK) {
         r.u.proof.status = 1;
         r.u.proof.head = a.head;

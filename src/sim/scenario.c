@@ -143,7 +143,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"ignore_evidence", &c->node.ignore_evidence}, {"commit_echo", &c->node.commit_echo},
         {"byzantine_disguise", &c->byz_disguise}, {"eclipse_flood", &c->eclipse_flood},
         {"bootstrap_adversarial", &c->bootstrap_adversarial}, {"pos_nearest", &c->pos_nearest},
-        {"pos_shared", &c->node.pos_shared},
+        {"pos_region", &c->node.pos_region}, {"lazy_region", &c->lazy_region},
         {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync}, {"sync_polling", &c->node.sync_polling},
         {"sync_check_single", &c->node.sync_check_single},
     };
@@ -204,7 +204,7 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"newcomers", 0, 100000, &c->newcomers, NULL},
         {"bootstrap", 1, 64, &c->bootstrap, NULL},
         {"pos_interval_ms", 0, 86400000, NULL, &c->pos_interval_ms},
-        {"pos_bits", 0, 16, &c->node.pos_bits, NULL},
+        {"pos_bits", 0, 16, &c->node.pos_bits, NULL}, {"pos_shared_every", 0, 1000, &c->node.pos_shared_every, NULL},
     };
     uint64_t x;
     if (!strcmp(k, "vote_threshold")) { /* the one signed key */

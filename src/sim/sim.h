@@ -97,6 +97,8 @@ typedef struct sim_config {
     uint64_t pos_interval_ms;
     bool pos_nearest;   /* challenge only the nearest neighbor (else any of the w nearest) */
     double lazy, lazy_density;
+    bool lazy_region;   /* lazy nodes keep every token of their own challenge region
+                           (ec_node_pos_region) and lazy_density of the rest */
     uint64_t join_at_ms;
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */

@@ -94,7 +94,7 @@ typedef struct sim {
     sim_byz *byz;
     sim_eclipse *eclipse;
 #define SIM_POS_VERDICTS 6 /* ec_node_pos_verdict 1..5 */
-    uint64_t pos_asked, pos_verdicts[2][SIM_POS_VERDICTS]; /* [on honest, on lazy][verdict] */
+    uint64_t pos_asked, pos_verdicts[3][SIM_POS_VERDICTS]; /* [honest asker on honest, on lazy, lazy asker][verdict] */
     uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
     uint64_t liar_answers, mapping_lies;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pos.h"
 #include "crypto/blake3.h"
 #include "sim/sim_internal.h"
 
@@ -20,10 +21,27 @@ typedef struct lazy {
     ec_store *inner;
     uint64_t salt;
     double density;
+    const sim *s;      /* with lazy_region: the node whose region is kept */
+    uint32_t i;
 } lazy;
+
+/* Node i's challenge region as ec_node_pos_region computes it, whether
+ * its node challenges by regions or not. */
+static unsigned region_of(const sim *s, uint32_t i)
+{
+    const ec_node *n = s->nodes[i].node;
+    if (n == NULL) return 0;
+    ec_id near[64], d;
+    size_t w = s->cfg.node.w;
+    if (ec_peers_nearest(ec_node_peer_table(n), &s->addrs[i], w, false, near) < w) return 0;
+    ec_id_xor(&d, &s->addrs[i], &near[w - 1]);
+    return ec_id_clz(&d) + 1;
+}
 
 static bool kept(const lazy *l, const ec_id *t)
 {
+    /* lazy_region: what a challenger can reach, kept whole */
+    if (l->s && ec_pos_in_region(&l->s->addrs[l->i], t, region_of(l->s, l->i))) return true;
     uint64_t h = l->salt;
     for (int i = 0; i < 8; i++) h = (h ^ t->b[24 + i]) * 0x100000001b3ull;
     return (double)(h >> 11) / 9007199254740992.0 < l->density;
@@ -90,6 +108,10 @@ void sim_pos_wrap(sim *s, uint32_t i)
     l->inner = s->nodes[i].store;
     l->salt = s->cfg.seed * 0x9e3779b97f4a7c15ull + i;
     l->density = s->cfg.lazy_density;
+    if (s->cfg.lazy_region) {
+        l->s = s;
+        l->i = i;
+    }
     l->store.vt = &lazy_vt;
     l->store.impl = l;
     s->nodes[i].store = &l->store;
@@ -117,30 +139,8 @@ void sim_pos_setup(sim *s)
     }
 }
 
-typedef struct pick {
-    const ec_peers *table;
-    const ec_id *peer;
-    unsigned w, skip;
-    ec_id t;
-    bool found;
-} pick;
-
-/* The skip-th token from the start point on that the peer should hold
- * too (among its w nearest in our view): a random one of those, not the
- * first after a gap in what we hold (which sits at the edge of our
- * share, where a neighbor's share differs). */
-static bool shared(void *arg, const ec_id *t, const ec_head *h)
-{
-    (void)h;
-    pick *p = arg;
-    if (!ec_peers_eligible(p->table, t, p->w, p->peer)) return true;
-    p->t = *t;
-    p->found = true;
-    return p->skip-- > 0;
-}
-
-/* Node i challenges one of its w nearest (in its own view) on a token
- * both should hold, drawn at random. */
+/* Node i challenges one of its w nearest (its own view); the core picks
+ * the token and the walk (ec_node_pos_challenge_any). */
 void sim_pos_challenge(sim *s, uint32_t i, uint64_t now_ms)
 {
     ev e = {.t_us = s->now_us + s->cfg.pos_interval_ms * 1000, .kind = EV_POS, .node = i};
@@ -152,22 +152,52 @@ void sim_pos_challenge(sim *s, uint32_t i, uint64_t now_ms)
     size_t nn = ec_peers_nearest(table, &s->addrs[i], s->cfg.node.w, false, near);
     if (nn == 0) return;
     const ec_id *peer = &near[s->cfg.pos_nearest ? 0 : ec_rng_below(&s->rng, nn)];
-    ec_id from;
-    ec_rng_bytes(&s->rng, from.b, EC_ID_LEN);
-    pick p = {table, peer, s->cfg.node.w, (unsigned)ec_rng_below(&s->rng, 64), {{0}}, false};
-    ec_store_iterate(sn->store, &from, shared, &p);
-    if (p.skip > 0 && p.skip != (unsigned)-1) ec_store_iterate(sn->store, NULL, shared, &p); /* wrapped */
-    if (!p.found) return;
-    if (ec_node_pos_challenge(sn->node, now_ms, peer, &p.t) == EC_OK) s->pos_asked++;
+    if (ec_node_pos_challenge_any(sn->node, now_ms, peer) == EC_OK) s->pos_asked++;
     sim_after_node(s, i);
 }
 
 void sim_pos_result(sim *s, uint32_t by, const ec_node_event *ev)
 {
-    (void)by;
     uint32_t who = sim_node_of(s, &ev->from);
     if (who == UINT32_MAX || ev->pos_verdict >= SIM_POS_VERDICTS) return;
-    s->pos_verdicts[s->nodes[who].lazy ? 1 : 0][ev->pos_verdict]++;
+    /* A lazy asker judges with half a store: its verdicts apart. */
+    s->pos_verdicts[s->nodes[by].lazy ? 2 : s->nodes[who].lazy ? 1 : 0][ev->pos_verdict]++;
+}
+
+typedef struct tally {
+    const ec_id *self;
+    unsigned plen;
+    uint64_t all, region;
+} tally;
+
+static bool tally_one(void *arg, const ec_id *t, const ec_head *h)
+{
+    (void)h;
+    tally *c = arg;
+    c->all++;
+    c->region += ec_pos_in_region(c->self, t, c->plen);
+    return true;
+}
+
+/* What the stores hold at the end: the share of an honest node's store in
+ * its challenge region (what challengers can reach), and a lazy node's
+ * store against an honest one's (the disk it saves), in thousandths. */
+static void shares(const sim *s, FILE *out)
+{
+    uint64_t all[2] = {0, 0}, region = 0, nodes[2] = {0, 0};
+    for (uint32_t i = 0; i < s->cfg.nodes; i++) {
+        const sim_node *sn = &s->nodes[i];
+        if (sn->node == NULL || sn->down || sn->liar || sn->byz || sn->adv) continue;
+        tally c = {&s->addrs[i], region_of(s, i), 0, 0};
+        if (ec_store_iterate(sn->store, NULL, tally_one, &c) != EC_OK) continue;
+        all[sn->lazy] += c.all;
+        nodes[sn->lazy]++;
+        if (!sn->lazy) region += c.region;
+    }
+    double per[2] = {nodes[0] ? (double)all[0] / (double)nodes[0] : 0, nodes[1] ? (double)all[1] / (double)nodes[1] : 0};
+    fprintf(out, ", \"region_share_permille\": %llu, \"lazy_stored_permille\": %llu",
+            all[0] ? (unsigned long long)(region * 1000 / all[0]) : 0ull,
+            per[0] > 0 ? (unsigned long long)(per[1] * 1000 / per[0]) : 0ull);
 }
 
 void sim_pos_summary(const sim *s, const ec_node_stats *acc, FILE *out)
@@ -179,11 +209,13 @@ void sim_pos_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             (unsigned long long)s->pos_asked, (unsigned long long)acc->pos_answered,
             (unsigned long long)acc->pos_cannot, (unsigned long long)acc->pos_dropped_rate,
             (unsigned long long)acc->pos_dropped_peer, (unsigned)(s->cfg.lazy * s->cfg.nodes + 0.5));
-    for (int k = 0; k < 2; k++) {
-        fprintf(out, ", \"%s\": {", k ? "on_lazy" : "on_honest");
+    static const char *const who[3] = {"on_honest", "on_lazy", "by_lazy"};
+    for (int k = 0; k < 3; k++) {
+        fprintf(out, ", \"%s\": {", who[k]);
         for (int v = 1; v < SIM_POS_VERDICTS; v++)
             fprintf(out, "%s\"%s\": %llu", v > 1 ? ", " : "", names[v], (unsigned long long)s->pos_verdicts[k][v]);
         fputc('}', out);
     }
+    shares(s, out);
     fputs("},\n", out);
 }

@@ -151,7 +151,8 @@ static ec_err check(const ec_msg *m)
         }
         return EC_OK;
     case EC_MSG_GET_PROOF:
-        return m->u.get_proof.bits >= 4 && m->u.get_proof.bits <= 16 ? EC_OK : EC_ERR_MALFORMED;
+        return m->u.get_proof.bits >= 4 && m->u.get_proof.bits <= 16 && m->u.get_proof.shared <= 1 ? EC_OK
+                                                                                                  : EC_ERR_MALFORMED;
     case EC_MSG_GET_BODY:
     case EC_MSG_GET_TX:
     case EC_MSG_GET_MAPPING:
@@ -282,6 +283,8 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
     case EC_MSG_GET_PROOF:
         put_id(&w, &m->u.get_proof.token);
         ec_wire_put_u8(&w, m->u.get_proof.bits);
+        ec_wire_put_u8(&w, m->u.get_proof.plen);
+        ec_wire_put_u8(&w, m->u.get_proof.shared);
         break;
     case EC_MSG_PROOF:
         put_id(&w, &m->u.proof.token);
@@ -445,6 +448,8 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
     case EC_MSG_GET_PROOF:
         get_id(&r, &m->u.get_proof.token);
         m->u.get_proof.bits = ec_wire_get_u8(&r);
+        m->u.get_proof.plen = ec_wire_get_u8(&r);
+        m->u.get_proof.shared = ec_wire_get_u8(&r);
         break;
     case EC_MSG_PROOF: {
         get_id(&r, &m->u.proof.token);

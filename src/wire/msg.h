@@ -196,7 +196,9 @@ typedef struct ec_msg {
             uint16_t len;    /* 1..EC_MSG_EVIDENCE_MAX: the encoded evidence */
             uint8_t bytes[EC_MSG_EVIDENCE_MAX];
         } evidence;
-        struct { ec_id token; uint8_t bits; } get_proof; /* bits: the chunk width, 4..16 (core/pos.h) */
+        /* bits: the chunk width, 4..16; plen: the region's prefix length;
+         * shared: 1 if the walk takes only tokens both should hold (core/pos.h) */
+        struct { ec_id token; uint8_t bits, plen, shared; } get_proof;
         struct {
             ec_id token;
             uint8_t status;  /* 1: an answer; 0: cannot (the rest is zero) */
