@@ -72,7 +72,8 @@ static int samples(ec_msg *out)
     out[n].type = EC_MSG_EVIDENCE; out[n].u.evidence.len = EC_MSG_EVIDENCE_MAX;
     memset(out[n].u.evidence.bytes, 0x5e, EC_MSG_EVIDENCE_MAX);
     n++;
-    out[n].type = EC_MSG_GET_PROOF; out[n].u.get_proof.token = idv(16); out[n++].u.get_proof.bits = 10;
+    out[n].type = EC_MSG_GET_PROOF; out[n].u.get_proof.token = idv(16); out[n].u.get_proof.bits = 10;
+    out[n].u.get_proof.plen = 9; out[n++].u.get_proof.shared = 1;
     /* A storage proof with its answer (status 1): ten (token, head) pairs. */
     out[n].type = EC_MSG_PROOF; out[n].u.proof.token = idv(17); out[n].u.proof.status = 1;
     out[n].u.proof.head = idv(18);
@@ -81,6 +82,7 @@ static int samples(ec_msg *out)
         out[n].u.proof.h[i] = idv((uint8_t)(0xc0 + i));
     }
     n++;
+    out[n++].type = EC_MSG_INVITE; /* the type byte alone */
     return n;
 }
 
@@ -262,6 +264,16 @@ static void test_proof_layouts_and_refusals(void)
     CHECK_EQ_INT(buf[0], 19);
     CHECK(strcmp(ec_msg_type_name(EC_MSG_GET_PROOF), "get_proof") == 0);
     CHECK(strcmp(ec_msg_type_name(EC_MSG_PROOF), "proof") == 0);
+    /* INVITE: the type byte alone; a byte more is refused. */
+    memset(&m, 0, sizeof m);
+    m.type = EC_MSG_INVITE;
+    CHECK_EQ_INT(ec_msg_encode(&m, buf, sizeof buf, &len), EC_OK);
+    CHECK_EQ_INT(len, 1);
+    CHECK_EQ_INT(buf[0], 21);
+    buf[1] = 0;
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 2), EC_ERR_TRAILING);
+    CHECK_EQ_INT(ec_msg_decode(&back, buf, 1), EC_OK);
+    CHECK(strcmp(ec_msg_type_name(EC_MSG_INVITE), "invite") == 0);
     /* "Cannot" (status 0): 34 bytes, round trip, every truncation and a
      * trailing byte refused. */
     memset(&m, 0, sizeof m);

@@ -53,6 +53,7 @@ ec_err ec_node_new(ec_node **out, const ec_node_config *cfg, const ec_node_env *
         n->has_key = true;
     }
     n->sync_due = UINT64_MAX;
+    if (cfg->life) n->next_due = 0; /* the lifecycle's first scan at the first tick */
     node_chain_start(n);
     if (n->chain_due < n->next_due) n->next_due = n->chain_due;
     if (env->record) {
@@ -85,6 +86,7 @@ void ec_node_free(ec_node *n)
     node_claims_free(n);
     node_sync_free(n);
     node_pos_free(n);
+    node_life_free(n);
     g_queue_free_full(n->outbox, free);
     g_queue_free_full(n->settled, free);
     ec_peers_free(n->peers);
@@ -374,6 +376,7 @@ static void dispatch_msg(ec_node *n, uint64_t now, const ec_id *from, const ec_m
     case EC_MSG_EVIDENCE: node_convict_on_evidence(n, now, from, m); break;
     case EC_MSG_GET_PROOF: node_on_get_proof(n, now, from, m); break;
     case EC_MSG_PROOF: node_pos_on_proof(n, now, from, m); break;
+    case EC_MSG_INVITE: node_life_on_invite(n, now, from); break;
     default: n->stats.dropped_unexpected++; break;
     }
 }
@@ -389,6 +392,8 @@ static ec_err tick(ec_node *n, uint64_t now)
     if (sync < next) next = sync;
     uint64_t pos = node_pos_tick(n, now); /* storage-proof challenges unanswered */
     if (pos < next) next = pos;
+    uint64_t life = node_life_tick(n, now); /* elections, re-checks, swaps */
+    if (life < next) next = life;
     GHashTableIter it;
     gpointer key, val;
     g_hash_table_iter_init(&it, n->pending);
@@ -458,6 +463,11 @@ ec_err ec_node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer)
     ec_err err = node_pos_challenge_any(n, now, peer);
     invariants(n);
     return err;
+}
+
+void node_pos_ended(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
+{
+    node_life_on_pos(n, now, peer, verdict);
 }
 
 unsigned ec_node_pos_region(const ec_node *n)

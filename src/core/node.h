@@ -161,6 +161,22 @@ typedef struct ec_node_config {
                                  recently updated goes) */
     unsigned pos_min_agree;   /* tokens of 10 our own walk must share with an answer
                                  for it to pass (8; 1..10) */
+    /* The peer lifecycle (core/life.h; docs/LIFECYCLE.md). */
+    bool life;                /* elections, re-checks, swaps (false) */
+    unsigned life_target;     /* peers connected or being elected at once (0: w) */
+    unsigned life_candidates; /* our nearest peers considered (0: 2w; at most 64) */
+    unsigned life_challenges; /* storage proofs an election must pass (3) */
+    uint64_t life_gap_ms;     /* between an election's challenges (1100: answerers
+                                 take one per asker a second) */
+    uint64_t life_recheck_ms; /* a connected peer re-challenged this often (60000) */
+    uint64_t life_retry_ms;   /* a peer that lost is not elected again before (300000) */
+    uint64_t life_trust_ms;   /* connected this long, with life_challenges re-checks
+                                 passed, to be trusted (600000) */
+    uint64_t life_swap_ms;    /* mean swap interval, randomised +-50 % (1800000: the
+                                 seed's 30 min; 0: no swaps); a swapped peer waits as long */
+    unsigned life_swap_count; /* connected peers let go per swap (1) */
+    uint64_t life_scan_ms;    /* candidates looked for this often (5000) */
+    unsigned life_peers_max;  /* records kept (256) */
 } ec_node_config;
 
 /* Fills the defaults above (every field; what is not named is off / 0). */
@@ -271,6 +287,19 @@ typedef struct ec_node_stats {
     uint64_t pos_timed_out;       /* of those, unanswered within the request timeout */
     uint64_t pos_outstanding_full; /* challenges refused: pos_outstanding_max waiting */
     uint64_t pos_peers_evicted;   /* peer records dropped for newer ones (pos_peers_max) */
+    /* The peer lifecycle (core/life.h). */
+    uint64_t life_elections;      /* elections started (PENDING) */
+    uint64_t life_elected;        /* won: CONNECTED */
+    uint64_t life_lost;           /* lost: a challenge failed */
+    uint64_t life_dropped;        /* connected peers dropped (a failed re-check, two timeouts) */
+    uint64_t life_trusted;        /* peers that became trusted */
+    uint64_t life_ejected;        /* convicted peers ejected */
+    uint64_t life_swaps;          /* connected peers let go by the swap scheduler */
+    uint64_t life_unjudged;       /* elections or re-checks ended with nothing to challenge the
+                                     peer on (no token we both must hold): let go, retried later */
+    uint64_t life_invites_sent, life_invites_received;
+    uint64_t life_invites_ignored; /* from peers not among our candidates, or elected already */
+    uint64_t life_evicted;        /* records dropped for newer ones (life_peers_max) */
 } ec_node_stats;
 
 typedef struct ec_node ec_node;
@@ -298,6 +327,9 @@ typedef enum ec_node_event_type {
      * own walk (-1: no answer to judge: "cannot", timed out, or our store
      * failed), pos_verdict = an ec_node_pos_verdict. */
     EC_NODE_EV_POS_RESULT = 7,
+    /* A peer's lifecycle state changed (core/life.h): from = the peer,
+     * peer_state = its new ec_life_state. */
+    EC_NODE_EV_PEER_STATE = 8,
 } ec_node_event_type;
 
 /* How a storage-proof challenge ended (EC_NODE_EV_POS_RESULT). */
@@ -331,6 +363,7 @@ typedef struct ec_node_event {
     ec_id from;               /* verify_identity: who sent the record */
     uint8_t record[EC_MSG_IDENTITY_LEN]; /* verify_identity: the record's bytes */
     uint8_t pos_verdict;      /* pos_result: an ec_node_pos_verdict; else 0 */
+    uint8_t peer_state;       /* peer_state: an ec_life_state; else 0 */
 } ec_node_event;
 
 /* Called when this node commits a transaction (optional). */

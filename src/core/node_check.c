@@ -54,6 +54,8 @@ ec_err ec_node_check(const ec_node *n, const char **why)
         bad = "more storage-proof challenges outstanding than pos_outstanding_max";
     else if (!bad && n->pos_peers && g_hash_table_size(n->pos_peers) > n->cfg.pos_peers_max)
         bad = "more storage-proof peer records than pos_peers_max";
+    else if (!bad && n->life && g_hash_table_size(n->life) > n->cfg.life_peers_max)
+        bad = "more lifecycle records than life_peers_max";
     else if (!bad && n->pos_peers && g_queue_get_length(n->pos_order) != g_hash_table_size(n->pos_peers))
         bad = "the storage-proof records' order and table disagree";
     else if (!bad && n->pos_bucket > 1000 * (uint64_t)n->cfg.pos_answers_per_s)

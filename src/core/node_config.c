@@ -51,6 +51,18 @@ void ec_node_config_default(ec_node_config *c)
     c->pos_outstanding_max = 64;
     c->pos_peers_max = 1024;
     c->pos_min_agree = 8;
+    c->life = false;
+    c->life_target = 0;
+    c->life_candidates = 0;
+    c->life_challenges = 3;
+    c->life_gap_ms = 1100;
+    c->life_recheck_ms = 60000;
+    c->life_retry_ms = 300000;
+    c->life_trust_ms = 600000;
+    c->life_swap_ms = 1800000;
+    c->life_swap_count = 1;
+    c->life_scan_ms = 5000;
+    c->life_peers_max = 256;
 }
 
 ec_err ec_node_config_check(const ec_node_config *c, const char **why)
@@ -97,6 +109,10 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->pos_outstanding_max < 1) bad = "pos_outstanding_max must not be 0";
     else if (c->pos_peers_max < 1) bad = "pos_peers_max must not be 0";
     else if (c->pos_min_agree < 1 || c->pos_min_agree > EC_POS_CHUNKS) bad = "pos_min_agree must be 1..10";
+    else if (c->life_challenges < 1 || c->life_challenges > 100) bad = "life_challenges must be 1..100";
+    else if (c->life_candidates > 64) bad = "life_candidates must be at most 64";
+    else if (c->life_scan_ms < 1) bad = "life_scan_ms must not be 0";
+    else if (c->life_peers_max < 1) bad = "life_peers_max must not be 0";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }

@@ -285,6 +285,10 @@ struct ec_node {
     GHashTable *pos_out;   /* (peer, token) -> pos_challenge* (owned), at most pos_outstanding_max */
     GHashTable *pos_peers; /* peer id -> pos_peer* (owned), at most pos_peers_max */
     GQueue *pos_order;     /* the pos_peer entries, least recently updated first (not owned) */
+    /* The peer lifecycle (life.c; cfg.life): peer id -> life_peer* (owned),
+     * at most life_peers_max; the next candidate scan and swap. */
+    GHashTable *life;
+    uint64_t life_scan_at, life_swap_at;
 };
 
 /* ---- Module map, lowest first: a module calls only those above it in this
@@ -295,7 +299,7 @@ struct ec_node {
  *   state      pending.c nbr.c tally.c heads.c book.c (+ peers.c rtt.c)
  *   durable    durable.c ballot.c chain.c
  *   messages   outbox.c serve.c outcome.c ident.c
- *   roles      prove.c < catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < minefield.c < relay.c < member.c < coordinator.c
+ *   roles      prove.c < life.c < catchup.c < sync_src.c < sync_offer.c < sync.c < commit.c < convict.c < minefield.c < relay.c < member.c < coordinator.c
  *   dispatch   node.c (creation, peers, RTT glue, inbound, timers)
  */
 
@@ -596,6 +600,18 @@ ec_err node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer);
 void node_pos_on_proof(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 uint64_t node_pos_tick(ec_node *n, uint64_t now);
 void node_pos_free(ec_node *n);
+
+/* life.c: the peer lifecycle (core/life.h). on_pos: a challenge of ours
+ * ended (node.c passes it on from prove.c); on_invite: an INVITE came;
+ * tick: candidates, elections, re-checks, trust, ejection, swaps, and the
+ * earliest time it needs a tick again; free: at ec_node_free. */
+void node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict);
+void node_life_on_invite(ec_node *n, uint64_t now, const ec_id *from);
+uint64_t node_life_tick(ec_node *n, uint64_t now);
+void node_life_free(ec_node *n);
+/* node.c: a storage-proof challenge of ours ended (prove.c calls it; it
+ * hands the verdict to the lifecycle). */
+void node_pos_ended(ec_node *n, uint64_t now, const ec_id *peer, int verdict);
 
 /* catchup.c: history catch-up. The two inputs return true when a token's
  * catch-up is over (its head adopted, or nothing to adopt): *synced is the

@@ -278,6 +278,7 @@ static void ended(ec_node *n, uint64_t now, const pos_key *k, ec_node_pos_verdic
         else n->stats.pos_failed++;
         if (v == EC_NODE_POS_TIMED_OUT) n->stats.pos_timed_out++;
     }
+    node_pos_ended(n, now, &k->peer, (int)v);
     ec_node_event e;
     memset(&e, 0, sizeof e);
     e.type = EC_NODE_EV_POS_RESULT;

@@ -82,6 +82,14 @@ static const nkey nkeys[] = {
     {"sync", "offers_max", 1, 1u << 24, UNS, S(d.node.sync_offers_max)},
     {"sync", "check_single", 0, 1, BOOL, S(d.node.sync_check_single)},
     {"queries", "forward_percent", 0, 100, UNS, S(d.forward_percent)},
+    {"lifecycle", "enabled", 0, 1, BOOL, S(d.node.life)},
+    {"lifecycle", "target", 0, 64, UNS, S(d.node.life_target)},
+    {"lifecycle", "challenges", 1, 100, UNS, S(d.node.life_challenges)},
+    {"lifecycle", "recheck_ms", 1000, 86400000, U64, S(d.node.life_recheck_ms)},
+    {"lifecycle", "retry_ms", 0, 86400000, U64, S(d.node.life_retry_ms)},
+    {"lifecycle", "trust_ms", 0, 86400000, U64, S(d.node.life_trust_ms)},
+    {"lifecycle", "swap_ms", 0, 86400000, U64, S(d.node.life_swap_ms)},
+    {"lifecycle", "swap_count", 0, 64, UNS, S(d.node.life_swap_count)},
     {"store", "map_size_mb", 1, 1u << 24, SZ, S(map_size_mb)},
 };
 

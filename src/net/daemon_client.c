@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/life.h"
 #include "net/daemon_internal.h"
 #include "net/frame.h"
 
@@ -278,6 +279,12 @@ void dmn_on_event(ec_daemon *d, const ec_node_event *ev)
         ec_id_to_hex(&ev->from, peer);
         dmn_log(d, 3, "event=storage_proof peer=%.16s token=%.16s verdict=%u agree=%d", peer, hex,
                 (unsigned)ev->pos_verdict, ev->mapping);
+        return;
+    }
+    if (ev->type == EC_NODE_EV_PEER_STATE) { /* counted in /metrics (ec_life_*) */
+        char peer[65];
+        ec_id_to_hex(&ev->from, peer);
+        dmn_log(d, 2, "event=peer_state peer=%.16s state=%s", peer, ec_life_state_name(ev->peer_state));
         return;
     }
     if (ev->type == EC_NODE_EV_SYNC_REPORT) { /* counted in /metrics (ec_sync_total{what="reports"}) */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/life.h"
 #include "net/daemon_internal.h"
 
 /* A growing string (the pages are a few KiB). */
@@ -129,6 +130,35 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
                  "convicted them (their sessions, records and messages are refused; ec_drops_total{reason=\"convicted\"}).\n"
                  "# TYPE ec_peers_excluded_total counter\nec_peers_excluded_total %llu\n",
               (unsigned long long)d->peers_excluded);
+    sb_printf(b, "# HELP ec_storage_proofs_total Storage-proof challenges this node sent and their ends, and "
+                 "challenges it answered or could not.\n# TYPE ec_storage_proofs_total counter\n"
+                 "ec_storage_proofs_total{result=\"sent\"} %llu\nec_storage_proofs_total{result=\"passed\"} %llu\n"
+                 "ec_storage_proofs_total{result=\"failed\"} %llu\nec_storage_proofs_total{result=\"timed_out\"} %llu\n"
+                 "ec_storage_proofs_total{result=\"answered\"} %llu\nec_storage_proofs_total{result=\"cannot\"} %llu\n",
+              (unsigned long long)ns->pos_challenges, (unsigned long long)ns->pos_passed,
+              (unsigned long long)ns->pos_failed, (unsigned long long)ns->pos_timed_out,
+              (unsigned long long)ns->pos_answered, (unsigned long long)ns->pos_cannot);
+    {
+        ec_life_counts lc;
+        ec_node_life_counts(d->node, &lc);
+        sb_printf(b, "# HELP ec_life_peers Peers by lifecycle state (trusted: connected peers trusted).\n"
+                     "# TYPE ec_life_peers gauge\n"
+                     "ec_life_peers{state=\"identified\"} %u\nec_life_peers{state=\"pending\"} %u\n"
+                     "ec_life_peers{state=\"connected\"} %u\nec_life_peers{state=\"trusted\"} %u\n"
+                     "ec_life_peers{state=\"ejected\"} %u\n",
+                  (unsigned)lc.identified, (unsigned)lc.pending, (unsigned)lc.connected, (unsigned)lc.trusted,
+                  (unsigned)lc.ejected);
+        sb_printf(b, "# HELP ec_life_total Lifecycle events: elections started, won, lost, connected peers "
+                     "dropped, swapped out, ejected, unjudged.\n# TYPE ec_life_total counter\n"
+                     "ec_life_total{event=\"elections\"} %llu\nec_life_total{event=\"elected\"} %llu\n"
+                     "ec_life_total{event=\"lost\"} %llu\nec_life_total{event=\"dropped\"} %llu\n"
+                     "ec_life_total{event=\"swaps\"} %llu\nec_life_total{event=\"ejected\"} %llu\n"
+                     "ec_life_total{event=\"unjudged\"} %llu\n",
+                  (unsigned long long)ns->life_elections, (unsigned long long)ns->life_elected,
+                  (unsigned long long)ns->life_lost, (unsigned long long)ns->life_dropped,
+                  (unsigned long long)ns->life_swaps, (unsigned long long)ns->life_ejected,
+                  (unsigned long long)ns->life_unjudged);
+    }
     sb_printf(b, "# HELP ec_queries_total Sessionless queries: answered here, forwarded to a nearer peer, "
                  "not forwarded while shedding load, answered too large for their 3x budget.\n"
                  "# TYPE ec_queries_total counter\n"
@@ -223,6 +253,23 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
     sb_printf(b, "  \"queries\": {\"answered\": %llu, \"forwarded\": %llu, \"shed\": %llu, \"too_large\": %llu},\n",
               (unsigned long long)d->queries_answered, (unsigned long long)d->queries_forwarded,
               (unsigned long long)d->queries_shed, (unsigned long long)d->answers_too_large);
+    sb_printf(b, "  \"storage_proofs\": {\"region_bits\": %u, \"challenges\": %llu, \"passed\": %llu, \"failed\": %llu, "
+                 "\"timed_out\": %llu, \"answered\": %llu, \"cannot\": %llu, \"dropped_rate\": %llu, "
+                 "\"dropped_peer\": %llu},\n",
+              ec_node_pos_region(d->node), (unsigned long long)ns->pos_challenges, (unsigned long long)ns->pos_passed,
+              (unsigned long long)ns->pos_failed, (unsigned long long)ns->pos_timed_out,
+              (unsigned long long)ns->pos_answered, (unsigned long long)ns->pos_cannot,
+              (unsigned long long)ns->pos_dropped_rate, (unsigned long long)ns->pos_dropped_peer);
+    ec_life_counts lc;
+    ec_node_life_counts(d->node, &lc);
+    sb_printf(b, "  \"lifecycle\": {\"enabled\": %s, \"identified\": %u, \"pending\": %u, \"connected\": %u, "
+                 "\"trusted\": %u, \"ejected\": %u, \"elections\": %llu, \"elected\": %llu, \"lost\": %llu, "
+                 "\"dropped\": %llu, \"swaps\": %llu, \"unjudged\": %llu},\n",
+              d->cfg.node.life ? "true" : "false", (unsigned)lc.identified, (unsigned)lc.pending,
+              (unsigned)lc.connected, (unsigned)lc.trusted, (unsigned)lc.ejected,
+              (unsigned long long)ns->life_elections, (unsigned long long)ns->life_elected,
+              (unsigned long long)ns->life_lost, (unsigned long long)ns->life_dropped,
+              (unsigned long long)ns->life_swaps, (unsigned long long)ns->life_unjudged);
     sb_printf(b, "  \"store\": {\"tokens\": %llu, \"transactions\": %llu, \"votes\": %llu},\n",
               (unsigned long long)sc->tokens, (unsigned long long)sc->transactions, (unsigned long long)sc->votes);
     /* Our own neighborhood: the w - 1 admitted peers nearest to us. */
@@ -244,8 +291,16 @@ static void build_status(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const e
         const dpeer *p = v;
         ec_id_to_hex(&p->addr, hex);
         ec_endpoint_format(&p->ep, ep);
-        sb_printf(b, "%s\n    {\"addr\": \"%s\", \"endpoint\": \"%s\", \"last_rx_ms_ago\": %llu}", first ? "" : ",",
-                  hex, ep, p->last_rx_ms ? (unsigned long long)(dmn_now(d) - p->last_rx_ms) : 0ull);
+        /* Its lifecycle here (core/life.h): state, phases, storage proofs. */
+        ec_life_record lr;
+        bool has = ec_node_life_peer(d->node, &p->addr, &lr) == EC_OK;
+        sb_printf(b, "%s\n    {\"addr\": \"%s\", \"endpoint\": \"%s\", \"last_rx_ms_ago\": %llu, \"state\": \"%s\", "
+                     "\"synchronized\": %s, \"trusted\": %s, \"proofs_passed\": %u, \"proofs_failed\": %u}",
+                  first ? "" : ",", hex, ep, p->last_rx_ms ? (unsigned long long)(dmn_now(d) - p->last_rx_ms) : 0ull,
+                  has ? ec_life_state_name(lr.state) : "identified",
+                  has && (lr.phases & EC_LIFE_PHASE_SYNCHRONIZED) ? "true" : "false",
+                  has && (lr.phases & EC_LIFE_PHASE_TRUSTED) ? "true" : "false", has ? lr.passed : 0u,
+                  has ? lr.failed : 0u);
         first = false;
     }
     sb_printf(b, "%s],\n  \"drops\": {", first ? "" : "\n  ");

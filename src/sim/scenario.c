@@ -143,7 +143,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"ignore_evidence", &c->node.ignore_evidence}, {"commit_echo", &c->node.commit_echo},
         {"byzantine_disguise", &c->byz_disguise}, {"eclipse_flood", &c->eclipse_flood},
         {"bootstrap_adversarial", &c->bootstrap_adversarial}, {"pos_nearest", &c->pos_nearest},
-        {"pos_region", &c->node.pos_region}, {"lazy_region", &c->lazy_region},
+        {"pos_region", &c->node.pos_region}, {"lazy_region", &c->lazy_region}, {"life", &c->node.life},
         {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync}, {"sync_polling", &c->node.sync_polling},
         {"sync_check_single", &c->node.sync_check_single},
     };
@@ -205,6 +205,14 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
         {"bootstrap", 1, 64, &c->bootstrap, NULL},
         {"pos_interval_ms", 0, 86400000, NULL, &c->pos_interval_ms},
         {"pos_bits", 0, 16, &c->node.pos_bits, NULL}, {"pos_shared_every", 0, 1000, &c->node.pos_shared_every, NULL},
+        {"life_target", 0, 64, &c->node.life_target, NULL}, {"life_candidates", 0, 64, &c->node.life_candidates, NULL},
+        {"life_challenges", 1, 100, &c->node.life_challenges, NULL},
+        {"life_gap_ms", 0, 86400000, NULL, &c->node.life_gap_ms},
+        {"life_recheck_ms", 1, 86400000, NULL, &c->node.life_recheck_ms},
+        {"life_retry_ms", 0, 86400000, NULL, &c->node.life_retry_ms},
+        {"life_trust_ms", 0, 86400000, NULL, &c->node.life_trust_ms},
+        {"life_swap_ms", 0, 86400000, NULL, &c->node.life_swap_ms},
+        {"life_swap_count", 0, 64, &c->node.life_swap_count, NULL},
     };
     uint64_t x;
     if (!strcmp(k, "vote_threshold")) { /* the one signed key */
@@ -236,7 +244,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
         {"byzantine", 0, 0.9, &c->byzantine}, {"target_share", 0, 1, &c->target_share},
         {"liars", 0, 0.9, &c->liars}, {"lie_from_s", 0, 1e6, &lie_from_s}, {"withhold", 0, 1, &c->withhold},
         {"eclipse", 0, 0.9, &c->eclipse}, {"join_at_s", 0, 1e6, &join_at_s},
-        {"lazy", 0, 0.9, &c->lazy}, {"lazy_density", 0, 1, &c->lazy_density},
+        {"lazy", 0, 0.9, &c->lazy}, {"lazy_density", 0, 1, &c->lazy_density}, {"coord", 0, 0.9, &c->coord},
     };
     double d;
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {

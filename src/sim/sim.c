@@ -208,6 +208,7 @@ static void flush(sim *s, uint32_t i)
             sim_pos_result(s, i, &ev);
             continue;
         }
+        if (ev.type == EC_NODE_EV_PEER_STATE) continue; /* counted by the node (sim_life.c) */
         if (ev.type == EC_NODE_EV_EVIDENCE) {
             uint32_t who = sim_node_of(s, &ev.from);
             if (who != UINT32_MAX) {
@@ -348,6 +349,18 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->pos_passed += st->pos_passed;
     acc->pos_failed += st->pos_failed;
     acc->pos_timed_out += st->pos_timed_out;
+    acc->life_elections += st->life_elections;
+    acc->life_elected += st->life_elected;
+    acc->life_lost += st->life_lost;
+    acc->life_dropped += st->life_dropped;
+    acc->life_trusted += st->life_trusted;
+    acc->life_ejected += st->life_ejected;
+    acc->life_swaps += st->life_swaps;
+    acc->life_unjudged += st->life_unjudged;
+    acc->life_invites_sent += st->life_invites_sent;
+    acc->life_invites_received += st->life_invites_received;
+    acc->life_invites_ignored += st->life_invites_ignored;
+    acc->life_evicted += st->life_evicted;
     acc->claims_evicted += st->claims_evicted;
     acc->holds_broken += st->holds_broken;
     acc->echoes_sent += st->echoes_sent;
@@ -442,6 +455,7 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     sim_byz_setup(&s);
     sim_eclipse_setup(&s);
     sim_pos_setup(&s);
+    sim_life_setup(&s);
     for (unsigned i = 0; i < c->nodes; i++)
         if (!s.nodes[i].newcomer && start_node(&s, i, 0) != EC_OK) return EC_ERR_NOMEM;
     schedule_crashes(&s);
@@ -504,6 +518,9 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
             break;
         case EV_POS:
             sim_pos_challenge(&s, e.node, now_ms);
+            break;
+        case EV_LIFE:
+            sim_life_sample(&s);
             break;
         case EV_JOIN: /* a newcomer: its bootstrap peers and join questions (fill_peers) */
             s.nodes[e.node].down = false;

@@ -97,6 +97,11 @@ typedef struct sim_config {
     uint64_t pos_interval_ms;
     bool pos_nearest;   /* challenge only the nearest neighbor (else any of the w nearest) */
     double lazy, lazy_density;
+    /* The lifecycle's attack window (sim_life.c): a share `coord` of the
+     * nodes are coordinated adversaries that behave and store as honest
+     * ones; every 10 s the summary notes which honest nodes have a
+     * majority of them among their connected peers. */
+    double coord;
     bool lazy_region;   /* lazy nodes keep every token of their own challenge region
                            (ec_node_pos_region) and lazy_density of the rest */
     uint64_t join_at_ms;

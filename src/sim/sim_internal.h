@@ -10,7 +10,7 @@
 #include "sim/sim.h"
 #include <stdio.h>
 
-typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_JOIN, EV_POS } ev_kind;
+typedef enum { EV_DELIVER, EV_TICK, EV_SUBMIT, EV_CRASH, EV_RESTART, EV_JOIN, EV_POS, EV_LIFE } ev_kind;
 
 typedef struct ev {
     uint64_t t_us;
@@ -35,6 +35,9 @@ typedef struct sim_node {
     uint32_t adv;          /* an eclipsing adversary: its index + 1 (sim_eclipse.c) */
     uint32_t newcomer;     /* a newcomer: its index + 1 (unknown to all, joins at join_at_ms) */
     bool lazy;             /* keeps only lazy_density of the tokens (sim_pos.c) */
+    bool coord;            /* a coordinated adversary, honest in behaviour (sim_life.c) */
+    bool maj, maj_ever;    /* coordinated peers hold a majority of its connected ones (now, ever) */
+    uint64_t maj_since_us; /* since when (maj) */
 } sim_node;
 
 typedef struct sim_liars sim_liars;
@@ -94,6 +97,7 @@ typedef struct sim {
     sim_byz *byz;
     sim_eclipse *eclipse;
 #define SIM_POS_VERDICTS 6 /* ec_node_pos_verdict 1..5 */
+    uint64_t maj_us, obs_us, maj_longest_us; /* sim_life.c: node-time with a coordinated majority, observed, longest run */
     uint64_t pos_asked, pos_verdicts[3][SIM_POS_VERDICTS]; /* [honest asker on honest, on lazy, lazy asker][verdict] */
     uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */
@@ -158,6 +162,12 @@ void sim_pos_wrap(sim *s, uint32_t i);
 void sim_pos_challenge(sim *s, uint32_t i, uint64_t now_ms);
 void sim_pos_result(sim *s, uint32_t by, const ec_node_event *ev);
 void sim_pos_summary(const sim *s, const ec_node_stats *acc, FILE *out);
+/* sim_life.c: coordinated adversaries chosen and the first sample
+ * scheduled (setup); a sample every 10 s (EV_LIFE); the lifecycle's
+ * summary line (cfg.node.life). */
+void sim_life_setup(sim *s);
+void sim_life_sample(sim *s);
+void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out);
 /* sim_workload.c */
 void sim_workload_schedule(sim *s);
 void sim_workload_submit(sim *s, const ev *e);

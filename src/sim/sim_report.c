@@ -366,6 +366,7 @@ void sim_report(sim *s, FILE *out, double wall_s)
     sim_liar_summary(s, out);
     sim_eclipse_summary(s, out);
     sim_pos_summary(s, &acc, out);
+    sim_life_summary(s, &acc, out);
     if (s->byz) {
         byz_summary(s, out);
         sim_byz_timing(s, out);

@@ -16,6 +16,7 @@ static const char *const names[EC_MSG_TYPE_END] = {
     [EC_MSG_BODY] = "body",               [EC_MSG_GET_RANGE] = "get_range",
     [EC_MSG_RANGE] = "range",             [EC_MSG_EVIDENCE] = "evidence",
     [EC_MSG_GET_PROOF] = "get_proof",     [EC_MSG_PROOF] = "proof",
+    [EC_MSG_INVITE] = "invite",
 };
 
 const char *ec_msg_type_name(ec_msg_type t)
@@ -159,6 +160,7 @@ static ec_err check(const ec_msg *m)
     case EC_MSG_GET_VOTES:
     case EC_MSG_GET_IDENTITY:
     case EC_MSG_IDENTITY:
+    case EC_MSG_INVITE:
         return EC_OK;
     default:
         return EC_ERR_VERSION;
@@ -297,6 +299,7 @@ ec_err ec_msg_encode(const ec_msg *m, uint8_t *buf, size_t cap, size_t *len)
             }
         }
         break;
+    case EC_MSG_INVITE: break; /* the type byte alone */
     default: return EC_ERR_MALFORMED;
     }
     if (w.err) return w.err;
@@ -451,6 +454,7 @@ ec_err ec_msg_decode(ec_msg *m, const uint8_t *buf, size_t len)
         m->u.get_proof.plen = ec_wire_get_u8(&r);
         m->u.get_proof.shared = ec_wire_get_u8(&r);
         break;
+    case EC_MSG_INVITE: break;
     case EC_MSG_PROOF: {
         get_id(&r, &m->u.proof.token);
         uint8_t status = ec_wire_get_u8(&r);

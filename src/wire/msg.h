@@ -60,6 +60,7 @@ typedef enum ec_msg_type {
     EC_MSG_EVIDENCE = 18,   /* evidence against a peer (core/evidence.h), spread */
     EC_MSG_GET_PROOF = 19,  /* a storage-proof challenge on a token (core/pos.h) */
     EC_MSG_PROOF = 20,      /* the answer: ten (token, head) pairs of the walk, or "cannot" */
+    EC_MSG_INVITE = 21,     /* "I elected you": asks for a counter-election (core/life.h); no body */
     EC_MSG_TYPE_END
 } ec_msg_type;
 

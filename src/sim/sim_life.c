@@ -1,0 +1,137 @@
+/* The peer lifecycle in the simulator (core/life.h; issue 12; docs/
+ * LIFECYCLE.md, "Elections"): with the node setting `life` on, every node
+ * elects its neighbors by storage proofs, re-checks and swaps them; the
+ * summary says whom the honest nodes connected (honest peers and lazy
+ * ones), how elections ended, how long a peer took from first seen to
+ * connected, and what the lifecycle cost in messages. */
+#include <string.h>
+
+#include "core/life.h"
+#include "sim/sim_internal.h"
+
+#define SAMPLE_US 10000000ull
+
+void sim_life_setup(sim *s)
+{
+    const sim_config *c = &s->cfg;
+    if (!c->node.life) return;
+    unsigned k = (unsigned)(c->coord * c->nodes + 0.5);
+    ec_rng r;
+    ec_rng_seed(&r, c->seed ^ 0x636f6f72ull); /* apart from the network's */
+    for (unsigned n = 0; n < k && n < c->nodes;) {
+        uint32_t i = (uint32_t)ec_rng_below(&r, c->nodes);
+        sim_node *sn = &s->nodes[i];
+        if (sn->coord || sn->lazy || sn->liar || sn->byz || sn->adv) continue;
+        sn->coord = true;
+        n++;
+    }
+    ev e = {.t_us = SAMPLE_US, .kind = EV_LIFE};
+    sim_push(s, &e);
+}
+
+typedef struct sample {
+    const sim *s;
+    unsigned connected, coord;
+} sample;
+
+static void count(void *arg, const ec_life_record *r)
+{
+    sample *a = arg;
+    if (r->state != EC_LIFE_CONNECTED) return;
+    a->connected++;
+    uint32_t who = sim_node_of(a->s, &r->peer);
+    a->coord += who != UINT32_MAX && a->s->nodes[who].coord;
+}
+
+/* Each honest node (up): do coordinated peers hold more than half of its
+ * connected ones? Runs of that, in 10 s steps. */
+void sim_life_sample(sim *s)
+{
+    ev e = {.t_us = s->now_us + SAMPLE_US, .kind = EV_LIFE};
+    sim_push(s, &e);
+    for (uint32_t i = 0; i < s->cfg.nodes; i++) {
+        sim_node *sn = &s->nodes[i];
+        if (sn->node == NULL || sn->down || sn->coord || sn->lazy || sn->liar || sn->byz || sn->adv) continue;
+        sample a = {s, 0, 0};
+        ec_node_life_each(sn->node, count, &a);
+        s->obs_us += SAMPLE_US;
+        bool maj = a.connected > 0 && 2 * a.coord > a.connected;
+        if (maj) {
+            s->maj_us += SAMPLE_US;
+            if (!sn->maj) sn->maj_since_us = s->now_us;
+            sn->maj_ever = true;
+            uint64_t run = s->now_us - sn->maj_since_us + SAMPLE_US;
+            if (run > s->maj_longest_us) s->maj_longest_us = run;
+        }
+        sn->maj = maj;
+    }
+}
+
+typedef struct life_acc {
+    const sim *s;
+    uint64_t end_ms;
+    /* [honest peer, lazy peer] */
+    uint64_t connected[2], ever_won[2], records[2], ejected[2];
+    uint64_t to_connect_ms[2], connects[2];
+    uint64_t trusted;
+} life_acc;
+
+static void one(void *arg, const ec_life_record *r)
+{
+    life_acc *a = arg;
+    uint32_t who = sim_node_of(a->s, &r->peer);
+    if (who == UINT32_MAX) return;
+    int k = a->s->nodes[who].lazy ? 1 : 0;
+    a->records[k]++;
+    a->connected[k] += r->state == EC_LIFE_CONNECTED;
+    a->ejected[k] += r->state == EC_LIFE_EJECTED;
+    a->ever_won[k] += r->elections_won > 0;
+    a->trusted += (r->phases & EC_LIFE_PHASE_TRUSTED) != 0;
+    if (r->first_connected && r->first_connected >= r->first_seen) { /* first seen to first elected */
+        a->to_connect_ms[k] += r->first_connected - r->first_seen;
+        a->connects[k]++;
+    }
+}
+
+void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
+{
+    if (!s->cfg.node.life) return;
+    life_acc a;
+    memset(&a, 0, sizeof a);
+    a.s = s;
+    uint64_t honest = 0;
+    for (uint32_t i = 0; i < s->cfg.nodes; i++) {
+        const sim_node *sn = &s->nodes[i];
+        if (sn->node == NULL || sn->down || sn->lazy || sn->liar || sn->byz || sn->adv || sn->coord) continue;
+        honest++;
+        ec_node_life_each(sn->node, one, &a);
+    }
+    double minutes = (double)s->now_us / 60e6;
+    unsigned coord = 0, ever = 0;
+    for (uint32_t i = 0; i < s->cfg.nodes; i++) {
+        coord += s->nodes[i].coord;
+        ever += s->nodes[i].maj_ever;
+    }
+    uint64_t msgs = acc->sent[EC_MSG_GET_PROOF] + acc->sent[EC_MSG_PROOF] + acc->sent[EC_MSG_INVITE];
+    fprintf(out,
+            "  \"lifecycle\": {\"elections\": %llu, \"elected\": %llu, \"lost\": %llu, \"dropped\": %llu, "
+            "\"swaps\": %llu, \"ejected\": %llu, \"unjudged\": %llu, \"invites\": %llu, \"invites_ignored\": %llu, "
+            "\"honest_nodes\": %llu, \"connected_honest\": %llu, \"connected_lazy\": %llu, "
+            "\"ever_won_honest\": %llu, \"ever_won_lazy\": %llu, \"records_honest\": %llu, \"records_lazy\": %llu, "
+            "\"trusted\": %llu, \"ms_to_connected_honest\": %llu, \"ms_to_connected_lazy\": %llu, "
+            "\"messages_per_node_minute\": %.1f, \"coord_nodes\": %u, \"coord_majority_permille\": %llu, "
+            "\"coord_majority_nodes\": %u, \"coord_majority_longest_s\": %llu},\n",
+            (unsigned long long)acc->life_elections, (unsigned long long)acc->life_elected,
+            (unsigned long long)acc->life_lost, (unsigned long long)acc->life_dropped,
+            (unsigned long long)acc->life_swaps, (unsigned long long)acc->life_ejected,
+            (unsigned long long)acc->life_unjudged, (unsigned long long)acc->life_invites_sent,
+            (unsigned long long)acc->life_invites_ignored, (unsigned long long)honest,
+            (unsigned long long)a.connected[0], (unsigned long long)a.connected[1],
+            (unsigned long long)a.ever_won[0], (unsigned long long)a.ever_won[1], (unsigned long long)a.records[0],
+            (unsigned long long)a.records[1], (unsigned long long)a.trusted,
+            (unsigned long long)(a.connects[0] ? a.to_connect_ms[0] / a.connects[0] : 0),
+            (unsigned long long)(a.connects[1] ? a.to_connect_ms[1] / a.connects[1] : 0),
+            minutes > 0 && s->cfg.nodes ? (double)msgs / (double)s->cfg.nodes / minutes : 0.0, coord,
+            (unsigned long long)(s->obs_us ? s->maj_us * 1000 / s->obs_us : 0), ever,
+            (unsigned long long)(s->maj_longest_us / 1000000));
+}
