@@ -691,6 +691,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.pos_region = false;
     cfg.sync_offers_max = 64;
     cfg.sync_fetch_max = 8;
+    cfg.life = true; /* elections, re-checks and swaps on the fuzzer's clock */
+    cfg.life_gap_ms = 100;
+    cfg.life_scan_ms = 500;
+    cfg.life_recheck_ms = 2000;
+    cfg.life_retry_ms = 1000;
+    cfg.life_trust_ms = 4000;
+    cfg.life_swap_ms = 3000;
+    cfg.life_peers_max = 16;
     ec_rng rng;
     ec_rng_seed(&rng, 1);
     if (ec_store_mem_open(&st.s) != EC_OK) return 0;
