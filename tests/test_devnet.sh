@@ -113,6 +113,12 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 st=$(http "http://127.0.0.1:$(sport $VICTIM)/status")
+# /status is JSON with the storage-proof and lifecycle sections and each
+# peer's state; /metrics has the lifecycle's series (docs/NODE.md).
+echo "$st" | python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["lifecycle"]; p=d["storage_proofs"]; sys.exit(0 if {"enabled","identified","pending","connected","trusted","ejected","swaps"} <= set(l) and "region_bits" in p and all("state" in x and "trusted" in x for x in d["peers"]) and len(d["peers"]) > 0 else 1)' \
+  && ok "/status: valid JSON with lifecycle, storage proofs and each peer's state" || bad "/status lifecycle ($st)"
+http "http://127.0.0.1:$(sport $VICTIM)/metrics" | grep -q '^ec_life_peers{state="connected"} [0-9]' \
+  && ok "/metrics: ec_life_peers" || bad "/metrics ec_life_peers"
 caught=$(echo "$st" | sed -n 's/.*"caught_up": \([0-9]*\).*/\1/p')
 adopted=$(echo "$st" | sed -n 's/.*"adopted": \([0-9]*\).*/\1/p')
 [ $behind = 0 ] && ok "the restarted node holds the 100 transfers it missed (catch-up ${caught:-?}, chain sync ${adopted:-?})" \

@@ -50,8 +50,9 @@ static void set_state(ec_node *n, uint64_t now, life_peer *p, ec_life_state s)
 }
 
 /* The record of peer, made IDENTIFIED if new and there is room (an
- * IDENTIFIED one not being elected makes room: the oldest seen goes,
- * counted); NULL if none can be made. */
+ * IDENTIFIED or EJECTED one makes room: the longest in its state goes,
+ * counted; an ejected peer recorded again is ejected again, its
+ * conviction being kept apart); NULL if none can be made. */
 static life_peer *record(ec_node *n, uint64_t now, const ec_id *peer)
 {
     if (n->life == NULL) n->life = g_hash_table_new_full(ec_idhash_hash, ec_idhash_equal, NULL, free);
@@ -64,9 +65,10 @@ static life_peer *record(ec_node *n, uint64_t now, const ec_id *peer)
         g_hash_table_iter_init(&it, n->life);
         while (g_hash_table_iter_next(&it, &k, &v)) {
             life_peer *q = v;
-            if (q->r.state == EC_LIFE_IDENTIFIED && (old == NULL || q->r.state_since < old->r.state_since)) old = q;
+            bool idle = q->r.state == EC_LIFE_IDENTIFIED || q->r.state == EC_LIFE_EJECTED;
+            if (idle && (old == NULL || q->r.state_since < old->r.state_since)) old = q;
         }
-        if (old == NULL) return NULL; /* all elected, pending or ejected: kept */
+        if (old == NULL) return NULL; /* all connected or being elected: kept */
         g_hash_table_remove(n->life, &old->r.peer);
         n->stats.life_evicted++;
     }

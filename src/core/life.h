@@ -20,7 +20,10 @@
  *
  * The §4 phases per peer: identity verified (every record), synchronized
  * (it passed a storage proof: it holds the neighborhood's state), trusted.
- * Records are kept for at most life_peers_max peers. */
+ * Records are kept for at most life_peers_max peers (connected and pending
+ * ones are never evicted for a newcomer; identified and ejected ones are,
+ * the longest in their state first: convictions are kept in the convicted
+ * set, so a peer recorded again is ejected again). */
 #ifndef EC_CORE_LIFE_H
 #define EC_CORE_LIFE_H
 

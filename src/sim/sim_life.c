@@ -55,6 +55,9 @@ void sim_life_sample(sim *s)
         sample a = {s, 0, 0};
         ec_node_life_each(sn->node, count, &a);
         s->obs_us += SAMPLE_US;
+        s->conn_samples++;
+        s->conn_any += a.connected >= 1;
+        s->conn_four += a.connected >= 4;
         bool maj = a.connected > 0 && 2 * a.coord > a.connected;
         if (maj) {
             s->maj_us += SAMPLE_US;
@@ -120,7 +123,8 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             "\"ever_won_honest\": %llu, \"ever_won_lazy\": %llu, \"records_honest\": %llu, \"records_lazy\": %llu, "
             "\"trusted\": %llu, \"ms_to_connected_honest\": %llu, \"ms_to_connected_lazy\": %llu, "
             "\"messages_per_node_minute\": %.1f, \"coord_nodes\": %u, \"coord_majority_permille\": %llu, "
-            "\"coord_majority_nodes\": %u, \"coord_majority_longest_s\": %llu},\n",
+            "\"coord_majority_nodes\": %u, \"coord_majority_longest_s\": %llu, \"connected_any_permille\": %llu, "
+            "\"connected_4_permille\": %llu},\n",
             (unsigned long long)acc->life_elections, (unsigned long long)acc->life_elected,
             (unsigned long long)acc->life_lost, (unsigned long long)acc->life_dropped,
             (unsigned long long)acc->life_swaps, (unsigned long long)acc->life_ejected,
@@ -133,5 +137,7 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             (unsigned long long)(a.connects[1] ? a.to_connect_ms[1] / a.connects[1] : 0),
             minutes > 0 && s->cfg.nodes ? (double)msgs / (double)s->cfg.nodes / minutes : 0.0, coord,
             (unsigned long long)(s->obs_us ? s->maj_us * 1000 / s->obs_us : 0), ever,
-            (unsigned long long)(s->maj_longest_us / 1000000));
+            (unsigned long long)(s->maj_longest_us / 1000000),
+            (unsigned long long)(s->conn_samples ? s->conn_any * 1000 / s->conn_samples : 0),
+            (unsigned long long)(s->conn_samples ? s->conn_four * 1000 / s->conn_samples : 0));
 }
