@@ -261,6 +261,7 @@ uint64_t node_life_tick(ec_node *n, uint64_t now)
             if (p->r.state == EC_LIFE_CONNECTED && !(p->r.phases & EC_LIFE_PHASE_TRUSTED) &&
                 now - p->r.connected_since >= n->cfg.life_trust_ms && p->r.election_passes >= n->cfg.life_challenges) {
                 p->r.phases |= EC_LIFE_PHASE_TRUSTED;
+                if (p->r.first_trusted == 0) p->r.first_trusted = now;
                 n->stats.life_trusted++;
             }
             if (p->asking) continue; /* the challenge's own timeout ends it */

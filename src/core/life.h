@@ -52,6 +52,7 @@ typedef struct ec_life_record {
     uint8_t timeouts_in_row;
     uint64_t first_seen, state_since, connected_since; /* the node's clock; 0: never */
     uint64_t first_connected; /* its first election won; 0: never */
+    uint64_t first_trusted;   /* it first became trusted; 0: never */
     uint64_t retry_at;      /* IDENTIFIED: not elected before */
     uint32_t elections, elections_won, passed, failed, swapped_out, invited;
 } ec_life_record;

@@ -75,7 +75,7 @@ typedef struct life_acc {
     uint64_t end_ms;
     /* [honest peer, lazy peer] */
     uint64_t connected[2], ever_won[2], records[2], ejected[2];
-    uint64_t to_connect_ms[2], connects[2];
+    uint64_t to_connect_ms[2], connects[2], to_trust_ms[2], trusts[2];
     uint64_t trusted;
 } life_acc;
 
@@ -90,6 +90,10 @@ static void one(void *arg, const ec_life_record *r)
     a->ejected[k] += r->state == EC_LIFE_EJECTED;
     a->ever_won[k] += r->elections_won > 0;
     a->trusted += (r->phases & EC_LIFE_PHASE_TRUSTED) != 0;
+    if (r->first_trusted && r->first_trusted >= r->first_seen) { /* first seen to first trusted */
+        a->to_trust_ms[k] += r->first_trusted - r->first_seen;
+        a->trusts[k]++;
+    }
     if (r->first_connected && r->first_connected >= r->first_seen) { /* first seen to first elected */
         a->to_connect_ms[k] += r->first_connected - r->first_seen;
         a->connects[k]++;
@@ -122,6 +126,7 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             "\"honest_nodes\": %llu, \"connected_honest\": %llu, \"connected_lazy\": %llu, "
             "\"ever_won_honest\": %llu, \"ever_won_lazy\": %llu, \"records_honest\": %llu, \"records_lazy\": %llu, "
             "\"trusted\": %llu, \"ms_to_connected_honest\": %llu, \"ms_to_connected_lazy\": %llu, "
+            "\"ms_to_trusted_honest\": %llu, \"ms_to_trusted_lazy\": %llu, "
             "\"messages_per_node_minute\": %.1f, \"coord_nodes\": %u, \"coord_majority_permille\": %llu, "
             "\"coord_majority_nodes\": %u, \"coord_majority_longest_s\": %llu, \"connected_any_permille\": %llu, "
             "\"connected_4_permille\": %llu},\n",
@@ -135,6 +140,8 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             (unsigned long long)a.records[1], (unsigned long long)a.trusted,
             (unsigned long long)(a.connects[0] ? a.to_connect_ms[0] / a.connects[0] : 0),
             (unsigned long long)(a.connects[1] ? a.to_connect_ms[1] / a.connects[1] : 0),
+            (unsigned long long)(a.trusts[0] ? a.to_trust_ms[0] / a.trusts[0] : 0),
+            (unsigned long long)(a.trusts[1] ? a.to_trust_ms[1] / a.trusts[1] : 0),
             minutes > 0 && s->cfg.nodes ? (double)msgs / (double)s->cfg.nodes / minutes : 0.0, coord,
             (unsigned long long)(s->obs_us ? s->maj_us * 1000 / s->obs_us : 0), ever,
             (unsigned long long)(s->maj_longest_us / 1000000),
