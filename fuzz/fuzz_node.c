@@ -43,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/life.h"
 #include "core/claims.h"
 #include "core/node.h"
 #include "core/pos.h"
@@ -443,6 +444,11 @@ static void drain(run *st)
             if (e.pos_verdict != EC_NODE_POS_ERROR &&
                 (ec_node_pos_peer(st->n, &e.from, &rec) != EC_OK || rec.passed + rec.failed < 1 ||
                  rec.timed_out > rec.failed))
+                __builtin_trap();
+            continue;
+        }
+        if (e.type == EC_NODE_EV_PEER_STATE) { /* a lifecycle state in range, about a peer, not us */
+            if (e.peer_state < EC_LIFE_IDENTIFIED || e.peer_state > EC_LIFE_EJECTED || id_eq(&e.from, &self_id))
                 __builtin_trap();
             continue;
         }

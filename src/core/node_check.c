@@ -2,6 +2,7 @@
  * checked): every table a remote peer can grow is within its limit. Tests
  * and the fuzz harness call it after every input; debug builds assert it
  * after every call into the node (node.c). */
+#include "core/life.h"
 #include "core/node_internal.h"
 
 static const char *check_ptx(const ec_node *n, const ptx *p)
@@ -56,6 +57,13 @@ ec_err ec_node_check(const ec_node *n, const char **why)
         bad = "more storage-proof peer records than pos_peers_max";
     else if (!bad && n->life && g_hash_table_size(n->life) > n->cfg.life_peers_max)
         bad = "more lifecycle records than life_peers_max";
+    if (!bad && n->life) {
+        ec_life_counts lc;
+        ec_node_life_counts(n, &lc);
+        unsigned target = n->cfg.life_target ? n->cfg.life_target : n->cfg.w;
+        if (lc.connected + lc.pending > target) bad = "more peers connected or being elected than life_target";
+        else if (lc.trusted > lc.connected + lc.ejected) bad = "a trusted peer that is not connected";
+    }
     else if (!bad && n->pos_peers && g_queue_get_length(n->pos_order) != g_hash_table_size(n->pos_peers))
         bad = "the storage-proof records' order and table disagree";
     else if (!bad && n->pos_bucket > 1000 * (uint64_t)n->cfg.pos_answers_per_s)
