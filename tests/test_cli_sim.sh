@@ -105,6 +105,13 @@ head -1 "$T/run.csv" | grep -q '^second,submitted,committed,messages' && ok "csv
 cmp -s "$T/first" "$T/second" && ok "same seed, same bytes" || bad "same seed, same bytes"
 "$EC" sim run "$here/scenarios/small.conf" --nodes 30 --txs 40 --no-wall --seed 9 >"$T/third" 2>/dev/null
 cmp -s "$T/first" "$T/third" && bad "another seed, other bytes" || ok "another seed, other bytes"
+# The lifecycle (elections, swaps, coordinated peers sampled) is just as
+# deterministic: same seed, same bytes.
+{ cat "$here/scenarios/small.conf"; printf 'life = true\npreload = 5000\ncoord = 0.2\nlife_swap_ms = 20000\n'; } >"$T/l.conf"
+"$EC" sim run "$T/l.conf" --nodes 20 --txs 20 --no-wall >"$T/l1" 2>/dev/null
+"$EC" sim run "$T/l.conf" --nodes 20 --txs 20 --no-wall >"$T/l2" 2>/dev/null
+grep -q '"lifecycle": {"elections": [1-9]' "$T/l1" && cmp -s "$T/l1" "$T/l2" && ok "lifecycle: same seed, same bytes" \
+  || bad "lifecycle: same seed, same bytes"
 printf 'nodes = 40\ntxs = 30\nlatency = rounds 100 0.5\nloss = 0.02\n' >"$T/r.conf"
 expect "round model reports latency_rounds" 0 "$EC" sim run "$T/r.conf" --no-wall
 has "latency_rounds present" '"latency_rounds"' "$T/out"
