@@ -1,7 +1,8 @@
 /* The peer lifecycle (core/life.h, core/life.c) on a small network of
  * real cores passing messages in memory: an election admits a storing
  * peer after three passed storage proofs and invites it, whose
- * counter-election admits us; a peer storing half loses and waits; a
+ * counter-election admits us; a challenge lost in an election is asked
+ * again, two lose it; a peer storing half loses and waits; a
  * connected peer that stops answering is dropped after two timeouts; a
  * convicted one is ejected at once; the swap scheduler lets the
  * longest-connected go and another candidate is elected; an invitation
@@ -220,6 +221,43 @@ static void test_half_storage_loses(void)
     net_close(&w);
 }
 
+/* A challenge lost during an election is asked again: B silent for the
+ * first challenge only is still elected (one failure on its record); B
+ * silent throughout loses after two. */
+static void test_one_lost_challenge_is_asked_again(void)
+{
+    ec_node_config c;
+    life_config(&c);
+    net w;
+    net_open(&w, 2, NULL, &c);
+    w.down[1] = true;
+    ec_life_record r;
+    for (uint64_t t = 1100; t < 30000; t += 100) {
+        run_until(&w, t);
+        if (ec_node_life_peer(w.node[0], &w.addr[1], &r) == EC_OK && r.failed >= 1) break;
+    }
+    CHECK_EQ_INT(r.failed, 1);
+    CHECK_EQ_INT(r.state, EC_LIFE_PENDING); /* not lost */
+    w.down[1] = false;
+    run_until(&w, w.now + 20000);
+    CHECK_EQ_INT(ec_node_life_peer(w.node[0], &w.addr[1], &r), EC_OK);
+    CHECK_EQ_INT(r.state, EC_LIFE_CONNECTED);
+    CHECK_EQ_INT(r.elections, 1);
+    CHECK_EQ_INT(r.failed, 1);
+    CHECK_EQ_INT(r.passed, 3);
+    net_close(&w);
+    /* Silent throughout: two timeouts in a row lose the election. */
+    net_open(&w, 2, NULL, &c);
+    w.down[1] = true;
+    run_until(&w, 30000);
+    CHECK_EQ_INT(ec_node_life_peer(w.node[0], &w.addr[1], &r), EC_OK);
+    CHECK_EQ_INT(r.state, EC_LIFE_IDENTIFIED);
+    CHECK_EQ_INT(r.elections, 1);
+    CHECK_EQ_INT(r.failed, 2);
+    CHECK_EQ_INT(ec_node_stats_get(w.node[0])->life_lost, 1);
+    net_close(&w);
+}
+
 /* A connected peer that goes silent: the first re-check times out (kept),
  * the second drops it. */
 static void test_silent_peer_is_dropped(void)
@@ -350,6 +388,7 @@ int main(void)
 {
     RUN(test_election_and_invitation);
     RUN(test_half_storage_loses);
+    RUN(test_one_lost_challenge_is_asked_again);
     RUN(test_silent_peer_is_dropped);
     RUN(test_convicted_peer_is_ejected);
     RUN(test_swapping_rotates_neighbors);

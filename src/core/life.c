@@ -86,6 +86,7 @@ static void elect(ec_node *n, uint64_t now, life_peer *p)
 {
     p->r.elections++;
     p->r.election_passes = 0;
+    p->r.timeouts_in_row = 0;
     p->next_at = now;
     n->stats.life_elections++;
     set_state(n, now, p, EC_LIFE_PENDING);
@@ -118,11 +119,19 @@ void node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
         p->r.failed++;
     }
     if (p->r.state == EC_LIFE_PENDING) {
+        /* One unanswered challenge is asked again (a lost packet is not a
+         * lost election); a second in a row loses it. */
+        if (verdict == EC_NODE_POS_TIMED_OUT && p->r.timeouts_in_row++ == 0) {
+            p->next_at = now + n->cfg.life_gap_ms;
+            if (p->next_at < n->next_due) n->next_due = p->next_at;
+            return;
+        }
         if (!passed) {
             n->stats.life_lost++;
             let_go(n, now, p, n->cfg.life_retry_ms);
             return;
         }
+        p->r.timeouts_in_row = 0;
         if (++p->r.election_passes < n->cfg.life_challenges) {
             p->next_at = now + n->cfg.life_gap_ms;
             if (p->next_at < n->next_due) n->next_due = p->next_at;

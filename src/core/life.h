@@ -5,8 +5,8 @@
  * A peer near us (among our life_candidates nearest) is IDENTIFIED (its
  * identity verified: it is in our peer table). An election makes it
  * PENDING: life_challenges storage proofs, life_gap_ms apart, each chosen
- * by ec_node_pos_challenge_any. All passed: CONNECTED, and we send it
- * INVITE; a peer invited by a node near it runs the same election on the
+ * by ec_node_pos_challenge_any (one unanswered is asked again; two in a
+ * row lose). All passed: CONNECTED, and we send it INVITE; a peer invited by a node near it runs the same election on the
  * inviter (the counter-election). One failed: back to IDENTIFIED, not
  * tried again for life_retry_ms. A CONNECTED peer is challenged again
  * every life_recheck_ms: one refused or "cannot" answer, or two timeouts
