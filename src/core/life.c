@@ -21,7 +21,7 @@ const char *ec_life_state_name(int state)
     return state > 0 && (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
-static unsigned target(const ec_node *n) { return n->cfg.life_target ? n->cfg.life_target : n->cfg.w; }
+unsigned node_life_target(const ec_node *n) { return n->cfg.life_target ? n->cfg.life_target : n->cfg.w; }
 static unsigned candidates(const ec_node *n)
 {
     unsigned c = n->cfg.life_candidates ? n->cfg.life_candidates : 2 * n->cfg.w;
@@ -182,7 +182,7 @@ void node_life_on_invite(ec_node *n, uint64_t now, const ec_id *from)
     ec_node_life_counts(n, &c);
     life_peer *p = near_us ? record(n, now, from) : NULL;
     if (p == NULL || p->r.state != EC_LIFE_IDENTIFIED || node_convicted(n, from) ||
-        c.connected + c.pending >= target(n)) {
+        c.connected + c.pending >= node_life_target(n)) {
         /* not near, no room, already elected or electing, ejected, or our
          * neighborhood is full */
         n->stats.life_invites_ignored++;
@@ -258,7 +258,7 @@ uint64_t node_life_tick(ec_node *n, uint64_t now)
         }
         switch (p->r.state) {
         case EC_LIFE_IDENTIFIED:
-            if (busy < target(n) && now >= p->r.retry_at) {
+            if (busy < node_life_target(n) && now >= p->r.retry_at) {
                 elect(n, now, p);
                 busy++;
             } else {

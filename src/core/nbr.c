@@ -108,12 +108,7 @@ static bool shared(void *arg, const ec_id *t)
  * space (a network that small stores everything everywhere). */
 unsigned node_pos_region(const ec_node *n)
 {
-    if (!n->cfg.pos_region) return 0;
-    ec_id near[EC_PEERS_NEAREST_MAX], d;
-    size_t w = n->cfg.w, cnt = ec_peers_nearest(n->peers, &n->addr, w, false, near);
-    if (cnt < w) return 0;
-    ec_id_xor(&d, &n->addr, &near[w - 1]);
-    return ec_id_clz(&d) + 1;
+    return n->cfg.pos_region ? ec_peers_region(n->peers, n->cfg.w) : 0;
 }
 
 bool node_pos_shared(ec_node *n, const ec_id *peer, const ec_id *token)

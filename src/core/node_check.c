@@ -60,7 +60,7 @@ ec_err ec_node_check(const ec_node *n, const char **why)
     if (!bad && n->life) {
         ec_life_counts lc;
         ec_node_life_counts(n, &lc);
-        unsigned target = n->cfg.life_target ? n->cfg.life_target : n->cfg.w;
+        unsigned target = node_life_target(n);
         if (lc.connected + lc.pending > target) bad = "more peers connected or being elected than life_target";
         else if (lc.trusted > lc.connected + lc.ejected) bad = "a trusted peer that is not connected";
     }

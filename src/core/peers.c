@@ -269,3 +269,13 @@ bool ec_peers_eligible(const ec_peers *p, const ec_id *target, size_t w, const e
     /* Not in the set, or not in the w: eligible only if nearer than the w-th. */
     return !ec_peers_has(p, peer) && ec_id_cmp_distance(target, peer, &near[n - 1]) < 0;
 }
+
+unsigned ec_peers_region(const ec_peers *p, size_t w)
+{
+    ec_id near[EC_PEERS_NEAREST_MAX], d;
+    if (w == 0 || w > EC_PEERS_NEAREST_MAX) return 0;
+    const ec_id *self = ec_peers_self(p);
+    if (ec_peers_nearest(p, self, w, false, near) < w) return 0;
+    ec_id_xor(&d, self, &near[w - 1]);
+    return ec_id_clz(&d) + 1;
+}

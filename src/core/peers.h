@@ -70,5 +70,10 @@ bool ec_peers_responsible(const ec_peers *p, const ec_id *target, size_t w);
 /* True if `peer` (in the set or not) would be among the w nearest to target
  * of the set plus self: the vote-eligibility test. */
 bool ec_peers_eligible(const ec_peers *p, const ec_id *target, size_t w, const ec_id *peer);
+/* The largest subtree of the id space around self holding at most w nodes
+ * of this set, self included, as a prefix length: one bit longer than the
+ * prefix self shares with its w-th nearest peer; 0 (the whole space) with
+ * fewer than w peers. w <= EC_PEERS_NEAREST_MAX. */
+unsigned ec_peers_region(const ec_peers *p, size_t w);
 
 #endif

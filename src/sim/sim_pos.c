@@ -30,12 +30,7 @@ typedef struct lazy {
 static unsigned region_of(const sim *s, uint32_t i)
 {
     const ec_node *n = s->nodes[i].node;
-    if (n == NULL) return 0;
-    ec_id near[64], d;
-    size_t w = s->cfg.node.w;
-    if (ec_peers_nearest(ec_node_peer_table(n), &s->addrs[i], w, false, near) < w) return 0;
-    ec_id_xor(&d, &s->addrs[i], &near[w - 1]);
-    return ec_id_clz(&d) + 1;
+    return n ? ec_peers_region(ec_node_peer_table(n), s->cfg.node.w) : 0;
 }
 
 static bool kept(const lazy *l, const ec_id *t)
