@@ -29,6 +29,9 @@ expect "a missing config file" 1 "nope.ini: No such file" "$EC" node --data-dir 
 expect "quorum must be a majority" 1 "quorum must be a majority" \
   "$EC" node --data-dir "$T/d" --listen 127.0.0.1:0 --status 127.0.0.1:0 --set consensus.quorum=3 \
   --set identity.bits=0 --set identity.memory_kib=8 --set identity.iterations=1
+expect "lifecycle votes need elections" 1 "life_votes needs life" \
+  "$EC" node --data-dir "$T/d" --listen 127.0.0.1:0 --status 127.0.0.1:0 --set lifecycle.votes=true \
+  --set identity.bits=0 --set identity.memory_kib=8 --set identity.iterations=1
 expect "--set needs SECTION.KEY=VALUE" 2 "--set takes SECTION.KEY=VALUE" "$EC" node --data-dir "$T/d" --set quorum
 expect "--data-dir is required" 2 "missing --data-dir" "$EC" node --listen 127.0.0.1:0
 "$EC" node --print-config --set consensus.w=12 --set consensus.quorum=7 >"$T/printed.ini" 2>/dev/null \

@@ -384,6 +384,48 @@ static void test_stranger_invitation_is_ignored(void)
     net_close(&w);
 }
 
+/* cfg.life_votes: four nodes, w = 4, quorum 3 (all four are every
+ * token's neighborhood). A create submitted to node 0 after the elections
+ * gets +1 from all four. Does node 0 commit it? (d2: what nodes 2 and 3
+ * store: at 0.5 they lose every election.) */
+static bool commits_at_0(double d2, bool gate)
+{
+    ec_node_config c;
+    life_config(&c);
+    c.w = 4;
+    c.quorum = 3;
+    c.life_votes = gate;
+    const double d[4] = {1, 1, d2, d2};
+    net w;
+    net_open(&w, 4, d, &c);
+    run_until(&w, 15000);
+    CHECK_EQ_INT(state_of(&w, 0, 1), EC_LIFE_CONNECTED);
+    CHECK_EQ_INT(state_of(&w, 0, 2), d2 < 1 ? EC_LIFE_IDENTIFIED : EC_LIFE_CONNECTED);
+    ec_keypair owner;
+    tu_key(&owner, 50);
+    ec_id token = tu_id(77, 1), id;
+    ec_tx tx = tu_tx1(&token, &owner, NULL, &owner, w.now);
+    CHECK_EQ_INT(ec_tx_id(&tx, &id), EC_OK);
+    CHECK_EQ_INT(ec_node_submit(w.node[0], w.now, &tx), EC_OK);
+    run_until(&w, w.now + 20000);
+    bool ok = ec_store_has_tx(w.s[0], &id);
+    /* The unelected voted all the same: their votes reached node 0. */
+    CHECK(ec_node_stats_get(w.node[2])->sent[EC_MSG_VOTE] > 0);
+    net_close(&w);
+    return ok;
+}
+
+/* Node 0 counts only its own vote and those of peers it elected: with
+ * two of its three peers unelected (storing half) it does not commit,
+ * though all four voted +1; without life_votes, or with all four storing
+ * (all elected), it does. */
+static void test_votes_count_only_from_elected_peers(void)
+{
+    CHECK(!commits_at_0(0.5, true));
+    CHECK(commits_at_0(0.5, false));
+    CHECK(commits_at_0(1, true));
+}
+
 int main(void)
 {
     RUN(test_election_and_invitation);
@@ -393,5 +435,6 @@ int main(void)
     RUN(test_convicted_peer_is_ejected);
     RUN(test_swapping_rotates_neighbors);
     RUN(test_stranger_invitation_is_ignored);
+    RUN(test_votes_count_only_from_elected_peers);
     return TEST_REPORT("life");
 }

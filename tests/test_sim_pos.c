@@ -79,7 +79,7 @@ static void test_shared_walks_reach_past_the_region(void)
     counts k;
     if (!run(&c, &k)) return;
     long long judged = k.lp + k.lr + k.lc + k.lt;
-    CHECK(judged > 20);
+    CHECK(judged >= 15); /* about a fifth of the honest askers' ~100 challenges */
     CHECK(k.hp * 10 >= (k.hp + k.hr + k.hc + k.ht) * 9);
     CHECK(k.lp * 10 < judged * 7); /* region walks alone pass them all (docs/LIFECYCLE.md) */
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/life.h"
 #include "core/node_internal.h"
 
 /* Inserts id into a sorted nearest-first list of at most w, without dups. */
@@ -76,6 +77,15 @@ bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id)
     if (cnt < n->cfg.w) return true;
     if (node_eligible(n, p, i, id)) return true;
     return ec_id_cmp_distance(&p->tx.mappings[i].token, id, &near[cnt - 1]) < 0;
+}
+
+bool node_vote_counts(ec_node *n, ptx *p, int i, const ec_id *voter)
+{
+    if (!n->cfg.life_votes || ec_id_cmp(voter, &n->addr) == 0) return true;
+    if (!node_eligible(n, p, i, &n->addr)) return true; /* not ours to elect for: the view rule */
+    /* life.c's records are keyed by peer and begin with their ec_life_record. */
+    const ec_life_record *r = n->life ? g_hash_table_lookup(n->life, voter) : NULL;
+    return r != NULL && r->state == EC_LIFE_CONNECTED;
 }
 
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be)

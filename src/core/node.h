@@ -177,6 +177,10 @@ typedef struct ec_node_config {
     unsigned life_swap_count; /* connected peers let go per swap (1) */
     uint64_t life_scan_ms;    /* candidates looked for this often (5000) */
     unsigned life_peers_max;  /* records kept (256) */
+    bool life_votes;          /* with life: on a token we answer for (we are among its w
+                                 nearest in our view), a voter's vote counts only if we
+                                 elected it (CONNECTED); on other tokens the view rule
+                                 as before (false; docs/LIFECYCLE.md, "Votes") */
 } ec_node_config;
 
 /* Fills the defaults above (every field; what is not named is off / 0). */
@@ -575,9 +579,9 @@ ec_err ec_node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const 
  * challenge must share that prefix with us. */
 unsigned ec_node_pos_region(const ec_node *n);
 /* Challenges `peer` on a token we pick with our randomness: in our region
- * if the peer is (a region walk), except every pos_shared_every-th time
- * and for a peer outside it, then one both should hold outside the region
- * (a shared walk). As ec_node_pos_challenge, and EC_ERR_NOTFOUND no such
+ * if the peer is (a region walk), except every pos_shared_every-th time,
+ * then one both should hold outside the region (a shared walk); for a peer
+ * outside our region, any token both should hold (a shared walk). As ec_node_pos_challenge, and EC_ERR_NOTFOUND no such
  * token held, EC_ERR_PREFIX a peer outside the region with shared walks
  * off. */
 ec_err ec_node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer);

@@ -63,6 +63,7 @@ void ec_node_config_default(ec_node_config *c)
     c->life_swap_count = 1;
     c->life_scan_ms = 5000;
     c->life_peers_max = 256;
+    c->life_votes = false;
 }
 
 ec_err ec_node_config_check(const ec_node_config *c, const char **why)
@@ -113,6 +114,7 @@ ec_err ec_node_config_check(const ec_node_config *c, const char **why)
     else if (c->life_candidates > 64) bad = "life_candidates must be at most 64";
     else if (c->life_scan_ms < 1) bad = "life_scan_ms must not be 0";
     else if (c->life_peers_max < 1) bad = "life_peers_max must not be 0";
+    else if (c->life_votes && !c->life) bad = "life_votes needs life (elections)";
     if (why) *why = bad;
     return bad ? EC_ERR_ARG : EC_OK;
 }

@@ -170,9 +170,11 @@ ec_err node_pos_challenge(ec_node *n, uint64_t now, const ec_id *peer, const ec_
 }
 
 /* Picking a token: the skip-th one from a random point on (wrapping once)
- * that is in our region (region walks) or, for a shared walk, outside it
- * and one the peer should hold too in our view: a random one, not the
- * first after a gap in what we hold. */
+ * that is in our region (region walks) or, for a shared walk, one the
+ * peer should hold too in our view, outside our region if the peer is in
+ * it (its region walks reach the rest): a random one, not the first after
+ * a gap in what we hold. A peer outside our region that shares tokens
+ * with us only inside it is judged on those. */
 typedef struct pick {
     ec_node *n;
     const ec_id *peer;
@@ -181,6 +183,7 @@ typedef struct pick {
     uint64_t skip, seen, max;
     ec_id t;
     bool found;
+    bool peer_in; /* the peer is in our region: its region walks cover the region's tokens */
 } pick;
 
 static bool pick_one(void *arg, const ec_id *t, const ec_head *h)
@@ -190,7 +193,7 @@ static bool pick_one(void *arg, const ec_id *t, const ec_head *h)
     if (p->seen++ >= p->max) return false; /* a bound on the search */
     bool in = ec_pos_in_region(&p->n->addr, t, p->plen);
     if (!p->shared && !in) return false; /* past the region's end: wrap */
-    if (p->shared && (in || !node_pos_shared(p->n, p->peer, t))) return true;
+    if (p->shared && ((in && p->peer_in) || !node_pos_shared(p->n, p->peer, t))) return true;
     p->t = *t;
     p->found = true;
     return p->skip-- > 0;
@@ -220,11 +223,11 @@ ec_err node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer)
     if (!in && !every) return EC_ERR_PREFIX;
     uint64_t max = n->cfg.pos_examined_max ? n->cfg.pos_examined_max : UINT64_MAX;
     pick p = {n, peer, plen, !in || (every && n->pos_seq % every == every - 1), ec_rng_below(n->rng, 64), 0, max,
-              {{0}}, false};
+              {{0}}, false, in};
     n->pos_seq++;
     ec_err err = pick_token(n, &p);
     if (!err && !p.found && p.shared && in) { /* nothing both hold outside the region: a region walk */
-        pick q = {n, peer, plen, false, ec_rng_below(n->rng, 64), 0, max, {{0}}, false};
+        pick q = {n, peer, plen, false, ec_rng_below(n->rng, 64), 0, max, {{0}}, false, in};
         p = q;
         err = pick_token(n, &p);
     }

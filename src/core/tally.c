@@ -48,6 +48,7 @@ tally node_tally(ec_node *n, ptx *p, int i)
         const voter_vote *e = &p->votes[v];
         if (e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
         if (node_convicted(n, &e->v.voter)) continue; /* its equivocation is in hand */
+        if (!node_vote_counts(n, p, i, &e->v.voter)) continue; /* cfg.life_votes: not elected by us */
         if (rival && mixed_plus(rival, e)) continue;
         t.pos += e->v.values[i] == EC_MSG_VOTE_VALID;
         t.neg += e->v.values[i] == EC_MSG_VOTE_INVALID;

@@ -90,6 +90,7 @@ static const nkey nkeys[] = {
     {"lifecycle", "trust_ms", 0, 86400000, U64, S(d.node.life_trust_ms)},
     {"lifecycle", "swap_ms", 0, 86400000, U64, S(d.node.life_swap_ms)},
     {"lifecycle", "swap_count", 0, 64, UNS, S(d.node.life_swap_count)},
+    {"lifecycle", "votes", 0, 1, BOOL, S(d.node.life_votes)},
     {"store", "map_size_mb", 1, 1u << 24, SZ, S(map_size_mb)},
 };
 

@@ -144,6 +144,7 @@ static key_result choice(sim_config *c, const char *k, const char *v, char *msg)
         {"byzantine_disguise", &c->byz_disguise}, {"eclipse_flood", &c->eclipse_flood},
         {"bootstrap_adversarial", &c->bootstrap_adversarial}, {"pos_nearest", &c->pos_nearest},
         {"pos_region", &c->node.pos_region}, {"lazy_region", &c->lazy_region}, {"life", &c->node.life},
+        {"life_votes", &c->node.life_votes}, {"byzantine_lazy", &c->byz_lazy},
         {"rtt_timers", &c->node.rtt_timers}, {"sync", &c->sync}, {"sync_polling", &c->node.sync_polling},
         {"sync_check_single", &c->node.sync_check_single},
     };
@@ -236,7 +237,7 @@ static key_result integer_key(sim_config *c, const char *k, const char *v, char 
 
 static key_result real_key(sim_config *c, const char *k, const char *v, char *msg)
 {
-    double drain_s, lie_from_s, join_at_s;
+    double drain_s, lie_from_s, join_at_s, start_s;
     const struct { const char *k; double lo, hi; double *d; } keys[] = {
         {"rate", 1e-6, 1e9, &c->rate}, {"new_fraction", 0, 1, &c->new_fraction},
         {"double_spend", 0, 1, &c->double_spend}, {"loss", 0, 0.99, &c->loss},
@@ -244,6 +245,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
         {"byzantine", 0, 0.9, &c->byzantine}, {"target_share", 0, 1, &c->target_share},
         {"liars", 0, 0.9, &c->liars}, {"lie_from_s", 0, 1e6, &lie_from_s}, {"withhold", 0, 1, &c->withhold},
         {"eclipse", 0, 0.9, &c->eclipse}, {"join_at_s", 0, 1e6, &join_at_s},
+        {"start_s", 0, 1e6, &start_s},
         {"lazy", 0, 0.9, &c->lazy}, {"lazy_density", 0, 1, &c->lazy_density}, {"coord", 0, 0.9, &c->coord},
     };
     double d;
@@ -256,6 +258,7 @@ static key_result real_key(sim_config *c, const char *k, const char *v, char *ms
         if (keys[i].d == &drain_s) c->drain_ms = (uint64_t)(d * 1000);
         if (keys[i].d == &lie_from_s) c->lie_from_ms = (uint64_t)(d * 1000);
         if (keys[i].d == &join_at_s) c->join_at_ms = (uint64_t)(d * 1000);
+        if (keys[i].d == &start_s) c->start_ms = (uint64_t)(d * 1000);
         return KEY_SET;
     }
     return KEY_OTHER;

@@ -79,6 +79,8 @@ typedef struct sim_config {
     bool byz_disguise;       /* equivocators sign their second +1 on a head as a decided
                                 answer ("I committed it"), which alone is not evidence */
     bool byz_together;
+    bool byz_lazy;           /* Byzantine nodes keep only lazy_density of their tokens
+                                (sim_pos.c): they lose storage-proof elections */
     double target_share;
     /* Eclipse (sim_eclipse.c; docs/SECURITY.md, "Eclipse"): this share of
      * the nodes answers every peer question with the adversaries nearest
@@ -105,6 +107,7 @@ typedef struct sim_config {
     bool lazy_region;   /* lazy nodes keep every token of their own challenge region
                            (ec_node_pos_region) and lazy_density of the rest */
     uint64_t join_at_ms;
+    uint64_t start_ms;       /* the workload's first arrival is after this (0) */
     bool progress;           /* progress line on stderr */
     bool no_wall;            /* zero the wall-clock fields: byte-identical output */
 } sim_config;

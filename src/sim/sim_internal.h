@@ -61,6 +61,7 @@ typedef struct sim_tx {
     bool live;             /* a majority committed: its tokens may be spent again */
     uint8_t outcome;       /* what its submitter's node reported (ec_node_event_type) */
     uint32_t nhonest;      /* honest nodes (responsible or not) that committed it */
+    uint32_t nhonest_resp; /* of them, responsible ones */
     uint64_t outcome_us;
 } sim_tx;
 

@@ -127,6 +127,11 @@ void sim_pos_setup(sim *s)
         sim_pos_wrap(s, i);
         n++;
     }
+    for (uint32_t i = 0; c->byz_lazy && i < c->nodes; i++) /* Byzantine nodes that do not store */
+        if (s->nodes[i].byz && !s->nodes[i].lazy) {
+            s->nodes[i].lazy = true;
+            sim_pos_wrap(s, i);
+        }
     if (c->pos_interval_ms == 0) return;
     for (uint32_t i = 0; i < c->nodes; i++) {
         ev e = {.t_us = (c->pos_interval_ms + ec_rng_below(&s->rng, c->pos_interval_ms)) * 1000, .kind = EV_POS, .node = i};

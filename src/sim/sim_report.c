@@ -39,12 +39,13 @@ static double binom_tail(unsigned n, double p, int k)
 static void byz_summary(const sim *s, FILE *out)
 {
     const sim_config *c = &s->cfg;
-    uint64_t pairs = 0, both = 0, one = 0, none = 0;
+    uint64_t pairs = 0, both = 0, one = 0, none = 0, both_resp = 0;
     for (size_t i = 0; i < s->ntxs; i++) {
         const sim_tx *t = &s->txs[i];
         if (t->conflict_of <= (int)i) continue;
         const sim_tx *u = &s->txs[t->conflict_of];
         pairs++;
+        both_resp += t->nhonest_resp && u->nhonest_resp;
         if (t->nhonest && u->nhonest) both++;
         else if (t->nhonest || u->nhonest) one++;
         else none++;
@@ -54,7 +55,8 @@ static void byz_summary(const sim *s, FILE *out)
     int need = 2 * (int)c->node.quorum - (int)c->node.w;
     fprintf(out, "  \"byzantine\": {\"nodes\": %zu, \"fraction\": %.4f, \"behaviour\": \"%s\", \"placement\": \"%s\", "
             "\"votes_rewritten\": %llu, \"commits_ignored\": %llu, \"double_spend_pairs\": %llu, "
-            "\"pairs_both_committed\": %llu, \"pairs_one_committed\": %llu, \"pairs_none_committed\": %llu, "
+            "\"pairs_both_committed\": %llu, \"pairs_both_by_responsible\": %llu, \"pairs_one_committed\": %llu, "
+            "\"pairs_none_committed\": %llu, "
             "\"analytic_neighborhoods_unsafe\": %.4f},\n",
             k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD    ? "withhold"
             : c->byz_behaviour == SIM_BYZ_STRATEGIC ? "strategic"
@@ -62,7 +64,7 @@ static void byz_summary(const sim *s, FILE *out)
                                                     : "equivocate",
             c->byz_together ? "together" : "random", (unsigned long long)s->byz_votes_rewritten,
             (unsigned long long)s->byz_commits_ignored, (unsigned long long)pairs, (unsigned long long)both,
-            (unsigned long long)one, (unsigned long long)none, binom_tail(c->node.w, f, need));
+            (unsigned long long)both_resp, (unsigned long long)one, (unsigned long long)none, binom_tail(c->node.w, f, need));
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -18,7 +18,7 @@ void sim_workload_schedule(sim *s)
         ec_sign_keypair(&s->clients[i], seed);
     }
     s->live_by_token = g_hash_table_new_full(g_int64_hash, g_int64_equal, free, NULL);
-    double t = 0;
+    double t = (double)c->start_ms / 1000;
     for (unsigned i = 0; i < c->txs; i++) {
         t += -log(1 - ec_rng_double(&s->rng)) / c->rate; /* Poisson arrivals */
         ev e = {.t_us = (uint64_t)(t * 1e6) + 1000, .kind = EV_SUBMIT, .tx = i};
@@ -185,6 +185,7 @@ void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_
     bool resp = false;
     for (uint32_t r = 0; r < t->nresp; r++) resp |= t->responsible[r] == node;
     if (!resp) return;
+    t->nhonest_resp += honest;
     t->ncommitted++;
     if (t->ncommitted == 1) t->first_us = s->now_us;
     t->last_us = s->now_us;
