@@ -6,8 +6,9 @@
  * connected peer that stops answering is dropped after two timeouts; a
  * convicted one is ejected at once; the swap scheduler lets the
  * longest-connected go and another candidate is elected; an invitation
- * from a peer that is not among our candidates is ignored. ec_node_check
- * holds throughout. */
+ * from a peer that is not among our candidates is ignored; with
+ * life_votes only elected peers' votes count; an elected neighbor's chain
+ * is synced at once. ec_node_check holds throughout. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ typedef struct net {
     ec_store *s[MAXN];
     ec_rng rng[MAXN];
     ec_id addr[MAXN];
+    ec_keypair key[MAXN]; /* signing keys: chains are cut and served */
     bool down[MAXN];
     uint64_t now;
 } net;
@@ -71,6 +73,16 @@ static void life_config(ec_node_config *c)
     c->pos_shared_every = 0;
 }
 
+/* The identity check: a node of the net, with its own key. */
+static ec_node_id_answer ident(void *arg, const ec_id *addr, const ec_pubkey *key)
+{
+    const net *w = arg;
+    for (unsigned i = 0; i < w->n; i++)
+        if (ec_id_cmp(addr, &w->addr[i]) == 0)
+            return memcmp(key->b, w->key[i].pub.b, sizeof key->b) == 0 ? EC_NODE_ID_YES : EC_NODE_ID_NO;
+    return EC_NODE_ID_NO;
+}
+
 /* n nodes, all knowing each other; density[i] of the universe stored. */
 static void net_open(net *w, unsigned n, const double *density, const ec_node_config *cfg)
 {
@@ -83,7 +95,10 @@ static void net_open(net *w, unsigned n, const double *density, const ec_node_co
         ec_rng_seed(&w->rng[i], tag);
         CHECK_EQ_INT(ec_store_mem_open(&w->s[i]), EC_OK);
         fill(w->s[i], density ? density[i] : 1, 100 + i);
-        CHECK_EQ_INT(tn_new(&w->node[i], cfg, &w->addr[i], w->s[i], &w->rng[i]), EC_OK);
+        tu_key(&w->key[i], (uint8_t)(200 + i));
+        ec_node_env env = {.addr = w->addr[i], .store = w->s[i], .rng = &w->rng[i], .key = &w->key[i],
+                           .identity = ident, .identity_arg = w};
+        CHECK_EQ_INT(ec_node_new(&w->node[i], cfg, &env), EC_OK);
     }
     for (unsigned i = 0; i < n; i++)
         for (unsigned j = 0; j < n; j++)
@@ -426,6 +441,29 @@ static void test_votes_count_only_from_elected_peers(void)
     CHECK(commits_at_0(1, true));
 }
 
+/* A neighbor elected: the next chain-sync round starts at once (its chain
+ * followed) instead of at the interval's end. */
+static void test_elected_neighbor_is_synced_at_once(void)
+{
+    ec_node_config c;
+    life_config(&c);
+    c.life_gap_ms = 3000;       /* elected about 6 s after the first tick */
+    c.sync_interval_ms = 20000; /* an early round is allowed 5 s after the last */
+    net w;
+    net_open(&w, 2, NULL, &c);
+    for (unsigned i = 0; i < 2; i++) CHECK_EQ_INT(ec_node_sync_start(w.node[i], w.now), EC_OK);
+    run_until(&w, 5000);
+    const ec_node_stats *st = ec_node_stats_get(w.node[0]);
+    uint64_t rounds = st->sync_rounds;
+    CHECK_EQ_INT(rounds, 1); /* the first, at the start */
+    CHECK(state_of(&w, 0, 1) != EC_LIFE_CONNECTED);
+    run_until(&w, 12000);
+    CHECK_EQ_INT(state_of(&w, 0, 1), EC_LIFE_CONNECTED);
+    CHECK_EQ_INT(st->sync_elected, 1);
+    CHECK_EQ_INT(st->sync_rounds, 2); /* the next by the interval would be at 21 s */
+    net_close(&w);
+}
+
 int main(void)
 {
     RUN(test_election_and_invitation);
@@ -436,5 +474,6 @@ int main(void)
     RUN(test_swapping_rotates_neighbors);
     RUN(test_stranger_invitation_is_ignored);
     RUN(test_votes_count_only_from_elected_peers);
+    RUN(test_elected_neighbor_is_synced_at_once);
     return TEST_REPORT("life");
 }

@@ -103,12 +103,12 @@ static void let_go(ec_node *n, uint64_t now, life_peer *p, uint64_t wait)
     set_state(n, now, p, EC_LIFE_IDENTIFIED);
 }
 
-void node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
+bool node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
 {
     life_peer *p = n->life ? g_hash_table_lookup(n->life, peer) : NULL;
     if (p == NULL || !p->asking || verdict == EC_NODE_POS_ERROR) {
         if (p && verdict == EC_NODE_POS_ERROR) p->asking = false; /* our store: asked again later */
-        return;
+        return false;
     }
     p->asking = false;
     bool passed = verdict == EC_NODE_POS_PASSED;
@@ -124,18 +124,18 @@ void node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
         if (verdict == EC_NODE_POS_TIMED_OUT && p->r.timeouts_in_row++ == 0) {
             p->next_at = now + n->cfg.life_gap_ms;
             if (p->next_at < n->next_due) n->next_due = p->next_at;
-            return;
+            return false;
         }
         if (!passed) {
             n->stats.life_lost++;
             let_go(n, now, p, n->cfg.life_retry_ms);
-            return;
+            return false;
         }
         p->r.timeouts_in_row = 0;
         if (++p->r.election_passes < n->cfg.life_challenges) {
             p->next_at = now + n->cfg.life_gap_ms;
             if (p->next_at < n->next_due) n->next_due = p->next_at;
-            return;
+            return false;
         }
         if (p->r.elections_won++ == 0) p->r.first_connected = now;
         p->r.connected_since = now;
@@ -150,19 +150,20 @@ void node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
         m.type = EC_MSG_INVITE;
         node_send(n, peer, &m);
         n->stats.life_invites_sent++;
-        return;
+        return true;
     }
-    if (p->r.state != EC_LIFE_CONNECTED) return;
+    if (p->r.state != EC_LIFE_CONNECTED) return false;
     p->next_at = now + n->cfg.life_recheck_ms;
     if (p->next_at < n->next_due) n->next_due = p->next_at;
     if (passed) {
         p->r.timeouts_in_row = 0;
         p->r.election_passes++; /* passes since connected, toward trust */
-        return;
+        return false;
     }
-    if (verdict == EC_NODE_POS_TIMED_OUT && ++p->r.timeouts_in_row < 2) return;
+    if (verdict == EC_NODE_POS_TIMED_OUT && ++p->r.timeouts_in_row < 2) return false;
     n->stats.life_dropped++;
     let_go(n, now, p, n->cfg.life_retry_ms);
+    return false;
 }
 
 void node_life_on_invite(ec_node *n, uint64_t now, const ec_id *from)

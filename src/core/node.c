@@ -467,7 +467,9 @@ ec_err ec_node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer)
 
 void node_pos_ended(ec_node *n, uint64_t now, const ec_id *peer, int verdict)
 {
-    node_life_on_pos(n, now, peer, verdict);
+    /* A new neighbor: its chain is followed now (seed §7.5: swapped-in
+     * neighbors synced through the commit chains). */
+    if (node_life_on_pos(n, now, peer, verdict)) node_sync_on_elected(n, now);
 }
 
 unsigned ec_node_pos_region(const ec_node *n)

@@ -243,6 +243,7 @@ typedef struct ec_node_stats {
     uint64_t sync_unconfirmed;    /* ids one source's chain held and the others' did not */
     uint64_t sync_offers_dropped; /* ids not kept: the offer table was full */
     uint64_t sync_nudged;         /* rounds started early: a source's answer showed a longer chain */
+    uint64_t sync_elected;        /* rounds started early: a neighbor was elected (life) */
     uint64_t sync_equivocations;  /* sources that signed two blocks at one height (evidence kept) */
     uint64_t sync_missing;        /* adopted transactions a source's walked window left out
                                      (EC_SYNC_REPORT_MISSING, one per source) */

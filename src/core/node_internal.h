@@ -526,6 +526,9 @@ bool node_sync_on_body(ec_node *n, uint64_t now, const ec_id *from, const ec_msg
 void node_sync_on_range(ec_node *n, uint64_t now, const ec_id *from, const ec_msg *m);
 bool node_sync_on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len);
 void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t height);
+/* A neighbor was elected (life.c): the next round starts now, its chain
+ * followed at once, within the same rate limit as a heard tip. */
+void node_sync_on_elected(ec_node *n, uint64_t now);
 uint64_t node_sync_tick(ec_node *n, uint64_t now);
 void node_sync_free(ec_node *n);
 
@@ -609,7 +612,7 @@ void node_pos_free(ec_node *n);
  * ended (node.c passes it on from prove.c); on_invite: an INVITE came;
  * tick: candidates, elections, re-checks, trust, ejection, swaps, and the
  * earliest time it needs a tick again; free: at ec_node_free. */
-void node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict);
+bool node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict); /* true: it was elected */
 void node_life_on_invite(ec_node *n, uint64_t now, const ec_id *from);
 uint64_t node_life_tick(ec_node *n, uint64_t now);
 void node_life_free(ec_node *n);

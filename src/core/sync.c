@@ -94,6 +94,15 @@ void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t h
     node_sync_arm(n, now);
 }
 
+void node_sync_on_elected(ec_node *n, uint64_t now)
+{
+    if (!n->sync_on || n->sync_round || now >= n->sync_due) return;
+    if (now < n->sync_ended + n->cfg.sync_interval_ms / 4) return;
+    n->stats.sync_elected++;
+    n->sync_due = now;
+    node_sync_arm(n, now);
+}
+
 bool ec_node_syncing(const ec_node *n)
 {
     return n->sync_round;

@@ -178,7 +178,7 @@ static void build_metrics(ec_daemon *d, sbuf *b, const ec_sess_stats *ss, const 
             {"fetched", ns->sync_txs_fetched}, {"adopted", ns->sync_adopted}, {"not_ours", ns->sync_not_ours},
             {"invalid", ns->sync_invalid}, {"faults", ns->sync_faults}, {"forks", ns->sync_forks},
             {"sources_dropped", ns->sync_sources_dropped}, {"unconfirmed", ns->sync_unconfirmed},
-            {"nudged", ns->sync_nudged}, {"equivocations", ns->sync_equivocations},
+            {"nudged", ns->sync_nudged}, {"elected", ns->sync_elected}, {"equivocations", ns->sync_equivocations},
             {"skipped", ns->sync_skipped}, {"single_fetched", ns->sync_single_fetched}, {"single_catchups", ns->sync_single_catchups},
             {"missing", ns->sync_missing}, {"reports", ns->sync_reports}, {"local", ns->sync_local}, {"gaps_expired", ns->sync_gaps_expired}, {"history", ns->sync_history},
         };

@@ -273,10 +273,8 @@ static ec_err start_node(sim *s, uint32_t i, uint64_t now_ms)
     if (err) return err;
     sn->tick_at_us = UINT64_MAX;
     fill_peers(s, i);
-    if (s->cfg.sync) {
-        ec_node_sync_start(sn->node, now_ms);
-        flush(s, i);
-    }
+    if (s->cfg.sync) ec_node_sync_start(sn->node, now_ms);
+    flush(s, i); /* and its first tick, when the node asks for one (the lifecycle's first scan) */
     return EC_OK;
 }
 
@@ -321,6 +319,7 @@ void sim_stats_add(ec_node_stats *acc, const ec_node_stats *st)
     acc->sync_unconfirmed += st->sync_unconfirmed;
     acc->sync_offers_dropped += st->sync_offers_dropped;
     acc->sync_nudged += st->sync_nudged;
+    acc->sync_elected += st->sync_elected;
     acc->sync_equivocations += st->sync_equivocations;
     acc->sync_missing += st->sync_missing;
     acc->sync_reports += st->sync_reports;

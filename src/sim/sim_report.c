@@ -50,13 +50,22 @@ static void byz_summary(const sim *s, FILE *out)
         else if (t->nhonest || u->nhonest) one++;
         else none++;
     }
+    /* Transactions every honest responsible node committed (a Byzantine
+     * one's commits prove nothing; a lazy one may not be able to). */
+    uint64_t by_honest = 0;
+    for (size_t i = 0; i < s->ntxs; i++) {
+        const sim_tx *t = &s->txs[i];
+        uint32_t hr = 0;
+        for (uint32_t r = 0; r < t->nresp; r++) hr += s->nodes[t->responsible[r]].byz == 0;
+        by_honest += hr > 0 && t->nhonest_resp >= hr;
+    }
     size_t k = sim_byz_count(s);
     double f = (double)k / c->nodes;
     int need = 2 * (int)c->node.quorum - (int)c->node.w;
     fprintf(out, "  \"byzantine\": {\"nodes\": %zu, \"fraction\": %.4f, \"behaviour\": \"%s\", \"placement\": \"%s\", "
             "\"votes_rewritten\": %llu, \"commits_ignored\": %llu, \"double_spend_pairs\": %llu, "
             "\"pairs_both_committed\": %llu, \"pairs_both_by_responsible\": %llu, \"pairs_one_committed\": %llu, "
-            "\"pairs_none_committed\": %llu, "
+            "\"pairs_none_committed\": %llu, \"committed_by_honest_responsible\": %llu, "
             "\"analytic_neighborhoods_unsafe\": %.4f},\n",
             k, f, c->byz_behaviour == SIM_BYZ_WITHHOLD    ? "withhold"
             : c->byz_behaviour == SIM_BYZ_STRATEGIC ? "strategic"
@@ -64,7 +73,7 @@ static void byz_summary(const sim *s, FILE *out)
                                                     : "equivocate",
             c->byz_together ? "together" : "random", (unsigned long long)s->byz_votes_rewritten,
             (unsigned long long)s->byz_commits_ignored, (unsigned long long)pairs, (unsigned long long)both,
-            (unsigned long long)both_resp, (unsigned long long)one, (unsigned long long)none, binom_tail(c->node.w, f, need));
+            (unsigned long long)both_resp, (unsigned long long)one, (unsigned long long)none, (unsigned long long)by_honest, binom_tail(c->node.w, f, need));
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -348,7 +357,7 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 "\"rounds\": %llu, \"headers\": %llu, \"blocks_fetched\": %llu, \"adopted\": %llu, "
                 "\"not_ours\": %llu, \"invalid\": %llu, \"faults\": %llu, \"forks\": %llu, "
                 "\"sources_dropped\": %llu, \"unconfirmed\": %llu, \"offers_dropped\": %llu, "
-                "\"nudged\": %llu, \"single_fetched\": %llu, \"single_catchups\": %llu, \"skipped\": %llu, \"wiped_nodes\": %llu, "
+                "\"nudged\": %llu, \"elected\": %llu, \"single_fetched\": %llu, \"single_catchups\": %llu, \"skipped\": %llu, \"wiped_nodes\": %llu, "
                 "\"equivocations\": %llu, \"missing\": %llu, \"reports\": %llu, \"local\": %llu, \"gaps_expired\": %llu, \"history\": %llu},\n",
                 (unsigned long long)msgs, (unsigned long long)bytes, seconds, complete,
                 (unsigned long long)sm, (unsigned long long)acc.sync_txs_fetched,
@@ -358,7 +367,8 @@ void sim_report(sim *s, FILE *out, double wall_s)
                 (unsigned long long)acc.sync_invalid, (unsigned long long)acc.sync_faults,
                 (unsigned long long)acc.sync_forks, (unsigned long long)acc.sync_sources_dropped,
                 (unsigned long long)acc.sync_unconfirmed, (unsigned long long)acc.sync_offers_dropped,
-                (unsigned long long)acc.sync_nudged, (unsigned long long)acc.sync_single_fetched,
+                (unsigned long long)acc.sync_nudged, (unsigned long long)acc.sync_elected,
+                (unsigned long long)acc.sync_single_fetched,
                 (unsigned long long)acc.sync_single_catchups, (unsigned long long)acc.sync_skipped,
                 (unsigned long long)s->wiped, (unsigned long long)acc.sync_equivocations,
                 (unsigned long long)acc.sync_missing, (unsigned long long)acc.sync_reports,
