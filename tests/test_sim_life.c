@@ -95,10 +95,13 @@ static void test_gated_quorums_stay_live_while_swapping(void)
     CHECK(j != NULL);
     if (j == NULL) return;
     long long swaps = su_field_in(j, "lifecycle", "swaps"), committed = su_field(j, "committed");
+    long long hq = su_field_in(j, "lifecycle", "honest_quorum_permille");
     printf("  votes gated, swaps every 15 s: %lld swaps, %lld of 60 committed at every responsible node, "
-           "%lld at the submitter\n", swaps, committed, su_field_in(j, "submitter", "committed"));
+           "%lld at the submitter; an honest quorum among the counted votes in %lld permille of samples\n",
+           swaps, committed, su_field_in(j, "submitter", "committed"), hq);
     CHECK(swaps >= 4 * 20); /* about one per node every 15 s over ~2 minutes */
     CHECK(committed >= 58);
+    CHECK(hq >= 950); /* sampled every 10 s from the start: elections take ~3 s */
     CHECK_EQ_INT(su_field_in(j, "submitter", "committed"), 60);
     CHECK_EQ_INT(su_field(j, "conflicting_commits"), 0);
     free(j);

@@ -37,6 +37,8 @@ typedef struct sim_node {
     bool lazy;             /* keeps only lazy_density of the tokens (sim_pos.c) */
     bool coord;            /* a coordinated adversary, honest in behaviour (sim_life.c) */
     bool maj, maj_ever;    /* coordinated peers hold a majority of its connected ones (now, ever) */
+    bool qmaj, qmaj_ever;  /* ... a quorum of the votes it counts on a token at its address (now, ever) */
+    uint64_t qmaj_since_us;
     uint64_t maj_since_us; /* since when (maj) */
 } sim_node;
 
@@ -100,6 +102,7 @@ typedef struct sim {
 #define SIM_POS_VERDICTS 6 /* ec_node_pos_verdict 1..5 */
     uint64_t maj_us, obs_us, maj_longest_us; /* sim_life.c: node-time with a coordinated majority, observed, longest run */
     uint64_t conn_samples, conn_any, conn_four; /* sim_life.c: honest node samples; with >= 1, >= 4 connected */
+    uint64_t q_coord, q_honest, q_longest_us; /* sim_life.c: samples where coordinated / honest counted voters make a quorum */
     uint64_t pos_asked, pos_verdicts[3][SIM_POS_VERDICTS]; /* [honest asker on honest, on lazy, lazy asker][verdict] */
     uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */

@@ -10,6 +10,7 @@
 #include "sim/sim_internal.h"
 
 #define SAMPLE_US 10000000ull
+#define NODE_W_MAX_SIM 16 /* w <= 16 (node_config.c) */
 
 void sim_life_setup(sim *s)
 {
@@ -43,6 +44,38 @@ static void count(void *arg, const ec_life_record *r)
     a->coord += who != UINT32_MAX && a->s->nodes[who].coord;
 }
 
+/* A token at honest node i's own address: its w true nearest are the
+ * eligible voters (i among them). The votes i counts there: all of them,
+ * or with life_votes its own and its connected peers'. Do the coordinated
+ * ones among them make a quorum alone (an attacker's commit), and do the
+ * honest ones (the network's)? */
+static void quorum_sample(sim *s, uint32_t i, sim_node *sn)
+{
+    uint32_t near[NODE_W_MAX_SIM];
+    size_t nn = sim_true_nearest(s, &s->addrs[i], s->cfg.node.w, near);
+    unsigned coord = 0, honest = 0;
+    for (size_t k = 0; k < nn; k++) {
+        const sim_node *v = &s->nodes[near[k]];
+        bool counts = near[k] == i || !s->cfg.node.life_votes;
+        ec_life_record r;
+        if (!counts && ec_node_life_peer(sn->node, &s->addrs[near[k]], &r) == EC_OK)
+            counts = r.state == EC_LIFE_CONNECTED;
+        if (!counts || v->down) continue;
+        if (v->coord) coord++;
+        else if (!v->lazy && !v->byz && !v->liar && !v->adv) honest++;
+    }
+    bool q = coord >= s->cfg.node.quorum;
+    s->q_coord += q;
+    s->q_honest += honest >= s->cfg.node.quorum;
+    if (q) {
+        if (!sn->qmaj) sn->qmaj_since_us = s->now_us;
+        sn->qmaj_ever = true;
+        uint64_t run = s->now_us - sn->qmaj_since_us + SAMPLE_US;
+        if (run > s->q_longest_us) s->q_longest_us = run;
+    }
+    sn->qmaj = q;
+}
+
 /* Each honest node (up): do coordinated peers hold more than half of its
  * connected ones? Runs of that, in 10 s steps. */
 void sim_life_sample(sim *s)
@@ -67,6 +100,7 @@ void sim_life_sample(sim *s)
             if (run > s->maj_longest_us) s->maj_longest_us = run;
         }
         sn->maj = maj;
+        quorum_sample(s, i, sn);
     }
 }
 
@@ -114,10 +148,11 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
         ec_node_life_each(sn->node, one, &a);
     }
     double minutes = (double)s->now_us / 60e6;
-    unsigned coord = 0, ever = 0;
+    unsigned coord = 0, ever = 0, qever = 0;
     for (uint32_t i = 0; i < s->cfg.nodes; i++) {
         coord += s->nodes[i].coord;
         ever += s->nodes[i].maj_ever;
+        qever += s->nodes[i].qmaj_ever;
     }
     uint64_t msgs = acc->sent[EC_MSG_GET_PROOF] + acc->sent[EC_MSG_PROOF] + acc->sent[EC_MSG_INVITE];
     fprintf(out,
@@ -129,7 +164,8 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             "\"ms_to_trusted_honest\": %llu, \"ms_to_trusted_lazy\": %llu, "
             "\"messages_per_node_minute\": %.1f, \"coord_nodes\": %u, \"coord_majority_permille\": %llu, "
             "\"coord_majority_nodes\": %u, \"coord_majority_longest_s\": %llu, \"connected_any_permille\": %llu, "
-            "\"connected_4_permille\": %llu},\n",
+            "\"connected_4_permille\": %llu, \"coord_quorum_permille\": %llu, \"coord_quorum_nodes\": %u, "
+            "\"coord_quorum_longest_s\": %llu, \"honest_quorum_permille\": %llu},\n",
             (unsigned long long)acc->life_elections, (unsigned long long)acc->life_elected,
             (unsigned long long)acc->life_lost, (unsigned long long)acc->life_dropped,
             (unsigned long long)acc->life_swaps, (unsigned long long)acc->life_ejected,
@@ -146,5 +182,8 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             (unsigned long long)(s->obs_us ? s->maj_us * 1000 / s->obs_us : 0), ever,
             (unsigned long long)(s->maj_longest_us / 1000000),
             (unsigned long long)(s->conn_samples ? s->conn_any * 1000 / s->conn_samples : 0),
-            (unsigned long long)(s->conn_samples ? s->conn_four * 1000 / s->conn_samples : 0));
+            (unsigned long long)(s->conn_samples ? s->conn_four * 1000 / s->conn_samples : 0),
+            (unsigned long long)(s->conn_samples ? s->q_coord * 1000 / s->conn_samples : 0), qever,
+            (unsigned long long)(s->q_longest_us / 1000000),
+            (unsigned long long)(s->conn_samples ? s->q_honest * 1000 / s->conn_samples : 0));
 }
