@@ -464,6 +464,30 @@ static void test_elected_neighbor_is_synced_at_once(void)
     net_close(&w);
 }
 
+/* life_target 0 means w, and 2w with life_votes (every judgeable co-voter
+ * elected): nine storing nodes, w = 4: node 0 connects 4, or all 8. */
+static unsigned connected_at_0(bool gate)
+{
+    ec_node_config c;
+    life_config(&c);
+    c.w = 4;
+    c.quorum = 3;
+    c.life_votes = gate;
+    net w;
+    net_open(&w, 9, NULL, &c);
+    run_until(&w, 15000);
+    ec_life_counts k;
+    ec_node_life_counts(w.node[0], &k);
+    net_close(&w);
+    return k.connected;
+}
+
+static void test_gate_elects_every_candidate(void)
+{
+    CHECK_EQ_INT(connected_at_0(false), 4);
+    CHECK_EQ_INT(connected_at_0(true), 8);
+}
+
 int main(void)
 {
     RUN(test_election_and_invitation);
@@ -475,5 +499,6 @@ int main(void)
     RUN(test_stranger_invitation_is_ignored);
     RUN(test_votes_count_only_from_elected_peers);
     RUN(test_elected_neighbor_is_synced_at_once);
+    RUN(test_gate_elects_every_candidate);
     return TEST_REPORT("life");
 }

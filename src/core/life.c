@@ -21,7 +21,13 @@ const char *ec_life_state_name(int state)
     return state > 0 && (unsigned)state < sizeof names / sizeof names[0] ? names[state] : "?";
 }
 
-unsigned node_life_target(const ec_node *n) { return n->cfg.life_target ? n->cfg.life_target : n->cfg.w; }
+/* 0: w, or 2w with life_votes (every candidate that can be judged: the
+ * gate counts only elected co-voters; docs/LIFECYCLE.md, "Votes"). */
+unsigned node_life_target(const ec_node *n)
+{
+    if (n->cfg.life_target) return n->cfg.life_target;
+    return n->cfg.life_votes ? 2 * n->cfg.w : n->cfg.w;
+}
 static unsigned candidates(const ec_node *n)
 {
     unsigned c = n->cfg.life_candidates ? n->cfg.life_candidates : 2 * n->cfg.w;

@@ -163,7 +163,7 @@ typedef struct ec_node_config {
                                  for it to pass (8; 1..10) */
     /* The peer lifecycle (core/life.h; docs/LIFECYCLE.md). */
     bool life;                /* elections, re-checks, swaps (false) */
-    unsigned life_target;     /* peers connected or being elected at once (0: w) */
+    unsigned life_target;     /* peers connected or being elected at once (0: w; 2w with life_votes) */
     unsigned life_candidates; /* our nearest peers considered (0: 2w; at most 64) */
     unsigned life_challenges; /* storage proofs an election must pass (3) */
     uint64_t life_gap_ms;     /* between an election's challenges (1100: answerers

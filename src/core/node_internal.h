@@ -616,7 +616,7 @@ bool node_life_on_pos(ec_node *n, uint64_t now, const ec_id *peer, int verdict);
 void node_life_on_invite(ec_node *n, uint64_t now, const ec_id *from);
 uint64_t node_life_tick(ec_node *n, uint64_t now);
 void node_life_free(ec_node *n);
-/* Peers connected or being elected at once (cfg.life_target; 0: w). */
+/* Peers connected or being elected at once (cfg.life_target; 0: w, 2w with life_votes). */
 unsigned node_life_target(const ec_node *n);
 /* node.c: a storage-proof challenge of ours ended (prove.c calls it; it
  * hands the verdict to the lifecycle). */
