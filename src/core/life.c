@@ -10,7 +10,7 @@
 #include "ledger/idhash.h"
 
 typedef struct life_peer {
-    ec_life_record r;  /* r.peer is the table's key; first: nbr.c reads it (node_vote_counts) */
+    ec_life_record r;  /* r.peer is the table's key; first: nbr.c reads it (node_elected) */
     bool asking;       /* a challenge of the lifecycle's is out */
     uint64_t next_at;  /* PENDING: the next challenge; CONNECTED: the next re-check */
 } life_peer;

@@ -6,8 +6,9 @@
  * identity verified: it is in our peer table). An election makes it
  * PENDING: life_challenges storage proofs, life_gap_ms apart, each chosen
  * by ec_node_pos_challenge_any (one unanswered is asked again; two in a
- * row lose). All passed: CONNECTED, and we send it INVITE; a peer invited by a node near it runs the same election on the
- * inviter (the counter-election). One failed: back to IDENTIFIED, not
+ * row lose). All passed: CONNECTED, and we send it INVITE; a peer invited
+ * by a node near it runs the same election on the inviter (the
+ * counter-election). One failed: back to IDENTIFIED, not
  * tried again for life_retry_ms. A CONNECTED peer is challenged again
  * every life_recheck_ms: one refused or "cannot" answer, or two timeouts
  * in a row, drop it. It becomes TRUSTED after life_trust_ms connected with

@@ -79,12 +79,16 @@ bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id)
     return ec_id_cmp_distance(&p->tx.mappings[i].token, id, &near[cnt - 1]) < 0;
 }
 
-bool node_vote_counts(ec_node *n, ptx *p, int i, const ec_id *voter)
+bool node_votes_gated(ec_node *n, ptx *p, int i)
 {
-    if (!n->cfg.life_votes || ec_id_cmp(voter, &n->addr) == 0) return true;
-    if (!node_eligible(n, p, i, &n->addr)) return true; /* not ours to elect for: the view rule */
+    return n->cfg.life_votes && node_eligible(n, p, i, &n->addr); /* else not ours to elect for: the view rule */
+}
+
+bool node_elected(const ec_node *n, const ec_id *peer)
+{
+    if (ec_id_cmp(peer, &n->addr) == 0) return true;
     /* life.c's records are keyed by peer and begin with their ec_life_record. */
-    const ec_life_record *r = n->life ? g_hash_table_lookup(n->life, voter) : NULL;
+    const ec_life_record *r = n->life ? g_hash_table_lookup(n->life, peer) : NULL;
     return r != NULL && r->state == EC_LIFE_CONNECTED;
 }
 

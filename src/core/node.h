@@ -582,8 +582,8 @@ unsigned ec_node_pos_region(const ec_node *n);
 /* Challenges `peer` on a token we pick with our randomness: in our region
  * if the peer is (a region walk), except every pos_shared_every-th time,
  * then one both should hold outside the region (a shared walk); for a peer
- * outside our region, any token both should hold (a shared walk). As ec_node_pos_challenge, and EC_ERR_NOTFOUND no such
- * token held, EC_ERR_PREFIX a peer outside the region with shared walks
+ * outside our region, any token both should hold (a shared walk). As
+ * ec_node_pos_challenge, and EC_ERR_NOTFOUND no such token held, EC_ERR_PREFIX a peer outside the region with shared walks
  * off. */
 ec_err ec_node_pos_challenge_any(ec_node *n, uint64_t now, const ec_id *peer);
 /* What this node's challenges found of one peer (failed counts every

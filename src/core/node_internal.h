@@ -353,10 +353,11 @@ bool node_eligible(ec_node *n, ptx *p, int i, const ec_id *id);
 bool node_admits(ec_node *n, ptx *p, int i, const ec_id *id);
 /* Eligible (or admissible: would_be) for one of p's tokens. */
 bool node_token_member(ec_node *n, ptx *p, const ec_id *id, bool would_be);
-/* Does eligible voter's vote on mapping i count here? Always, unless
- * cfg.life_votes: then, on a token we are among the w nearest of, only
- * ours and those of peers we elected (CONNECTED in life.c's records). */
-bool node_vote_counts(ec_node *n, ptx *p, int i, const ec_id *voter);
+/* cfg.life_votes: is mapping i's count gated (a token we are among the w
+ * nearest of)? Then only our vote and those of peers we elected count:
+ * node_elected (us, or CONNECTED in life.c's records). */
+bool node_votes_gated(ec_node *n, ptx *p, int i);
+bool node_elected(const ec_node *n, const ec_id *peer);
 /* Storage proofs (pos.h): the region of our challenges (its prefix
  * length: the largest subtree around us with at most w nodes in our
  * view; 0 without cfg.pos_region), our answer to a peer's challenge in

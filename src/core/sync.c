@@ -71,14 +71,25 @@ ec_err ec_node_sync_start(ec_node *n, uint64_t now)
     return EC_OK;
 }
 
+/* May the next round start now instead of at the interval's end? At most
+ * four times an interval: a peer cannot make us run rounds back to back. */
+static bool may_start_early(const ec_node *n, uint64_t now)
+{
+    return n->sync_on && !n->sync_round && now < n->sync_due && now >= n->sync_ended + n->cfg.sync_interval_ms / 4;
+}
+
+static void start_early(ec_node *n, uint64_t now)
+{
+    n->sync_due = now;
+    node_sync_arm(n, now);
+}
+
 /* A mapping answer named the answerer's chain tip: if it is one of our
  * sources and its chain has grown past our locator for it, the next round
- * starts now instead of at the interval's end (at most four times an
- * interval: a peer cannot make us run rounds back to back). */
+ * starts now (may_start_early). */
 void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t height)
 {
-    if (!n->sync_on || n->sync_round || height == 0 || now >= n->sync_due) return;
-    if (now < n->sync_ended + n->cfg.sync_interval_ms / 4) return;
+    if (height == 0 || !may_start_early(n, now)) return;
     ec_id near[NODE_SYNC_SOURCES_MAX];
     size_t k = ec_peers_nearest(n->peers, &n->addr, n->cfg.sync_sources, false, near);
     bool source = false;
@@ -90,17 +101,14 @@ void node_sync_heard_tip(ec_node *n, uint64_t now, const ec_id *from, uint64_t h
     node_sync_locator_load(n, &s);
     if (height <= s.done_h) return;
     n->stats.sync_nudged++;
-    n->sync_due = now;
-    node_sync_arm(n, now);
+    start_early(n, now);
 }
 
 void node_sync_on_elected(ec_node *n, uint64_t now)
 {
-    if (!n->sync_on || n->sync_round || now >= n->sync_due) return;
-    if (now < n->sync_ended + n->cfg.sync_interval_ms / 4) return;
+    if (!may_start_early(n, now)) return;
     n->stats.sync_elected++;
-    n->sync_due = now;
-    node_sync_arm(n, now);
+    start_early(n, now);
 }
 
 bool ec_node_syncing(const ec_node *n)

@@ -44,11 +44,12 @@ tally node_tally(ec_node *n, ptx *p, int i)
     tally t = {0, 0};
     if (!p->have_tx) return t;
     const ptx *rival = p->has_rival && !n->cfg.ignore_evidence ? node_ptx_get(n, &p->rival, false, 0) : NULL;
+    bool gated = node_votes_gated(n, p, i);
     for (size_t v = 0; v < p->nvotes; v++) {
         const voter_vote *e = &p->votes[v];
         if (e->n != p->tx.n_mappings || !node_eligible(n, p, i, &e->v.voter)) continue;
         if (node_convicted(n, &e->v.voter)) continue; /* its equivocation is in hand */
-        if (!node_vote_counts(n, p, i, &e->v.voter)) continue; /* cfg.life_votes: not elected by us */
+        if (gated && !node_elected(n, &e->v.voter)) continue; /* cfg.life_votes: not elected by us */
         if (rival && mixed_plus(rival, e)) continue;
         t.pos += e->v.values[i] == EC_MSG_VOTE_VALID;
         t.neg += e->v.values[i] == EC_MSG_VOTE_INVALID;

@@ -10,7 +10,12 @@
 #include "sim/sim_internal.h"
 
 #define SAMPLE_US 10000000ull
-#define NODE_W_MAX_SIM 16 /* w <= 16 (node_config.c) */
+
+/* An honest node: none of the simulator's adversaries or skimpers. */
+static bool honest(const sim_node *sn)
+{
+    return !sn->coord && !sn->lazy && !sn->liar && !sn->byz && !sn->adv;
+}
 
 void sim_life_setup(sim *s)
 {
@@ -51,9 +56,9 @@ static void count(void *arg, const ec_life_record *r)
  * honest ones (the network's)? */
 static void quorum_sample(sim *s, uint32_t i, sim_node *sn)
 {
-    uint32_t near[NODE_W_MAX_SIM];
+    uint32_t near[EC_PEERS_NEAREST_MAX]; /* w <= 16 */
     size_t nn = sim_true_nearest(s, &s->addrs[i], s->cfg.node.w, near);
-    unsigned coord = 0, honest = 0;
+    unsigned coord = 0, nhonest = 0;
     for (size_t k = 0; k < nn; k++) {
         const sim_node *v = &s->nodes[near[k]];
         bool counts = near[k] == i || !s->cfg.node.life_votes;
@@ -62,11 +67,11 @@ static void quorum_sample(sim *s, uint32_t i, sim_node *sn)
             counts = r.state == EC_LIFE_CONNECTED;
         if (!counts || v->down) continue;
         if (v->coord) coord++;
-        else if (!v->lazy && !v->byz && !v->liar && !v->adv) honest++;
+        else if (honest(v)) nhonest++;
     }
     bool q = coord >= s->cfg.node.quorum;
     s->q_coord += q;
-    s->q_honest += honest >= s->cfg.node.quorum;
+    s->q_honest += nhonest >= s->cfg.node.quorum;
     if (q) {
         if (!sn->qmaj) sn->qmaj_since_us = s->now_us;
         sn->qmaj_ever = true;
@@ -84,7 +89,7 @@ void sim_life_sample(sim *s)
     sim_push(s, &e);
     for (uint32_t i = 0; i < s->cfg.nodes; i++) {
         sim_node *sn = &s->nodes[i];
-        if (sn->node == NULL || sn->down || sn->coord || sn->lazy || sn->liar || sn->byz || sn->adv) continue;
+        if (sn->node == NULL || sn->down || !honest(sn)) continue;
         sample a = {s, 0, 0};
         ec_node_life_each(sn->node, count, &a);
         s->obs_us += SAMPLE_US;
@@ -140,11 +145,11 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
     life_acc a;
     memset(&a, 0, sizeof a);
     a.s = s;
-    uint64_t honest = 0;
+    uint64_t nhonest = 0;
     for (uint32_t i = 0; i < s->cfg.nodes; i++) {
         const sim_node *sn = &s->nodes[i];
-        if (sn->node == NULL || sn->down || sn->lazy || sn->liar || sn->byz || sn->adv || sn->coord) continue;
-        honest++;
+        if (sn->node == NULL || sn->down || !honest(sn)) continue;
+        nhonest++;
         ec_node_life_each(sn->node, one, &a);
     }
     double minutes = (double)s->now_us / 60e6;
@@ -170,7 +175,7 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             (unsigned long long)acc->life_lost, (unsigned long long)acc->life_dropped,
             (unsigned long long)acc->life_swaps, (unsigned long long)acc->life_ejected,
             (unsigned long long)acc->life_unjudged, (unsigned long long)acc->life_invites_sent,
-            (unsigned long long)acc->life_invites_ignored, (unsigned long long)honest,
+            (unsigned long long)acc->life_invites_ignored, (unsigned long long)nhonest,
             (unsigned long long)a.connected[0], (unsigned long long)a.connected[1],
             (unsigned long long)a.ever_won[0], (unsigned long long)a.ever_won[1], (unsigned long long)a.records[0],
             (unsigned long long)a.records[1], (unsigned long long)a.trusted,
