@@ -474,23 +474,34 @@ static void test_adopt_checks_what_it_imports(void)
     size_t len;
     ec_tx tx = tu_tx1(&tok, &client, NULL, &client, T0);
     ec_tx_encode(&tx, buf, sizeof buf, &len);
-    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_OK);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, 0), EC_OK);
     ec_head h;
     CHECK_EQ_INT(ec_store_get_head(A.store, &tok, &h), EC_OK);
-    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_NOTFOUND); /* its head is past it now */
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, 0), EC_ERR_NOTFOUND); /* its head is past it now */
     tx = tu_tx1(&ftok, &client, NULL, &client, T0);
     ec_tx_encode(&tx, buf, sizeof buf, &len);
-    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_NOTFOUND); /* not A's token */
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, 0), EC_ERR_NOTFOUND); /* not A's token */
     ec_id unknown = addr_of(0x66, 6);
     tok.b[29] = 0x22;
     tx = tu_tx1(&tok, &client, &unknown, &client, T0 + 1);
     ec_tx_encode(&tx, buf, sizeof buf, &len);
-    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_MISMATCH); /* history missing */
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, 0), EC_ERR_MISMATCH); /* history missing */
     tx = tu_tx1(&tok, &client, NULL, &client, T0 + 2);
     ec_tx_encode(&tx, buf, sizeof buf, &len);
     buf[len - 1] ^= 1; /* its signature */
-    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len), EC_ERR_MALFORMED);
-    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, 0), EC_ERR_ARG);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, 0), EC_ERR_MALFORMED);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, 2), EC_ERR_ARG); /* an unknown flag */
+    /* EC_ADOPT_SIGNED: the driver checked the signatures (here it did not:
+     * the flag is taken at its word), the ledger rules are still checked. */
+    tx = tu_tx1(&tok, &client, &unknown, &client, T0 + 3);
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    buf[len - 1] ^= 1;
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, EC_ADOPT_SIGNED), EC_ERR_MISMATCH);
+    tx = tu_tx1(&tok, &client, NULL, &client, T0 + 4);
+    ec_tx_encode(&tx, buf, sizeof buf, &len);
+    buf[len - 1] ^= 1;
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, len, EC_ADOPT_SIGNED), EC_OK);
+    CHECK_EQ_INT(ec_node_adopt(A.node, T0, buf, 0, 0), EC_ERR_ARG);
     (void)none;
     teardown();
     ec_store_close(as);

@@ -487,8 +487,13 @@ ec_err ec_node_sync_start(ec_node *n, uint64_t now);
  * node's own chain in one store transaction. EC_OK, EC_ERR_NOTFOUND (no
  * token of it is this node's, or its heads are past it already),
  * EC_ERR_MISMATCH (the history it extends is missing here),
- * EC_ERR_MALFORMED (invalid), or the store's error. */
-ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len);
+ * EC_ERR_MALFORMED (invalid), or the store's error; EC_ERR_ARG for an
+ * unknown flag. Flags: EC_ADOPT_SIGNED says the driver has checked the
+ * transaction's signatures already (once, for all the nodes it imports it
+ * into: a simulator's preload checks one Ed25519 verification per token
+ * instead of w); the ledger rules are checked either way. */
+#define EC_ADOPT_SIGNED 1u
+ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len, unsigned flags);
 /* Whether a sync round is in progress. */
 bool ec_node_syncing(const ec_node *n);
 /* Evidence sync kept (docs/CHAIN.md): two headers `src` signed at

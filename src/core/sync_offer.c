@@ -155,7 +155,7 @@ void node_sync_offer(ec_node *n, uint64_t now, const ec_id *id, unsigned src, ui
  * later gap may need). */
 typedef enum { ADOPT_OK, ADOPT_NOT_OURS, ADOPT_GAP, ADOPT_INVALID, ADOPT_STORE, ADOPT_HISTORY } adopt_result;
 
-static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len)
+static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *bytes, size_t len, bool signed_ok)
 {
     ec_tx tx;
     if (ec_tx_decode(&tx, bytes, len) != EC_OK) return ADOPT_INVALID;
@@ -163,7 +163,7 @@ static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8
     for (int i = 0; i < tx.n_mappings; i++) any |= ours[i] = ec_node_responsible(n, &tx.mappings[i].token);
     if (!any) return ADOPT_NOT_OURS;
     int bad;
-    if (n->cfg.verify_signatures && ec_tx_check_signatures(&tx, &bad) != EC_OK) return ADOPT_INVALID;
+    if (n->cfg.verify_signatures && !signed_ok && ec_tx_check_signatures(&tx, &bad) != EC_OK) return ADOPT_INVALID;
     bool moves = false, past = false;
     for (int i = 0; i < tx.n_mappings; i++) {
         move[i] = false;
@@ -215,12 +215,12 @@ static adopt_result adopt(ec_node *n, uint64_t now, const ec_id *id, const uint8
     return ADOPT_OK;
 }
 
-ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len)
+ec_err ec_node_adopt(ec_node *n, uint64_t now, const uint8_t *tx, size_t len, unsigned flags)
 {
-    if (n == NULL || tx == NULL || len == 0 || len > EC_TX_MAX_LEN) return EC_ERR_ARG;
+    if (n == NULL || tx == NULL || len == 0 || len > EC_TX_MAX_LEN || (flags & ~EC_ADOPT_SIGNED)) return EC_ERR_ARG;
     ec_id id;
     ec_blake3_hash(tx, len, id.b);
-    switch (adopt(n, now, &id, tx, len)) {
+    switch (adopt(n, now, &id, tx, len, flags & EC_ADOPT_SIGNED)) {
     case ADOPT_OK: return EC_OK;
     case ADOPT_NOT_OURS: case ADOPT_HISTORY: return EC_ERR_NOTFOUND;
     case ADOPT_GAP: return EC_ERR_MISMATCH;
@@ -305,7 +305,7 @@ static void gaps_retry(ec_node *n, uint64_t now)
         unsigned ng;
         gap *g = gaps_of(n, &ng);
         for (unsigned i = 0; i < ng;) {
-            adopt_result a = adopt(n, now, &g[i].id, g[i].bytes, g[i].len);
+            adopt_result a = adopt(n, now, &g[i].id, g[i].bytes, g[i].len, false);
             if (a == ADOPT_GAP || a == ADOPT_STORE) {
                 i++;
                 continue;
@@ -350,7 +350,7 @@ static bool on_tx(ec_node *n, uint64_t now, const ec_id *id, const uint8_t *byte
         return true;
     }
     if (!local) n->stats.sync_txs_fetched++, n->stats.sync_tx_bytes += len;
-    adopt_result r = adopt(n, now, id, bytes, len);
+    adopt_result r = adopt(n, now, id, bytes, len, false);
     if (r == ADOPT_STORE) return true; /* kept: asked again at its timeout */
     if (r == ADOPT_GAP) {
         unsigned ng;

@@ -200,8 +200,9 @@ void sim_workload_on_commit(sim *s, uint32_t node, const ec_id *tx_id, const ec_
 }
 
 /* The preload: `preload` creates of random tokens by random clients,
- * adopted (ec_node_adopt: checked, stored, chained) by each token's w true
- * nearest nodes at time 0, and live for the workload's transfers. */
+ * adopted (ec_node_adopt: checked, stored, chained; the signature checked
+ * once) by each token's w true nearest nodes at time 0, and live for the
+ * workload's transfers. */
 void sim_workload_preload(sim *s)
 {
     const sim_config *c = &s->cfg;
@@ -218,10 +219,13 @@ void sim_workload_preload(sim *s)
         size_t len;
         if (ec_tx_encode(&tx, buf, sizeof buf, &len) != EC_OK) continue;
         ec_blake3_hash(buf, len, id.b);
+        /* Its signature checked once here, not once per node (w times). */
+        int bad;
+        if (c->node.verify_signatures && ec_tx_check_signatures(&tx, &bad) != EC_OK) continue;
         uint32_t near[16];
         size_t n = sim_true_nearest(s, &token, c->node.w, near);
         for (size_t j = 0; j < n; j++)
-            s->preloaded += ec_node_adopt(s->nodes[near[j]].node, 0, buf, len) == EC_OK;
+            s->preloaded += ec_node_adopt(s->nodes[near[j]].node, 0, buf, len, EC_ADOPT_SIGNED) == EC_OK;
         set_live(s, &token, &id, owner);
         if (c->progress && (k + 1) % 10000 == 0) fprintf(stderr, "\rsim: preloaded %u of %u tokens", k + 1, c->preload);
     }
