@@ -109,9 +109,23 @@ cmp -s "$T/first" "$T/third" && bad "another seed, other bytes" || ok "another s
 # deterministic: same seed, same bytes.
 { cat "$here/scenarios/small.conf"; printf 'life = true\npreload = 5000\ncoord = 0.2\nlife_swap_ms = 20000\n'; } >"$T/l.conf"
 "$EC" sim run "$T/l.conf" --nodes 20 --txs 20 --no-wall >"$T/l1" 2>/dev/null
-"$EC" sim run "$T/l.conf" --nodes 20 --txs 20 --no-wall >"$T/l2" 2>/dev/null
+"$EC" sim run "$T/l.conf" --nodes 20 --txs 20 --no-wall --csv "$T/l.csv" >"$T/l2" 2>/dev/null
 grep -q '"lifecycle": {"elections": [1-9]' "$T/l1" && cmp -s "$T/l1" "$T/l2" && ok "lifecycle: same seed, same bytes" \
   || bad "lifecycle: same seed, same bytes"
+# With the lifecycle on, the CSV adds the latest sample: honest nodes up,
+# with >= 1 / >= 4 connected, with a coordinated / an honest quorum.
+python3 - "$T/l.csv" "$T/l1" <<'PY' && ok "csv: lifecycle columns agree with the summary" || bad "csv: lifecycle columns"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert list(rows[0])[6:] == ["sampled", "connected_1", "connected_4", "coord_quorum", "honest_quorum"], list(rows[0])
+n = [{k: int(v) for k, v in r.items()} for r in rows]
+for r in n:
+    assert r["connected_4"] <= r["connected_1"] <= r["sampled"] <= 20, r
+    assert r["coord_quorum"] <= r["sampled"] and r["honest_quorum"] <= r["sampled"], r
+assert n[0]["sampled"] == 0 and n[-1]["sampled"] > 0, (n[0], n[-1])
+life = json.load(open(sys.argv[2]))["lifecycle"]
+assert any(r["connected_1"] > 0 for r in n) == (life["connected_any_permille"] > 0), life
+PY
 printf 'nodes = 40\ntxs = 30\nlatency = rounds 100 0.5\nloss = 0.02\n' >"$T/r.conf"
 expect "round model reports latency_rounds" 0 "$EC" sim run "$T/r.conf" --no-wall
 has "latency_rounds present" '"latency_rounds"' "$T/out"

@@ -421,9 +421,13 @@ static void csv_row(sim *s, FILE *csv, uint64_t sec)
         if (s->nodes[i].node) sim_stats_add(&acc, ec_node_stats_get(s->nodes[i].node));
     for (int t = 1; t < EC_MSG_TYPE_END; t++) msgs += acc.sent[t];
     for (size_t i = 0; i < s->ntxs; i++) done += s->txs[i].done;
-    fprintf(csv, "%llu,%llu,%llu,%llu,%llu,%llu\n", (unsigned long long)sec,
+    fprintf(csv, "%llu,%llu,%llu,%llu,%llu,%llu", (unsigned long long)sec,
             (unsigned long long)s->submitted, (unsigned long long)done, (unsigned long long)msgs,
             (unsigned long long)s->delivered, (unsigned long long)s->lost);
+    if (s->cfg.node.life) /* the latest lifecycle sample (every 10 s): honest nodes up, and of them */
+        fprintf(csv, ",%u,%u,%u,%u,%u", s->last_sampled, s->last_any, s->last_four, s->last_coord_q,
+                s->last_honest_q);
+    fputc('\n', csv);
 }
 
 ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
@@ -464,7 +468,9 @@ ec_err sim_run(const sim_config *c, FILE *out, FILE *csv)
     sim_workload_preload(&s);
 
     uint64_t end_us = UINT64_MAX, last_progress = 0, next_row_us = 1000000;
-    if (csv) fprintf(csv, "second,submitted,committed,messages,delivered,lost\n");
+    if (csv)
+        fprintf(csv, "second,submitted,committed,messages,delivered,lost%s\n",
+                c->node.life ? ",sampled,connected_1,connected_4,coord_quorum,honest_quorum" : "");
     while (s.nheap > 0) {
         ev e = pop(&s);
         if (e.t_us > end_us) {

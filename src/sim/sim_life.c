@@ -72,6 +72,8 @@ static void quorum_sample(sim *s, uint32_t i, sim_node *sn)
     bool q = coord >= s->cfg.node.quorum;
     s->q_coord += q;
     s->q_honest += nhonest >= s->cfg.node.quorum;
+    s->last_coord_q += q;
+    s->last_honest_q += nhonest >= s->cfg.node.quorum;
     if (q) {
         if (!sn->qmaj) sn->qmaj_since_us = s->now_us;
         sn->qmaj_ever = true;
@@ -87,6 +89,7 @@ void sim_life_sample(sim *s)
 {
     ev e = {.t_us = s->now_us + SAMPLE_US, .kind = EV_LIFE};
     sim_push(s, &e);
+    s->last_sampled = s->last_any = s->last_four = s->last_coord_q = s->last_honest_q = 0;
     for (uint32_t i = 0; i < s->cfg.nodes; i++) {
         sim_node *sn = &s->nodes[i];
         if (sn->node == NULL || sn->down || !honest(sn)) continue;
@@ -96,6 +99,9 @@ void sim_life_sample(sim *s)
         s->conn_samples++;
         s->conn_any += a.connected >= 1;
         s->conn_four += a.connected >= 4;
+        s->last_sampled++;
+        s->last_any += a.connected >= 1;
+        s->last_four += a.connected >= 4;
         bool maj = a.connected > 0 && 2 * a.coord > a.connected;
         if (maj) {
             s->maj_us += SAMPLE_US;
