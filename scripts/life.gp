@@ -20,7 +20,7 @@ share(a, b) = column(b) > 0 ? column(a) / column(b) : NaN
 
 if (fig eq "conn") {
   set title "Connectivity under churn (seed 7.6): 75 nodes, swaps every 2 min, sampled every 10 s\n(ec sim run scenarios/connectivity.conf, nodes = 75, preload = 75000)" font ",13"
-  set ylabel "share of the honest nodes up with >= 4 connected peers"
+  set ylabel "share of the honest nodes up with >= 4 connected peers up"
   set arrow from 60, graph 0 to 60, graph 1 nohead dt 2 lc rgb "#999999"
   set arrow from 360, graph 0 to 360, graph 1 nohead dt 2 lc rgb "#999999"
   set label "node churn: 30 % down" at 65, 0.08 font ",9"

@@ -124,7 +124,10 @@ for r in n:
     assert r["coord_quorum"] <= r["sampled"] and r["honest_quorum"] <= r["sampled"], r
 assert n[0]["sampled"] == 0 and n[-1]["sampled"] > 0, (n[0], n[-1])
 life = json.load(open(sys.argv[2]))["lifecycle"]
-assert any(r["connected_1"] > 0 for r in n) == (life["connected_any_permille"] > 0), life
+assert any(r["connected_1"] > 0 for r in n) == (life["connected_live_any_permille"] > 0), life
+# a peer that is up and connected is connected
+assert life["connected_live_any_permille"] <= life["connected_any_permille"], life
+assert life["connected_live_4_permille"] <= life["connected_4_permille"], life
 PY
 printf 'nodes = 40\ntxs = 30\nlatency = rounds 100 0.5\nloss = 0.02\n' >"$T/r.conf"
 expect "round model reports latency_rounds" 0 "$EC" sim run "$T/r.conf" --no-wall

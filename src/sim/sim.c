@@ -424,7 +424,8 @@ static void csv_row(sim *s, FILE *csv, uint64_t sec)
     fprintf(csv, "%llu,%llu,%llu,%llu,%llu,%llu", (unsigned long long)sec,
             (unsigned long long)s->submitted, (unsigned long long)done, (unsigned long long)msgs,
             (unsigned long long)s->delivered, (unsigned long long)s->lost);
-    if (s->cfg.node.life) /* the latest lifecycle sample (every 10 s): honest nodes up, and of them */
+    if (s->cfg.node.life) /* the latest lifecycle sample (every 10 s): honest nodes up, and of them
+                           * those with >= 1, >= 4 connected peers up, with a coordinated, an honest quorum */
         fprintf(csv, ",%u,%u,%u,%u,%u", s->last_sampled, s->last_any, s->last_four, s->last_coord_q,
                 s->last_honest_q);
     fputc('\n', csv);

@@ -102,8 +102,9 @@ typedef struct sim {
 #define SIM_POS_VERDICTS 6 /* ec_node_pos_verdict 1..5 */
     uint64_t maj_us, obs_us, maj_longest_us; /* sim_life.c: node-time with a coordinated majority, observed, longest run */
     uint64_t conn_samples, conn_any, conn_four; /* sim_life.c: honest node samples; with >= 1, >= 4 connected */
+    uint64_t live_any, live_four; /* sim_life.c: samples with >= 1, >= 4 connected peers that are up */
     uint64_t q_coord, q_honest, q_longest_us; /* sim_life.c: samples where coordinated / honest counted voters make a quorum */
-    unsigned last_sampled, last_any, last_four, last_coord_q, last_honest_q; /* the latest sample's nodes (for --csv) */
+    unsigned last_sampled, last_any, last_four, last_coord_q, last_honest_q; /* the latest sample's nodes (for --csv; any, four: live) */
     uint64_t pos_asked, pos_verdicts[3][SIM_POS_VERDICTS]; /* [honest asker on honest, on lazy, lazy asker][verdict] */
     uint64_t byz_votes_rewritten, byz_commits_ignored;
     uint64_t convictions_byz, convictions_honest, convictions_liar; /* EC_NODE_EV_EVIDENCE events, by whom they accuse */

@@ -37,7 +37,7 @@ void sim_life_setup(sim *s)
 
 typedef struct sample {
     const sim *s;
-    unsigned connected, coord;
+    unsigned connected, live, coord; /* live: connected and up (a crashed peer stays connected until dropped) */
 } sample;
 
 static void count(void *arg, const ec_life_record *r)
@@ -47,6 +47,7 @@ static void count(void *arg, const ec_life_record *r)
     a->connected++;
     uint32_t who = sim_node_of(a->s, &r->peer);
     a->coord += who != UINT32_MAX && a->s->nodes[who].coord;
+    a->live += who != UINT32_MAX && !a->s->nodes[who].down;
 }
 
 /* A token at honest node i's own address: its w true nearest are the
@@ -93,15 +94,17 @@ void sim_life_sample(sim *s)
     for (uint32_t i = 0; i < s->cfg.nodes; i++) {
         sim_node *sn = &s->nodes[i];
         if (sn->node == NULL || sn->down || !honest(sn)) continue;
-        sample a = {s, 0, 0};
+        sample a = {s, 0, 0, 0};
         ec_node_life_each(sn->node, count, &a);
         s->obs_us += SAMPLE_US;
         s->conn_samples++;
         s->conn_any += a.connected >= 1;
         s->conn_four += a.connected >= 4;
+        s->live_any += a.live >= 1;
+        s->live_four += a.live >= 4;
         s->last_sampled++;
-        s->last_any += a.connected >= 1;
-        s->last_four += a.connected >= 4;
+        s->last_any += a.live >= 1;
+        s->last_four += a.live >= 4;
         bool maj = a.connected > 0 && 2 * a.coord > a.connected;
         if (maj) {
             s->maj_us += SAMPLE_US;
@@ -176,7 +179,8 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             "\"messages_per_node_minute\": %.1f, \"coord_nodes\": %u, \"coord_majority_permille\": %llu, "
             "\"coord_majority_nodes\": %u, \"coord_majority_longest_s\": %llu, \"connected_any_permille\": %llu, "
             "\"connected_4_permille\": %llu, \"coord_quorum_permille\": %llu, \"coord_quorum_nodes\": %u, "
-            "\"coord_quorum_longest_s\": %llu, \"honest_quorum_permille\": %llu},\n",
+            "\"coord_quorum_longest_s\": %llu, \"honest_quorum_permille\": %llu, \"connected_live_any_permille\": %llu, "
+            "\"connected_live_4_permille\": %llu},\n",
             (unsigned long long)acc->life_elections, (unsigned long long)acc->life_elected,
             (unsigned long long)acc->life_lost, (unsigned long long)acc->life_dropped,
             (unsigned long long)acc->life_swaps, (unsigned long long)acc->life_ejected,
@@ -196,5 +200,7 @@ void sim_life_summary(const sim *s, const ec_node_stats *acc, FILE *out)
             (unsigned long long)(s->conn_samples ? s->conn_four * 1000 / s->conn_samples : 0),
             (unsigned long long)(s->conn_samples ? s->q_coord * 1000 / s->conn_samples : 0), qever,
             (unsigned long long)(s->q_longest_us / 1000000),
-            (unsigned long long)(s->conn_samples ? s->q_honest * 1000 / s->conn_samples : 0));
+            (unsigned long long)(s->conn_samples ? s->q_honest * 1000 / s->conn_samples : 0),
+            (unsigned long long)(s->conn_samples ? s->live_any * 1000 / s->conn_samples : 0),
+            (unsigned long long)(s->conn_samples ? s->live_four * 1000 / s->conn_samples : 0));
 }
