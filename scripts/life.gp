@@ -31,7 +31,7 @@ if (fig eq "conn") {
 } else {
   set title "The attack window on quorums (seed 7.5): 40 nodes, 30 % coordinated, life_target = 16\n(ec sim run scenarios/attack-window.conf)" font ",13"
   set ylabel "share of honest nodes"
-  set key top right
+  set key right center
   plot dir."/life-attack-ungated.csv" using 1:(share(10, 7)) with lines lw 2 lc rgb "#d62728" title "coordinated quorum: every eligible vote", \
        dir."/life-attack-gated-noswap.csv" using 1:(share(10, 7)) with lines lw 2 dt 2 lc rgb "#ff7f0e" title "coordinated quorum: gated, no swaps", \
        dir."/life-attack-gated.csv" using 1:(share(10, 7)) with lines lw 2 lc rgb "#1f77b4" title "coordinated quorum: gated, swaps every 60 s", \
