@@ -71,8 +71,6 @@ static void quorum_sample(sim *s, uint32_t i, sim_node *sn)
         else if (honest(v)) nhonest++;
     }
     bool q = coord >= s->cfg.node.quorum;
-    s->q_coord += q;
-    s->q_honest += nhonest >= s->cfg.node.quorum;
     s->last_coord_q += q;
     s->last_honest_q += nhonest >= s->cfg.node.quorum;
     if (q) {
@@ -100,8 +98,6 @@ void sim_life_sample(sim *s)
         s->conn_samples++;
         s->conn_any += a.connected >= 1;
         s->conn_four += a.connected >= 4;
-        s->live_any += a.live >= 1;
-        s->live_four += a.live >= 4;
         s->last_sampled++;
         s->last_any += a.live >= 1;
         s->last_four += a.live >= 4;
@@ -116,6 +112,11 @@ void sim_life_sample(sim *s)
         sn->maj = maj;
         quorum_sample(s, i, sn);
     }
+    /* this sample's counts, added to the run's */
+    s->live_any += s->last_any;
+    s->live_four += s->last_four;
+    s->q_coord += s->last_coord_q;
+    s->q_honest += s->last_honest_q;
 }
 
 typedef struct life_acc {
